@@ -1,0 +1,51 @@
+import type { Artifact } from './artifact.js'
+
+/** A workflow run (the fields this action reads). */
+export interface WorkflowRun {
+  id: number
+  workflow_id: number
+  event: string
+  status: string | null
+  conclusion: string | null
+  head_branch: string | null
+  head_sha: string
+  created_at: string
+  repository: { id: number }
+  head_repository?: { id: number } | null
+  pull_requests: { number: number }[] | null
+}
+
+/** The primary rate limit as the latest API answer reported it. */
+export interface RateLimitState {
+  limit: number
+  remaining: number
+  /** Epoch seconds at which the window resets. */
+  reset: number
+}
+
+export interface ArtifactQuery {
+  /** Only this run's artifacts. */
+  runId?: number
+  /** Server-side exact name filter. */
+  name?: string
+}
+
+/** The REST calls the core makes, independent of how they are made. */
+export interface ArtifactClient {
+  /** Every artifact matching the query, all pages read (newest first, as the API orders them). */
+  listArtifacts(query: ArtifactQuery): Promise<Artifact[]>
+  /** The same listing a page at a time, newest first, for searches that may stop early. */
+  artifactPages(query: ArtifactQuery): AsyncIterable<Artifact[]>
+  getRun(runId: number): Promise<WorkflowRun>
+  /** Numeric id of a workflow given by file name or id. */
+  getWorkflowId(workflow: string): Promise<number>
+  /** 'gone' when the API answered 404: it was already deleted. */
+  deleteArtifact(artifactId: number): Promise<'deleted' | 'gone'>
+  /**
+   * The signed storage URL the download endpoint redirects to (the 302's Location), fetched with
+   * manual redirect so the token never reaches the storage host. Throws ArtifactExpiredError on 410.
+   */
+  getDownloadUrl(artifact: Artifact): Promise<string>
+  /** Rate limit from the latest answer's headers, if any answer had them. */
+  rateLimit(): RateLimitState | undefined
+}
