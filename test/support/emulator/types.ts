@@ -1,0 +1,180 @@
+import type { Readable } from 'node:stream'
+
+export interface SeedArtifact {
+  /** Auto-assigned increasing ids when omitted. */
+  id?: number
+  name: string
+  /** ISO time, kept verbatim; default: the run's createdAt. */
+  createdAt?: string
+  /** Default: createdAt + 90 days (for an expired artifact, no later than now). */
+  expiresAt?: string
+  /** An expired artifact's download answers 410. */
+  expired?: boolean
+  /** Zip built from these (deflate); default `{ 'README.txt': name }`. */
+  files?: Record<string, string | Buffer>
+  /** Exact archive bytes instead of `files` (crafted or hostile zips). */
+  zip?: Buffer
+  /** A huge body streamed without buffering (benchmarks); size_in_bytes = size. */
+  content?: { size: number; stream: () => NodeJS.ReadableStream | Readable }
+  /**
+   * A file uploaded with `archive: false`: storage answers with this content type (default
+   * application/octet-stream) and `Content-Disposition: attachment; filename="<fileName>"`.
+   */
+  rawFile?: { fileName: string; data: Buffer; contentType?: string }
+  /** Default: 'sha256:' + hex SHA-256 of the served bytes when known up front; null omits it. */
+  digest?: string | null
+  /** Default: the served byte count. */
+  sizeInBytes?: number
+}
+
+export interface SeedRun {
+  /** Auto-assigned when omitted. */
+  id?: number
+  /** Workflow file name, e.g. 'build.yml'; workflows get ids automatically. */
+  workflow: string
+  /** head_branch, default 'main'. */
+  branch?: string
+  /** head_sha, default a deterministic 40-hex string. */
+  sha?: string
+  /** Default 'push'. */
+  event?: string
+  /** Default 'completed'. */
+  status?: string
+  /** Default 'success'. */
+  conclusion?: string | null
+  /** ISO time; default: increasing timestamps in seed order, the last ones about now. */
+  createdAt?: string
+  /** The run's head repository is a fork (head_repository.id differs from repository.id). */
+  fromFork?: boolean
+  /** pull_requests[].number */
+  pullRequests?: number[]
+  artifacts?: SeedArtifact[]
+}
+
+/** Default owner/repo: 'octo-org' / 'octo-repo'. */
+export interface Seed {
+  owner?: string
+  repo?: string
+  runs: SeedRun[]
+}
+
+export interface RateLimitOptions {
+  /**
+   * Default 5000, 5000, 3600. Every authenticated API request (not storage) uses one; at 0 the
+   * answer is 403 with x-ratelimit-remaining: 0 and "API rate limit exceeded for ...". The
+   * window renews (remaining back to limit) once its reset time has passed.
+   */
+  primary?: { limit?: number; remaining?: number; resetInSeconds?: number }
+  /**
+   * GET/HEAD cost 1 point, DELETE (and other writes) 5, counted over a sliding window across all
+   * endpoints; over the budget: 403 with retry-after and GitHub's "secondary rate limit" message.
+   */
+  secondary?: { pointsPerWindow: number; windowMs: number }
+}
+
+export interface Fault {
+  /** Default: any method. */
+  method?: string
+  /** Matched against the request path (with any apiPathPrefix) without the query. */
+  path: RegExp
+  /** e.g. 500, 502, 503; or 429/403 with retryAfter. */
+  status?: number
+  /** Seconds, sent as retry-after. */
+  retryAfter?: number
+  /** Destroy the socket instead of answering. */
+  reset?: 'connection'
+  /** Storage only: send headers with the full content-length, this many bytes, then destroy. */
+  truncate?: number
+  /** How many matching requests it hits (default 1). */
+  times?: number
+  /** Default 'api'. */
+  target?: 'api' | 'storage'
+}
+
+export interface EmulatorOptions {
+  seed: Seed
+  /**
+   * Default 'ghs_emulatortoken'. API requests without 'authorization: token X' or 'Bearer X'
+   * carrying this X answer 401 Bad credentials.
+   */
+  token?: string
+  /** e.g. '/api/v3' to act like GitHub Enterprise Server; default ''. */
+  apiPathPrefix?: string
+  /** Added before every API answer (default 0). */
+  latencyMs?: number
+  /** Added before every storage answer (default 0). */
+  storageLatencyMs?: number
+  /** Default 60_000; storage answers 403 AuthenticationFailed for an expired signature. */
+  signedUrlTtlMs?: number
+  rateLimits?: RateLimitOptions
+  /** DELETE answers 403 "Resource not accessible by integration" (token lacking actions: write). */
+  forbidDelete?: boolean
+}
+
+export interface LoggedRequest {
+  method: string
+  /** As received (with any apiPathPrefix), without the query. */
+  path: string
+  query: Record<string, string>
+  headers: Record<string, string | string[] | undefined>
+  /** The status answered; 0 while unanswered or when the connection was reset instead. */
+  status: number
+  /** Date.now() when received. */
+  time: number
+}
+
+/** An artifact still on the server (not deleted). */
+export interface EmulatedArtifact {
+  id: number
+  name: string
+  runId: number
+  createdAt: string
+  expiresAt: string
+  expired: boolean
+  sizeInBytes: number
+  digest: string | null
+}
+
+export interface EmulatedRun {
+  id: number
+  workflowId: number
+  workflow: string
+  branch: string
+  sha: string
+  event: string
+  status: string
+  conclusion: string | null
+  createdAt: string
+  fromFork: boolean
+}
+
+export type RequestListener = (request: LoggedRequest) => void | Promise<void>
+
+export interface Emulator {
+  /** What GITHUB_API_URL is set to: http://127.0.0.1:PORT, plus any apiPathPrefix. */
+  apiUrl: string
+  storageUrl: string
+  token: string
+  owner: string
+  repo: string
+  repositoryId: number
+  /** Every API request, in order, with the status answered. */
+  requests: LoggedRequest[]
+  /** Every storage request, including its authorization header if one was (wrongly) sent. */
+  storageRequests: LoggedRequest[]
+  /** What is left on the server (not deleted), newest first. */
+  artifacts(): EmulatedArtifact[]
+  /** Every run, newest first. */
+  runs(): EmulatedRun[]
+  /** Adds a run while running (e.g. between page requests); its artifacts are the newest. */
+  addRun(run: SeedRun): void
+  /** Called as each API request arrives, before it is answered (and awaited). */
+  onRequest(listener: RequestListener): void
+  addFault(fault: Fault): void
+  setLatency(ms: number): void
+  /** Replaces the parts given; a part left out keeps its current settings and counters. */
+  setRateLimits(options: RateLimitOptions): void
+  /** The exact bytes storage serves for an artifact (undefined for `content` streams). */
+  artifactBytes(id: number): Buffer | undefined
+  close(): Promise<void>
+}

@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { Ajv, type ValidateFunction } from 'ajv'
+import addFormatsModule from 'ajv-formats'
+import { fetchApi, repoPath, startEmulator, type Emulator } from '../support/emulator/index.js'
+
+// ajv-formats is CommonJS: its default export arrives wrapped under ESM.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
+
+interface OpenApiDocument {
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>
+  >
+  components: { schemas: Record<string, object> }
+}
+
+const SPEC_ID = 'https://emulator.test/api.github.com.json'
+
+/** The description GitHub publishes of api.github.com, as @octokit/openapi ships it. */
+function loadDescription(): OpenApiDocument {
+  const require = createRequire(import.meta.url)
+  const path = require.resolve('@octokit/openapi/generated/api.github.com.json')
+  return JSON.parse(readFileSync(path, 'utf8')) as OpenApiDocument
+}
+
+/**
+ * One validator per operation, from the schema of its 200 answer. The schemas and responses
+ * go into one document under SPEC_ID, so their `#/components/schemas/...` refs resolve.
+ */
+function responseValidators(paths: string[]): Record<string, ValidateFunction> {
+  const description = loadDescription()
+  const responses = Object.fromEntries(
+    paths.map((path, index) => [
+      `r${index}`,
+      description.paths[path].get.responses['200'].content?.['application/json'].schema,
+    ]),
+  )
+  // strict: false lets OpenAPI's own keywords (example, ...) pass; `nullable` is native to ajv.
+  const ajv = new Ajv({ strict: false, allErrors: true })
+  addFormats(ajv)
+  ajv.addSchema({
+    $id: SPEC_ID,
+    components: { schemas: description.components.schemas },
+    responses,
+  })
+  return Object.fromEntries(
+    paths.map((path, index) => {
+      const validate = ajv.getSchema(`${SPEC_ID}#/responses/r${index}`)
+      if (!validate) throw new Error(`no schema for ${path}`)
+      return [path, validate]
+    }),
+  )
+}
+
+const OPERATIONS = {
+  listArtifacts: '/repos/{owner}/{repo}/actions/artifacts',
+  runArtifacts: '/repos/{owner}/{repo}/actions/runs/{run_id}/artifacts',
+  getArtifact: '/repos/{owner}/{repo}/actions/artifacts/{artifact_id}',
+  listRuns: '/repos/{owner}/{repo}/actions/runs',
+  workflowRuns: '/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs',
+  getRun: '/repos/{owner}/{repo}/actions/runs/{run_id}',
+  getWorkflow: '/repos/{owner}/{repo}/actions/workflows/{workflow_id}',
+}
+
+let emulator: Emulator
+let validators: Record<string, ValidateFunction>
+
+beforeAll(async () => {
+  validators = responseValidators(Object.values(OPERATIONS))
+  emulator = await startEmulator({
+    seed: {
+      runs: [
+        { id: 10, workflow: 'build.yml', pullRequests: [3], artifacts: [{ id: 1, name: 'dist' }] },
+        {
+          id: 11,
+          workflow: 'build.yml',
+          fromFork: true,
+          conclusion: null,
+          status: 'in_progress',
+          artifacts: [
+            {
+              id: 2,
+              name: 'raw',
+              rawFile: { fileName: 'r.txt', data: Buffer.from('r') },
+              digest: null,
+            },
+          ],
+        },
+        { id: 12, workflow: 'test.yml', artifacts: [{ id: 3, name: 'old', expired: true }] },
+      ],
+    },
+  })
+})
+
+afterAll(() => emulator.close())
+
+async function answer(path: string): Promise<unknown> {
+  const response = await fetchApi(emulator, `${repoPath(emulator)}${path}`)
+  expect(response.status).toBe(200)
+  return response.json()
+}
+
+function expectValid(operation: string, body: unknown): void {
+  const validate = validators[operation]
+  validate(body)
+  expect(validate.errors ?? []).toEqual([])
+}
+
+describe('answers validate against the OpenAPI description of api.github.com', () => {
+  it.each([
+    [OPERATIONS.listArtifacts, '/actions/artifacts'],
+    [OPERATIONS.runArtifacts, '/actions/runs/11/artifacts'],
+    [OPERATIONS.getArtifact, '/actions/artifacts/2'],
+    [OPERATIONS.listRuns, '/actions/runs'],
+    [OPERATIONS.workflowRuns, '/actions/workflows/build.yml/runs'],
+    [OPERATIONS.getRun, '/actions/runs/10'],
+    [OPERATIONS.getRun, '/actions/runs/11'],
+    [OPERATIONS.getWorkflow, '/actions/workflows/test.yml'],
+  ])('%s (%s)', async (operation, path) => {
+    expectValid(operation, await answer(path))
+  })
+
+  it('has listings with every seeded item in them, so the checks above cover them all', async () => {
+    const artifacts = (await answer('/actions/artifacts')) as { artifacts: unknown[] }
+    const runs = (await answer('/actions/runs')) as { workflow_runs: unknown[] }
+
+    expect(artifacts.artifacts).toHaveLength(3)
+    expect(runs.workflow_runs).toHaveLength(3)
+  })
+
+  it.each([
+    [OPERATIONS.getArtifact, '/actions/artifacts/1', 'archive_download_url'],
+    [OPERATIONS.getRun, '/actions/runs/10', 'head_commit'],
+    [OPERATIONS.getWorkflow, '/actions/workflows/test.yml', 'badge_url'],
+  ])(
+    'rejects a %s answer missing a required field (%s without %s)',
+    async (operation, path, field) => {
+      const body = (await answer(path)) as Record<string, unknown>
+      delete body[field]
+
+      expect(validators[operation](body)).toBe(false)
+      expect(validators[operation].errors?.[0]?.params).toMatchObject({ missingProperty: field })
+    },
+  )
+
+  it('follows $refs into nested schemas: a run whose repository lacks its owner fails', async () => {
+    const body = (await answer('/actions/runs/10')) as { repository: Record<string, unknown> }
+    delete body.repository.owner
+
+    expect(validators[OPERATIONS.getRun](body)).toBe(false)
+    expect(validators[OPERATIONS.getRun].errors?.[0]?.instancePath).toBe('/repository')
+  })
+
+  it('rejects a listed artifact whose field has the wrong type', async () => {
+    const body = (await answer('/actions/artifacts')) as { artifacts: Record<string, unknown>[] }
+    body.artifacts[1].size_in_bytes = '12'
+
+    expect(validators[OPERATIONS.listArtifacts](body)).toBe(false)
+  })
+})
