@@ -89,7 +89,7 @@ describe('readSettings defaults', () => {
     ['list', 'warn'],
     ['delete', 'warn'],
   ])('makes if-no-artifact-found %s for %s', (operation, expected) => {
-    const narrowed = operation === 'delete' ? { name: 'dist' } : {}
+    const narrowed: Inputs = operation === 'delete' ? { name: 'dist' } : {}
     expect(read(given(operation, narrowed)).ifNoArtifactFound).toBe(expected)
   })
 

@@ -73,8 +73,19 @@ export function isoSeconds(ms: number): string {
 }
 
 /** Newest first: created_at, then id, both descending (the order GitHub lists in). */
+// Listing sorts every stored artifact on each request: parse each timestamp once, not per comparison.
+const parsedTimes = new Map<string, number>()
+function time(iso: string): number {
+  let parsed = parsedTimes.get(iso)
+  if (parsed === undefined) {
+    parsed = Date.parse(iso)
+    parsedTimes.set(iso, parsed)
+  }
+  return parsed
+}
+
 function newestFirst(a: { createdAt: string; id: number }, b: { createdAt: string; id: number }) {
-  return Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.id - a.id
+  return time(b.createdAt) - time(a.createdAt) || b.id - a.id
 }
 
 /** The repository's runs, workflows and artifacts; deletions take effect at once. */

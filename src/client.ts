@@ -1,0 +1,332 @@
+import { getOctokit } from '@actions/github'
+import { defaults } from '@actions/github/lib/utils'
+import { retry } from '@octokit/plugin-retry'
+import { throttling } from '@octokit/plugin-throttling'
+import Bottleneck from 'bottleneck'
+import type { Artifact } from './artifact.js'
+import type { ArtifactClient, ArtifactQuery, RateLimitState, WorkflowRun } from './client-types.js'
+import { ArtifactExpiredError, RateLimitExhaustedError } from './errors.js'
+import { mapConcurrently } from './concurrency.js'
+import type { Reporter } from './reporter.js'
+import type { Repository } from './settings.js'
+
+export interface ClientOptions {
+  token: string
+  repository: Repository
+  reporter: Reporter
+  /** GitHub's API root; GHES: `https://HOST/api/v3`. */
+  apiUrl?: string
+}
+
+const PER_PAGE = 100
+/** Pages read at once after the first; far under GitHub's 100 concurrent requests. */
+const PAGE_CONCURRENCY = 8
+const MAX_RETRIES = 3
+/** A primary-limit reset further away than this is not waited for: the caller stops instead. */
+const MAX_RATE_LIMIT_WAIT_SECONDS = 60
+
+type Octokit = ReturnType<typeof getOctokit>
+type Permission = 'actions: read' | 'actions: write'
+const READ: Permission = 'actions: read'
+const WRITE: Permission = 'actions: write'
+
+interface HttpError extends Error {
+  status: number
+  response?: { headers: Record<string, string | undefined>; data?: unknown }
+}
+
+function isHttpError(error: unknown): error is HttpError {
+  return error instanceof Error && typeof (error as HttpError).status === 'number'
+}
+
+export function createArtifactClient(options: ClientOptions): ArtifactClient {
+  const apiUrl = options.apiUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com'
+  options.reporter.mask(options.token)
+  const octokit = createOctokit(options.token, apiUrl, options.reporter)
+  return new RestArtifactClient(octokit, options)
+}
+
+function createOctokit(token: string, apiUrl: string, reporter: Reporter): Octokit {
+  const octokit = getOctokit(
+    token,
+    {
+      baseUrl: apiUrl.replace(/\/+$/, ''),
+      request: { ...defaults.request },
+      // Not `request.retries`: plugin-retry then retries every failure, 403 and 404 included.
+      retry: { retries: MAX_RETRIES },
+      throttle: {
+        // Pacing deletions is the deletion module's job: the plugin's default write group
+        // (one write a second) would cap them at a third of what GitHub allows.
+        write: new Bottleneck.Group({ maxConcurrent: 10 }),
+        onRateLimit: (retryAfter: number, request: RequestInfo, _octokit: unknown, count: number) =>
+          shouldWaitForPrimaryLimit(retryAfter, request, count, reporter),
+        onSecondaryRateLimit: (
+          retryAfter: number,
+          request: RequestInfo,
+          _octokit: unknown,
+          count: number,
+        ) => {
+          reporter.warning(
+            `Secondary rate limit hit on ${request.method} ${request.url}; waiting ${retryAfter} s (try ${count + 1} of ${MAX_RETRIES})`,
+          )
+          return count < MAX_RETRIES
+        },
+      },
+    },
+    retry,
+    throttling,
+  )
+  return octokit
+}
+
+interface RequestInfo {
+  method: string
+  url: string
+}
+
+function shouldWaitForPrimaryLimit(
+  retryAfter: number,
+  request: RequestInfo,
+  count: number,
+  reporter: Reporter,
+): boolean {
+  if (retryAfter > MAX_RATE_LIMIT_WAIT_SECONDS || count >= MAX_RETRIES) return false
+  reporter.warning(
+    `API rate limit used up on ${request.method} ${request.url}; waiting ${retryAfter} s for the reset`,
+  )
+  return true
+}
+
+class RestArtifactClient implements ArtifactClient {
+  private latestRateLimit: RateLimitState | undefined
+  private readonly runs = new Map<number, Promise<WorkflowRun>>()
+  private readonly workflowIds = new Map<string, Promise<number>>()
+  private readonly owner: string
+  private readonly repo: string
+
+  constructor(
+    private readonly octokit: Octokit,
+    private readonly options: ClientOptions,
+  ) {
+    this.owner = options.repository.owner
+    this.repo = options.repository.repo
+    octokit.hook.after('request', (response) => this.noteRateLimit(response.headers))
+    octokit.hook.error('request', (error) => {
+      if (isHttpError(error) && error.response) this.noteRateLimit(error.response.headers)
+      throw error
+    })
+  }
+
+  rateLimit(): RateLimitState | undefined {
+    return this.latestRateLimit
+  }
+
+  async listArtifacts(query: ArtifactQuery): Promise<Artifact[]> {
+    const first = await this.artifactPage(query, 1)
+    const pageCount = Math.ceil(first.totalCount / PER_PAGE)
+    const rest = await mapConcurrently(range(2, pageCount), PAGE_CONCURRENCY, (page) =>
+      this.artifactPage(query, page),
+    )
+    const pages = [first, ...rest]
+    // Artifacts created or deleted while the pages were read shift them, and pages read out of
+    // order can then miss an artifact. Read in order, a shift can only repeat one.
+    const shifted =
+      pages.some((page) => page.totalCount !== first.totalCount) || pages[pages.length - 1].hasNext
+    if (shifted) return this.listInOrder(query)
+    return uniqueById(pages.flatMap((page) => page.artifacts))
+  }
+
+  private async listInOrder(query: ArtifactQuery): Promise<Artifact[]> {
+    const artifacts: Artifact[] = []
+    for await (const page of this.artifactPages(query)) artifacts.push(...page)
+    return uniqueById(artifacts)
+  }
+
+  async *artifactPages(query: ArtifactQuery): AsyncIterable<Artifact[]> {
+    for (let page = 1; ; page++) {
+      const { artifacts, hasNext } = await this.artifactPage(query, page)
+      yield artifacts
+      if (!hasNext) return
+    }
+  }
+
+  getRun(runId: number): Promise<WorkflowRun> {
+    return memoise(this.runs, runId, async () => {
+      const response = await this.call(`Reading workflow run ${runId}`, READ, () =>
+        this.octokit.rest.actions.getWorkflowRun({
+          owner: this.owner,
+          repo: this.repo,
+          run_id: runId,
+        }),
+      )
+      return response.data as WorkflowRun
+    })
+  }
+
+  getWorkflowId(workflow: string): Promise<number> {
+    if (/^\d+$/.test(workflow)) return Promise.resolve(Number(workflow))
+    return memoise(this.workflowIds, workflow, async () => {
+      const response = await this.call(`Reading workflow '${workflow}'`, READ, () =>
+        this.octokit.rest.actions.getWorkflow({
+          owner: this.owner,
+          repo: this.repo,
+          workflow_id: workflow,
+        }),
+      )
+      return response.data.id
+    })
+  }
+
+  async deleteArtifact(artifactId: number): Promise<'deleted' | 'gone'> {
+    try {
+      await this.call(`Deleting artifact ${artifactId}`, WRITE, () =>
+        this.octokit.rest.actions.deleteArtifact({
+          owner: this.owner,
+          repo: this.repo,
+          artifact_id: artifactId,
+        }),
+      )
+      return 'deleted'
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return 'gone'
+      throw error
+    }
+  }
+
+  async getDownloadUrl(artifact: Artifact): Promise<string> {
+    try {
+      const subject = `Downloading artifact '${artifact.name}' (id ${artifact.id})`
+      const response = await this.call(subject, READ, () =>
+        this.octokit.rest.actions.downloadArtifact({
+          owner: this.owner,
+          repo: this.repo,
+          artifact_id: artifact.id,
+          archive_format: 'zip',
+          request: { redirect: 'manual' },
+        }),
+      )
+      const location = (response.headers as Record<string, string | undefined>).location
+      if (!location) {
+        throw new Error(
+          `Downloading artifact '${artifact.name}' (id ${artifact.id}): the API answered ${response.status} without a redirect to the storage host`,
+        )
+      }
+      this.options.reporter.mask(location)
+      return location
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 410) {
+        throw new ArtifactExpiredError(artifact.name, artifact.id, artifact.expires_at)
+      }
+      throw error
+    }
+  }
+
+  private async artifactPage(query: ArtifactQuery, page: number): Promise<ArtifactPage> {
+    const common = { owner: this.owner, repo: this.repo, per_page: PER_PAGE, page }
+    const nameFilter = query.name === undefined ? {} : { name: query.name }
+    const subject =
+      query.runId === undefined ? 'Listing artifacts' : `Listing artifacts of run ${query.runId}`
+    const response = await this.call(subject, READ, () =>
+      query.runId === undefined
+        ? this.octokit.rest.actions.listArtifactsForRepo({ ...common, ...nameFilter })
+        : this.octokit.rest.actions.listWorkflowRunArtifacts({
+            ...common,
+            ...nameFilter,
+            run_id: query.runId,
+          }),
+    )
+    return {
+      artifacts: response.data.artifacts as Artifact[],
+      totalCount: response.data.total_count,
+      hasNext: /rel="next"/.test(response.headers.link ?? ''),
+    }
+  }
+
+  /** Makes one API call, turning its failure into an error a user can act on. */
+  private async call<T>(
+    action: string,
+    permission: Permission,
+    request: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await request()
+    } catch (error) {
+      throw this.explain(error, action, permission)
+    }
+  }
+
+  private explain(error: unknown, action: string, permission: Permission): Error {
+    if (!isHttpError(error)) return error instanceof Error ? error : new Error(String(error))
+    const headers = error.response?.headers ?? {}
+    if (headers['x-ratelimit-remaining'] === '0') {
+      return new RateLimitExhaustedError(new Date(Number(headers['x-ratelimit-reset'] ?? 0) * 1000))
+    }
+    const { owner, repo } = this
+    const detail = apiMessage(error)
+    let hint = ''
+    if (error.status === 401) {
+      hint = ' The token was refused: check `github-token`.'
+    } else if (error.status === 403 && !/rate limit/i.test(detail)) {
+      hint = ` The token needs the \`${permission}\` permission on ${owner}/${repo} (a \`permissions:\` block in the workflow, or a token with access to that repository).`
+    } else if (error.status === 404 && action.startsWith('Listing')) {
+      hint = ` Check \`repository\` and that the token can read it.`
+    }
+    return new ApiError(
+      error.status,
+      `${action} in ${owner}/${repo} failed: HTTP ${error.status} ${detail}.${hint}`,
+    )
+  }
+
+  private noteRateLimit(headers: Record<string, string | number | undefined>): void {
+    const remaining = headers['x-ratelimit-remaining']
+    if (remaining === undefined) return
+    this.latestRateLimit = {
+      limit: Number(headers['x-ratelimit-limit']),
+      remaining: Number(remaining),
+      reset: Number(headers['x-ratelimit-reset']),
+    }
+  }
+}
+
+/** An API answer that failed, with its HTTP status. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'ApiError'
+  }
+}
+
+interface ArtifactPage {
+  artifacts: Artifact[]
+  totalCount: number
+  hasNext: boolean
+}
+
+function apiMessage(error: HttpError): string {
+  const data = error.response?.data
+  if (data && typeof data === 'object' && 'message' in data) return String(data.message)
+  return error.message
+}
+
+function memoise<K, V>(cache: Map<K, Promise<V>>, key: K, load: () => Promise<V>): Promise<V> {
+  let value = cache.get(key)
+  if (!value) {
+    value = load()
+    cache.set(key, value)
+    value.catch(() => cache.delete(key))
+  }
+  return value
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i)
+}
+
+function uniqueById(artifacts: Artifact[]): Artifact[] {
+  const seen = new Map<number, Artifact>()
+  for (const artifact of artifacts) if (!seen.has(artifact.id)) seen.set(artifact.id, artifact)
+  return [...seen.values()]
+}

@@ -1,0 +1,153 @@
+import { spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parse } from 'yaml'
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+const bundle = path.join(projectRoot, 'dist', 'index.js')
+
+/** The emulator fields the runner's environment is made from. */
+export interface ActionTarget {
+  apiUrl: string
+  token: string
+  owner: string
+  repo: string
+}
+
+export interface RunActionOptions {
+  inputs: Record<string, string>
+  emulator: ActionTarget
+  /** Extra or overriding environment variables (e.g. GITHUB_RUN_ID). */
+  env?: Record<string, string>
+  /** GITHUB_WORKSPACE and the working directory; a fresh temporary folder when omitted. */
+  workspace?: string
+  /** Node binary; defaults to ACTION_NODE (CI points it at Node 24) or this process's node. */
+  node?: string
+}
+
+export interface ActionResult {
+  exitCode: number
+  stdout: string
+  stderr: string
+  outputs: Record<string, string>
+  summary: string
+  workspace: string
+  /** The `::warning::` and `::error::` lines the runner would show as annotations. */
+  warnings: string[]
+  errors: string[]
+}
+
+interface ActionInput {
+  default?: string
+}
+
+/**
+ * Runs the bundled action as the runner does: `INPUT_*` variables with hyphens kept and
+ * action.yml's defaults filled in, `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY` files, and
+ * `GITHUB_API_URL` pointing at the emulator.
+ */
+export async function runAction(options: RunActionOptions): Promise<ActionResult> {
+  const scratch = await mkdtemp(path.join(tmpdir(), 'action-run-'))
+  const workspace = options.workspace ?? (await mkdtemp(path.join(tmpdir(), 'workspace-')))
+  const outputFile = path.join(scratch, 'output')
+  const summaryFile = path.join(scratch, 'summary')
+  await writeFile(outputFile, '')
+  await writeFile(summaryFile, '')
+  const { owner, repo, token, apiUrl } = options.emulator
+  const expressions: Record<string, string> = {
+    '${{ github.token }}': token,
+    '${{ github.repository }}': `${owner}/${repo}`,
+    '${{ github.workspace }}': workspace,
+  }
+  const inputs = { ...(await actionDefaults(expressions)), ...options.inputs }
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? scratch,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_API_URL: apiUrl,
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_REPOSITORY: `${owner}/${repo}`,
+    GITHUB_WORKSPACE: workspace,
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    RUNNER_TEMP: scratch,
+    ...Object.fromEntries(
+      Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]),
+    ),
+    ...options.env,
+  }
+  try {
+    const { exitCode, stdout, stderr } = await spawnNode(
+      options.node ?? process.env.ACTION_NODE ?? process.execPath,
+      env,
+      workspace,
+    )
+    return {
+      exitCode,
+      stdout,
+      stderr,
+      outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
+      summary: await readFile(summaryFile, 'utf8'),
+      workspace,
+      warnings: commandLines(stdout, 'warning'),
+      errors: commandLines(stdout, 'error'),
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true })
+  }
+}
+
+async function actionDefaults(
+  expressions: Record<string, string>,
+): Promise<Record<string, string>> {
+  const manifest = parse(await readFile(path.join(projectRoot, 'action.yml'), 'utf8')) as {
+    inputs: Record<string, ActionInput>
+  }
+  return Object.fromEntries(
+    Object.entries(manifest.inputs).map(([name, input]) => {
+      const value = input.default ?? ''
+      return [name, expressions[value] ?? value]
+    }),
+  )
+}
+
+function spawnNode(
+  node: string,
+  env: Record<string, string>,
+  cwd: string,
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(node, [bundle], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ exitCode: code ?? -1, stdout, stderr }))
+  })
+}
+
+/** Reads the `name<<DELIMITER` heredoc form that @actions/core writes to GITHUB_OUTPUT. */
+export function parseOutputFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {}
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const heredoc = /^([^<=]+)<<(.+)$/.exec(lines[i])
+    if (!heredoc) continue
+    const [, name, delimiter] = heredoc
+    const end = lines.indexOf(delimiter, i + 1)
+    outputs[name] = lines.slice(i + 1, end).join('\n')
+    i = end
+  }
+  return outputs
+}
+
+function commandLines(stdout: string, command: 'warning' | 'error'): string[] {
+  const prefix = new RegExp(`^::${command}[^:]*::`)
+  return stdout
+    .split('\n')
+    .filter((line) => prefix.test(line))
+    .map((line) => line.replace(prefix, ''))
+}
