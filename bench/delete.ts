@@ -1,0 +1,121 @@
+/**
+ * Deleting 500 artifacts through the bundled action (run `npm run bundle` first) against the
+ * emulator enforcing GitHub's secondary limit (900 points in any minute, a DELETE costing 5) at
+ * 100 ms API latency; then the same with only 300 requests left of the primary limit.
+ * Prints figures; asserts nothing. Each case takes about three minutes.
+ */
+import type { ArtifactRecord } from '../src/artifact.js'
+import { runAction, type ActionResult } from '../test/support/action.js'
+import { startEmulator, type Emulator, type SeedRun } from '../test/support/emulator/index.js'
+
+const ARTIFACTS = 500
+const PER_RUN = 10
+const LATENCY_MS = 100
+const SECONDARY = { pointsPerWindow: 900, windowMs: 60_000 }
+const DELETE_POINTS = 5
+const DELETES_PER_MINUTE_ALLOWED = SECONDARY.pointsPerWindow / DELETE_POINTS
+
+function seed(): SeedRun[] {
+  return Array.from({ length: ARTIFACTS / PER_RUN }, (_, run) => ({
+    workflow: 'nightly.yml',
+    artifacts: Array.from({ length: PER_RUN }, (_, i) => ({
+      name: `report-${run}-${i}`,
+      files: { 'a.txt': 'a' },
+    })),
+  }))
+}
+
+interface Measured {
+  result: ActionResult
+  stepMs: number
+  emulator: Emulator
+}
+
+async function deleteAll(primaryRemaining?: number): Promise<Measured> {
+  const emulator = await startEmulator({
+    seed: { runs: seed() },
+    latencyMs: LATENCY_MS,
+    rateLimits: {
+      secondary: SECONDARY,
+      ...(primaryRemaining === undefined
+        ? {}
+        : { primary: { limit: 1000, remaining: primaryRemaining, resetInSeconds: 3600 } }),
+    },
+  })
+  const started = performance.now()
+  const result = await runAction({ emulator, inputs: { operation: 'delete', name: 'report-*' } })
+  return { result, stepMs: performance.now() - started, emulator }
+}
+
+/** The most secondary-limit points the server counted in any window of its length. */
+function peakPoints(emulator: Emulator): number {
+  const spent = emulator.requests.map((r) => ({
+    at: r.time,
+    points: r.method === 'GET' || r.method === 'HEAD' ? 1 : DELETE_POINTS,
+  }))
+  let peak = 0
+  let first = 0
+  let inWindow = 0
+  for (const entry of spent) {
+    inWindow += entry.points
+    while (entry.at - spent[first].at >= SECONDARY.windowMs) inWindow -= spent[first++].points
+    peak = Math.max(peak, inWindow)
+  }
+  return peak
+}
+
+function report(label: string, { result, stepMs, emulator }: Measured): void {
+  const deletes = emulator.requests.filter((r) => r.method === 'DELETE')
+  const deleted = deletes.filter((r) => r.status === 204).length
+  const limited = emulator.requests.filter((r) => r.status === 403 || r.status === 429).length
+  const phaseMs = deletes.length > 1 ? deletes[deletes.length - 1].time - deletes[0].time : 0
+  const perMinutePhase = phaseMs > 0 ? ((deletes.length - 1) / phaseMs) * 60_000 : 0
+  const perMinuteStep = (deleted / stepMs) * 60_000
+  const share = (rate: number) => `${((rate / DELETES_PER_MINUTE_ALLOWED) * 100).toFixed(1)}%`
+  const left = emulator.artifacts().length
+  const outputs = JSON.parse(result.outputs.artifacts ?? '[]') as ArtifactRecord[]
+
+  console.log(`\n${label}`)
+  console.log(`  exit code ${result.exitCode}, step ${(stepMs / 1000).toFixed(1)} s`)
+  console.log(`  deleted ${deleted} of ${ARTIFACTS}; ${left} left on the server`)
+  console.log(`  secondary-limit (or other 403/429) answers received: ${limited} (target 0)`)
+  console.log(
+    `  peak points in any ${SECONDARY.windowMs / 1000} s window, as the server counted them: ` +
+      `${peakPoints(emulator)} of ${SECONDARY.pointsPerWindow}`,
+  )
+  console.log(
+    `  deletions a minute: ${perMinutePhase.toFixed(1)} from first to last DELETE ` +
+      `(${share(perMinutePhase)} of ${DELETES_PER_MINUTE_ALLOWED}/min), ` +
+      `${perMinuteStep.toFixed(1)} over the whole step (${share(perMinuteStep)}) (target >= 90%)`,
+  )
+  console.log(
+    `  API requests per deleted artifact: ${(emulator.requests.length / deleted).toFixed(3)} ` +
+      `(${emulator.requests.length} requests; target <= 1.02)`,
+  )
+  console.log(
+    `  outputs: count ${result.outputs.count}, remaining ${result.outputs.remaining}; ` +
+      `artifacts output names ${outputs.length}`,
+  )
+  if (result.warnings.length) console.log(`  warnings: ${result.warnings.join(' | ')}`)
+  if (result.errors.length) console.log(`  errors: ${result.errors.join(' | ')}`)
+}
+
+const full = await deleteAll()
+report(
+  `delete ${ARTIFACTS} artifacts, secondary limit ${SECONDARY.pointsPerWindow} points a minute, ${LATENCY_MS} ms latency`,
+  full,
+)
+await full.emulator.close()
+
+const PRIMARY_REMAINING = 300
+const capped = await deleteAll(PRIMARY_REMAINING)
+report(`the same with ${PRIMARY_REMAINING} requests left of the primary limit`, capped)
+const left = capped.emulator.artifacts().length
+const remaining = Number(capped.result.outputs.remaining)
+const clean = capped.result.exitCode === 0 && left > 0 && remaining === left
+console.log(
+  `  stopped cleanly: ${clean ? 'yes' : 'NO'} (step ${capped.result.exitCode === 0 ? 'green' : 'failed'}, ` +
+    `remaining output ${remaining}, ${left} left on the server, ` +
+    `${capped.emulator.requests.filter((r) => r.status === 403).length} requests refused)`,
+)
+await capped.emulator.close()
