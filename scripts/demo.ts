@@ -1,0 +1,144 @@
+/**
+ * The action against the embedded GitHub API emulator: a seeded repository with several
+ * workflows, branches, a fork pull request and expired artifacts. Each step runs the bundled
+ * dist/index.js exactly as the runner would and prints its outputs and job summary.
+ */
+import { readdir } from 'node:fs/promises'
+import path from 'node:path'
+import { runAction, type ActionResult } from '../test/support/action.js'
+import { startEmulator, type Emulator, type SeedRun } from '../test/support/emulator/index.js'
+
+const DAY = 86_400_000
+const at = (daysAgo: number): string => new Date(Date.now() - daysAgo * DAY).toISOString()
+
+function demoRuns(): SeedRun[] {
+  const runs: SeedRun[] = []
+  for (let day = 40; day >= 1; day -= 3) {
+    runs.push({
+      workflow: 'build.yml',
+      branch: 'main',
+      createdAt: at(day),
+      conclusion: day === 4 ? 'failure' : 'success',
+      artifacts: [
+        { name: 'dist', files: { 'app.js': `console.log('build of day -${day}')\n` } },
+        { name: 'coverage', files: { 'lcov.info': 'TN:\nSF:src/app.js\nend_of_record\n' } },
+      ],
+    })
+  }
+  runs.push(
+    {
+      workflow: 'build.yml',
+      branch: 'feature/login',
+      event: 'pull_request',
+      pullRequests: [42],
+      createdAt: at(2),
+      artifacts: [{ name: 'dist', files: { 'app.js': "console.log('login')\n" } }],
+    },
+    {
+      workflow: 'build.yml',
+      branch: 'patch-1',
+      event: 'pull_request',
+      pullRequests: [43],
+      fromFork: true,
+      createdAt: at(0.5),
+      artifacts: [{ name: 'dist', files: { 'app.js': "console.log('from a fork')\n" } }],
+    },
+    {
+      workflow: 'nightly.yml',
+      event: 'schedule',
+      createdAt: at(95),
+      artifacts: [{ name: 'perf-report', expired: true }],
+    },
+    {
+      workflow: 'release.yml',
+      event: 'push',
+      branch: 'main',
+      createdAt: at(60),
+      artifacts: [{ name: 'release-1.0', files: { 'NOTES.md': '# 1.0\n' } }],
+    },
+  )
+  return runs
+}
+
+function show(title: string, result: ActionResult, outputs: string[]): void {
+  console.log(`\n=== ${title} (exit code ${result.exitCode})`)
+  for (const line of [...result.warnings.map((w) => `warning: ${w}`), ...result.errors]) {
+    console.log(`  ${line}`)
+  }
+  for (const name of outputs) {
+    const value = result.outputs[name] ?? ''
+    console.log(`  ${name}: ${value.length > 300 ? `${value.slice(0, 300)}…` : value}`)
+  }
+  console.log('\n' + result.summary.replace(/^/gm, '  │ '))
+}
+
+async function listFiles(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true })
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(folder, path.join(e.parentPath, e.name)))
+}
+
+async function demo(emulator: Emulator): Promise<void> {
+  const names = (result: ActionResult): string =>
+    (JSON.parse(result.outputs.artifacts || '[]') as { name: string }[])
+      .map((a) => a.name)
+      .join(', ')
+
+  const listed = await runAction({ emulator, inputs: { operation: 'list', name: 'dist' } })
+  show("list: every artifact named 'dist'", listed, ['count', 'total-bytes'])
+
+  const download = await runAction({
+    emulator,
+    inputs: {
+      operation: 'download',
+      workflow: 'build.yml',
+      branch: 'main',
+      name: 'dist',
+      path: 'out',
+    },
+  })
+  show('download: newest successful build of main, from another run', download, [
+    'run-id',
+    'download-path',
+    'count',
+  ])
+  const downloaded = download.outputs['download-path']
+  if (downloaded) console.log(`  files: ${(await listFiles(downloaded)).join(', ')}`)
+
+  const pullRequest = await runAction({
+    emulator,
+    inputs: { operation: 'download', event: 'pull_request', name: 'dist', path: 'pr' },
+  })
+  show('download: newest pull-request build; the fork run is untrusted and skipped', pullRequest, [
+    'run-id',
+    'count',
+  ])
+
+  const retention = {
+    operation: 'delete',
+    'older-than': '14d',
+    'keep-latest': '3',
+    exclude: 'release-*',
+  }
+  const dryRun = await runAction({ emulator, inputs: { ...retention, 'dry-run': 'true' } })
+  show('delete, dry run: keep the 3 newest of each name, the rest older than 14 days', dryRun, [
+    'count',
+    'total-bytes',
+  ])
+  const cleanUp = await runAction({ emulator, inputs: retention })
+  show('delete: the same retention rule for real', cleanUp, ['count', 'remaining'])
+  console.log(`  deleted: ${names(cleanUp)}`)
+  console.log(`  left on the server: ${emulator.artifacts().length} artifacts`)
+}
+
+const emulator = await startEmulator({ seed: { runs: demoRuns() } })
+try {
+  console.log(`GitHub API emulator at ${emulator.apiUrl} (storage at ${emulator.storageUrl})`)
+  console.log(
+    `repository ${emulator.owner}/${emulator.repo}: ${emulator.artifacts().length} artifacts`,
+  )
+  await demo(emulator)
+} finally {
+  await emulator.close()
+}
