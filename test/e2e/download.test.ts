@@ -1,0 +1,304 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import type { ArtifactRecord } from '../../src/artifact.js'
+import { runAction, type ActionResult } from '../support/action.js'
+import {
+  buildZip,
+  startEmulator,
+  type Emulator,
+  type EmulatorOptions,
+  type SeedRun,
+} from '../support/emulator/index.js'
+
+let emulator: Emulator | undefined
+let workspace: string
+
+beforeEach(async () => {
+  workspace = await mkdtemp(path.join(tmpdir(), 'download-e2e-'))
+})
+
+afterEach(async () => {
+  await emulator?.close()
+  emulator = undefined
+  await rm(workspace, { recursive: true, force: true })
+})
+
+async function start(runs: SeedRun[], options: Partial<EmulatorOptions> = {}): Promise<Emulator> {
+  emulator = await startEmulator({ seed: { runs }, ...options })
+  return emulator
+}
+
+function download(
+  server: Emulator,
+  inputs: Record<string, string>,
+  env: Record<string, string> = {},
+): Promise<ActionResult> {
+  return runAction({
+    inputs: { operation: 'download', ...inputs },
+    emulator: server,
+    workspace,
+    env,
+  })
+}
+
+function records(result: ActionResult): ArtifactRecord[] {
+  return JSON.parse(result.outputs.artifacts) as ArtifactRecord[]
+}
+
+/** Every file under `root` with its content, and folders ending in '/'. */
+async function tree(root: string): Promise<Record<string, string>> {
+  const found: Record<string, string> = {}
+  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+    const full = path.join(entry.parentPath, entry.name)
+    const relative = path.relative(root, full).split(path.sep).join('/')
+    found[entry.isDirectory() ? `${relative}/` : relative] = entry.isDirectory()
+      ? ''
+      : await readFile(full, 'utf8')
+  }
+  return found
+}
+
+const RUN_A = 7_100
+const RUN_B = 7_200
+
+describe('download', () => {
+  it("takes the current run's artifacts by default, each into a folder of its name", async () => {
+    const server = await start([
+      { id: RUN_A, workflow: 'build.yml', artifacts: [{ name: 'other-run', files: { x: 'x' } }] },
+      {
+        id: RUN_B,
+        workflow: 'build.yml',
+        artifacts: [
+          { name: 'linux', files: { 'bin/app': 'linux' } },
+          { name: 'docs', files: { 'index.html': '<h1>docs</h1>' } },
+        ],
+      },
+    ])
+
+    const result = await download(server, {}, { GITHUB_RUN_ID: String(RUN_B) })
+
+    expect(result.exitCode).toBe(0)
+    expect(await tree(workspace)).toEqual({
+      'linux/': '',
+      'linux/bin/': '',
+      'linux/bin/app': 'linux',
+      'docs/': '',
+      'docs/index.html': '<h1>docs</h1>',
+    })
+    const listed = records(result)
+    const onServer = server.artifacts().filter((a) => a.runId === RUN_B)
+    expect(listed.map((r) => [r.name, r.path]).sort()).toEqual([
+      ['docs', path.join(workspace, 'docs')],
+      ['linux', path.join(workspace, 'linux')],
+    ])
+    expect(listed.every((r) => r.run_id === RUN_B)).toBe(true)
+    expect(result.outputs.count).toBe('2')
+    expect(result.outputs['total-bytes']).toBe(
+      String(onServer.reduce((sum, a) => sum + a.sizeInBytes, 0)),
+    )
+    expect(result.outputs['run-id']).toBe(String(RUN_B))
+    expect(result.outputs['download-path']).toBe(workspace)
+    expect(result.summary).toContain('linux')
+    expect(result.summary).toContain('docs')
+    expect(result.summary).toContain(String(RUN_B))
+  })
+
+  it('takes the run given by run-id', async () => {
+    const server = await start([
+      {
+        id: RUN_A,
+        workflow: 'build.yml',
+        artifacts: [{ name: 'wanted', files: { 'a.txt': 'a' } }],
+      },
+      {
+        id: RUN_B,
+        workflow: 'build.yml',
+        artifacts: [{ name: 'current', files: { 'b.txt': 'b' } }],
+      },
+    ])
+
+    const result = await download(
+      server,
+      { 'run-id': String(RUN_A) },
+      { GITHUB_RUN_ID: String(RUN_B) },
+    )
+
+    expect(result.exitCode).toBe(0)
+    expect(await tree(workspace)).toEqual({ 'wanted/': '', 'wanted/a.txt': 'a' })
+    expect(result.outputs['run-id']).toBe(String(RUN_A))
+  })
+
+  it('finds the newest successful run of a workflow and branch holding the name', async () => {
+    const server = await start([
+      {
+        workflow: 'build.yml',
+        branch: 'main',
+        artifacts: [{ name: 'dist', files: { 'app.js': 'older success' } }],
+      },
+      {
+        id: RUN_A,
+        workflow: 'build.yml',
+        branch: 'main',
+        artifacts: [{ name: 'dist', files: { 'app.js': 'the one' } }],
+      },
+      { workflow: 'build.yml', branch: 'main', artifacts: [{ name: 'coverage' }] },
+      {
+        workflow: 'build.yml',
+        branch: 'main',
+        conclusion: 'failure',
+        artifacts: [{ name: 'dist', files: { 'app.js': 'failed run' } }],
+      },
+      {
+        workflow: 'build.yml',
+        branch: 'feature',
+        artifacts: [{ name: 'dist', files: { 'app.js': 'other branch' } }],
+      },
+      {
+        workflow: 'test.yml',
+        branch: 'main',
+        artifacts: [{ name: 'dist', files: { 'app.js': 'other workflow' } }],
+      },
+    ])
+
+    const result = await download(server, {
+      workflow: 'build.yml',
+      branch: 'main',
+      name: 'dist',
+      path: 'dist',
+    })
+
+    expect(result.exitCode).toBe(0)
+    // One artifact asked for by its exact name lands in `path` itself.
+    expect(await tree(path.join(workspace, 'dist'))).toEqual({ 'app.js': 'the one' })
+    expect(result.outputs['run-id']).toBe(String(RUN_A))
+    expect(result.outputs['download-path']).toBe(path.join(workspace, 'dist'))
+    expect(records(result)[0].path).toBe(path.join(workspace, 'dist'))
+  })
+
+  it('merges several artifacts oldest first, newest winning, with a warning per overwrite', async () => {
+    const server = await start([
+      {
+        id: RUN_A,
+        workflow: 'build.yml',
+        artifacts: [
+          { name: 'part-1', files: { 'shared.txt': 'from part-1', 'one.txt': '1' } },
+          { name: 'part-2', files: { 'shared.txt': 'from part-2', 'two.txt': '2' } },
+          { name: 'part-3', files: { 'shared.txt': 'from part-3', 'three.txt': '3' } },
+        ],
+      },
+    ])
+    // The oldest arrives last (its first answer fails): arrival order must not decide the winner.
+    const oldest = server.artifacts().find((a) => a.name === 'part-1')
+    server.addFault({ target: 'storage', path: new RegExp(`/${oldest?.id}$`), status: 503 })
+
+    const result = await download(server, {
+      'run-id': String(RUN_A),
+      name: 'part-*',
+      'merge-multiple': 'true',
+      path: 'merged',
+    })
+
+    expect(result.exitCode).toBe(0)
+    expect(await tree(path.join(workspace, 'merged'))).toEqual({
+      'shared.txt': 'from part-3',
+      'one.txt': '1',
+      'two.txt': '2',
+      'three.txt': '3',
+    })
+    expect(result.warnings).toHaveLength(2)
+    expect(result.warnings[0]).toMatch(
+      /'part-2'.*overwrote 1 file\(s\) of the older artifact 'part-1'.*shared\.txt/,
+    )
+    expect(result.warnings[1]).toMatch(
+      /'part-3'.*overwrote 1 file\(s\) of the older artifact 'part-2'.*shared\.txt/,
+    )
+    expect(records(result).every((r) => r.path === path.join(workspace, 'merged'))).toBe(true)
+  })
+
+  it('saves <name>.zip with extract: false', async () => {
+    const server = await start([
+      {
+        id: RUN_A,
+        workflow: 'build.yml',
+        artifacts: [{ name: 'dist', files: { 'a.txt': 'a' } }, { name: 'logs' }],
+      },
+    ])
+
+    const result = await download(server, { 'run-id': String(RUN_A), extract: 'false' })
+
+    expect(result.exitCode).toBe(0)
+    expect((await readdir(workspace)).sort()).toEqual(['dist.zip', 'logs.zip'])
+    for (const artifact of server.artifacts()) {
+      const saved = await readFile(path.join(workspace, `${artifact.name}.zip`))
+      expect(saved.equals(server.artifactBytes(artifact.id) as Buffer)).toBe(true)
+    }
+    expect(
+      records(result)
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual([path.join(workspace, 'dist.zip'), path.join(workspace, 'logs.zip')])
+  })
+
+  it('saves an artifact uploaded unzipped as the file its storage host names', async () => {
+    const data = Buffer.from('%PDF-1.7 report')
+    const server = await start([
+      {
+        id: RUN_A,
+        workflow: 'build.yml',
+        artifacts: [
+          {
+            name: 'report.pdf',
+            rawFile: { fileName: 'report.pdf', data, contentType: 'application/pdf' },
+          },
+        ],
+      },
+    ])
+
+    const result = await download(server, { 'run-id': String(RUN_A), name: 'report.pdf' })
+
+    expect(result.exitCode).toBe(0)
+    expect(await tree(workspace)).toEqual({ 'report.pdf': data.toString() })
+    expect(records(result)[0].path).toBe(path.join(workspace, 'report.pdf'))
+  })
+
+  it('works against an Enterprise Server API path', async () => {
+    const server = await start(
+      [
+        {
+          id: RUN_A,
+          workflow: 'build.yml',
+          artifacts: [{ name: 'dist', files: { 'a.txt': 'a' } }],
+        },
+      ],
+      { apiPathPrefix: '/api/v3' },
+    )
+
+    const result = await download(server, { 'run-id': String(RUN_A), name: 'dist' })
+
+    expect(result.exitCode).toBe(0)
+    expect(await tree(workspace)).toEqual({ 'a.txt': 'a' })
+  })
+
+  it('leaves files already in the destination alone, apart from those it replaces', async () => {
+    const server = await start([
+      {
+        id: RUN_A,
+        workflow: 'build.yml',
+        artifacts: [{ name: 'dist', zip: buildZip([{ name: 'app.js', data: 'new' }]) }],
+      },
+    ])
+    await mkdir(path.join(workspace, 'dist'))
+    await writeFile(path.join(workspace, 'dist', 'app.js'), 'old')
+    await writeFile(path.join(workspace, 'dist', 'keep.txt'), 'mine')
+
+    const result = await download(server, { 'run-id': String(RUN_A), name: 'dist', path: 'dist' })
+
+    expect(result.exitCode).toBe(0)
+    expect(await tree(path.join(workspace, 'dist'))).toEqual({
+      'app.js': 'new',
+      'keep.txt': 'mine',
+    })
+  })
+})

@@ -1,0 +1,360 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import type { Artifact } from '../../src/artifact.js'
+import { createArtifactClient } from '../../src/client.js'
+import type { ArtifactClient } from '../../src/client-types.js'
+import { downloadArtifacts } from '../../src/download.js'
+import { ArtifactExpiredError } from '../../src/errors.js'
+import { readSettings } from '../../src/inputs.js'
+import type { Reporter } from '../../src/reporter.js'
+import type { Settings } from '../../src/settings.js'
+import { buildZip } from '../support/zip.js'
+import { startEmulator, type Emulator, type SeedArtifact } from '../support/emulator/index.js'
+
+let emulator: Emulator | undefined
+let scratch: string
+let destination: string
+
+beforeEach(async () => {
+  scratch = await mkdtemp(path.join(tmpdir(), 'download-'))
+  destination = path.join(scratch, 'artifacts')
+})
+
+afterEach(async () => {
+  await emulator?.close()
+  emulator = undefined
+  await rm(scratch, { recursive: true, force: true })
+})
+
+interface Recorded extends Reporter {
+  infos: string[]
+  warnings: string[]
+  debugs: string[]
+}
+
+function recordingReporter(): Recorded {
+  const infos: string[] = []
+  const warnings: string[] = []
+  const debugs: string[] = []
+  return {
+    infos,
+    warnings,
+    debugs,
+    info: (message) => infos.push(message),
+    warning: (message) => warnings.push(message),
+    debug: (message) => debugs.push(message),
+    mask: () => undefined,
+  }
+}
+
+interface Setup {
+  server: Emulator
+  client: ArtifactClient
+  /** Oldest first, as seeded. */
+  artifacts: Artifact[]
+}
+
+/** One run holding the artifacts, seeded oldest first a minute apart. */
+async function setup(seeds: SeedArtifact[]): Promise<Setup> {
+  const start = Date.now() - seeds.length * 60_000
+  const artifacts = seeds.map((seed, index) => ({
+    createdAt: new Date(start + index * 60_000).toISOString(),
+    ...seed,
+  }))
+  const server = await startEmulator({ seed: { runs: [{ workflow: 'build.yml', artifacts }] } })
+  emulator = server
+  const client = createArtifactClient({
+    token: server.token,
+    repository: { owner: server.owner, repo: server.repo },
+    reporter: recordingReporter(),
+    apiUrl: server.apiUrl,
+  })
+  const listed = await client.listArtifacts({})
+  return { server, client, artifacts: listed.reverse() }
+}
+
+function settingsFor(server: Emulator, inputs: Record<string, string> = {}): Settings {
+  const all: Record<string, string> = {
+    operation: 'download',
+    'github-token': server.token,
+    repository: `${server.owner}/${server.repo}`,
+    path: destination,
+    ...inputs,
+  }
+  return readSettings((name) => all[name] ?? '', { GITHUB_WORKSPACE: scratch, GITHUB_RUN_ID: '1' })
+}
+
+/** Every file under `root` with its content, and folders ending in '/'. */
+async function tree(root: string): Promise<Record<string, string>> {
+  const found: Record<string, string> = {}
+  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+    const relative = path
+      .relative(root, path.join(entry.parentPath, entry.name))
+      .split(path.sep)
+      .join('/')
+    found[entry.isDirectory() ? `${relative}/` : relative] = entry.isDirectory()
+      ? ''
+      : await readFile(path.join(entry.parentPath, entry.name), 'utf8')
+  }
+  return found
+}
+
+async function failureOf(work: Promise<unknown>): Promise<Error> {
+  return work.then(
+    () => {
+      throw new Error('expected a failure')
+    },
+    (error: unknown) => error as Error,
+  )
+}
+
+describe('downloadArtifacts', () => {
+  it('puts each artifact in a folder of its name and says where, one line each', async () => {
+    const { server, client, artifacts } = await setup([
+      { name: 'linux', files: { app: 'linux build', 'lib/a.so': 'a' } },
+      { name: 'windows', files: { 'app.exe': 'windows build' } },
+    ])
+    const reporter = recordingReporter()
+
+    const result = await downloadArtifacts(artifacts, settingsFor(server), client, reporter)
+
+    expect(await tree(destination)).toEqual({
+      'linux/': '',
+      'linux/app': 'linux build',
+      'linux/lib/': '',
+      'linux/lib/a.so': 'a',
+      'windows/': '',
+      'windows/app.exe': 'windows build',
+    })
+    expect(result.downloaded).toEqual([
+      { artifact: artifacts[0], path: path.join(destination, 'linux') },
+      { artifact: artifacts[1], path: path.join(destination, 'windows') },
+    ])
+    expect(result.deleted).toEqual([])
+    expect(reporter.infos).toHaveLength(2)
+    expect(reporter.infos[1]).toMatch(
+      new RegExp(`artifact 'windows' .*, \\d+ B, to ${path.join(destination, 'windows')}$`),
+    )
+  })
+
+  it('puts one artifact asked for by a single exact name into the path itself', async () => {
+    const { server, client, artifacts } = await setup([
+      { name: 'dist', files: { 'index.js': 'code' } },
+    ])
+
+    const result = await downloadArtifacts(
+      artifacts,
+      settingsFor(server, { name: 'dist' }),
+      client,
+      recordingReporter(),
+    )
+
+    expect(await tree(destination)).toEqual({ 'index.js': 'code' })
+    expect(result.downloaded[0].path).toBe(destination)
+  })
+
+  it('keeps the subfolder for one artifact matched by a pattern', async () => {
+    const { server, client, artifacts } = await setup([
+      { name: 'dist', files: { 'index.js': 'code' } },
+    ])
+
+    await downloadArtifacts(
+      artifacts,
+      settingsFor(server, { name: 'di*' }),
+      client,
+      recordingReporter(),
+    )
+
+    expect(await tree(destination)).toEqual({ 'dist/': '', 'dist/index.js': 'code' })
+  })
+
+  it('merges oldest first so the newest wins, and warns about each overwritten file', async () => {
+    const { server, client, artifacts } = await setup([
+      { name: 'part-old', files: { 'shared.txt': 'old', 'config/app.json': 'old', 'a.txt': 'a' } },
+      { name: 'part-mid', files: { 'b.txt': 'b' } },
+      { name: 'part-new', files: { 'shared.txt': 'new', 'config/app.json': 'new' } },
+    ])
+    // The oldest arrives last (its first answer fails), so arrival order is not write order.
+    server.addFault({ target: 'storage', path: new RegExp(`/${artifacts[0].id}$`), status: 503 })
+    const reporter = recordingReporter()
+
+    const result = await downloadArtifacts(
+      artifacts,
+      settingsFor(server, { 'merge-multiple': 'true' }),
+      client,
+      reporter,
+    )
+
+    expect(await tree(destination)).toEqual({
+      'shared.txt': 'new',
+      'config/': '',
+      'config/app.json': 'new',
+      'a.txt': 'a',
+      'b.txt': 'b',
+    })
+    expect(result.downloaded.map((d) => [d.artifact.name, d.path])).toEqual([
+      ['part-old', destination],
+      ['part-mid', destination],
+      ['part-new', destination],
+    ])
+    expect(reporter.warnings).toHaveLength(1)
+    expect(reporter.warnings[0]).toMatch(
+      /Artifact 'part-new' .* overwrote 2 file\(s\) of the older artifact 'part-old'/,
+    )
+    expect(reporter.warnings[0]).toContain('shared.txt')
+    expect(reporter.warnings[0]).toContain('config/app.json')
+  })
+
+  it('saves <name>.zip unextracted with extract: false', async () => {
+    const { server, client, artifacts } = await setup([
+      { name: 'dist', files: { 'index.js': 'code' } },
+    ])
+
+    const result = await downloadArtifacts(
+      artifacts,
+      settingsFor(server, { extract: 'false' }),
+      client,
+      recordingReporter(),
+    )
+
+    const zip = path.join(destination, 'dist.zip')
+    expect(await readdir(destination)).toEqual(['dist.zip'])
+    expect(await readFile(zip)).toEqual(server.artifactBytes(artifacts[0].id))
+    expect(result.downloaded[0].path).toBe(zip)
+  })
+
+  it('saves an artifact uploaded unzipped as its single file', async () => {
+    const data = Buffer.from('<h1>coverage</h1>')
+    const { server, client, artifacts } = await setup([
+      { name: 'coverage', rawFile: { fileName: 'coverage.html', data, contentType: 'text/html' } },
+      { name: 'other', files: { 'x.txt': 'x' } },
+    ])
+
+    const result = await downloadArtifacts(
+      artifacts,
+      settingsFor(server),
+      client,
+      recordingReporter(),
+    )
+
+    expect(await tree(destination)).toEqual({
+      'coverage/': '',
+      'coverage/coverage.html': data.toString(),
+      'other/': '',
+      'other/x.txt': 'x',
+    })
+    expect(result.downloaded[0].path).toBe(path.join(destination, 'coverage', 'coverage.html'))
+  })
+
+  it('refuses bytes that do not match the digest, printing both, writing nothing', async () => {
+    const wrong = `sha256:${'0'.repeat(64)}`
+    const { server, client, artifacts } = await setup([
+      { name: 'dist', files: { 'index.js': 'code' }, digest: wrong },
+    ])
+
+    const error = await failureOf(
+      downloadArtifacts(artifacts, settingsFor(server), client, recordingReporter()),
+    )
+
+    expect(error.message).toContain(`Artifact 'dist' (id ${artifacts[0].id}`)
+    expect(error.message).toContain(`expected ${wrong}`)
+    expect(error.message).toMatch(/received sha256:[0-9a-f]{64}/)
+    // The destination folder is there, empty: no file of the artifact, no partial download.
+    expect(await tree(scratch)).toEqual({ 'artifacts/': '' })
+  })
+
+  it('skips the check of a digest of another kind, saying so in the debug log', async () => {
+    const { server, client, artifacts } = await setup([
+      { name: 'dist', files: { 'index.js': 'code' }, digest: 'md5:0123' },
+    ])
+    const reporter = recordingReporter()
+
+    await downloadArtifacts(artifacts, settingsFor(server), client, reporter)
+
+    expect(await tree(destination)).toEqual({ 'dist/': '', 'dist/index.js': 'code' })
+    expect(reporter.debugs.some((line) => line.includes("digest 'md5:0123'"))).toBe(true)
+  })
+
+  it('refuses an expired artifact before any request', async () => {
+    const { server, client, artifacts } = await setup([
+      { name: 'fresh' },
+      { name: 'old', expired: true },
+    ])
+    const requestsBefore = server.requests.length
+
+    const error = await failureOf(
+      downloadArtifacts(artifacts, settingsFor(server), client, recordingReporter()),
+    )
+
+    expect(error).toBeInstanceOf(ArtifactExpiredError)
+    expect(error.message).toContain("Artifact 'old'")
+    expect(server.requests.length).toBe(requestsBefore)
+    expect(server.storageRequests).toEqual([])
+    expect(await readdir(scratch)).toEqual([])
+  })
+
+  it('leaves nothing of a failed artifact, keeps those done, and says which they are', async () => {
+    const evil = buildZip([
+      { name: 'fine.txt', data: 'fine' },
+      { name: '../escaped.txt', data: 'evil' },
+    ])
+    const { server, client, artifacts } = await setup([
+      { name: 'good', files: { 'good.txt': 'good' } },
+      { name: 'evil', zip: evil },
+      { name: 'later', files: { 'later.txt': 'later' } },
+    ])
+
+    const error = await failureOf(
+      downloadArtifacts(artifacts, settingsFor(server), client, recordingReporter()),
+    )
+
+    expect(error.message).toContain("its entry '../escaped.txt' contains a '..' segment")
+    expect(error.message).toContain(
+      `Downloaded before the failure, and left in place: 'good' in ${path.join(destination, 'good')}`,
+    )
+    expect(await tree(scratch)).toEqual({
+      'artifacts/': '',
+      'artifacts/good/': '',
+      'artifacts/good/good.txt': 'good',
+    })
+  })
+
+  it('deletes each artifact once it is written, with delete-after-download', async () => {
+    const { server, client, artifacts } = await setup([
+      { name: 'one', files: { '1.txt': '1' } },
+      { name: 'two', files: { '2.txt': '2' } },
+      { name: 'stays', files: { '3.txt': '3' } },
+    ])
+
+    const result = await downloadArtifacts(
+      artifacts.slice(0, 2),
+      settingsFor(server, { 'delete-after-download': 'true' }),
+      client,
+      recordingReporter(),
+    )
+
+    expect(result.deleted.map((a) => a.name)).toEqual(['one', 'two'])
+    expect(server.artifacts().map((a) => a.name)).toEqual(['stays'])
+    expect(await tree(destination)).toEqual({
+      'one/': '',
+      'one/1.txt': '1',
+      'two/': '',
+      'two/2.txt': '2',
+    })
+  })
+
+  it('streams a large incompressible artifact intact', async () => {
+    const big = randomBytes(8 * 1024 * 1024)
+    const { server, client, artifacts } = await setup([
+      { name: 'big', zip: buildZip([{ name: 'blob.bin', data: big, method: 'store' }]) },
+    ])
+
+    await downloadArtifacts(artifacts, settingsFor(server), client, recordingReporter())
+
+    expect((await readFile(path.join(destination, 'big', 'blob.bin'))).equals(big)).toBe(true)
+    expect(server.storageRequests).toHaveLength(1)
+  })
+})
