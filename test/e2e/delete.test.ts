@@ -1,28 +1,10 @@
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import type { ArtifactRecord } from '../../src/artifact.js'
 import { runAction } from '../support/action.js'
-import {
-  startEmulator,
-  type Emulator,
-  type EmulatorOptions,
-  type SeedArtifact,
-  type SeedRun,
-} from '../support/emulator/index.js'
+import { type Emulator, type SeedArtifact, type SeedRun } from '../support/emulator/index.js'
+import { useEmulator, daysAgo } from '../support/fixtures.js'
 
-let emulator: Emulator | undefined
-
-afterEach(async () => {
-  await emulator?.close()
-  emulator = undefined
-})
-
-async function start(runs: SeedRun[], options: Partial<EmulatorOptions> = {}): Promise<Emulator> {
-  emulator = await startEmulator({ seed: { runs }, ...options })
-  return emulator
-}
-
-const DAY_MS = 86_400_000
-const daysAgo = (days: number): string => new Date(Date.now() - days * DAY_MS).toISOString()
+const start = useEmulator()
 
 /** One run per artifact, so each artifact's age is its own. */
 function runsOf(artifacts: (SeedArtifact & { ageDays: number })[]): SeedRun[] {

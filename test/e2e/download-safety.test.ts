@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
@@ -7,14 +7,14 @@ import type { ArtifactRecord } from '../../src/artifact.js'
 import { runAction, type ActionResult } from '../support/action.js'
 import {
   buildZip,
-  startEmulator,
   type Emulator,
   type SeedArtifact,
   type SeedRun,
   type ZipEntry,
 } from '../support/emulator/index.js'
+import { tree, useEmulator } from '../support/fixtures.js'
 
-let emulator: Emulator | undefined
+const start = useEmulator()
 /** Holds the workspace, so that anything written beside or above it shows. */
 let scratch: string
 let workspace: string
@@ -26,18 +26,13 @@ beforeEach(async () => {
 })
 
 afterEach(async () => {
-  await emulator?.close()
-  emulator = undefined
   await rm(scratch, { recursive: true, force: true })
 })
 
 const RUN = 7_300
 
 async function startWith(artifacts: SeedArtifact[], runs: SeedRun[] = []): Promise<Emulator> {
-  emulator = await startEmulator({
-    seed: { runs: [...runs, { id: RUN, workflow: 'build.yml', artifacts }] },
-  })
-  return emulator
+  return start([...runs, { id: RUN, workflow: 'build.yml', artifacts }])
 }
 
 function download(server: Emulator, inputs: Record<string, string> = {}): Promise<ActionResult> {
@@ -46,19 +41,6 @@ function download(server: Emulator, inputs: Record<string, string> = {}): Promis
     emulator: server,
     workspace,
   })
-}
-
-/** Every file under `root` with its content, and folders ending in '/'. */
-async function tree(root: string): Promise<Record<string, string>> {
-  const found: Record<string, string> = {}
-  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
-    const full = path.join(entry.parentPath, entry.name)
-    const relative = path.relative(root, full).split(path.sep).join('/')
-    found[entry.isDirectory() ? `${relative}/` : relative] = entry.isDirectory()
-      ? ''
-      : await readFile(full, 'utf8')
-  }
-  return found
 }
 
 function names(result: ActionResult): string[] {

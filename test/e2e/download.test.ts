@@ -4,15 +4,10 @@ import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import type { ArtifactRecord } from '../../src/artifact.js'
 import { runAction, type ActionResult } from '../support/action.js'
-import {
-  buildZip,
-  startEmulator,
-  type Emulator,
-  type EmulatorOptions,
-  type SeedRun,
-} from '../support/emulator/index.js'
+import { buildZip, type Emulator } from '../support/emulator/index.js'
+import { tree, useEmulator } from '../support/fixtures.js'
 
-let emulator: Emulator | undefined
+const start = useEmulator()
 let workspace: string
 
 beforeEach(async () => {
@@ -20,15 +15,8 @@ beforeEach(async () => {
 })
 
 afterEach(async () => {
-  await emulator?.close()
-  emulator = undefined
   await rm(workspace, { recursive: true, force: true })
 })
-
-async function start(runs: SeedRun[], options: Partial<EmulatorOptions> = {}): Promise<Emulator> {
-  emulator = await startEmulator({ seed: { runs }, ...options })
-  return emulator
-}
 
 function download(
   server: Emulator,
@@ -45,19 +33,6 @@ function download(
 
 function records(result: ActionResult): ArtifactRecord[] {
   return JSON.parse(result.outputs.artifacts) as ArtifactRecord[]
-}
-
-/** Every file under `root` with its content, and folders ending in '/'. */
-async function tree(root: string): Promise<Record<string, string>> {
-  const found: Record<string, string> = {}
-  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
-    const full = path.join(entry.parentPath, entry.name)
-    const relative = path.relative(root, full).split(path.sep).join('/')
-    found[entry.isDirectory() ? `${relative}/` : relative] = entry.isDirectory()
-      ? ''
-      : await readFile(full, 'utf8')
-  }
-  return found
 }
 
 const RUN_A = 7_100

@@ -1,24 +1,10 @@
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import type { ArtifactRecord } from '../../src/artifact.js'
 import { runAction } from '../support/action.js'
-import {
-  startEmulator,
-  type Emulator,
-  type EmulatorOptions,
-  type SeedRun,
-} from '../support/emulator/index.js'
+import { type Emulator, type SeedRun } from '../support/emulator/index.js'
+import { useEmulator, daysAgo } from '../support/fixtures.js'
 
-let emulator: Emulator | undefined
-
-afterEach(async () => {
-  await emulator?.close()
-  emulator = undefined
-})
-
-async function start(runs: SeedRun[], options: Partial<EmulatorOptions> = {}): Promise<Emulator> {
-  emulator = await startEmulator({ seed: { runs }, ...options })
-  return emulator
-}
+const start = useEmulator()
 
 function listedIds(outputs: Record<string, string>): number[] {
   return (JSON.parse(outputs.artifacts) as ArtifactRecord[]).map((a) => a.id).sort((a, b) => a - b)
@@ -34,8 +20,6 @@ function serverIds(server: Emulator): number[] {
 function apiRequests(server: Emulator, pattern: RegExp): number {
   return server.requests.filter((r) => pattern.test(r.path)).length
 }
-
-const daysAgo = (days: number): string => new Date(Date.now() - days * 86_400_000).toISOString()
 
 describe('list', () => {
   it('reads every page of a large repository once, with nothing missed or duplicated', async () => {

@@ -12,6 +12,7 @@ import { readSettings } from '../../src/inputs.js'
 import type { Reporter } from '../../src/reporter.js'
 import type { Settings } from '../../src/settings.js'
 import { buildZip } from '../support/zip.js'
+import { tree } from '../support/fixtures.js'
 import { startEmulator, type Emulator, type SeedArtifact } from '../support/emulator/index.js'
 
 let emulator: Emulator | undefined
@@ -85,21 +86,6 @@ function settingsFor(server: Emulator, inputs: Record<string, string> = {}): Set
     ...inputs,
   }
   return readSettings((name) => all[name] ?? '', { GITHUB_WORKSPACE: scratch, GITHUB_RUN_ID: '1' })
-}
-
-/** Every file under `root` with its content, and folders ending in '/'. */
-async function tree(root: string): Promise<Record<string, string>> {
-  const found: Record<string, string> = {}
-  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
-    const relative = path
-      .relative(root, path.join(entry.parentPath, entry.name))
-      .split(path.sep)
-      .join('/')
-    found[entry.isDirectory() ? `${relative}/` : relative] = entry.isDirectory()
-      ? ''
-      : await readFile(path.join(entry.parentPath, entry.name), 'utf8')
-  }
-  return found
 }
 
 async function failureOf(work: Promise<unknown>): Promise<Error> {

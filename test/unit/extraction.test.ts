@@ -4,6 +4,7 @@ import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { extractZip } from '../../src/extraction.js'
 import { buildZip, type ZipEntry } from '../support/zip.js'
+import { tree } from '../support/fixtures.js'
 
 const SUBJECT = "artifact 'dist' (id 7)"
 
@@ -23,19 +24,6 @@ async function zipFile(entries: ZipEntry[] | Buffer): Promise<string> {
   const file = path.join(scratch, `archive-${Math.random().toString(16).slice(2)}.zip`)
   await writeFile(file, Buffer.isBuffer(entries) ? entries : buildZip(entries))
   return file
-}
-
-/** Every path under `root` (folders end with '/'), with file contents, sorted. */
-async function tree(root: string): Promise<Record<string, string>> {
-  const found: Record<string, string> = {}
-  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
-    const full = path.join(entry.parentPath, entry.name)
-    const relative = path.relative(root, full).split(path.sep).join('/')
-    if (entry.isDirectory()) found[`${relative}/`] = ''
-    else if (entry.isSymbolicLink()) found[relative] = '(link)'
-    else found[relative] = await readFile(full, 'utf8')
-  }
-  return found
 }
 
 /** What is in the folder holding the destination, apart from the archives themselves. */

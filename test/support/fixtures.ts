@@ -1,0 +1,46 @@
+import { afterEach } from '@jest/globals'
+import { readdir, readFile } from 'node:fs/promises'
+import path from 'node:path'
+import {
+  startEmulator,
+  type Emulator,
+  type EmulatorOptions,
+  type SeedRun,
+} from './emulator/index.js'
+
+export type StartEmulator = (
+  runs: SeedRun[],
+  options?: Partial<EmulatorOptions>,
+) => Promise<Emulator>
+
+/** Starts an emulator per test with the given runs, and closes it after each test. */
+export function useEmulator(): StartEmulator {
+  let current: Emulator | undefined
+  afterEach(async () => {
+    await current?.close()
+    current = undefined
+  })
+  return async (runs, options = {}) => {
+    current = await startEmulator({ seed: { runs }, ...options })
+    return current
+  }
+}
+
+const DAY_MS = 86_400_000
+
+export function daysAgo(days: number): string {
+  return new Date(Date.now() - days * DAY_MS).toISOString()
+}
+
+/** Every file under `root` with its content; folders end in '/', symbolic links read '(link)'. */
+export async function tree(root: string): Promise<Record<string, string>> {
+  const found: Record<string, string> = {}
+  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+    const full = path.join(entry.parentPath, entry.name)
+    const relative = path.relative(root, full).split(path.sep).join('/')
+    if (entry.isDirectory()) found[`${relative}/`] = ''
+    else if (entry.isSymbolicLink()) found[relative] = '(link)'
+    else found[relative] = await readFile(full, 'utf8')
+  }
+  return found
+}
