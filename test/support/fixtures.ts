@@ -1,6 +1,7 @@
 import { afterEach } from '@jest/globals'
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
+import type { Reporter } from '../../src/reporter.js'
 import {
   startEmulator,
   type Emulator,
@@ -43,4 +44,28 @@ export async function tree(root: string): Promise<Record<string, string>> {
     else found[relative] = await readFile(full, 'utf8')
   }
   return found
+}
+
+/** A reporter that keeps what it was told, for tests of the core modules. */
+export interface RecordingReporter extends Reporter {
+  infos: string[]
+  warnings: string[]
+  debugs: string[]
+  masked: string[]
+}
+
+export function recordingReporter(): RecordingReporter {
+  const recorded = {
+    infos: [] as string[],
+    warnings: [] as string[],
+    debugs: [] as string[],
+    masked: [] as string[],
+  }
+  return {
+    ...recorded,
+    info: (message) => recorded.infos.push(message),
+    warning: (message) => recorded.warnings.push(message),
+    debug: (message) => recorded.debugs.push(message),
+    mask: (secret) => recorded.masked.push(secret),
+  }
 }

@@ -9,10 +9,9 @@ import type { ArtifactClient } from '../../src/client-types.js'
 import { downloadArtifacts } from '../../src/download.js'
 import { ArtifactExpiredError } from '../../src/errors.js'
 import { readSettings } from '../../src/inputs.js'
-import type { Reporter } from '../../src/reporter.js'
 import type { Settings } from '../../src/settings.js'
 import { buildZip } from '../support/zip.js'
-import { tree } from '../support/fixtures.js'
+import { recordingReporter, tree } from '../support/fixtures.js'
 import { startEmulator, type Emulator, type SeedArtifact } from '../support/emulator/index.js'
 
 let emulator: Emulator | undefined
@@ -29,27 +28,6 @@ afterEach(async () => {
   emulator = undefined
   await rm(scratch, { recursive: true, force: true })
 })
-
-interface Recorded extends Reporter {
-  infos: string[]
-  warnings: string[]
-  debugs: string[]
-}
-
-function recordingReporter(): Recorded {
-  const infos: string[] = []
-  const warnings: string[] = []
-  const debugs: string[] = []
-  return {
-    infos,
-    warnings,
-    debugs,
-    info: (message) => infos.push(message),
-    warning: (message) => warnings.push(message),
-    debug: (message) => debugs.push(message),
-    mask: () => undefined,
-  }
-}
 
 interface Setup {
   server: Emulator

@@ -6,7 +6,6 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import type { Artifact } from '../../src/artifact.js'
 import { createArtifactClient } from '../../src/client.js'
 import type { ArtifactClient } from '../../src/client-types.js'
-import type { Reporter } from '../../src/reporter.js'
 import {
   fileNameFromDisposition,
   transferToFile,
@@ -19,6 +18,7 @@ import {
   type SeedArtifact,
 } from '../support/emulator/index.js'
 import { FakeClock } from '../support/fake-clock.js'
+import { recordingReporter } from '../support/fixtures.js'
 
 let emulator: Emulator | undefined
 let scratch: string
@@ -32,24 +32,6 @@ afterEach(async () => {
   emulator = undefined
   await rm(scratch, { recursive: true, force: true })
 })
-
-interface Recorded extends Reporter {
-  infos: string[]
-  masked: string[]
-}
-
-function recordingReporter(): Recorded {
-  const infos: string[] = []
-  const masked: string[] = []
-  return {
-    infos,
-    masked,
-    info: (message) => infos.push(message),
-    warning: () => undefined,
-    debug: () => undefined,
-    mask: (secret) => masked.push(secret),
-  }
-}
 
 interface Setup {
   server: Emulator

@@ -24,15 +24,7 @@ export interface ArtifactBody {
   open(): NodeJS.ReadableStream
 }
 
-export interface StoredArtifact {
-  id: number
-  name: string
-  runId: number
-  createdAt: string
-  expiresAt: string
-  expired: boolean
-  sizeInBytes: number
-  digest: string | null
+export interface StoredArtifact extends EmulatedArtifact {
   body: ArtifactBody
 }
 
