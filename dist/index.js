@@ -35026,7 +35026,7 @@ function defaultCallback(err) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2126);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5254);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -35035,7 +35035,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2126:
+/***/ 5254:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -43654,11 +43654,14 @@ function uniqueById(artifacts) {
     return [...seen.values()];
 }
 
-;// CONCATENATED MODULE: ./src/pacing.ts
+;// CONCATENATED MODULE: ./src/clock.ts
 const systemClock = {
     now: () => Date.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
+
+;// CONCATENATED MODULE: ./src/pacing.ts
+
 /** GitHub's documented secondary limit for REST endpoints, and what a DELETE costs of it. */
 const SECONDARY_POINTS_PER_MINUTE = 900;
 const DELETE_POINTS = 5;
@@ -43742,6 +43745,7 @@ class Pacer {
 }
 
 ;// CONCATENATED MODULE: ./src/deletion.ts
+
 
 
 
