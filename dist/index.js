@@ -35026,7 +35026,7 @@ function defaultCallback(err) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5254);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2300);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -35035,7 +35035,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5254:
+/***/ 2300:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38021,6 +38021,56 @@ function isFromFork(artifact) {
     if (!run || run.head_repository_id === undefined || run.repository_id === undefined)
         return false;
     return run.head_repository_id !== run.repository_id;
+}
+
+;// CONCATENATED MODULE: ./src/errors.ts
+/** A bad input value: the message names the input, and it is raised before any API call. */
+class InputError extends Error {
+    input;
+    constructor(input, message) {
+        super(`Input '${input}': ${message}`);
+        this.input = input;
+        this.name = 'InputError';
+    }
+}
+/** The artifact has expired (its `expired` flag, or a 410 from the download endpoint). */
+class ArtifactExpiredError extends Error {
+    artifactName;
+    artifactId;
+    expiresAt;
+    constructor(artifactName, artifactId, expiresAt) {
+        super(`Artifact '${artifactName}' (id ${artifactId}) has expired` +
+            (expiresAt ? ` (at ${expiresAt})` : '') +
+            ' and can no longer be downloaded');
+        this.artifactName = artifactName;
+        this.artifactId = artifactId;
+        this.expiresAt = expiresAt;
+        this.name = 'ArtifactExpiredError';
+    }
+}
+/** The primary rate limit is (nearly) used up: callers stop cleanly rather than wait an hour. */
+class RateLimitExhaustedError extends Error {
+    resetAt;
+    constructor(resetAt) {
+        super(`The API rate limit is used up until ${resetAt.toISOString()}`);
+        this.resetAt = resetAt;
+        this.name = 'RateLimitExhaustedError';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/concurrency.ts
+/** Runs `work` on every item with at most `limit` at once, keeping the items' order. */
+async function mapConcurrently(items, limit, work) {
+    const results = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const index = next++;
+            results[index] = await work(items[index]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    return results;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
@@ -43351,105 +43401,106 @@ throttling.triggersNotification = triggersNotification;
 // EXTERNAL MODULE: ./node_modules/bottleneck/lib/index.js
 var bottleneck_lib = __nccwpck_require__(2203);
 var bottleneck_lib_default = /*#__PURE__*/__nccwpck_require__.n(bottleneck_lib);
-;// CONCATENATED MODULE: ./src/errors.ts
-/** A bad input value: the message names the input, and it is raised before any API call. */
-class InputError extends Error {
-    input;
-    constructor(input, message) {
-        super(`Input '${input}': ${message}`);
-        this.input = input;
-        this.name = 'InputError';
-    }
-}
-/** The artifact has expired (its `expired` flag, or a 410 from the download endpoint). */
-class ArtifactExpiredError extends Error {
-    artifactName;
-    artifactId;
-    expiresAt;
-    constructor(artifactName, artifactId, expiresAt) {
-        super(`Artifact '${artifactName}' (id ${artifactId}) has expired` +
-            (expiresAt ? ` (at ${expiresAt})` : '') +
-            ' and can no longer be downloaded');
-        this.artifactName = artifactName;
-        this.artifactId = artifactId;
-        this.expiresAt = expiresAt;
-        this.name = 'ArtifactExpiredError';
-    }
-}
-/** The primary rate limit is (nearly) used up: callers stop cleanly rather than wait an hour. */
-class RateLimitExhaustedError extends Error {
-    resetAt;
-    constructor(resetAt) {
-        super(`The API rate limit is used up until ${resetAt.toISOString()}`);
-        this.resetAt = resetAt;
-        this.name = 'RateLimitExhaustedError';
-    }
-}
+;// CONCATENATED MODULE: ./src/clock.ts
+const systemClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
 
-;// CONCATENATED MODULE: ./src/concurrency.ts
-/** Runs `work` on every item with at most `limit` at once, keeping the items' order. */
-async function mapConcurrently(items, limit, work) {
-    const results = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const index = next++;
-            results[index] = await work(items[index]);
+;// CONCATENATED MODULE: ./src/octokit.ts
+
+
+
+
+
+
+/** Retries of one request, whatever made it fail: never more than this. */
+const MAX_RETRIES = 3;
+/** A primary-limit reset further away than this is not waited for: the caller stops instead. */
+const MAX_RATE_LIMIT_WAIT_SECONDS = 60;
+/** GitHub's advice for a 429 that does not say how long to wait: at least a minute. */
+const UNSTATED_WAIT_SECONDS = 60;
+/** plugin-retry's own list, plus 429: `waitOutRetryAfter` honours its `retry-after` instead. */
+const NOT_RETRIED_BY_BACKOFF = [400, 401, 403, 404, 410, 422, 429, 451];
+function isHttpError(error) {
+    return error instanceof Error && typeof error.status === 'number';
+}
+/**
+ * Octokit through `getOctokit` (proxy-aware fetch, GITHUB_API_URL) with bounded retries: backoff
+ * on 5xx and network errors (plugin-retry), the rate-limit answers GitHub words as such
+ * (plugin-throttling), and any other 403/429 that says when to come back (`retry-after`).
+ */
+function createOctokit(token, apiUrl, reporter, clock = systemClock) {
+    const octokit = getOctokit(token, {
+        baseUrl: apiUrl.replace(/\/+$/, ''),
+        request: { ...defaults.request },
+        // Not `request.retries`: plugin-retry then retries every failure, 403 and 404 included.
+        retry: { retries: MAX_RETRIES, doNotRetry: NOT_RETRIED_BY_BACKOFF },
+        throttle: {
+            // Pacing deletions is the deletion module's job: the plugin's default write group
+            // (one write a second) would cap them at a third of what GitHub allows.
+            write: new (bottleneck_lib_default()).Group({ maxConcurrent: 10 }),
+            onRateLimit: (retryAfter, request, _octokit, count) => shouldWait(retryAfter, count, reporter, `API rate limit used up on ${describe(request)}`),
+            onSecondaryRateLimit: (retryAfter, request, _octokit, count) => shouldWait(retryAfter, count, reporter, `Secondary rate limit hit on ${describe(request)}`),
+        },
+    }, retry, throttling);
+    octokit.hook.wrap('request', async (request, options) => {
+        for (let count = 0;; count++) {
+            try {
+                return await request(options);
+            }
+            catch (error) {
+                const wait = isHttpError(error) ? unrecognisedRetryAfter(error) : undefined;
+                const what = `HTTP ${error.status} on ${describe(options)}`;
+                if (wait === undefined || !shouldWait(wait, count, reporter, what))
+                    throw error;
+                await clock.sleep(wait * 1000);
+            }
         }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-    return results;
+    });
+    return octokit;
+}
+function describe(request) {
+    return `${request.method} ${request.url}`;
+}
+function shouldWait(seconds, count, reporter, what) {
+    if (seconds > MAX_RATE_LIMIT_WAIT_SECONDS || count >= MAX_RETRIES)
+        return false;
+    reporter.warning(`${what}; waiting ${seconds} s (retry ${count + 1} of ${MAX_RETRIES})`);
+    return true;
+}
+/**
+ * Seconds to wait for a 403/429 that plugin-throttling does not act on: it knows only GitHub's
+ * "secondary rate limit" wording and `x-ratelimit-remaining: 0`.
+ */
+function unrecognisedRetryAfter(error) {
+    if (error.status !== 403 && error.status !== 429)
+        return undefined;
+    const headers = error.response?.headers ?? {};
+    if (/secondary rate/i.test(error.message) || headers['x-ratelimit-remaining'] === '0') {
+        return undefined;
+    }
+    const seconds = Number(headers['retry-after']);
+    if (headers['retry-after'] !== undefined && Number.isFinite(seconds) && seconds >= 0) {
+        return seconds;
+    }
+    return error.status === 429 ? UNSTATED_WAIT_SECONDS : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/client.ts
 
 
 
-
-
-
-
 const PER_PAGE = 100;
 /** Pages read at once after the first; far under GitHub's 100 concurrent requests. */
 const PAGE_CONCURRENCY = 8;
-const MAX_RETRIES = 3;
-/** A primary-limit reset further away than this is not waited for: the caller stops instead. */
-const MAX_RATE_LIMIT_WAIT_SECONDS = 60;
 const READ = 'actions: read';
 const WRITE = 'actions: write';
-function isHttpError(error) {
-    return error instanceof Error && typeof error.status === 'number';
-}
 function createArtifactClient(options) {
     const apiUrl = options.apiUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com';
     options.reporter.mask(options.token);
     const octokit = createOctokit(options.token, apiUrl, options.reporter);
     return new RestArtifactClient(octokit, options);
-}
-function createOctokit(token, apiUrl, reporter) {
-    const octokit = getOctokit(token, {
-        baseUrl: apiUrl.replace(/\/+$/, ''),
-        request: { ...defaults.request },
-        // Not `request.retries`: plugin-retry then retries every failure, 403 and 404 included.
-        retry: { retries: MAX_RETRIES },
-        throttle: {
-            // Pacing deletions is the deletion module's job: the plugin's default write group
-            // (one write a second) would cap them at a third of what GitHub allows.
-            write: new (bottleneck_lib_default()).Group({ maxConcurrent: 10 }),
-            onRateLimit: (retryAfter, request, _octokit, count) => shouldWaitForPrimaryLimit(retryAfter, request, count, reporter),
-            onSecondaryRateLimit: (retryAfter, request, _octokit, count) => {
-                reporter.warning(`Secondary rate limit hit on ${request.method} ${request.url}; waiting ${retryAfter} s (try ${count + 1} of ${MAX_RETRIES})`);
-                return count < MAX_RETRIES;
-            },
-        },
-    }, retry, throttling);
-    return octokit;
-}
-function shouldWaitForPrimaryLimit(retryAfter, request, count, reporter) {
-    if (retryAfter > MAX_RATE_LIMIT_WAIT_SECONDS || count >= MAX_RETRIES)
-        return false;
-    reporter.warning(`API rate limit used up on ${request.method} ${request.url}; waiting ${retryAfter} s for the reset`);
-    return true;
 }
 class RestArtifactClient {
     octokit;
@@ -43654,12 +43705,6 @@ function uniqueById(artifacts) {
     return [...seen.values()];
 }
 
-;// CONCATENATED MODULE: ./src/clock.ts
-const systemClock = {
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-
 ;// CONCATENATED MODULE: ./src/pacing.ts
 
 /** GitHub's documented secondary limit for REST endpoints, and what a DELETE costs of it. */
@@ -43771,7 +43816,7 @@ async function deleteArtifacts(selected, settings, client, reporter, clock = sys
     if (settings.dryRun) {
         reporter.info(`Dry run: ${describeCount(batch.length)} would be deleted; nothing is deleted`);
         for (const artifact of batch)
-            reporter.debug(`Would delete ${describe(artifact)}`);
+            reporter.debug(`Would delete ${deletion_describe(artifact)}`);
         return {
             deleted: batch,
             alreadyGone: [],
@@ -43806,7 +43851,7 @@ async function deleteInOrder(batch, client, reporter, clock, outcomes) {
         try {
             const answer = await client.deleteArtifact(artifact.id);
             outcomes.set(artifact.id, answer);
-            reporter.debug(`${answer === 'gone' ? 'Already gone' : 'Deleted'}: ${describe(artifact)}`);
+            reporter.debug(`${answer === 'gone' ? 'Already gone' : 'Deleted'}: ${deletion_describe(artifact)}`);
         }
         catch (error) {
             if (error instanceof RateLimitExhaustedError) {
@@ -43814,7 +43859,7 @@ async function deleteInOrder(batch, client, reporter, clock, outcomes) {
                 stop ??= { cause: 'rate-limit', reason: rateLimitReason(error.resetAt) };
                 return;
             }
-            const failure = `${describe(artifact)}: ${errorMessage(error)}`;
+            const failure = `${deletion_describe(artifact)}: ${errorMessage(error)}`;
             outcomes.set(artifact.id, { failure });
             reporter.info(`Could not delete ${failure}`);
             if (httpStatus(error) === 403)
@@ -43901,7 +43946,7 @@ function describeDeletionFailures(failed) {
         ...(more > 0 ? [`- and ${more} more (each is named in the log)`] : []),
     ].join('\n');
 }
-function describe(artifact) {
+function deletion_describe(artifact) {
     const run = artifact.workflow_run?.id;
     return `'${artifact.name}' (id ${artifact.id}${run === undefined ? '' : `, run ${run}`})`;
 }

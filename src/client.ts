@@ -1,12 +1,8 @@
-import { getOctokit } from '@actions/github'
-import { defaults } from '@actions/github/lib/utils'
-import { retry } from '@octokit/plugin-retry'
-import { throttling } from '@octokit/plugin-throttling'
-import Bottleneck from 'bottleneck'
 import type { Artifact } from './artifact.js'
 import type { ArtifactClient, ArtifactQuery, RateLimitState, WorkflowRun } from './client-types.js'
 import { ArtifactExpiredError, RateLimitExhaustedError } from './errors.js'
 import { mapConcurrently } from './concurrency.js'
+import { createOctokit, isHttpError, type HttpError, type Octokit } from './octokit.js'
 import type { Reporter } from './reporter.js'
 import type { Repository } from './settings.js'
 
@@ -21,80 +17,16 @@ export interface ClientOptions {
 const PER_PAGE = 100
 /** Pages read at once after the first; far under GitHub's 100 concurrent requests. */
 const PAGE_CONCURRENCY = 8
-const MAX_RETRIES = 3
-/** A primary-limit reset further away than this is not waited for: the caller stops instead. */
-const MAX_RATE_LIMIT_WAIT_SECONDS = 60
 
-type Octokit = ReturnType<typeof getOctokit>
 type Permission = 'actions: read' | 'actions: write'
 const READ: Permission = 'actions: read'
 const WRITE: Permission = 'actions: write'
-
-interface HttpError extends Error {
-  status: number
-  response?: { headers: Record<string, string | undefined>; data?: unknown }
-}
-
-function isHttpError(error: unknown): error is HttpError {
-  return error instanceof Error && typeof (error as HttpError).status === 'number'
-}
 
 export function createArtifactClient(options: ClientOptions): ArtifactClient {
   const apiUrl = options.apiUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com'
   options.reporter.mask(options.token)
   const octokit = createOctokit(options.token, apiUrl, options.reporter)
   return new RestArtifactClient(octokit, options)
-}
-
-function createOctokit(token: string, apiUrl: string, reporter: Reporter): Octokit {
-  const octokit = getOctokit(
-    token,
-    {
-      baseUrl: apiUrl.replace(/\/+$/, ''),
-      request: { ...defaults.request },
-      // Not `request.retries`: plugin-retry then retries every failure, 403 and 404 included.
-      retry: { retries: MAX_RETRIES },
-      throttle: {
-        // Pacing deletions is the deletion module's job: the plugin's default write group
-        // (one write a second) would cap them at a third of what GitHub allows.
-        write: new Bottleneck.Group({ maxConcurrent: 10 }),
-        onRateLimit: (retryAfter: number, request: RequestInfo, _octokit: unknown, count: number) =>
-          shouldWaitForPrimaryLimit(retryAfter, request, count, reporter),
-        onSecondaryRateLimit: (
-          retryAfter: number,
-          request: RequestInfo,
-          _octokit: unknown,
-          count: number,
-        ) => {
-          reporter.warning(
-            `Secondary rate limit hit on ${request.method} ${request.url}; waiting ${retryAfter} s (try ${count + 1} of ${MAX_RETRIES})`,
-          )
-          return count < MAX_RETRIES
-        },
-      },
-    },
-    retry,
-    throttling,
-  )
-  return octokit
-}
-
-interface RequestInfo {
-  method: string
-  url: string
-}
-
-function shouldWaitForPrimaryLimit(
-  retryAfter: number,
-  request: RequestInfo,
-  count: number,
-  reporter: Reporter,
-): boolean {
-  if (retryAfter > MAX_RATE_LIMIT_WAIT_SECONDS || count >= MAX_RETRIES) return false
-  reporter.warning(
-    `API rate limit used up on ${request.method} ${request.url}; waiting ${retryAfter} s for the reset`,
-  )
-  return true
 }
 
 class RestArtifactClient implements ArtifactClient {

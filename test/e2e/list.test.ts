@@ -294,6 +294,30 @@ describe('list', () => {
     expect(server.requests.filter((r) => r.status === 502)).toHaveLength(1)
   })
 
+  it('waits out 403 and 429 answers that say when to come back', async () => {
+    const server = await start([{ workflow: 'build.yml', artifacts: [{ name: 'dist' }] }])
+    server.addFault({ path: /\/actions\/artifacts$/, status: 429, retryAfter: 1 })
+    server.addFault({ path: /\/actions\/artifacts$/, status: 403, retryAfter: 1 })
+
+    const result = await runAction({ inputs: { operation: 'list' }, emulator: server })
+
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs.count).toBe('1')
+    expect(server.requests.map((r) => r.status)).toEqual([429, 403, 200])
+    expect(result.warnings.join('\n')).toMatch(/HTTP 429 .*waiting 1 s/)
+  })
+
+  it('gives up after a bounded number of retries', async () => {
+    const server = await start([{ workflow: 'build.yml', artifacts: [{ name: 'dist' }] }])
+    server.addFault({ path: /\/actions\/artifacts$/, status: 403, retryAfter: 0, times: 10 })
+
+    const result = await runAction({ inputs: { operation: 'list' }, emulator: server })
+
+    expect(result.exitCode).toBe(1)
+    expect(server.requests).toHaveLength(4)
+    expect(result.errors.join('\n')).toMatch(/HTTP 403/)
+  })
+
   it('explains a refused token, naming the input', async () => {
     const server = await start([{ workflow: 'build.yml', artifacts: [{ name: 'dist' }] }])
 
