@@ -43553,7 +43553,8 @@ class RestArtifactClient {
     }
     getRun(runId) {
         return memoise(this.runs, runId, async () => {
-            const response = await this.call(`Reading workflow run ${runId}`, READ, () => this.octokit.rest.actions.getWorkflowRun({
+            const call = { action: `Reading workflow run ${runId}`, permission: READ, input: 'run-id' };
+            const response = await this.call(call, () => this.octokit.rest.actions.getWorkflowRun({
                 owner: this.owner,
                 repo: this.repo,
                 run_id: runId,
@@ -43565,7 +43566,8 @@ class RestArtifactClient {
         if (/^\d+$/.test(workflow))
             return Promise.resolve(Number(workflow));
         return memoise(this.workflowIds, workflow, async () => {
-            const response = await this.call(`Reading workflow '${workflow}'`, READ, () => this.octokit.rest.actions.getWorkflow({
+            const call = { action: `Reading workflow '${workflow}'`, permission: READ, input: 'workflow' };
+            const response = await this.call(call, () => this.octokit.rest.actions.getWorkflow({
                 owner: this.owner,
                 repo: this.repo,
                 workflow_id: workflow,
@@ -43575,7 +43577,7 @@ class RestArtifactClient {
     }
     async deleteArtifact(artifactId) {
         try {
-            await this.call(`Deleting artifact ${artifactId}`, WRITE, () => this.octokit.rest.actions.deleteArtifact({
+            await this.call({ action: `Deleting artifact ${artifactId}`, permission: WRITE }, () => this.octokit.rest.actions.deleteArtifact({
                 owner: this.owner,
                 repo: this.repo,
                 artifact_id: artifactId,
@@ -43590,8 +43592,8 @@ class RestArtifactClient {
     }
     async getDownloadUrl(artifact) {
         try {
-            const subject = `Downloading artifact '${artifact.name}' (id ${artifact.id})`;
-            const response = await this.call(subject, READ, () => this.octokit.rest.actions.downloadArtifact({
+            const action = `Downloading artifact '${artifact.name}' (id ${artifact.id})`;
+            const response = await this.call({ action, permission: READ }, () => this.octokit.rest.actions.downloadArtifact({
                 owner: this.owner,
                 repo: this.repo,
                 artifact_id: artifact.id,
@@ -43615,8 +43617,10 @@ class RestArtifactClient {
     async artifactPage(query, page) {
         const common = { owner: this.owner, repo: this.repo, per_page: PER_PAGE, page };
         const nameFilter = query.name === undefined ? {} : { name: query.name };
-        const subject = query.runId === undefined ? 'Listing artifacts' : `Listing artifacts of run ${query.runId}`;
-        const response = await this.call(subject, READ, () => query.runId === undefined
+        const call = query.runId === undefined
+            ? { action: 'Listing artifacts', permission: READ, input: 'repository' }
+            : { action: `Listing artifacts of run ${query.runId}`, permission: READ, input: 'run-id' };
+        const response = await this.call(call, () => query.runId === undefined
             ? this.octokit.rest.actions.listArtifactsForRepo({ ...common, ...nameFilter })
             : this.octokit.rest.actions.listWorkflowRunArtifacts({
                 ...common,
@@ -43630,15 +43634,15 @@ class RestArtifactClient {
         };
     }
     /** Makes one API call, turning its failure into an error a user can act on. */
-    async call(action, permission, request) {
+    async call(call, request) {
         try {
             return await request();
         }
         catch (error) {
-            throw this.explain(error, action, permission);
+            throw this.explain(error, call);
         }
     }
-    explain(error, action, permission) {
+    explain(error, { action, permission, input }) {
         if (!isHttpError(error))
             return error instanceof Error ? error : new Error(String(error));
         const headers = error.response?.headers ?? {};
@@ -43654,8 +43658,8 @@ class RestArtifactClient {
         else if (error.status === 403 && !/rate limit/i.test(detail)) {
             hint = ` The token needs the \`${permission}\` permission on ${owner}/${repo} (a \`permissions:\` block in the workflow, or a token with access to that repository).`;
         }
-        else if (error.status === 404 && action.startsWith('Listing')) {
-            hint = ` Check \`repository\` and that the token can read it.`;
+        else if (error.status === 404 && input) {
+            hint = ` Check \`${input}\`, and that the token can read ${owner}/${repo}.`;
         }
         return new ApiError(error.status, `${action} in ${owner}/${repo} failed: HTTP ${error.status} ${detail}.${hint}`);
     }
@@ -45238,12 +45242,20 @@ async function searchRunForDownload(settings, client, reporter) {
         kept: [],
         searched: `${describeScope(settings)}; ${listed} artifact(s) listed, ` +
             `${rejectedRuns.size} run(s) looked at` +
-            (settings.names.length ? `, none holding ${describeNames(settings)}` : ''),
+            (settings.names.length ? `, none holding ${quoted(settings.names)}` : ''),
     };
 }
 async function tryRun(runId, seen, settings, client, reporter) {
-    if (!(await runMatches(seen[0], settings.runFilters, client)))
+    const filters = settings.runFilters;
+    if (needsRunLookup(filters)) {
+        if (!(await runMatchesLookedUpFields(await client.getRun(runId), filters, client))) {
+            return undefined;
+        }
+    }
+    if (isFromFork(seen[0]) && !settings.allowForks) {
+        reporter.warning(`Skipped run ${runId}: it was triggered from a fork, so its artifacts are untrusted (set allow-forks: true to accept them)`);
         return undefined;
+    }
     // With the server's name filter the page already holds all of this run's wanted artifacts.
     const runArtifacts = singleExactName(settings.names)
         ? seen
@@ -45251,10 +45263,6 @@ async function tryRun(runId, seen, settings, client, reporter) {
     const wanted = runArtifacts.filter((a) => isNameCandidate(settings, a) && !a.expired);
     if (!holdsWhatWasAsked(wanted, settings))
         return undefined;
-    if (isFromFork(seen[0]) && !settings.allowForks) {
-        reporter.warning(`Skipped run ${runId}: it was triggered from a fork, so its artifacts are untrusted (set allow-forks: true to accept them)`);
-        return undefined;
-    }
     reporter.info(`Run ${runId} is the newest run matching the filters`);
     return {
         selected: wanted.sort(compareNewestFirst),
@@ -45299,16 +45307,6 @@ function matchesOwnRunFields(artifact, filters) {
 function needsRunLookup(filters) {
     const { workflow, event, pullRequest, conclusion } = filters;
     return [workflow, event, pullRequest, conclusion].some((value) => value !== undefined);
-}
-async function runMatches(artifact, filters, client) {
-    if (!matchesOwnRunFields(artifact, filters))
-        return false;
-    if (!needsRunLookup(filters))
-        return true;
-    const runId = artifact.workflow_run?.id;
-    if (runId === undefined)
-        return false;
-    return runMatchesLookedUpFields(await client.getRun(runId), filters, client);
 }
 async function runMatchesLookedUpFields(run, filters, client) {
     if (filters.event !== undefined && run.event !== filters.event)
@@ -45372,8 +45370,8 @@ function isOldAndLargeEnough(artifact, settings, now = Date.now()) {
     }
     return settings.minSize === undefined || artifact.size_in_bytes >= settings.minSize;
 }
-function describeNames(settings) {
-    return settings.names.map((p) => `'${p.source}'`).join(', ');
+function quoted(patterns) {
+    return patterns.map((p) => `'${p.source}'`).join(', ');
 }
 /** The repository, run and filters searched, for messages a user can act on. */
 function describeScope(settings, runId) {
@@ -45395,9 +45393,9 @@ function describeScope(settings, runId) {
             parts.push(`${label} ${filters[key]}`);
     }
     if (settings.names.length)
-        parts.push(`name ${describeNames(settings)}`);
+        parts.push(`name ${quoted(settings.names)}`);
     if (settings.exclude.length) {
-        parts.push(`excluding ${settings.exclude.map((p) => `'${p.source}'`).join(', ')}`);
+        parts.push(`excluding ${quoted(settings.exclude)}`);
     }
     return parts.join(', ');
 }

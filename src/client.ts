@@ -22,6 +22,14 @@ type Permission = 'actions: read' | 'actions: write'
 const READ: Permission = 'actions: read'
 const WRITE: Permission = 'actions: write'
 
+/** One API call, described for the error a user reads when it fails. */
+interface ApiCall {
+  action: string
+  permission: Permission
+  /** The input to check when the API answers 404. */
+  input?: string
+}
+
 export function createArtifactClient(options: ClientOptions): ArtifactClient {
   const apiUrl = options.apiUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com'
   options.reporter.mask(options.token)
@@ -84,7 +92,8 @@ class RestArtifactClient implements ArtifactClient {
 
   getRun(runId: number): Promise<WorkflowRun> {
     return memoise(this.runs, runId, async () => {
-      const response = await this.call(`Reading workflow run ${runId}`, READ, () =>
+      const call = { action: `Reading workflow run ${runId}`, permission: READ, input: 'run-id' }
+      const response = await this.call(call, () =>
         this.octokit.rest.actions.getWorkflowRun({
           owner: this.owner,
           repo: this.repo,
@@ -98,7 +107,8 @@ class RestArtifactClient implements ArtifactClient {
   getWorkflowId(workflow: string): Promise<number> {
     if (/^\d+$/.test(workflow)) return Promise.resolve(Number(workflow))
     return memoise(this.workflowIds, workflow, async () => {
-      const response = await this.call(`Reading workflow '${workflow}'`, READ, () =>
+      const call = { action: `Reading workflow '${workflow}'`, permission: READ, input: 'workflow' }
+      const response = await this.call(call, () =>
         this.octokit.rest.actions.getWorkflow({
           owner: this.owner,
           repo: this.repo,
@@ -111,7 +121,7 @@ class RestArtifactClient implements ArtifactClient {
 
   async deleteArtifact(artifactId: number): Promise<'deleted' | 'gone'> {
     try {
-      await this.call(`Deleting artifact ${artifactId}`, WRITE, () =>
+      await this.call({ action: `Deleting artifact ${artifactId}`, permission: WRITE }, () =>
         this.octokit.rest.actions.deleteArtifact({
           owner: this.owner,
           repo: this.repo,
@@ -127,8 +137,8 @@ class RestArtifactClient implements ArtifactClient {
 
   async getDownloadUrl(artifact: Artifact): Promise<string> {
     try {
-      const subject = `Downloading artifact '${artifact.name}' (id ${artifact.id})`
-      const response = await this.call(subject, READ, () =>
+      const action = `Downloading artifact '${artifact.name}' (id ${artifact.id})`
+      const response = await this.call({ action, permission: READ }, () =>
         this.octokit.rest.actions.downloadArtifact({
           owner: this.owner,
           repo: this.repo,
@@ -156,9 +166,11 @@ class RestArtifactClient implements ArtifactClient {
   private async artifactPage(query: ArtifactQuery, page: number): Promise<ArtifactPage> {
     const common = { owner: this.owner, repo: this.repo, per_page: PER_PAGE, page }
     const nameFilter = query.name === undefined ? {} : { name: query.name }
-    const subject =
-      query.runId === undefined ? 'Listing artifacts' : `Listing artifacts of run ${query.runId}`
-    const response = await this.call(subject, READ, () =>
+    const call: ApiCall =
+      query.runId === undefined
+        ? { action: 'Listing artifacts', permission: READ, input: 'repository' }
+        : { action: `Listing artifacts of run ${query.runId}`, permission: READ, input: 'run-id' }
+    const response = await this.call(call, () =>
       query.runId === undefined
         ? this.octokit.rest.actions.listArtifactsForRepo({ ...common, ...nameFilter })
         : this.octokit.rest.actions.listWorkflowRunArtifacts({
@@ -175,19 +187,15 @@ class RestArtifactClient implements ArtifactClient {
   }
 
   /** Makes one API call, turning its failure into an error a user can act on. */
-  private async call<T>(
-    action: string,
-    permission: Permission,
-    request: () => Promise<T>,
-  ): Promise<T> {
+  private async call<T>(call: ApiCall, request: () => Promise<T>): Promise<T> {
     try {
       return await request()
     } catch (error) {
-      throw this.explain(error, action, permission)
+      throw this.explain(error, call)
     }
   }
 
-  private explain(error: unknown, action: string, permission: Permission): Error {
+  private explain(error: unknown, { action, permission, input }: ApiCall): Error {
     if (!isHttpError(error)) return error instanceof Error ? error : new Error(String(error))
     const headers = error.response?.headers ?? {}
     if (headers['x-ratelimit-remaining'] === '0') {
@@ -200,8 +208,8 @@ class RestArtifactClient implements ArtifactClient {
       hint = ' The token was refused: check `github-token`.'
     } else if (error.status === 403 && !/rate limit/i.test(detail)) {
       hint = ` The token needs the \`${permission}\` permission on ${owner}/${repo} (a \`permissions:\` block in the workflow, or a token with access to that repository).`
-    } else if (error.status === 404 && action.startsWith('Listing')) {
-      hint = ` Check \`repository\` and that the token can read it.`
+    } else if (error.status === 404 && input) {
+      hint = ` Check \`${input}\`, and that the token can read ${owner}/${repo}.`
     }
     return new ApiError(
       error.status,

@@ -4,7 +4,7 @@ import { mapConcurrently } from './concurrency.js'
 import { InputError } from './errors.js'
 import { matchesAny, singleExactName } from './patterns.js'
 import type { Reporter } from './reporter.js'
-import { hasRunFilters, type RunFilters, type Settings } from './settings.js'
+import { hasRunFilters, type NamePattern, type RunFilters, type Settings } from './settings.js'
 
 /** What an operation acts on, and what was looked at to decide it. */
 export interface Selection {
@@ -93,7 +93,7 @@ async function searchRunForDownload(
     searched:
       `${describeScope(settings)}; ${listed} artifact(s) listed, ` +
       `${rejectedRuns.size} run(s) looked at` +
-      (settings.names.length ? `, none holding ${describeNames(settings)}` : ''),
+      (settings.names.length ? `, none holding ${quoted(settings.names)}` : ''),
   }
 }
 
@@ -104,19 +104,24 @@ async function tryRun(
   client: ArtifactClient,
   reporter: Reporter,
 ): Promise<Selection | undefined> {
-  if (!(await runMatches(seen[0], settings.runFilters, client))) return undefined
-  // With the server's name filter the page already holds all of this run's wanted artifacts.
-  const runArtifacts = singleExactName(settings.names)
-    ? seen
-    : await client.listArtifacts({ runId })
-  const wanted = runArtifacts.filter((a) => isNameCandidate(settings, a) && !a.expired)
-  if (!holdsWhatWasAsked(wanted, settings)) return undefined
+  const filters = settings.runFilters
+  if (needsRunLookup(filters)) {
+    if (!(await runMatchesLookedUpFields(await client.getRun(runId), filters, client))) {
+      return undefined
+    }
+  }
   if (isFromFork(seen[0]) && !settings.allowForks) {
     reporter.warning(
       `Skipped run ${runId}: it was triggered from a fork, so its artifacts are untrusted (set allow-forks: true to accept them)`,
     )
     return undefined
   }
+  // With the server's name filter the page already holds all of this run's wanted artifacts.
+  const runArtifacts = singleExactName(settings.names)
+    ? seen
+    : await client.listArtifacts({ runId })
+  const wanted = runArtifacts.filter((a) => isNameCandidate(settings, a) && !a.expired)
+  if (!holdsWhatWasAsked(wanted, settings)) return undefined
   reporter.info(`Run ${runId} is the newest run matching the filters`)
   return {
     selected: wanted.sort(compareNewestFirst),
@@ -169,18 +174,6 @@ function matchesOwnRunFields(artifact: Artifact, filters: RunFilters): boolean {
 function needsRunLookup(filters: RunFilters): boolean {
   const { workflow, event, pullRequest, conclusion } = filters
   return [workflow, event, pullRequest, conclusion].some((value) => value !== undefined)
-}
-
-async function runMatches(
-  artifact: Artifact,
-  filters: RunFilters,
-  client: ArtifactClient,
-): Promise<boolean> {
-  if (!matchesOwnRunFields(artifact, filters)) return false
-  if (!needsRunLookup(filters)) return true
-  const runId = artifact.workflow_run?.id
-  if (runId === undefined) return false
-  return runMatchesLookedUpFields(await client.getRun(runId), filters, client)
 }
 
 async function runMatchesLookedUpFields(
@@ -264,8 +257,8 @@ function isOldAndLargeEnough(artifact: Artifact, settings: Settings, now = Date.
   return settings.minSize === undefined || artifact.size_in_bytes >= settings.minSize
 }
 
-function describeNames(settings: Settings): string {
-  return settings.names.map((p) => `'${p.source}'`).join(', ')
+function quoted(patterns: NamePattern[]): string {
+  return patterns.map((p) => `'${p.source}'`).join(', ')
 }
 
 /** The repository, run and filters searched, for messages a user can act on. */
@@ -285,9 +278,9 @@ export function describeScope(settings: Settings, runId?: number): string {
   for (const [key, label] of labels) {
     if (filters[key] !== undefined) parts.push(`${label} ${filters[key]}`)
   }
-  if (settings.names.length) parts.push(`name ${describeNames(settings)}`)
+  if (settings.names.length) parts.push(`name ${quoted(settings.names)}`)
   if (settings.exclude.length) {
-    parts.push(`excluding ${settings.exclude.map((p) => `'${p.source}'`).join(', ')}`)
+    parts.push(`excluding ${quoted(settings.exclude)}`)
   }
   return parts.join(', ')
 }

@@ -318,6 +318,18 @@ describe('list', () => {
     expect(result.errors.join('\n')).toMatch(/HTTP 403/)
   })
 
+  it('names the input to check when the API does not know a workflow', async () => {
+    const server = await start([{ workflow: 'build.yml', artifacts: [{ name: 'dist' }] }])
+
+    const result = await runAction({
+      inputs: { operation: 'list', workflow: 'nope.yml' },
+      emulator: server,
+    })
+
+    expect(result.exitCode).toBe(1)
+    expect(result.errors.join('\n')).toMatch(/workflow 'nope.yml'.*HTTP 404.*Check `workflow`/)
+  })
+
   it('explains a refused token, naming the input', async () => {
     const server = await start([{ workflow: 'build.yml', artifacts: [{ name: 'dist' }] }])
 
