@@ -3,7 +3,8 @@
  * workflows, branches, a fork pull request and expired artifacts. Each step runs the bundled
  * dist/index.js exactly as the runner would and prints its outputs and job summary.
  */
-import { readdir } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { runAction, type ActionResult } from '../test/support/action.js'
 import { startEmulator, type Emulator, type SeedRun } from '../test/support/emulator/index.js'
@@ -79,17 +80,22 @@ async function listFiles(folder: string): Promise<string[]> {
     .map((e) => path.relative(folder, path.join(e.parentPath, e.name)))
 }
 
-async function demo(emulator: Emulator): Promise<void> {
+async function demo(emulator: Emulator, workspace: string): Promise<void> {
   const names = (result: ActionResult): string =>
     (JSON.parse(result.outputs.artifacts || '[]') as { name: string }[])
       .map((a) => a.name)
       .join(', ')
 
-  const listed = await runAction({ emulator, inputs: { operation: 'list', name: 'dist' } })
+  const listed = await runAction({
+    emulator,
+    workspace,
+    inputs: { operation: 'list', name: 'dist' },
+  })
   show("list: every artifact named 'dist'", listed, ['count', 'total-bytes'])
 
   const download = await runAction({
     emulator,
+    workspace,
     inputs: {
       operation: 'download',
       workflow: 'build.yml',
@@ -108,6 +114,7 @@ async function demo(emulator: Emulator): Promise<void> {
 
   const pullRequest = await runAction({
     emulator,
+    workspace,
     inputs: { operation: 'download', event: 'pull_request', name: 'dist', path: 'pr' },
   })
   show('download: newest pull-request build; the fork run is untrusted and skipped', pullRequest, [
@@ -121,24 +128,30 @@ async function demo(emulator: Emulator): Promise<void> {
     'keep-latest': '3',
     exclude: 'release-*',
   }
-  const dryRun = await runAction({ emulator, inputs: { ...retention, 'dry-run': 'true' } })
+  const dryRun = await runAction({
+    emulator,
+    workspace,
+    inputs: { ...retention, 'dry-run': 'true' },
+  })
   show('delete, dry run: keep the 3 newest of each name, the rest older than 14 days', dryRun, [
     'count',
     'total-bytes',
   ])
-  const cleanUp = await runAction({ emulator, inputs: retention })
+  const cleanUp = await runAction({ emulator, workspace, inputs: retention })
   show('delete: the same retention rule for real', cleanUp, ['count', 'remaining'])
   console.log(`  deleted: ${names(cleanUp)}`)
   console.log(`  left on the server: ${emulator.artifacts().length} artifacts`)
 }
 
 const emulator = await startEmulator({ seed: { runs: demoRuns() } })
+const workspace = await mkdtemp(path.join(tmpdir(), 'demo-workspace-'))
 try {
   console.log(`GitHub API emulator at ${emulator.apiUrl} (storage at ${emulator.storageUrl})`)
   console.log(
     `repository ${emulator.owner}/${emulator.repo}: ${emulator.artifacts().length} artifacts`,
   )
-  await demo(emulator)
+  await demo(emulator, workspace)
 } finally {
   await emulator.close()
+  await rm(workspace, { recursive: true, force: true })
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -21,7 +21,7 @@ export interface RunActionOptions {
   emulator: ActionTarget
   /** Extra or overriding environment variables (e.g. GITHUB_RUN_ID). */
   env?: Record<string, string>
-  /** GITHUB_WORKSPACE and the working directory; a fresh temporary folder when omitted. */
+  /** GITHUB_WORKSPACE and the working directory; when omitted, a temporary one removed after the run. */
   workspace?: string
   /** Node binary; defaults to ACTION_NODE (CI points it at Node 24) or this process's node. */
   node?: string
@@ -33,7 +33,6 @@ export interface ActionResult {
   stderr: string
   outputs: Record<string, string>
   summary: string
-  workspace: string
   /** The `::warning::` and `::error::` lines the runner would show as annotations. */
   warnings: string[]
   errors: string[]
@@ -50,7 +49,8 @@ interface ActionInput {
  */
 export async function runAction(options: RunActionOptions): Promise<ActionResult> {
   const scratch = await mkdtemp(path.join(tmpdir(), 'action-run-'))
-  const workspace = options.workspace ?? (await mkdtemp(path.join(tmpdir(), 'workspace-')))
+  const workspace = options.workspace ?? path.join(scratch, 'workspace')
+  await mkdir(workspace, { recursive: true })
   const outputFile = path.join(scratch, 'output')
   const summaryFile = path.join(scratch, 'summary')
   await writeFile(outputFile, '')
@@ -90,7 +90,6 @@ export async function runAction(options: RunActionOptions): Promise<ActionResult
       stderr,
       outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
       summary: await readFile(summaryFile, 'utf8'),
-      workspace,
       warnings: commandLines(stdout, 'warning'),
       errors: commandLines(stdout, 'error'),
     }
