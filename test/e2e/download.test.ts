@@ -152,6 +152,61 @@ describe('download', () => {
     expect(records(result)[0].path).toBe(path.join(workspace, 'dist'))
   })
 
+  it('searches back to the newest run holding every name asked for, never mixing runs', async () => {
+    const server = await start([
+      {
+        workflow: 'build.yml',
+        artifacts: [
+          { name: 'linux', files: { bin: 'old linux' } },
+          { name: 'docs', files: { 'index.html': 'old docs' } },
+        ],
+      },
+      {
+        id: RUN_A,
+        workflow: 'build.yml',
+        artifacts: [
+          { name: 'linux', files: { bin: 'linux' } },
+          { name: 'docs', files: { 'index.html': 'docs' } },
+          { name: 'logs' },
+        ],
+      },
+      { workflow: 'build.yml', artifacts: [{ name: 'linux', files: { bin: 'newest, alone' } }] },
+    ])
+
+    const result = await download(server, { workflow: 'build.yml', name: 'linux\ndocs' })
+
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['run-id']).toBe(String(RUN_A))
+    expect(await tree(workspace)).toEqual({
+      'docs/': '',
+      'docs/index.html': 'docs',
+      'linux/': '',
+      'linux/bin': 'linux',
+    })
+  })
+
+  it('fails by default when nothing matches, saying what was searched', async () => {
+    const server = await start([
+      { workflow: 'build.yml', branch: 'main', artifacts: [{ name: 'dist' }] },
+      {
+        workflow: 'build.yml',
+        branch: 'main',
+        conclusion: 'failure',
+        artifacts: [{ name: 'dist' }],
+      },
+    ])
+
+    const result = await download(server, { workflow: 'build.yml', branch: 'main', name: 'dist-*' })
+
+    expect(result.exitCode).toBe(1)
+    const error = result.errors.join('\n')
+    expect(error).toContain('No artifact found')
+    expect(error).toContain(`${server.owner}/${server.repo}`)
+    expect(error).toMatch(/workflow build\.yml.*branch main.*conclusion success.*'dist-\*'/)
+    expect(error).toMatch(/2 artifact\(s\) listed, 0 run\(s\) looked at/)
+    expect(await readdir(workspace)).toEqual([])
+  })
+
   it('merges several artifacts oldest first, newest winning, with a warning per overwrite', async () => {
     const server = await start([
       {
