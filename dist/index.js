@@ -43562,6 +43562,27 @@ class RestArtifactClient {
             return response.data;
         });
     }
+    async *runPages(workflow) {
+        const common = { owner: this.owner, repo: this.repo, per_page: PER_PAGE };
+        const call = workflow
+            ? {
+                action: `Listing the runs of workflow '${workflow}'`,
+                permission: READ,
+                input: 'workflow',
+            }
+            : { action: 'Listing workflow runs', permission: READ };
+        for (let page = 1;; page++) {
+            const response = await this.call(call, () => workflow
+                ? this.octokit.rest.actions.listWorkflowRuns({ ...common, page, workflow_id: workflow })
+                : this.octokit.rest.actions.listWorkflowRunsForRepo({ ...common, page }));
+            yield {
+                runs: response.data.workflow_runs,
+                totalCount: response.data.total_count,
+            };
+            if (!hasNextPage(response.headers.link))
+                return;
+        }
+    }
     getWorkflowId(workflow) {
         if (/^\d+$/.test(workflow))
             return Promise.resolve(Number(workflow));
@@ -43630,7 +43651,7 @@ class RestArtifactClient {
         return {
             artifacts: response.data.artifacts,
             totalCount: response.data.total_count,
-            hasNext: /rel="next"/.test(response.headers.link ?? ''),
+            hasNext: hasNextPage(response.headers.link),
         };
     }
     /** Makes one API call, turning its failure into an error a user can act on. */
@@ -43682,6 +43703,9 @@ class ApiError extends Error {
         this.status = status;
         this.name = 'ApiError';
     }
+}
+function hasNextPage(link) {
+    return /rel="next"/.test(link ?? '');
 }
 function apiMessage(error) {
     const data = error.response?.data;
@@ -45189,6 +45213,10 @@ function writeOutputs(outcome) {
 
 /** Runs looked up at once when checking run filters. */
 const RUN_LOOKUP_CONCURRENCY = 4;
+/** Up to this many runs are looked up one by one without trying the runs listing first. */
+const FEW_RUNS = 3;
+/** Runs per page of the runs listing. */
+const selection_PER_PAGE = 100;
 async function selectArtifacts(settings, client, reporter) {
     if (settings.operation === 'download' && settings.runId === undefined) {
         if (hasRunFilters(settings.runFilters))
@@ -45309,28 +45337,69 @@ function needsRunLookup(filters) {
     return [workflow, event, pullRequest, conclusion].some((value) => value !== undefined);
 }
 async function runMatchesLookedUpFields(run, filters, client) {
+    if (!runMatchesItsOwnFields(run, filters))
+        return false;
+    if (filters.workflow === undefined)
+        return true;
+    return run.workflow_id === (await client.getWorkflowId(filters.workflow));
+}
+/** The filters a run object answers by itself: all but `workflow`, which needs its id. */
+function runMatchesItsOwnFields(run, filters) {
     if (filters.event !== undefined && run.event !== filters.event)
         return false;
     if (filters.conclusion !== undefined && run.conclusion !== filters.conclusion)
         return false;
-    if (filters.pullRequest !== undefined &&
-        !(run.pull_requests ?? []).some((pr) => pr.number === filters.pullRequest)) {
-        return false;
-    }
-    if (filters.workflow !== undefined) {
-        return run.workflow_id === (await client.getWorkflowId(filters.workflow));
-    }
-    return true;
+    return (filters.pullRequest === undefined ||
+        (run.pull_requests ?? []).some((pr) => pr.number === filters.pullRequest));
 }
-/** Keeps the artifacts whose run matches every run filter, looking each run up at most once. */
+/** Keeps the artifacts whose run matches every run filter. */
 async function filterByRun(artifacts, filters, client) {
     const own = artifacts.filter((artifact) => matchesOwnRunFields(artifact, filters));
     if (!needsRunLookup(filters))
         return own;
-    const runIds = runsInOrder(own);
-    const verdicts = await mapConcurrently(runIds, RUN_LOOKUP_CONCURRENCY, async (runId) => runMatchesLookedUpFields(await client.getRun(runId), filters, client));
-    const matching = new Set(runIds.filter((_, index) => verdicts[index]));
+    const matching = await matchingRuns(runsInOrder(own), filters, client);
     return own.filter((artifact) => matching.has(artifact.workflow_run?.id ?? -1));
+}
+/**
+ * Which of these runs match the filters, in as few requests as possible: the runs listing (of the
+ * filtered workflow, whose runs need no workflow look-up) answers for many runs a page, while a
+ * look-up answers for one; the listing is read while that costs fewer requests than looking the
+ * remaining runs up.
+ */
+async function matchingRuns(runIds, filters, client) {
+    const matching = new Set();
+    const unknown = new Set(runIds);
+    if (unknown.size > FEW_RUNS && (await readRunsListing(unknown, matching, filters, client))) {
+        // A run the whole listing did not show is of another workflow (or gone): it does not match.
+        return matching;
+    }
+    const rest = [...unknown];
+    const verdicts = await mapConcurrently(rest, RUN_LOOKUP_CONCURRENCY, async (runId) => runMatchesLookedUpFields(await client.getRun(runId), filters, client));
+    rest.forEach((runId, index) => {
+        if (verdicts[index])
+            matching.add(runId);
+    });
+    return matching;
+}
+/**
+ * Settles the `unknown` runs the listing shows, moving matches into `matching`. True when it
+ * read the whole listing; false when it stopped because look-ups would cost fewer requests. The
+ * listing is read unfiltered: GitHub caps filtered run searches at 1,000 results.
+ */
+async function readRunsListing(unknown, matching, filters, client) {
+    let pagesLeft;
+    for await (const page of client.runPages(filters.workflow)) {
+        for (const run of page.runs) {
+            if (unknown.delete(run.id) && runMatchesItsOwnFields(run, filters))
+                matching.add(run.id);
+        }
+        if (unknown.size === 0)
+            return true;
+        pagesLeft = (pagesLeft ?? Math.ceil(page.totalCount / selection_PER_PAGE)) - 1;
+        if (pagesLeft >= unknown.size)
+            return false;
+    }
+    return true;
 }
 /** SPEC rule 7: fork-run artifacts are attacker-controlled, so `download` skips them. */
 function withoutUntrustedForks(artifacts, settings, reporter) {

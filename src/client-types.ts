@@ -23,6 +23,13 @@ export interface RateLimitState {
   reset: number
 }
 
+/** One page of a workflow-runs listing. */
+export interface RunPage {
+  runs: WorkflowRun[]
+  /** How many runs the whole listing holds. */
+  totalCount: number
+}
+
 export interface ArtifactQuery {
   /** Only this run's artifacts. */
   runId?: number
@@ -37,6 +44,8 @@ export interface ArtifactClient {
   /** The same listing a page at a time, newest first, for searches that may stop early. */
   artifactPages(query: ArtifactQuery): AsyncIterable<Artifact[]>
   getRun(runId: number): Promise<WorkflowRun>
+  /** The repository's workflow runs (of one workflow, when given), newest first, a page at a time. */
+  runPages(workflow?: string): AsyncIterable<RunPage>
   /** Numeric id of a workflow given by file name or id. */
   getWorkflowId(workflow: string): Promise<number>
   /** 'gone' when the API answered 404: it was already deleted. */

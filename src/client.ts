@@ -1,5 +1,11 @@
 import type { Artifact } from './artifact.js'
-import type { ArtifactClient, ArtifactQuery, RateLimitState, WorkflowRun } from './client-types.js'
+import type {
+  ArtifactClient,
+  ArtifactQuery,
+  RateLimitState,
+  RunPage,
+  WorkflowRun,
+} from './client-types.js'
 import { ArtifactExpiredError, RateLimitExhaustedError } from './errors.js'
 import { mapConcurrently } from './concurrency.js'
 import { createOctokit, isHttpError, type HttpError, type Octokit } from './octokit.js'
@@ -104,6 +110,29 @@ class RestArtifactClient implements ArtifactClient {
     })
   }
 
+  async *runPages(workflow?: string): AsyncIterable<RunPage> {
+    const common = { owner: this.owner, repo: this.repo, per_page: PER_PAGE }
+    const call: ApiCall = workflow
+      ? {
+          action: `Listing the runs of workflow '${workflow}'`,
+          permission: READ,
+          input: 'workflow',
+        }
+      : { action: 'Listing workflow runs', permission: READ }
+    for (let page = 1; ; page++) {
+      const response = await this.call(call, () =>
+        workflow
+          ? this.octokit.rest.actions.listWorkflowRuns({ ...common, page, workflow_id: workflow })
+          : this.octokit.rest.actions.listWorkflowRunsForRepo({ ...common, page }),
+      )
+      yield {
+        runs: response.data.workflow_runs as WorkflowRun[],
+        totalCount: response.data.total_count,
+      }
+      if (!hasNextPage(response.headers.link)) return
+    }
+  }
+
   getWorkflowId(workflow: string): Promise<number> {
     if (/^\d+$/.test(workflow)) return Promise.resolve(Number(workflow))
     return memoise(this.workflowIds, workflow, async () => {
@@ -182,7 +211,7 @@ class RestArtifactClient implements ArtifactClient {
     return {
       artifacts: response.data.artifacts as Artifact[],
       totalCount: response.data.total_count,
-      hasNext: /rel="next"/.test(response.headers.link ?? ''),
+      hasNext: hasNextPage(response.headers.link),
     }
   }
 
@@ -243,6 +272,10 @@ interface ArtifactPage {
   artifacts: Artifact[]
   totalCount: number
   hasNext: boolean
+}
+
+function hasNextPage(link: string | undefined): boolean {
+  return /rel="next"/.test(link ?? '')
 }
 
 function apiMessage(error: HttpError): string {

@@ -20,6 +20,10 @@ export interface Selection {
 
 /** Runs looked up at once when checking run filters. */
 const RUN_LOOKUP_CONCURRENCY = 4
+/** Up to this many runs are looked up one by one without trying the runs listing first. */
+const FEW_RUNS = 3
+/** Runs per page of the runs listing. */
+const PER_PAGE = 100
 
 export async function selectArtifacts(
   settings: Settings,
@@ -181,21 +185,22 @@ async function runMatchesLookedUpFields(
   filters: RunFilters,
   client: ArtifactClient,
 ): Promise<boolean> {
-  if (filters.event !== undefined && run.event !== filters.event) return false
-  if (filters.conclusion !== undefined && run.conclusion !== filters.conclusion) return false
-  if (
-    filters.pullRequest !== undefined &&
-    !(run.pull_requests ?? []).some((pr) => pr.number === filters.pullRequest)
-  ) {
-    return false
-  }
-  if (filters.workflow !== undefined) {
-    return run.workflow_id === (await client.getWorkflowId(filters.workflow))
-  }
-  return true
+  if (!runMatchesItsOwnFields(run, filters)) return false
+  if (filters.workflow === undefined) return true
+  return run.workflow_id === (await client.getWorkflowId(filters.workflow))
 }
 
-/** Keeps the artifacts whose run matches every run filter, looking each run up at most once. */
+/** The filters a run object answers by itself: all but `workflow`, which needs its id. */
+function runMatchesItsOwnFields(run: WorkflowRun, filters: RunFilters): boolean {
+  if (filters.event !== undefined && run.event !== filters.event) return false
+  if (filters.conclusion !== undefined && run.conclusion !== filters.conclusion) return false
+  return (
+    filters.pullRequest === undefined ||
+    (run.pull_requests ?? []).some((pr) => pr.number === filters.pullRequest)
+  )
+}
+
+/** Keeps the artifacts whose run matches every run filter. */
 async function filterByRun(
   artifacts: Artifact[],
   filters: RunFilters,
@@ -203,12 +208,58 @@ async function filterByRun(
 ): Promise<Artifact[]> {
   const own = artifacts.filter((artifact) => matchesOwnRunFields(artifact, filters))
   if (!needsRunLookup(filters)) return own
-  const runIds = runsInOrder(own)
-  const verdicts = await mapConcurrently(runIds, RUN_LOOKUP_CONCURRENCY, async (runId) =>
+  const matching = await matchingRuns(runsInOrder(own), filters, client)
+  return own.filter((artifact) => matching.has(artifact.workflow_run?.id ?? -1))
+}
+
+/**
+ * Which of these runs match the filters, in as few requests as possible: the runs listing (of the
+ * filtered workflow, whose runs need no workflow look-up) answers for many runs a page, while a
+ * look-up answers for one; the listing is read while that costs fewer requests than looking the
+ * remaining runs up.
+ */
+async function matchingRuns(
+  runIds: number[],
+  filters: RunFilters,
+  client: ArtifactClient,
+): Promise<Set<number>> {
+  const matching = new Set<number>()
+  const unknown = new Set(runIds)
+  if (unknown.size > FEW_RUNS && (await readRunsListing(unknown, matching, filters, client))) {
+    // A run the whole listing did not show is of another workflow (or gone): it does not match.
+    return matching
+  }
+  const rest = [...unknown]
+  const verdicts = await mapConcurrently(rest, RUN_LOOKUP_CONCURRENCY, async (runId) =>
     runMatchesLookedUpFields(await client.getRun(runId), filters, client),
   )
-  const matching = new Set(runIds.filter((_, index) => verdicts[index]))
-  return own.filter((artifact) => matching.has(artifact.workflow_run?.id ?? -1))
+  rest.forEach((runId, index) => {
+    if (verdicts[index]) matching.add(runId)
+  })
+  return matching
+}
+
+/**
+ * Settles the `unknown` runs the listing shows, moving matches into `matching`. True when it
+ * read the whole listing; false when it stopped because look-ups would cost fewer requests. The
+ * listing is read unfiltered: GitHub caps filtered run searches at 1,000 results.
+ */
+async function readRunsListing(
+  unknown: Set<number>,
+  matching: Set<number>,
+  filters: RunFilters,
+  client: ArtifactClient,
+): Promise<boolean> {
+  let pagesLeft: number | undefined
+  for await (const page of client.runPages(filters.workflow)) {
+    for (const run of page.runs) {
+      if (unknown.delete(run.id) && runMatchesItsOwnFields(run, filters)) matching.add(run.id)
+    }
+    if (unknown.size === 0) return true
+    pagesLeft = (pagesLeft ?? Math.ceil(page.totalCount / PER_PAGE)) - 1
+    if (pagesLeft >= unknown.size) return false
+  }
+  return true
 }
 
 /** SPEC rule 7: fork-run artifacts are attacker-controlled, so `download` skips them. */

@@ -141,7 +141,7 @@ describe('list', () => {
     expect(apiRequests(server, /\/actions\/runs\/\d+$/)).toBe(0)
   })
 
-  it('looks each run up once for workflow, event, conclusion and pull-request filters', async () => {
+  it('decides workflow, event, conclusion and pull-request filters from the runs listing', async () => {
     const server = await start([
       {
         workflow: 'build.yml',
@@ -184,9 +184,56 @@ describe('list', () => {
 
     const listed = (JSON.parse(result.outputs.artifacts) as ArtifactRecord[]).map((a) => a.name)
     expect(listed.sort()).toEqual(['a1', 'a2', 'a3'])
-    const runLookups = server.requests.filter((r) => /\/actions\/runs\/\d+$/.test(r.path))
-    expect(runLookups).toHaveLength(5)
-    expect(new Set(runLookups.map((r) => r.path)).size).toBe(5)
+    expect(server.requests.map((r) => r.path.replace(/^.*\/actions\//, ''))).toEqual([
+      'artifacts',
+      'workflows/build.yml/runs',
+    ])
+  })
+
+  it('reads every page of the runs listing when that is cheaper than looking runs up', async () => {
+    const runs: SeedRun[] = Array.from({ length: 150 }, (_, i) => ({
+      workflow: 'build.yml',
+      event: i % 3 === 0 ? 'push' : 'schedule',
+      conclusion: i % 5 === 0 ? 'failure' : 'success',
+      artifacts: [{ name: `a${i}` }],
+    }))
+    const expected = runs
+      .map((run, i) => ({ run, name: `a${i}` }))
+      .filter(({ run }) => run.event === 'push' && run.conclusion === 'success')
+      .map(({ name }) => name)
+    const server = await start(runs)
+
+    const result = await runAction({
+      inputs: { operation: 'list', event: 'push', 'workflow-conclusion': 'success' },
+      emulator: server,
+    })
+
+    const listed = (JSON.parse(result.outputs.artifacts) as ArtifactRecord[]).map((a) => a.name)
+    expect(listed.sort()).toEqual(expected.sort())
+    expect(apiRequests(server, /\/actions\/runs$/)).toBe(2)
+    expect(apiRequests(server, /\/actions\/runs\/\d+$/)).toBe(0)
+  })
+
+  it('looks each run up once when that is cheaper than reading the runs listing', async () => {
+    const quiet: SeedRun[] = Array.from({ length: 650 }, () => ({ workflow: 'build.yml' }))
+    const wanted: SeedRun[] = [1, 2, 3, 4].map((i) => ({
+      workflow: i === 4 ? 'other.yml' : 'build.yml',
+      event: i === 2 ? 'schedule' : 'push',
+      artifacts: [{ name: `wanted-${i}` }, { name: `wanted-${i}-extra` }],
+    }))
+    const server = await start([...wanted, ...quiet])
+
+    const result = await runAction({
+      inputs: { operation: 'list', name: 'wanted-*', workflow: 'build.yml', event: 'push' },
+      emulator: server,
+    })
+
+    const listed = (JSON.parse(result.outputs.artifacts) as ArtifactRecord[]).map((a) => a.name)
+    expect(listed.sort()).toEqual(['wanted-1', 'wanted-1-extra', 'wanted-3', 'wanted-3-extra'])
+    const lookups = server.requests.filter((r) => /\/actions\/runs\/\d+$/.test(r.path))
+    expect(lookups).toHaveLength(4)
+    expect(new Set(lookups.map((r) => r.path)).size).toBe(4)
+    expect(apiRequests(server, /\/actions\/workflows\/build\.yml\/runs$/)).toBe(1)
     expect(apiRequests(server, /\/actions\/workflows\/build\.yml$/)).toBe(1)
   })
 

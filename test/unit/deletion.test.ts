@@ -92,6 +92,9 @@ class FakeClient implements ArtifactClient {
   getRun(): never {
     throw new Error('unexpected getRun')
   }
+  runPages(): never {
+    throw new Error('listed runs while deleting')
+  }
   getWorkflowId(): never {
     throw new Error('unexpected getWorkflowId')
   }
