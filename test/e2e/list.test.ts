@@ -266,6 +266,21 @@ describe('list', () => {
     expect(result.summary).toContain('4 kept by `keep-latest`')
   })
 
+  it('lists expired artifacts, marked as such', async () => {
+    const server = await start([
+      { workflow: 'build.yml', artifacts: [{ name: 'old', expired: true }, { name: 'fresh' }] },
+    ])
+
+    const result = await runAction({ inputs: { operation: 'list' }, emulator: server })
+
+    const listed = JSON.parse(result.outputs.artifacts) as ArtifactRecord[]
+    expect(listed.map((a) => [a.name, a.expired]).sort()).toEqual([
+      ['fresh', false],
+      ['old', true],
+    ])
+    expect(result.summary).toMatch(/\| old \|.*\| yes \|/)
+  })
+
   it('writes a job summary table with names escaped', async () => {
     const server = await start([
       { workflow: 'build.yml', branch: 'fix_[x]', artifacts: [{ name: 'a_b[1](x)&#' }] },
