@@ -1,6 +1,8 @@
 import { afterEach } from '@jest/globals'
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
+import { createArtifactClient } from '../../src/client.js'
+import type { ArtifactClient } from '../../src/client-types.js'
 import type { Reporter } from '../../src/reporter.js'
 import {
   startEmulator,
@@ -25,6 +27,20 @@ export function useEmulator(): StartEmulator {
     current = await startEmulator({ seed: { runs }, ...options })
     return current
   }
+}
+
+/** The action's own API client, pointed at the emulator. */
+export function emulatorClient(
+  server: Emulator,
+  reporter: Reporter = recordingReporter(),
+  token = server.token,
+): ArtifactClient {
+  return createArtifactClient({
+    token,
+    repository: { owner: server.owner, repo: server.repo },
+    reporter,
+    apiUrl: server.apiUrl,
+  })
 }
 
 const DAY_MS = 86_400_000

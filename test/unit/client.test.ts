@@ -1,25 +1,22 @@
 import { describe, expect, it } from '@jest/globals'
-import { createArtifactClient } from '../../src/client.js'
 import type { ArtifactClient } from '../../src/client-types.js'
 import { ArtifactExpiredError, RateLimitExhaustedError } from '../../src/errors.js'
 import type { Emulator, SeedRun } from '../support/emulator/index.js'
-import { recordingReporter, useEmulator, type RecordingReporter } from '../support/fixtures.js'
+import {
+  emulatorClient,
+  recordingReporter,
+  useEmulator,
+  type RecordingReporter,
+} from '../support/fixtures.js'
 
 const start = useEmulator()
 
 async function clientFor(
   runs: SeedRun[],
-  token?: string,
 ): Promise<{ server: Emulator; client: ArtifactClient; reporter: RecordingReporter }> {
   const server = await start(runs)
   const reporter = recordingReporter()
-  const client = createArtifactClient({
-    token: token ?? server.token,
-    repository: { owner: server.owner, repo: server.repo },
-    reporter,
-    apiUrl: server.apiUrl,
-  })
-  return { server, client, reporter }
+  return { server, client: emulatorClient(server, reporter), reporter }
 }
 
 describe('API client', () => {
@@ -104,12 +101,7 @@ describe('API client', () => {
     const server = await start([{ workflow: 'build.yml', artifacts: [{ name: 'dist' }] }], {
       forbidDelete: true,
     })
-    const client = createArtifactClient({
-      token: server.token,
-      repository: { owner: server.owner, repo: server.repo },
-      reporter: recordingReporter(),
-      apiUrl: server.apiUrl,
-    })
+    const client = emulatorClient(server)
     const [artifact] = await client.listArtifacts({})
 
     const error = await client.deleteArtifact(artifact.id).catch((e: unknown) => e)

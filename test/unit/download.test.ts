@@ -4,17 +4,16 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import type { Artifact } from '../../src/artifact.js'
-import { createArtifactClient } from '../../src/client.js'
 import type { ArtifactClient } from '../../src/client-types.js'
 import { downloadArtifacts } from '../../src/download.js'
 import { ArtifactExpiredError } from '../../src/errors.js'
 import { readSettings } from '../../src/inputs.js'
 import type { Settings } from '../../src/settings.js'
 import { buildZip } from '../support/zip.js'
-import { recordingReporter, tree } from '../support/fixtures.js'
-import { startEmulator, type Emulator, type SeedArtifact } from '../support/emulator/index.js'
+import { emulatorClient, recordingReporter, tree, useEmulator } from '../support/fixtures.js'
+import type { Emulator, SeedArtifact } from '../support/emulator/index.js'
 
-let emulator: Emulator | undefined
+const start = useEmulator()
 let scratch: string
 let destination: string
 
@@ -24,8 +23,6 @@ beforeEach(async () => {
 })
 
 afterEach(async () => {
-  await emulator?.close()
-  emulator = undefined
   await rm(scratch, { recursive: true, force: true })
 })
 
@@ -38,19 +35,13 @@ interface Setup {
 
 /** One run holding the artifacts, seeded oldest first a minute apart. */
 async function setup(seeds: SeedArtifact[]): Promise<Setup> {
-  const start = Date.now() - seeds.length * 60_000
+  const firstAt = Date.now() - seeds.length * 60_000
   const artifacts = seeds.map((seed, index) => ({
-    createdAt: new Date(start + index * 60_000).toISOString(),
+    createdAt: new Date(firstAt + index * 60_000).toISOString(),
     ...seed,
   }))
-  const server = await startEmulator({ seed: { runs: [{ workflow: 'build.yml', artifacts }] } })
-  emulator = server
-  const client = createArtifactClient({
-    token: server.token,
-    repository: { owner: server.owner, repo: server.repo },
-    reporter: recordingReporter(),
-    apiUrl: server.apiUrl,
-  })
+  const server = await start([{ workflow: 'build.yml', artifacts }])
+  const client = emulatorClient(server)
   const listed = await client.listArtifacts({})
   return { server, client, artifacts: listed.reverse() }
 }

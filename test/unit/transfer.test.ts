@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import type { Artifact } from '../../src/artifact.js'
-import { createArtifactClient } from '../../src/client.js'
 import type { ArtifactClient } from '../../src/client-types.js'
 import {
   fileNameFromDisposition,
@@ -12,15 +11,14 @@ import {
   type TransferOptions,
 } from '../../src/transfer.js'
 import {
-  startEmulator,
   type Emulator,
   type EmulatorOptions,
   type SeedArtifact,
 } from '../support/emulator/index.js'
 import { FakeClock } from '../support/fake-clock.js'
-import { recordingReporter } from '../support/fixtures.js'
+import { emulatorClient, recordingReporter, useEmulator } from '../support/fixtures.js'
 
-let emulator: Emulator | undefined
+const start = useEmulator()
 let scratch: string
 
 beforeEach(async () => {
@@ -28,8 +26,6 @@ beforeEach(async () => {
 })
 
 afterEach(async () => {
-  await emulator?.close()
-  emulator = undefined
   await rm(scratch, { recursive: true, force: true })
 })
 
@@ -44,17 +40,8 @@ async function setup(
   seed: SeedArtifact = { name: 'dist', files: { 'data.bin': randomBytes(20_000) } },
   options: Partial<EmulatorOptions> = {},
 ): Promise<Setup> {
-  const server = await startEmulator({
-    seed: { runs: [{ workflow: 'build.yml', artifacts: [seed] }] },
-    ...options,
-  })
-  emulator = server
-  const client = createArtifactClient({
-    token: server.token,
-    repository: { owner: server.owner, repo: server.repo },
-    reporter: recordingReporter(),
-    apiUrl: server.apiUrl,
-  })
+  const server = await start([{ workflow: 'build.yml', artifacts: [seed] }], options)
+  const client = emulatorClient(server)
   const [artifact] = await client.listArtifacts({})
   return { server, client, artifact }
 }
