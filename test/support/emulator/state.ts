@@ -35,18 +35,8 @@ export interface StoredWorkflow {
   createdAt: string
 }
 
-export interface StoredRun {
-  id: number
-  workflowId: number
-  workflow: string
+export interface StoredRun extends EmulatedRun {
   runNumber: number
-  branch: string
-  sha: string
-  event: string
-  status: string
-  conclusion: string | null
-  createdAt: string
-  fromFork: boolean
   pullRequests: number[]
 }
 
