@@ -40,16 +40,22 @@ function totalsLine(outcome: Outcome): string {
 }
 
 function table(outcome: Outcome): string {
-  const rows = outcome.artifacts.slice(0, MAX_ROWS).map(row)
-  const header = '| Name | Size | Created | Expires | Run | Branch | Expired |'
-  const lines = [header, '|---|---:|---|---|---:|---|---|', ...rows]
+  const withPath = outcome.operation === 'download'
+  const rows = outcome.artifacts.slice(0, MAX_ROWS).map((artifact) => row(artifact, withPath))
+  const headings = ['Name', 'Size', 'Created', 'Expires', 'Run', 'Branch', 'Expired']
+  const alignments = ['---', '---:', '---', '---', '---:', '---', '---']
+  if (withPath) {
+    headings.push('Saved to')
+    alignments.push('---')
+  }
+  const lines = [`| ${headings.join(' | ')} |`, `|${alignments.join('|')}|`, ...rows]
   const hidden = outcome.artifacts.length - rows.length
   if (hidden > 0)
     lines.push('', `…and ${hidden} more (all of them are in the \`artifacts\` output).`)
   return lines.join('\n')
 }
 
-function row(artifact: ArtifactRecord): string {
+function row(artifact: ArtifactRecord, withPath: boolean): string {
   const cells = [
     escapeMarkdown(artifact.name),
     formatBytes(artifact.size_in_bytes),
@@ -59,6 +65,7 @@ function row(artifact: ArtifactRecord): string {
     escapeMarkdown(artifact.head_branch ?? ''),
     artifact.expired ? 'yes' : 'no',
   ]
+  if (withPath) cells.push(`\`${artifact.path ?? ''}\``)
   return `| ${cells.join(' | ')} |`
 }
 

@@ -42,6 +42,22 @@ describe('job summary', () => {
     expect(summary).not.toContain('<details>')
   })
 
+  it('says where each downloaded artifact was saved', () => {
+    const summary = buildSummary(
+      outcome({
+        operation: 'download',
+        artifacts: [{ ...record(1), path: '/home/runner/out/artifact-1' }],
+        runId: 77,
+        downloadPath: '/home/runner/out',
+      }),
+    )
+
+    expect(summary).toContain('## Artifacts downloaded')
+    expect(summary).toContain('from run 77 · into `/home/runner/out`')
+    expect(summary).toContain('| Saved to |')
+    expect(summary).toContain('| no | `/home/runner/out/artifact-1` |')
+  })
+
   it('says "dry run" for a delete that deleted nothing', () => {
     const summary = buildSummary(
       outcome({ operation: 'delete', dryRun: true, artifacts: [record(1)], remaining: 0 }),
