@@ -38059,18 +38059,35 @@ class RateLimitExhaustedError extends Error {
 }
 
 ;// CONCATENATED MODULE: ./src/concurrency.ts
-/** Runs `work` on every item with at most `limit` at once, keeping the items' order. */
-async function mapConcurrently(items, limit, work) {
-    const results = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const index = next++;
-            results[index] = await work(items[index]);
+/**
+ * A gate that runs the tasks handed to it at most `limit` at a time, starting them in the order
+ * they were handed in.
+ */
+function limiter(limit) {
+    let running = 0;
+    const waiting = [];
+    return async (task) => {
+        if (running < limit)
+            running++;
+        else
+            await new Promise((resolve) => waiting.push(resolve));
+        try {
+            return await task();
+        }
+        finally {
+            // Hand the slot straight to the next task in line, or give it back.
+            const next = waiting.shift();
+            if (next)
+                next();
+            else
+                running--;
         }
     };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-    return results;
+}
+/** Runs `work` on every item with at most `limit` at once, keeping the items' order. */
+function mapConcurrently(items, limit, work) {
+    const slot = limiter(limit);
+    return Promise.all(items.map((item) => slot(() => work(item))));
 }
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
@@ -44611,6 +44628,7 @@ function formatBytes(bytes) {
 
 
 
+
 /** Transfers at once: enough to hide latency, few enough to leave the runner's bandwidth whole. */
 const CONCURRENT_TRANSFERS = 3;
 /**
@@ -44801,28 +44819,6 @@ function withWhatWasKept(failure, result) {
     return new Error(`${text}. Downloaded before the failure, and left in place: ${kept}`, {
         cause: failure,
     });
-}
-/** Runs tasks at most `limit` at a time, starting them in the order they were handed in. */
-function limiter(limit) {
-    let running = 0;
-    const waiting = [];
-    return async (task) => {
-        if (running < limit)
-            running++;
-        else
-            await new Promise((resolve) => waiting.push(resolve));
-        try {
-            return await task();
-        }
-        finally {
-            // Hand the slot straight to the next task in line, or give it back.
-            const next = waiting.shift();
-            if (next)
-                next();
-            else
-                running--;
-        }
-    };
 }
 
 ;// CONCATENATED MODULE: external "node:os"

@@ -2,6 +2,7 @@ import { mkdir, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { compareNewestFirst, type Artifact } from './artifact.js'
 import type { ArtifactClient } from './client-types.js'
+import { limiter } from './concurrency.js'
 import { ArtifactExpiredError } from './errors.js'
 import { extractZip, partialPathBeside } from './extraction.js'
 import type { Reporter } from './reporter.js'
@@ -236,22 +237,4 @@ function withWhatWasKept(failure: unknown, result: DownloadResult): unknown {
   return new Error(`${text}. Downloaded before the failure, and left in place: ${kept}`, {
     cause: failure,
   })
-}
-
-/** Runs tasks at most `limit` at a time, starting them in the order they were handed in. */
-function limiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0
-  const waiting: (() => void)[] = []
-  return async (task) => {
-    if (running < limit) running++
-    else await new Promise<void>((resolve) => waiting.push(resolve))
-    try {
-      return await task()
-    } finally {
-      // Hand the slot straight to the next task in line, or give it back.
-      const next = waiting.shift()
-      if (next) next()
-      else running--
-    }
-  }
 }
