@@ -38057,6 +38057,9 @@ class RateLimitExhaustedError extends Error {
         this.name = 'RateLimitExhaustedError';
     }
 }
+function isHttpError(error) {
+    return error instanceof Error && typeof error.status === 'number';
+}
 
 ;// CONCATENATED MODULE: ./src/concurrency.ts
 /**
@@ -43431,6 +43434,7 @@ const systemClock = {
 
 
 
+
 /** Retries of one request, whatever made it fail: never more than this. */
 const MAX_RETRIES = 3;
 /** A primary-limit reset further away than this is not waited for: the caller stops instead. */
@@ -43439,9 +43443,6 @@ const MAX_RATE_LIMIT_WAIT_SECONDS = 60;
 const UNSTATED_WAIT_SECONDS = 60;
 /** plugin-retry's own list, plus 429: `waitOutRetryAfter` honours its `retry-after` instead. */
 const NOT_RETRIED_BY_BACKOFF = [400, 401, 403, 404, 410, 422, 429, 451];
-function isHttpError(error) {
-    return error instanceof Error && typeof error.status === 'number';
-}
 /**
  * Octokit through `getOctokit` (proxy-aware fetch, GITHUB_API_URL) with bounded retries: backoff
  * on 5xx and network errors (plugin-retry), the rate-limit answers GitHub words as such
@@ -43594,7 +43595,7 @@ class RestArtifactClient {
                 : this.octokit.rest.actions.listWorkflowRunsForRepo({ ...common, page }));
             yield {
                 runs: response.data.workflow_runs,
-                totalCount: response.data.total_count,
+                pagesLeft: Math.max(0, Math.ceil(response.data.total_count / PER_PAGE) - page),
             };
             if (!hasNextPage(response.headers.link))
                 return;
@@ -43907,7 +43908,7 @@ async function deleteInOrder(batch, client, reporter, clock, outcomes) {
             const failure = `${deletion_describe(artifact)}: ${errorMessage(error)}`;
             outcomes.set(artifact.id, { failure });
             reporter.info(`Could not delete ${failure}`);
-            if (httpStatus(error) === 403)
+            if (isHttpError(error) && error.status === 403)
                 stop ??= { cause: 'forbidden', reason: FORBIDDEN_REASON };
         }
         if (outcomes.size % PROGRESS_EVERY === 0) {
@@ -43998,14 +43999,10 @@ function deletion_describe(artifact) {
 function describeCount(count) {
     return `${count} artifact${count === 1 ? '' : 's'}`;
 }
-function httpStatus(error) {
-    const status = error?.status;
-    return typeof status === 'number' ? status : undefined;
-}
 /** The error's message, with its HTTP status unless the message already gives it. */
 function errorMessage(error) {
     const message = error instanceof Error ? error.message : String(error);
-    const status = httpStatus(error);
+    const status = isHttpError(error) ? error.status : undefined;
     return status === undefined || message.includes(`HTTP ${status}`)
         ? message
         : `HTTP ${status}: ${message}`;
@@ -45211,8 +45208,6 @@ function writeOutputs(outcome) {
 const RUN_LOOKUP_CONCURRENCY = 4;
 /** Up to this many runs are looked up one by one without trying the runs listing first. */
 const FEW_RUNS = 3;
-/** Runs per page of the runs listing. */
-const selection_PER_PAGE = 100;
 async function selectArtifacts(settings, client, reporter) {
     if (settings.operation === 'download' && settings.runId === undefined) {
         if (hasRunFilters(settings.runFilters))
@@ -45383,7 +45378,6 @@ async function matchingRuns(runIds, filters, client) {
  * listing is read unfiltered: GitHub caps filtered run searches at 1,000 results.
  */
 async function readRunsListing(unknown, matching, filters, client) {
-    let pagesLeft;
     for await (const page of client.runPages(filters.workflow)) {
         for (const run of page.runs) {
             if (unknown.delete(run.id) && runMatchesItsOwnFields(run, filters))
@@ -45391,8 +45385,7 @@ async function readRunsListing(unknown, matching, filters, client) {
         }
         if (unknown.size === 0)
             return true;
-        pagesLeft = (pagesLeft ?? Math.ceil(page.totalCount / selection_PER_PAGE)) - 1;
-        if (pagesLeft >= unknown.size)
+        if (page.pagesLeft >= unknown.size)
             return false;
     }
     return true;
@@ -45614,30 +45607,34 @@ async function perform(settings, selection, client, reporter) {
         notes: [],
         failures: [],
     };
-    if (settings.operation === 'list') {
-        return { ...base, artifacts: selection.selected.map((a) => toRecord(a)) };
+    switch (settings.operation) {
+        case 'list':
+            return { ...base, artifacts: selection.selected.map((a) => toRecord(a)) };
+        case 'download':
+            return { ...base, ...(await download(settings, selection, client, reporter)) };
+        case 'delete':
+            return { ...base, ...(await remove(settings, selection, client, reporter)) };
     }
-    if (settings.operation === 'download') {
-        const result = await downloadArtifacts(selection.selected, settings, client, reporter);
-        return {
-            ...base,
-            artifacts: result.downloaded.map(({ artifact, path }) => toRecord(artifact, path)),
-            runId: selection.runId,
-            downloadPath: settings.path,
-            notes: result.deleted.length
-                ? [`${result.deleted.length} artifact(s) deleted after download.`]
-                : [],
-        };
-    }
-    const result = await deleteArtifacts(selection.selected, settings, client, reporter);
-    const acted = [...result.deleted, ...result.alreadyGone];
-    const notes = result.dryRun ? ['Dry run: nothing was deleted.'] : [QUOTA_NOTE];
-    if (result.stoppedBy)
-        notes.unshift(result.stopReason ?? `Stopped by ${result.stoppedBy}.`);
+}
+async function download(settings, selection, client, reporter) {
+    const result = await downloadArtifacts(selection.selected, settings, client, reporter);
     return {
-        ...base,
+        artifacts: result.downloaded.map(({ artifact, path }) => toRecord(artifact, path)),
+        runId: selection.runId,
+        downloadPath: settings.path,
+        notes: result.deleted.length
+            ? [`${result.deleted.length} artifact(s) deleted after download.`]
+            : [],
+    };
+}
+async function remove(settings, selection, client, reporter) {
+    const result = await deleteArtifacts(selection.selected, settings, client, reporter);
+    const notes = result.dryRun ? ['Dry run: nothing was deleted.'] : [QUOTA_NOTE];
+    if (result.stopReason)
+        notes.unshift(result.stopReason);
+    return {
         dryRun: result.dryRun,
-        artifacts: acted.map((a) => toRecord(a)),
+        artifacts: [...result.deleted, ...result.alreadyGone].map((a) => toRecord(a)),
         remaining: result.remaining.length,
         notes,
         failures: result.failed.length ? [describeDeletionFailures(result.failed)] : [],

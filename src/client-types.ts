@@ -26,8 +26,8 @@ export interface RateLimitState {
 /** One page of a workflow-runs listing. */
 export interface RunPage {
   runs: WorkflowRun[]
-  /** How many runs the whole listing holds. */
-  totalCount: number
+  /** Pages after this one, as the listing's total count tells. */
+  pagesLeft: number
 }
 
 export interface ArtifactQuery {

@@ -6,9 +6,14 @@ import type {
   RunPage,
   WorkflowRun,
 } from './client-types.js'
-import { ArtifactExpiredError, RateLimitExhaustedError } from './errors.js'
+import {
+  ArtifactExpiredError,
+  isHttpError,
+  RateLimitExhaustedError,
+  type HttpError,
+} from './errors.js'
 import { mapConcurrently } from './concurrency.js'
-import { createOctokit, isHttpError, type HttpError, type Octokit } from './octokit.js'
+import { createOctokit, type Octokit } from './octokit.js'
 import type { Reporter } from './reporter.js'
 import type { Repository } from './settings.js'
 
@@ -127,7 +132,7 @@ class RestArtifactClient implements ArtifactClient {
       )
       yield {
         runs: response.data.workflow_runs as WorkflowRun[],
-        totalCount: response.data.total_count,
+        pagesLeft: Math.max(0, Math.ceil(response.data.total_count / PER_PAGE) - page),
       }
       if (!hasNextPage(response.headers.link)) return
     }

@@ -1,6 +1,6 @@
 import { compareNewestFirst, type Artifact } from './artifact.js'
 import type { ArtifactClient } from './client-types.js'
-import { RateLimitExhaustedError } from './errors.js'
+import { isHttpError, RateLimitExhaustedError } from './errors.js'
 import { systemClock, type Clock } from './clock.js'
 import { Pacer, deletePacing } from './pacing.js'
 import type { Reporter } from './reporter.js'
@@ -123,7 +123,8 @@ async function deleteInOrder(
       const failure = `${describe(artifact)}: ${errorMessage(error)}`
       outcomes.set(artifact.id, { failure })
       reporter.info(`Could not delete ${failure}`)
-      if (httpStatus(error) === 403) stop ??= { cause: 'forbidden', reason: FORBIDDEN_REASON }
+      if (isHttpError(error) && error.status === 403)
+        stop ??= { cause: 'forbidden', reason: FORBIDDEN_REASON }
     }
     if (outcomes.size % PROGRESS_EVERY === 0) {
       reporter.info(`Deleting: ${outcomes.size} of ${batch.length} done`)
@@ -220,15 +221,10 @@ function describeCount(count: number): string {
   return `${count} artifact${count === 1 ? '' : 's'}`
 }
 
-function httpStatus(error: unknown): number | undefined {
-  const status = (error as { status?: unknown } | null)?.status
-  return typeof status === 'number' ? status : undefined
-}
-
 /** The error's message, with its HTTP status unless the message already gives it. */
 function errorMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error)
-  const status = httpStatus(error)
+  const status = isHttpError(error) ? error.status : undefined
   return status === undefined || message.includes(`HTTP ${status}`)
     ? message
     : `HTTP ${status}: ${message}`

@@ -32,3 +32,16 @@ export class RateLimitExhaustedError extends Error {
     this.name = 'RateLimitExhaustedError'
   }
 }
+
+/**
+ * An error that carries an HTTP status: an Octokit request error (with the answer's headers and
+ * body) or the client's ApiError.
+ */
+export interface HttpError extends Error {
+  status: number
+  response?: { headers: Record<string, string | undefined>; data?: unknown }
+}
+
+export function isHttpError(error: unknown): error is HttpError {
+  return error instanceof Error && typeof (error as HttpError).status === 'number'
+}

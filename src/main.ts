@@ -67,29 +67,45 @@ async function perform(
     notes: [],
     failures: [],
   }
-  if (settings.operation === 'list') {
-    return { ...base, artifacts: selection.selected.map((a) => toRecord(a)) }
+  switch (settings.operation) {
+    case 'list':
+      return { ...base, artifacts: selection.selected.map((a) => toRecord(a)) }
+    case 'download':
+      return { ...base, ...(await download(settings, selection, client, reporter)) }
+    case 'delete':
+      return { ...base, ...(await remove(settings, selection, client, reporter)) }
   }
-  if (settings.operation === 'download') {
-    const result = await downloadArtifacts(selection.selected, settings, client, reporter)
-    return {
-      ...base,
-      artifacts: result.downloaded.map(({ artifact, path }) => toRecord(artifact, path)),
-      runId: selection.runId,
-      downloadPath: settings.path,
-      notes: result.deleted.length
-        ? [`${result.deleted.length} artifact(s) deleted after download.`]
-        : [],
-    }
-  }
-  const result = await deleteArtifacts(selection.selected, settings, client, reporter)
-  const acted = [...result.deleted, ...result.alreadyGone]
-  const notes = result.dryRun ? ['Dry run: nothing was deleted.'] : [QUOTA_NOTE]
-  if (result.stoppedBy) notes.unshift(result.stopReason ?? `Stopped by ${result.stoppedBy}.`)
+}
+
+async function download(
+  settings: Settings,
+  selection: Selection,
+  client: ArtifactClient,
+  reporter: Reporter,
+): Promise<Partial<Outcome> & Pick<Outcome, 'artifacts'>> {
+  const result = await downloadArtifacts(selection.selected, settings, client, reporter)
   return {
-    ...base,
+    artifacts: result.downloaded.map(({ artifact, path }) => toRecord(artifact, path)),
+    runId: selection.runId,
+    downloadPath: settings.path,
+    notes: result.deleted.length
+      ? [`${result.deleted.length} artifact(s) deleted after download.`]
+      : [],
+  }
+}
+
+async function remove(
+  settings: Settings,
+  selection: Selection,
+  client: ArtifactClient,
+  reporter: Reporter,
+): Promise<Partial<Outcome> & Pick<Outcome, 'artifacts'>> {
+  const result = await deleteArtifacts(selection.selected, settings, client, reporter)
+  const notes = result.dryRun ? ['Dry run: nothing was deleted.'] : [QUOTA_NOTE]
+  if (result.stopReason) notes.unshift(result.stopReason)
+  return {
     dryRun: result.dryRun,
-    artifacts: acted.map((a) => toRecord(a)),
+    artifacts: [...result.deleted, ...result.alreadyGone].map((a) => toRecord(a)),
     remaining: result.remaining.length,
     notes,
     failures: result.failed.length ? [describeDeletionFailures(result.failed)] : [],

@@ -4,6 +4,7 @@ import { retry } from '@octokit/plugin-retry'
 import { throttling } from '@octokit/plugin-throttling'
 import Bottleneck from 'bottleneck'
 import { systemClock, type Clock } from './clock.js'
+import { isHttpError, type HttpError } from './errors.js'
 import type { Reporter } from './reporter.js'
 
 export type Octokit = ReturnType<typeof getOctokit>
@@ -21,16 +22,6 @@ const NOT_RETRIED_BY_BACKOFF = [400, 401, 403, 404, 410, 422, 429, 451]
 interface RequestInfo {
   method: string
   url: string
-}
-
-/** An Octokit request error: the HTTP status and the answer's headers and body. */
-export interface HttpError extends Error {
-  status: number
-  response?: { headers: Record<string, string | undefined>; data?: unknown }
-}
-
-export function isHttpError(error: unknown): error is HttpError {
-  return error instanceof Error && typeof (error as HttpError).status === 'number'
 }
 
 /**

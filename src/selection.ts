@@ -22,8 +22,6 @@ export interface Selection {
 const RUN_LOOKUP_CONCURRENCY = 4
 /** Up to this many runs are looked up one by one without trying the runs listing first. */
 const FEW_RUNS = 3
-/** Runs per page of the runs listing. */
-const PER_PAGE = 100
 
 export async function selectArtifacts(
   settings: Settings,
@@ -250,14 +248,12 @@ async function readRunsListing(
   filters: RunFilters,
   client: ArtifactClient,
 ): Promise<boolean> {
-  let pagesLeft: number | undefined
   for await (const page of client.runPages(filters.workflow)) {
     for (const run of page.runs) {
       if (unknown.delete(run.id) && runMatchesItsOwnFields(run, filters)) matching.add(run.id)
     }
     if (unknown.size === 0) return true
-    pagesLeft = (pagesLeft ?? Math.ceil(page.totalCount / PER_PAGE)) - 1
-    if (pagesLeft >= unknown.size) return false
+    if (page.pagesLeft >= unknown.size) return false
   }
   return true
 }
