@@ -112,6 +112,21 @@ describe('delete', () => {
     const isPage = (path: string, query: Record<string, string>, page: string): boolean =>
       path.endsWith('/actions/artifacts') && query.page === page
 
+    /** Runs the retention rule; exactly the expected ones go, the late ones all stay. */
+    async function expectOnlySelectedDeleted(server: Emulator, before: number[]): Promise<void> {
+      const result = await runAction({ emulator: server, inputs })
+
+      expect(result.exitCode).toBe(0)
+      const requested = deleteRequests(server)
+      expect(requested).toHaveLength(expectedDeletions.length)
+      expect(sorted(requested)).toEqual(expectedDeletions)
+      const late = server.artifacts().filter((a) => a.name === 'late')
+      expect(late).toHaveLength(100)
+      expect(serverIds(server)).toEqual(
+        sorted([...without(before, expectedDeletions), ...late.map((a) => a.id)]),
+      )
+    }
+
     it('deletes exactly what the complete listing selected when they appear before a page is read', async () => {
       const server = await start(seed)
       const before = serverIds(server)
@@ -123,17 +138,8 @@ describe('delete', () => {
         }
       })
 
-      const result = await runAction({ emulator: server, inputs })
-
-      expect(result.exitCode).toBe(0)
+      await expectOnlySelectedDeleted(server, before)
       expect(added).toBe(true)
-      expect(deleteRequests(server)).toHaveLength(expectedDeletions.length)
-      expect(sorted(deleteRequests(server))).toEqual(expectedDeletions)
-      const late = server.artifacts().filter((a) => a.name === 'late')
-      expect(late).toHaveLength(100)
-      expect(serverIds(server)).toEqual(
-        sorted([...without(before, expectedDeletions), ...late.map((a) => a.id)]),
-      )
     })
 
     it('deletes exactly what the complete listing selected when they appear between two page answers', async () => {
@@ -155,16 +161,8 @@ describe('delete', () => {
         }
       })
 
-      const result = await runAction({ emulator: server, inputs })
-
-      expect(result.exitCode).toBe(0)
+      await expectOnlySelectedDeleted(server, before)
       expect(added).toBe(true)
-      expect(sorted(deleteRequests(server))).toEqual(expectedDeletions)
-      const late = server.artifacts().filter((a) => a.name === 'late')
-      expect(late).toHaveLength(100)
-      expect(serverIds(server)).toEqual(
-        sorted([...without(before, expectedDeletions), ...late.map((a) => a.id)]),
-      )
     })
   })
 

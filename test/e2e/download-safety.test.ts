@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { beforeEach, describe, expect, it } from '@jest/globals'
 import type { ArtifactRecord } from '../../src/artifact.js'
 import { runAction, type ActionResult } from '../support/action.js'
 import {
@@ -12,21 +11,16 @@ import {
   type SeedRun,
   type ZipEntry,
 } from '../support/emulator/index.js'
-import { tree, useEmulator } from '../support/fixtures.js'
+import { tree, useEmulator, useScratchFolder } from '../support/fixtures.js'
 
 const start = useEmulator()
 /** Holds the workspace, so that anything written beside or above it shows. */
-let scratch: string
+const scratch = useScratchFolder('download-safety-')
 let workspace: string
 
 beforeEach(async () => {
-  scratch = await mkdtemp(path.join(tmpdir(), 'download-safety-'))
-  workspace = path.join(scratch, 'workspace')
+  workspace = path.join(scratch.path, 'workspace')
   await mkdir(workspace)
-})
-
-afterEach(async () => {
-  await rm(scratch, { recursive: true, force: true })
 })
 
 const RUN = 7_300
@@ -81,7 +75,7 @@ describe('download safety', () => {
     expect(result.exitCode).toBe(1)
     expect(result.errors.join('\n')).toContain(`expected ${wrong}`)
     expect(result.errors.join('\n')).toMatch(/received sha256:[0-9a-f]{64}/)
-    expect(await tree(scratch)).toEqual({ 'workspace/': '' })
+    expect(await tree(scratch.path)).toEqual({ 'workspace/': '' })
   })
 
   it.each<[string, ZipEntry[]]>([
@@ -99,7 +93,7 @@ describe('download safety', () => {
     expect(result.errors.join('\n')).toMatch(
       new RegExp(`Refusing to extract artifact 'evil' .*: its entry '.*' (contains|is)`),
     )
-    expect(await tree(scratch)).toEqual({ 'workspace/': '', 'workspace/deep/': '' })
+    expect(await tree(scratch.path)).toEqual({ 'workspace/': '', 'workspace/deep/': '' })
   })
 
   it('names an expired artifact and requests nothing from storage', async () => {
@@ -194,6 +188,6 @@ describe('download safety', () => {
     expect(result.errors.join('\n')).toMatch(
       /Downloading artifact 'dist' \(id \d+, run 7300\) from the storage URL failed after 4 attempts: the storage host answered HTTP 500/,
     )
-    expect(await tree(scratch)).toEqual({ 'workspace/': '' })
+    expect(await tree(scratch.path)).toEqual({ 'workspace/': '' })
   })
 })

@@ -1,21 +1,17 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { beforeEach, describe, expect, it } from '@jest/globals'
 import type { ArtifactRecord } from '../../src/artifact.js'
 import { runAction, type ActionResult } from '../support/action.js'
 import { buildZip, type Emulator } from '../support/emulator/index.js'
-import { tree, useEmulator } from '../support/fixtures.js'
+import { tree, useEmulator, useScratchFolder } from '../support/fixtures.js'
 
 const start = useEmulator()
+const scratch = useScratchFolder('download-e2e-')
 let workspace: string
 
-beforeEach(async () => {
-  workspace = await mkdtemp(path.join(tmpdir(), 'download-e2e-'))
-})
-
-afterEach(async () => {
-  await rm(workspace, { recursive: true, force: true })
+beforeEach(() => {
+  workspace = scratch.path
 })
 
 function download(

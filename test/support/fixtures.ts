@@ -1,5 +1,6 @@
-import { afterEach } from '@jest/globals'
-import { readdir, readFile } from 'node:fs/promises'
+import { afterEach, beforeEach } from '@jest/globals'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createArtifactClient } from '../../src/client.js'
 import type { ArtifactClient } from '../../src/client-types.js'
@@ -41,6 +42,18 @@ export function emulatorClient(
     reporter,
     apiUrl: server.apiUrl,
   })
+}
+
+/** A fresh temporary folder for each test (its `path`), removed after it. */
+export function useScratchFolder(prefix: string): { readonly path: string } {
+  const folder = { path: '' }
+  beforeEach(async () => {
+    folder.path = await mkdtemp(path.join(tmpdir(), prefix))
+  })
+  afterEach(async () => {
+    await rm(folder.path, { recursive: true, force: true })
+  })
+  return folder
 }
 
 const DAY_MS = 86_400_000

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { beforeEach, describe, expect, it } from '@jest/globals'
 import type { Artifact } from '../../src/artifact.js'
 import type { ArtifactClient } from '../../src/client-types.js'
 import { downloadArtifacts } from '../../src/download.js'
@@ -10,20 +9,21 @@ import { ArtifactExpiredError } from '../../src/errors.js'
 import { readSettings } from '../../src/inputs.js'
 import type { Settings } from '../../src/settings.js'
 import { buildZip } from '../support/zip.js'
-import { emulatorClient, recordingReporter, tree, useEmulator } from '../support/fixtures.js'
+import {
+  emulatorClient,
+  recordingReporter,
+  tree,
+  useEmulator,
+  useScratchFolder,
+} from '../support/fixtures.js'
 import type { Emulator, SeedArtifact } from '../support/emulator/index.js'
 
 const start = useEmulator()
-let scratch: string
+const scratch = useScratchFolder('download-')
 let destination: string
 
-beforeEach(async () => {
-  scratch = await mkdtemp(path.join(tmpdir(), 'download-'))
-  destination = path.join(scratch, 'artifacts')
-})
-
-afterEach(async () => {
-  await rm(scratch, { recursive: true, force: true })
+beforeEach(() => {
+  destination = path.join(scratch.path, 'artifacts')
 })
 
 interface Setup {
@@ -54,7 +54,10 @@ function settingsFor(server: Emulator, inputs: Record<string, string> = {}): Set
     path: destination,
     ...inputs,
   }
-  return readSettings((name) => all[name] ?? '', { GITHUB_WORKSPACE: scratch, GITHUB_RUN_ID: '1' })
+  return readSettings((name) => all[name] ?? '', {
+    GITHUB_WORKSPACE: scratch.path,
+    GITHUB_RUN_ID: '1',
+  })
 }
 
 async function failureOf(work: Promise<unknown>): Promise<Error> {
@@ -218,7 +221,7 @@ describe('downloadArtifacts', () => {
     expect(error.message).toContain(`expected ${wrong}`)
     expect(error.message).toMatch(/received sha256:[0-9a-f]{64}/)
     // The destination folder is there, empty: no file of the artifact, no partial download.
-    expect(await tree(scratch)).toEqual({ 'artifacts/': '' })
+    expect(await tree(scratch.path)).toEqual({ 'artifacts/': '' })
   })
 
   it('skips the check of a digest of another kind, saying so in the debug log', async () => {
@@ -248,7 +251,7 @@ describe('downloadArtifacts', () => {
     expect(error.message).toContain("Artifact 'old'")
     expect(server.requests.length).toBe(requestsBefore)
     expect(server.storageRequests).toEqual([])
-    expect(await readdir(scratch)).toEqual([])
+    expect(await readdir(scratch.path)).toEqual([])
   })
 
   it('leaves nothing of a failed artifact, keeps those done, and says which they are', async () => {
@@ -270,7 +273,7 @@ describe('downloadArtifacts', () => {
     expect(error.message).toContain(
       `Downloaded before the failure, and left in place: 'good' in ${path.join(destination, 'good')}`,
     )
-    expect(await tree(scratch)).toEqual({
+    expect(await tree(scratch.path)).toEqual({
       'artifacts/': '',
       'artifacts/good/': '',
       'artifacts/good/good.txt': 'good',

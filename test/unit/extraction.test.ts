@@ -1,27 +1,21 @@
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { beforeEach, describe, expect, it } from '@jest/globals'
 import { extractZip } from '../../src/extraction.js'
 import { buildZip, type ZipEntry } from '../support/zip.js'
-import { tree } from '../support/fixtures.js'
+import { tree, useScratchFolder } from '../support/fixtures.js'
 
 const SUBJECT = "artifact 'dist' (id 7)"
 
-let scratch: string
+const scratch = useScratchFolder('extraction-')
 let destination: string
 
-beforeEach(async () => {
-  scratch = await mkdtemp(path.join(tmpdir(), 'extraction-'))
-  destination = path.join(scratch, 'out', 'dist')
-})
-
-afterEach(async () => {
-  await rm(scratch, { recursive: true, force: true })
+beforeEach(() => {
+  destination = path.join(scratch.path, 'out', 'dist')
 })
 
 async function zipFile(entries: ZipEntry[] | Buffer): Promise<string> {
-  const file = path.join(scratch, `archive-${Math.random().toString(16).slice(2)}.zip`)
+  const file = path.join(scratch.path, `archive-${Math.random().toString(16).slice(2)}.zip`)
   await writeFile(file, Buffer.isBuffer(entries) ? entries : buildZip(entries))
   return file
 }
@@ -134,7 +128,7 @@ describe('extractZip', () => {
       `Refusing to extract ${SUBJECT}: its entry '${name}' ${why}`,
     )
     expect(await besideDestination()).toEqual([])
-    expect((await readdir(scratch)).filter((f) => !f.endsWith('.zip'))).toEqual(['out'])
+    expect((await readdir(scratch.path)).filter((f) => !f.endsWith('.zip'))).toEqual(['out'])
   })
 
   it('refuses a symbolic link entry and writes nothing', async () => {
@@ -207,7 +201,7 @@ describe('extractZip', () => {
   })
 
   it('never writes through a symbolic link already in the destination', async () => {
-    const outside = path.join(scratch, 'outside')
+    const outside = path.join(scratch.path, 'outside')
     await mkdir(outside)
     await mkdir(destination, { recursive: true })
     await symlink(outside, path.join(destination, 'config'))

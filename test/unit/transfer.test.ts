@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import type { Artifact } from '../../src/artifact.js'
 import type { ArtifactClient } from '../../src/client-types.js'
 import {
@@ -16,18 +15,15 @@ import {
   type SeedArtifact,
 } from '../support/emulator/index.js'
 import { FakeClock } from '../support/fake-clock.js'
-import { emulatorClient, recordingReporter, useEmulator } from '../support/fixtures.js'
+import {
+  emulatorClient,
+  recordingReporter,
+  useEmulator,
+  useScratchFolder,
+} from '../support/fixtures.js'
 
 const start = useEmulator()
-let scratch: string
-
-beforeEach(async () => {
-  scratch = await mkdtemp(path.join(tmpdir(), 'transfer-'))
-})
-
-afterEach(async () => {
-  await rm(scratch, { recursive: true, force: true })
-})
+const scratch = useScratchFolder('transfer-')
 
 interface Setup {
   server: Emulator
@@ -52,7 +48,7 @@ function transferOf(
 ): ReturnType<typeof transferToFile> {
   return transferToFile({
     getUrl: () => client.getDownloadUrl(artifact),
-    file: path.join(scratch, 'download'),
+    file: path.join(scratch.path, 'download'),
     subject: `artifact '${artifact.name}' (id ${artifact.id})`,
     reporter: recordingReporter(),
     retryDelayMs: 1,
@@ -163,7 +159,7 @@ describe('transferToFile', () => {
   it('gives up after its retries, naming the artifact but not the URL, leaving no file', async () => {
     const context = await setup()
     context.server.addFault({ target: 'storage', path: /^\/artifacts\//, status: 500, times: 9 })
-    const file = path.join(scratch, 'download')
+    const file = path.join(scratch.path, 'download')
 
     const transfer = transferOf(context, { retries: 2, file })
 
