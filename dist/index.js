@@ -45570,7 +45570,7 @@ async function run() {
         const selection = await selectArtifacts(settings, client, reporter);
         if (selection.selected.length === 0)
             reportNothingFound(settings, selection);
-        const outcome = await perform(settings, selection, client, reporter);
+        const outcome = await perform({ settings, selection, client, reporter });
         writeOutputs(outcome);
         await summary.addRaw(buildSummary(outcome)).write();
         if (outcome.failures.length > 0)
@@ -45599,24 +45599,24 @@ function reportNothingFound(settings, selection) {
     else
         info(message);
 }
-async function perform(settings, selection, client, reporter) {
+async function perform(job) {
     const base = {
-        operation: settings.operation,
+        operation: job.settings.operation,
         dryRun: false,
-        kept: selection.kept.length,
+        kept: job.selection.kept.length,
         notes: [],
         failures: [],
     };
-    switch (settings.operation) {
+    switch (job.settings.operation) {
         case 'list':
-            return { ...base, artifacts: selection.selected.map((a) => toRecord(a)) };
+            return { ...base, artifacts: job.selection.selected.map((a) => toRecord(a)) };
         case 'download':
-            return { ...base, ...(await download(settings, selection, client, reporter)) };
+            return { ...base, ...(await download(job)) };
         case 'delete':
-            return { ...base, ...(await remove(settings, selection, client, reporter)) };
+            return { ...base, ...(await remove(job)) };
     }
 }
-async function download(settings, selection, client, reporter) {
+async function download({ settings, selection, client, reporter }) {
     const result = await downloadArtifacts(selection.selected, settings, client, reporter);
     return {
         artifacts: result.downloaded.map(({ artifact, path }) => toRecord(artifact, path)),
@@ -45627,7 +45627,7 @@ async function download(settings, selection, client, reporter) {
             : [],
     };
 }
-async function remove(settings, selection, client, reporter) {
+async function remove({ settings, selection, client, reporter }) {
     const result = await deleteArtifacts(selection.selected, settings, client, reporter);
     const notes = result.dryRun ? ['Dry run: nothing was deleted.'] : [QUOTA_NOTE];
     if (result.stopReason)

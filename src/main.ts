@@ -27,7 +27,7 @@ export async function run(): Promise<void> {
     })
     const selection = await selectArtifacts(settings, client, reporter)
     if (selection.selected.length === 0) reportNothingFound(settings, selection)
-    const outcome = await perform(settings, selection, client, reporter)
+    const outcome = await perform({ settings, selection, client, reporter })
     writeOutputs(outcome)
     await core.summary.addRaw(buildSummary(outcome)).write()
     if (outcome.failures.length > 0) core.setFailed(outcome.failures.join('\n'))
@@ -54,35 +54,35 @@ function reportNothingFound(settings: Settings, selection: Selection): void {
   else core.info(message)
 }
 
-async function perform(
-  settings: Settings,
-  selection: Selection,
-  client: ArtifactClient,
-  reporter: Reporter,
-): Promise<Outcome> {
+/** What an operation works with once the inputs are read and the artifacts selected. */
+interface Job {
+  settings: Settings
+  selection: Selection
+  client: ArtifactClient
+  reporter: Reporter
+}
+
+type OperationResult = Partial<Outcome> & Pick<Outcome, 'artifacts'>
+
+async function perform(job: Job): Promise<Outcome> {
   const base = {
-    operation: settings.operation,
+    operation: job.settings.operation,
     dryRun: false,
-    kept: selection.kept.length,
+    kept: job.selection.kept.length,
     notes: [],
     failures: [],
   }
-  switch (settings.operation) {
+  switch (job.settings.operation) {
     case 'list':
-      return { ...base, artifacts: selection.selected.map((a) => toRecord(a)) }
+      return { ...base, artifacts: job.selection.selected.map((a) => toRecord(a)) }
     case 'download':
-      return { ...base, ...(await download(settings, selection, client, reporter)) }
+      return { ...base, ...(await download(job)) }
     case 'delete':
-      return { ...base, ...(await remove(settings, selection, client, reporter)) }
+      return { ...base, ...(await remove(job)) }
   }
 }
 
-async function download(
-  settings: Settings,
-  selection: Selection,
-  client: ArtifactClient,
-  reporter: Reporter,
-): Promise<Partial<Outcome> & Pick<Outcome, 'artifacts'>> {
+async function download({ settings, selection, client, reporter }: Job): Promise<OperationResult> {
   const result = await downloadArtifacts(selection.selected, settings, client, reporter)
   return {
     artifacts: result.downloaded.map(({ artifact, path }) => toRecord(artifact, path)),
@@ -94,12 +94,7 @@ async function download(
   }
 }
 
-async function remove(
-  settings: Settings,
-  selection: Selection,
-  client: ArtifactClient,
-  reporter: Reporter,
-): Promise<Partial<Outcome> & Pick<Outcome, 'artifacts'>> {
+async function remove({ settings, selection, client, reporter }: Job): Promise<OperationResult> {
   const result = await deleteArtifacts(selection.selected, settings, client, reporter)
   const notes = result.dryRun ? ['Dry run: nothing was deleted.'] : [QUOTA_NOTE]
   if (result.stopReason) notes.unshift(result.stopReason)
