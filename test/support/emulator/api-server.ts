@@ -1,38 +1,34 @@
 import { randomBytes } from 'node:crypto'
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
+import { DOCS, errorAnswer, notFound, type Answer } from './answers.js'
 import type { FaultList } from './faults.js'
 import { logEntry, requestUrl, sleep, type Handler } from './http.js'
+import { answerOwnerListing } from './owner-routes.js'
 import { paginate } from './pagination.js'
 import type { RateLimiter } from './rate-limits.js'
-import { artifactJson, workflowJson, workflowRunJson, type RepoContext } from './representations.js'
-import type { RepositoryState, StoredArtifact } from './state.js'
+import { artifactJson, workflowJson, workflowRunJson } from './representations.js'
+import type { HostedRepository, Repositories } from './repositories.js'
+import { fullRepositoryJson } from './repository-json.js'
+import type { StoredArtifact } from './state.js'
 import type { UrlSigner } from './signed-urls.js'
+import { canSee, isGranted, type TokenGrant, type Tokens } from './tokens.js'
 import type { Fault, LoggedRequest, RequestListener } from './types.js'
 
-const DOCS = 'https://docs.github.com/rest'
 const RATE_LIMIT_DOCS = `${DOCS}/using-the-rest-api/rate-limits-for-the-rest-api`
 const INSTALLATION_ID = 4242
 
 export interface ApiDependencies {
-  state: RepositoryState
-  context: RepoContext
+  repositories: Repositories
   /** http://127.0.0.1:PORT: Link URLs are this plus the request path. */
   origin: string
   pathPrefix: string
-  token: string
+  tokens: Tokens
   signer: UrlSigner
   faults: FaultList
-  limiter: RateLimiter
   /** Changed while running (setLatency). */
   settings: { latencyMs: number; forbidDelete: boolean }
   log: LoggedRequest[]
   listeners: RequestListener[]
-}
-
-interface Answer {
-  status: number
-  body?: unknown
-  headers?: Record<string, string>
 }
 
 type RouteHandler = (match: string[], url: URL) => Answer
@@ -47,10 +43,12 @@ interface Route {
 const REPO_PATH = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/
 
 export function createApiHandler(deps: ApiDependencies): Handler {
-  const routes = repositoryRoutes(deps)
+  const routesOf = routesByRepository(deps)
   return async (request, response) => {
     const url = requestUrl(request)
     const entry = logEntry(request, url)
+    const grant = deps.tokens.identify(request)
+    if (grant) entry.token = grant.label
     deps.log.push(entry)
     for (const listener of deps.listeners) await listener(entry)
     await sleep(deps.settings.latencyMs)
@@ -61,21 +59,36 @@ export function createApiHandler(deps: ApiDependencies): Handler {
       request.socket.destroy()
       return
     }
-    const answer = fault ? faultAnswer(fault) : answerRequest(deps, routes, request, url)
+    const answer = fault ? faultAnswer(fault) : answerRequest(deps, routesOf, grant, request, url)
     entry.status = answer.status
-    send(response, answer, deps.limiter)
+    // Answers to unknown tokens carry the default token's limits.
+    send(response, answer, (grant ?? deps.tokens.defaultGrant).limiter)
+  }
+}
+
+/** Each repository's routes, built when it is first asked for. */
+function routesByRepository(deps: ApiDependencies): (repository: HostedRepository) => Route[] {
+  const built = new Map<HostedRepository, Route[]>()
+  return (repository) => {
+    let routes = built.get(repository)
+    if (!routes) {
+      routes = repositoryRoutes(deps, repository)
+      built.set(repository, routes)
+    }
+    return routes
   }
 }
 
 function answerRequest(
   deps: ApiDependencies,
-  routes: Route[],
+  routesOf: (repository: HostedRepository) => Route[],
+  grant: TokenGrant | undefined,
   request: IncomingMessage,
   url: URL,
 ): Answer {
-  if (!hasToken(request, deps.token)) return errorAnswer(401, 'Bad credentials')
+  if (!grant) return errorAnswer(401, 'Bad credentials')
   const method = request.method ?? 'GET'
-  const verdict = deps.limiter.admit(method)
+  const verdict = grant.limiter.admit(method)
   if (verdict.kind === 'primary-exceeded') {
     return errorAnswer(
       403,
@@ -93,15 +106,25 @@ function answerRequest(
       headers: { 'retry-after': String(verdict.retryAfterSeconds) },
     }
   }
-  return route(deps, routes, method, url)
+  if (!url.pathname.startsWith(`${deps.pathPrefix}/`)) return notFound()
+  const path = url.pathname.slice(deps.pathPrefix.length)
+  const repoMatch = REPO_PATH.exec(path)
+  if (!repoMatch) {
+    return (
+      (method === 'GET' && answerOwnerListing(deps.repositories, grant, path, url, deps.origin)) ||
+      notFound()
+    )
+  }
+  const repository = deps.repositories.find(
+    decodeURIComponent(repoMatch[1]),
+    decodeURIComponent(repoMatch[2]),
+  )
+  if (!repository || !canSee(grant, repository)) return notFound()
+  const refusal = isWrite(method) ? writeRefusal(grant, repository) : undefined
+  return refusal ?? route(routesOf(repository), method, repoMatch[3] ?? '', url)
 }
 
-function route(deps: ApiDependencies, routes: Route[], method: string, url: URL): Answer {
-  const { pathPrefix, context } = deps
-  if (!url.pathname.startsWith(`${pathPrefix}/`)) return notFound()
-  const repoMatch = REPO_PATH.exec(url.pathname.slice(pathPrefix.length))
-  if (!repoMatch || !isRepository(context, repoMatch[1], repoMatch[2])) return notFound()
-  const rest = repoMatch[3] ?? ''
+function route(routes: Route[], method: string, rest: string, url: URL): Answer {
   for (const candidate of routes) {
     const match = candidate.pattern.exec(rest)
     if (match && candidate.method === method) return candidate.handle(match.slice(1), url)
@@ -109,19 +132,32 @@ function route(deps: ApiDependencies, routes: Route[], method: string, url: URL)
   return notFound()
 }
 
-/** Owner and repository names are not case sensitive on GitHub. */
-function isRepository(context: RepoContext, owner: string, repo: string): boolean {
-  const same = (a: string, b: string) => decodeURIComponent(a).toLowerCase() === b.toLowerCase()
-  return same(owner, context.owner) && same(repo, context.repo)
+function isWrite(method: string): boolean {
+  return method !== 'GET' && method !== 'HEAD'
 }
 
-function hasToken(request: IncomingMessage, token: string): boolean {
-  const match = /^(?:token|bearer)\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')
-  return match?.[1] === token
+/**
+ * A public repository a token was not granted can be read but not written to; an archived
+ * repository is read-only to everyone (developer.github.com/changes/2017-11-08-archiving-
+ * repositories), answering 403 "Repository was archived so is read-only." as public reports
+ * of API writes to archived repositories quote it.
+ */
+function writeRefusal(grant: TokenGrant, repository: HostedRepository): Answer | undefined {
+  if (!isGranted(grant, repository)) return notAccessibleByIntegration()
+  if (repository.archived) return errorAnswer(403, 'Repository was archived so is read-only.')
+  return undefined
 }
 
-function repositoryRoutes(deps: ApiDependencies): Route[] {
-  const { state, context } = deps
+function notAccessibleByIntegration(): Answer {
+  return errorAnswer(
+    403,
+    'Resource not accessible by integration',
+    `${DOCS}/actions/artifacts#delete-an-artifact`,
+  )
+}
+
+function repositoryRoutes(deps: ApiDependencies, repository: HostedRepository): Route[] {
+  const { state, context } = repository
   const renderArtifact = (artifact: StoredArtifact) => {
     const run = state.run(artifact.runId)
     if (!run) throw new Error(`artifact ${artifact.id} belongs to unknown run ${artifact.runId}`)
@@ -157,6 +193,7 @@ function repositoryRoutes(deps: ApiDependencies): Route[] {
     value === undefined ? notFound() : { status: 200, body: value }
 
   return [
+    { method: 'GET', pattern: /^$/, handle: () => found(fullRepositoryJson(repository)) },
     { method: 'GET', pattern: /^\/actions\/artifacts$/, handle: (_, url) => artifactList(url) },
     {
       method: 'GET',
@@ -170,13 +207,7 @@ function repositoryRoutes(deps: ApiDependencies): Route[] {
       method: 'DELETE',
       pattern: /^\/actions\/artifacts\/(\d+)$/,
       handle: ([id]) => {
-        if (deps.settings.forbidDelete) {
-          return errorAnswer(
-            403,
-            'Resource not accessible by integration',
-            `${DOCS}/actions/artifacts#delete-an-artifact`,
-          )
-        }
+        if (deps.settings.forbidDelete) return notAccessibleByIntegration()
         return state.deleteArtifact(Number(id)) ? { status: 204 } : notFound()
       },
     },
@@ -227,14 +258,6 @@ function repositoryRoutes(deps: ApiDependencies): Route[] {
       },
     },
   ]
-}
-
-function notFound(): Answer {
-  return errorAnswer(404, 'Not Found')
-}
-
-function errorAnswer(status: number, message: string, documentationUrl = DOCS): Answer {
-  return { status, body: { message, documentation_url: documentationUrl, status: String(status) } }
 }
 
 function faultAnswer(fault: Fault): Answer {

@@ -1,11 +1,13 @@
 import { createApiHandler } from './api-server.js'
 import { FaultList } from './faults.js'
 import { listenOnLoopback, serve, stopServer } from './http.js'
-import { RateLimiter } from './rate-limits.js'
+import type { Server } from 'node:http'
+import { Repositories, type HostedRepository } from './repositories.js'
 import { UrlSigner } from './signed-urls.js'
-import { describeArtifact, describeRun, RepositoryState } from './state.js'
+import { describeArtifact, describeRun } from './state.js'
 import { createStorageHandler } from './storage-server.js'
-import type { Emulator, EmulatorOptions, LoggedRequest, RequestListener } from './types.js'
+import { Tokens } from './tokens.js'
+import type { Emulator, EmulatorOptions, LoggedRequest, RequestListener, Seed } from './types.js'
 
 export type {
   EmulatedArtifact,
@@ -18,7 +20,9 @@ export type {
   RequestListener,
   Seed,
   SeedArtifact,
+  SeedRepository,
   SeedRun,
+  TokenOptions,
 } from './types.js'
 export { buildZip, type ZipEntry } from '../zip.js'
 export { fetchApi, repoPath } from './fetch-api.js'
@@ -30,24 +34,19 @@ const REPOSITORY_ID = 1296269
 const DEFAULT_SIGNED_URL_TTL_MS = 60_000
 
 /**
- * Starts a loopback GitHub REST API (artifacts, workflow runs, workflows) and the blob storage
- * its download endpoint redirects to, seeded with `options.seed`.
+ * Starts a loopback GitHub REST API (repositories, artifacts, workflow runs, workflows) and the
+ * blob storage its download endpoint redirects to, seeded with `options.seed`.
  */
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const api = await listenOnLoopback()
   const storage = await listenOnLoopback()
   const pathPrefix = normalizePrefix(options.apiPathPrefix)
-  const context = {
-    apiUrl: `${api.origin}${pathPrefix}`,
-    owner: options.seed.owner ?? DEFAULT_OWNER,
-    repo: options.seed.repo ?? DEFAULT_REPO,
-    repositoryId: REPOSITORY_ID,
-  }
+  const repositories = new Repositories(`${api.origin}${pathPrefix}`, options.seed.users)
+  const { context, state } = await seedOrStop(repositories, options.seed, [api, storage])
   const token = options.token ?? DEFAULT_TOKEN
-  const state = new RepositoryState(options.seed.runs)
+  const tokens = new Tokens(token, options.rateLimits, options.tokens)
   const signer = new UrlSigner(storage.origin, options.signedUrlTtlMs ?? DEFAULT_SIGNED_URL_TTL_MS)
   const faults = new FaultList()
-  const limiter = new RateLimiter(options.rateLimits)
   const settings = {
     latencyMs: options.latencyMs ?? 0,
     storageLatencyMs: options.storageLatencyMs ?? 0,
@@ -60,14 +59,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   serve(
     api.server,
     createApiHandler({
-      state,
-      context,
+      repositories,
       origin: api.origin,
       pathPrefix,
-      token,
+      tokens,
       signer,
       faults,
-      limiter,
       settings,
       log: requests,
       listeners,
@@ -75,7 +72,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   )
   serve(
     storage.server,
-    createStorageHandler({ state, signer, faults, settings, log: storageRequests }),
+    createStorageHandler({ repositories, signer, faults, settings, log: storageRequests }),
   )
 
   return {
@@ -87,14 +84,41 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     artifacts: () => state.artifacts().map(describeArtifact),
     runs: () => state.runs().map(describeRun),
     addRun: (run) => state.addRun(run),
+    artifactsOf: (fullName) => repositories.named(fullName).state.artifacts().map(describeArtifact),
+    runsOf: (fullName) => repositories.named(fullName).state.runs().map(describeRun),
+    addRunTo: (fullName, run) => repositories.named(fullName).state.addRun(run),
+    repositoryIdOf: (fullName) => repositories.named(fullName).id,
     onRequest: (listener) => listeners.push(listener),
     addFault: (fault) => faults.add(fault),
     setLatency: (ms) => (settings.latencyMs = ms),
-    setRateLimits: (rateLimits) => limiter.configure(rateLimits),
-    artifactBytes: (id) => state.artifact(id)?.body.bytes,
+    setRateLimits: (rateLimits, tokenLabel) =>
+      (tokenLabel === undefined
+        ? tokens.defaultGrant
+        : tokens.labelled(tokenLabel)
+      ).limiter.configure(rateLimits),
+    artifactBytes: (id) => repositories.artifact(id)?.body.bytes,
     close: async () => {
       await Promise.all([stopServer(api.server), stopServer(storage.server)])
     },
+  }
+}
+
+/** The default repository first; a seed that cannot be honoured stops the servers and throws. */
+async function seedOrStop(
+  repositories: Repositories,
+  seed: Seed,
+  listening: { server: Server }[],
+): Promise<HostedRepository> {
+  try {
+    const home = repositories.add(
+      { owner: seed.owner ?? DEFAULT_OWNER, name: seed.repo ?? DEFAULT_REPO, runs: seed.runs },
+      REPOSITORY_ID,
+    )
+    for (const repository of seed.repositories ?? []) repositories.add(repository)
+    return home
+  } catch (error) {
+    await Promise.all(listening.map(({ server }) => stopServer(server)))
+    throw error
   }
 }
 

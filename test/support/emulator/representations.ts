@@ -143,7 +143,7 @@ function pullRequestJson(context: RepoContext, run: StoredRun, number: number) {
 }
 
 /** A `minimal-repository`: every field the schema requires, with plausible values. */
-function repositoryJson(context: RepoContext, owner: string, id: number) {
+export function repositoryJson(context: RepoContext, owner: string, id: number) {
   const fullName = `${owner}/${context.repo}`
   const url = `${context.apiUrl}/repos/${fullName}`
   const templated = (path: string) => `${url}/${path}`
@@ -198,7 +198,7 @@ function repositoryJson(context: RepoContext, owner: string, id: number) {
 }
 
 /** A `simple-user`. */
-function userJson(context: RepoContext, login: string, id: number, type = 'User') {
+export function userJson(context: RepoContext, login: string, id: number, type = 'User') {
   const url = `${context.apiUrl}/users/${login}`
   return {
     login,

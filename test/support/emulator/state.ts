@@ -70,16 +70,52 @@ function newestFirst(a: { createdAt: string; id: number }, b: { createdAt: strin
   return time(b.createdAt) - time(a.createdAt) || b.id - a.id
 }
 
+/** Ids counting up from `first`; an id given explicitly moves the count past it. */
+class IdSequence {
+  constructor(private next: number) {}
+
+  take(given?: number): number {
+    const id = given ?? this.next
+    this.next = Math.max(this.next, id + 1)
+    return id
+  }
+}
+
+/**
+ * Ids every repository draws from, as run, workflow and artifact ids are unique across GitHub,
+ * and which repository holds each artifact: storage URLs name only the artifact id.
+ */
+export class SharedIds {
+  readonly workflows = new IdSequence(FIRST_WORKFLOW_ID)
+  readonly runs = new IdSequence(FIRST_RUN_ID)
+  private readonly artifactIds = new IdSequence(FIRST_ARTIFACT_ID)
+  private readonly artifactHolders = new Map<number, RepositoryState>()
+
+  claimArtifact(holder: RepositoryState, given?: number): number {
+    const id = this.artifactIds.take(given)
+    const current = this.artifactHolders.get(id)
+    if (current && current !== holder)
+      throw new Error(`artifact id ${id} is used by two repositories`)
+    this.artifactHolders.set(id, holder)
+    return id
+  }
+
+  /** An artifact of any repository, unless deleted. */
+  artifact(id: number): StoredArtifact | undefined {
+    return this.artifactHolders.get(id)?.artifact(id)
+  }
+}
+
 /** The repository's runs, workflows and artifacts; deletions take effect at once. */
 export class RepositoryState {
   private readonly workflows: StoredWorkflow[] = []
   private readonly runList: StoredRun[] = []
   private readonly artifactList: StoredArtifact[] = []
-  private nextWorkflowId = FIRST_WORKFLOW_ID
-  private nextRunId = FIRST_RUN_ID
-  private nextArtifactId = FIRST_ARTIFACT_ID
 
-  constructor(runs: SeedRun[]) {
+  constructor(
+    runs: SeedRun[],
+    private readonly ids = new SharedIds(),
+  ) {
     const undated = runs.filter((run) => run.createdAt === undefined).length
     // Seeded runs end a minute before now, so runs added later are the newest.
     let clock = Math.floor(Date.now() / 1000) * 1000 - undated * RUN_SPACING_MS
@@ -147,8 +183,7 @@ export class RepositoryState {
   private insertRun(seed: SeedRun, defaultCreatedAt: string): void {
     const createdAt = seed.createdAt ?? defaultCreatedAt
     const workflow = this.workflowFor(seed.workflow, createdAt)
-    const id = seed.id ?? this.nextRunId
-    this.nextRunId = Math.max(this.nextRunId, id + 1)
+    const id = this.ids.runs.take(seed.id)
     const run: StoredRun = {
       id,
       workflowId: workflow.id,
@@ -170,14 +205,13 @@ export class RepositoryState {
   private workflowFor(file: string, createdAt: string): StoredWorkflow {
     const known = this.workflows.find((w) => w.file === file)
     if (known) return known
-    const workflow = { id: this.nextWorkflowId++, file, createdAt }
+    const workflow = { id: this.ids.workflows.take(), file, createdAt }
     this.workflows.push(workflow)
     return workflow
   }
 
   private insertArtifact(seed: SeedArtifact, run: StoredRun): void {
-    const id = seed.id ?? this.nextArtifactId
-    this.nextArtifactId = Math.max(this.nextArtifactId, id + 1)
+    const id = this.ids.claimArtifact(this, seed.id)
     const createdAt = seed.createdAt ?? run.createdAt
     const expired = seed.expired ?? false
     const body = artifactBody(seed)

@@ -6,11 +6,12 @@ import { pipeline } from 'node:stream/promises'
 import type { FaultList } from './faults.js'
 import { logEntry, requestUrl, sleep, type Handler } from './http.js'
 import type { UrlSigner } from './signed-urls.js'
-import type { RepositoryState, StoredArtifact } from './state.js'
+import type { Repositories } from './repositories.js'
+import type { StoredArtifact } from './state.js'
 import type { Fault, LoggedRequest } from './types.js'
 
 export interface StorageDependencies {
-  state: RepositoryState
+  repositories: Repositories
   signer: UrlSigner
   faults: FaultList
   settings: { storageLatencyMs: number }
@@ -99,7 +100,7 @@ function resolveBlob(
       detail: signature.reason,
     }
   }
-  const artifact = deps.state.artifact(signature.artifactId)
+  const artifact = deps.repositories.artifact(signature.artifactId)
   if (!artifact) {
     return { status: 404, code: 'BlobNotFound', message: 'The specified blob does not exist.' }
   }

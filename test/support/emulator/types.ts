@@ -51,11 +51,26 @@ export interface SeedRun {
   artifacts?: SeedArtifact[]
 }
 
+/** A repository beside the default one; its owner is an organisation unless listed in `users`. */
+export interface SeedRepository {
+  owner: string
+  name: string
+  /** Archived repositories are read-only: writes answer 403. */
+  archived?: boolean
+  /** Private repositories are hidden from tokens not granted them (404). */
+  private?: boolean
+  runs?: SeedRun[]
+}
+
 /** Default owner/repo: 'octo-org' / 'octo-repo'. */
 export interface Seed {
   owner?: string
   repo?: string
   runs: SeedRun[]
+  /** More repositories, of the default owner or of others; names are unique case-insensitively. */
+  repositories?: SeedRepository[]
+  /** Owners that are user accounts; every other owner is an organisation. */
+  users?: string[]
 }
 
 export interface RateLimitOptions {
@@ -70,6 +85,22 @@ export interface RateLimitOptions {
    * endpoints; over the budget: 403 with retry-after and GitHub's "secondary rate limit" message.
    */
   secondary?: { pointsPerWindow: number; windowMs: number }
+}
+
+/** A token beside the default one, with its own rate limits. */
+export interface TokenOptions {
+  /** The secret sent as 'authorization: token X' or 'Bearer X'. */
+  token: string
+  /** Names the token in the request log, so tests need not compare secrets. */
+  label: string
+  /** Its own primary and secondary limits, counted across every repository it touches. */
+  rateLimits?: RateLimitOptions
+  /**
+   * 'owner/name' of the repositories it is granted, like an installation token or GITHUB_TOKEN
+   * (one repository); default every repository. Others answer 404 when private; when public,
+   * reads succeed and writes answer 403 "Resource not accessible by integration".
+   */
+  repositories?: string[]
 }
 
 export interface Fault {
@@ -107,6 +138,8 @@ export interface EmulatorOptions {
   /** Default 60_000; storage answers 403 AuthenticationFailed for an expired signature. */
   signedUrlTtlMs?: number
   rateLimits?: RateLimitOptions
+  /** More tokens; `token` and `rateLimits` above describe the default one, labelled 'default'. */
+  tokens?: TokenOptions[]
   /** DELETE answers 403 "Resource not accessible by integration" (token lacking actions: write). */
   forbidDelete?: boolean
 }
@@ -121,6 +154,8 @@ export interface LoggedRequest {
   status: number
   /** Date.now() when received. */
   time: number
+  /** The label of the token that made an API request; absent when it carried no known token. */
+  token?: string
 }
 
 /** An artifact still on the server (not deleted). */
@@ -168,12 +203,22 @@ export interface Emulator {
   runs(): EmulatedRun[]
   /** Adds a run while running (e.g. between page requests); its artifacts are the newest. */
   addRun(run: SeedRun): void
+  /** What is left in the repository 'owner/name' (case-insensitive), newest first. */
+  artifactsOf(fullName: string): EmulatedArtifact[]
+  /** Every run of the repository 'owner/name', newest first. */
+  runsOf(fullName: string): EmulatedRun[]
+  /** addRun for the repository 'owner/name'. */
+  addRunTo(fullName: string, run: SeedRun): void
+  repositoryIdOf(fullName: string): number
   /** Called as each API request arrives, before it is answered (and awaited). */
   onRequest(listener: RequestListener): void
   addFault(fault: Fault): void
   setLatency(ms: number): void
-  /** Replaces the parts given; a part left out keeps its current settings and counters. */
-  setRateLimits(options: RateLimitOptions): void
+  /**
+   * Replaces the parts given of the default token's limits, or of the token labelled
+   * `tokenLabel`; a part left out keeps its current settings and counters.
+   */
+  setRateLimits(options: RateLimitOptions, tokenLabel?: string): void
   /** The exact bytes storage serves for an artifact (undefined for `content` streams). */
   artifactBytes(id: number): Buffer | undefined
   close(): Promise<void>
