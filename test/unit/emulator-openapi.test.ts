@@ -62,6 +62,9 @@ const OPERATIONS = {
   workflowRuns: '/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs',
   getRun: '/repos/{owner}/{repo}/actions/runs/{run_id}',
   getWorkflow: '/repos/{owner}/{repo}/actions/workflows/{workflow_id}',
+  getRepository: '/repos/{owner}/{repo}',
+  organizationRepositories: '/orgs/{org}/repos',
+  userRepositories: '/users/{username}/repos',
 }
 
 let emulator: Emulator
@@ -90,6 +93,11 @@ beforeAll(async () => {
         },
         { id: 12, workflow: 'test.yml', artifacts: [{ id: 3, name: 'old', expired: true }] },
       ],
+      repositories: [
+        { owner: 'octo-org', name: 'vault', private: true, archived: true },
+        { owner: 'mona', name: 'dotfiles' },
+      ],
+      users: ['mona'],
     },
   })
 })
@@ -97,7 +105,11 @@ beforeAll(async () => {
 afterAll(() => emulator.close())
 
 async function answer(path: string): Promise<unknown> {
-  const response = await fetchApi(emulator, `${repoPath(emulator)}${path}`)
+  return answerOf(`${repoPath(emulator)}${path}`)
+}
+
+async function answerOf(apiPath: string): Promise<unknown> {
+  const response = await fetchApi(emulator, apiPath)
   expect(response.status).toBe(200)
   return response.json()
 }
@@ -120,6 +132,28 @@ describe('answers validate against the OpenAPI description of api.github.com', (
     [OPERATIONS.getWorkflow, '/actions/workflows/test.yml'],
   ])('%s (%s)', async (operation, path) => {
     expectValid(operation, await answer(path))
+  })
+
+  it.each([
+    [OPERATIONS.getRepository, '/repos/octo-org/vault'],
+    [OPERATIONS.getRepository, '/repos/mona/dotfiles'],
+    [OPERATIONS.organizationRepositories, '/orgs/octo-org/repos'],
+    [OPERATIONS.userRepositories, '/users/mona/repos'],
+  ])('%s (%s)', async (operation, apiPath) => {
+    expectValid(operation, await answerOf(apiPath))
+  })
+
+  it('lists every seeded repository of an owner, so the checks above cover them', async () => {
+    const repositories = (await answerOf('/orgs/octo-org/repos')) as { archived: boolean }[]
+
+    expect(repositories.map((repository) => repository.archived)).toEqual([true, false])
+  })
+
+  it('rejects a listed repository lacking its full_name', async () => {
+    const body = (await answerOf('/users/mona/repos')) as Record<string, unknown>[]
+    delete body[0].full_name
+
+    expect(validators[OPERATIONS.userRepositories](body)).toBe(false)
   })
 
   it('has listings with every seeded item in them, so the checks above cover them all', async () => {

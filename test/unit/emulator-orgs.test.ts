@@ -350,3 +350,39 @@ describe('tokens', () => {
     expect((await get(target, repoPath(target))).status).toBe(200)
   })
 })
+
+describe('many repositories', () => {
+  function repositories(owner: string, count: number, artifactsEach: number): SeedRepository[] {
+    const names = Array.from({ length: artifactsEach }, (_, i) => `a${i}`)
+    return Array.from({ length: count }, (_, i) => ({
+      owner,
+      name: `r${i}`,
+      runs: withArtifacts('build.yml', ...names),
+    }))
+  }
+
+  async function artifactCounts(target: Emulator, owner: string): Promise<number[]> {
+    const counts: number[] = []
+    for (let page = 1; ; page++) {
+      const listed = await listedNames(target, `/orgs/${owner}/repos?per_page=100&page=${page}`)
+      if (listed.length === 0) return counts
+      for (const name of listed) {
+        const path = `/repos/${name}/actions/artifacts?per_page=100`
+        counts.push((await json<{ artifacts: unknown[] }>(target, path)).artifacts.length)
+      }
+    }
+  }
+
+  // Seeding and listing these took about 0.7 s each when written; a cost growing with the
+  // square of the artifacts would make them minutes.
+  it('seeds 200 x 50 and 100 x 20 artifacts and lists them all', async () => {
+    const seeded = [...repositories('big', 200, 50), ...repositories('small', 100, 20)]
+    const target = await start({ seed: { runs: [], repositories: seeded } })
+
+    const big = await artifactCounts(target, 'big')
+    const small = await artifactCounts(target, 'small')
+
+    expect(big).toEqual(Array(200).fill(50))
+    expect(small).toEqual(Array(100).fill(20))
+  }, 20_000)
+})
