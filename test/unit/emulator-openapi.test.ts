@@ -120,6 +120,11 @@ function expectValid(operation: string, body: unknown): void {
   expect(validate.errors ?? []).toEqual([])
 }
 
+/** A test that the answer at a path, fetched by `fetchAnswer`, is valid for the operation. */
+function validatesAnswer(fetchAnswer: (path: string) => Promise<unknown>) {
+  return async (operation: string, path: string) => expectValid(operation, await fetchAnswer(path))
+}
+
 describe('answers validate against the OpenAPI description of api.github.com', () => {
   it.each([
     [OPERATIONS.listArtifacts, '/actions/artifacts'],
@@ -130,18 +135,14 @@ describe('answers validate against the OpenAPI description of api.github.com', (
     [OPERATIONS.getRun, '/actions/runs/10'],
     [OPERATIONS.getRun, '/actions/runs/11'],
     [OPERATIONS.getWorkflow, '/actions/workflows/test.yml'],
-  ])('%s (%s)', async (operation, path) => {
-    expectValid(operation, await answer(path))
-  })
+  ])('%s (%s)', validatesAnswer(answer))
 
   it.each([
     [OPERATIONS.getRepository, '/repos/octo-org/vault'],
     [OPERATIONS.getRepository, '/repos/mona/dotfiles'],
     [OPERATIONS.organizationRepositories, '/orgs/octo-org/repos'],
     [OPERATIONS.userRepositories, '/users/mona/repos'],
-  ])('%s (%s)', async (operation, apiPath) => {
-    expectValid(operation, await answerOf(apiPath))
-  })
+  ])('%s (%s)', validatesAnswer(answerOf))
 
   it('lists every seeded repository of an owner, so the checks above cover them', async () => {
     const repositories = (await answerOf('/orgs/octo-org/repos')) as { archived: boolean }[]

@@ -106,6 +106,16 @@ function answerRequest(
       headers: { 'retry-after': String(verdict.retryAfterSeconds) },
     }
   }
+  return route(deps, routesOf, grant, method, url)
+}
+
+function route(
+  deps: ApiDependencies,
+  routesOf: (repository: HostedRepository) => Route[],
+  grant: TokenGrant,
+  method: string,
+  url: URL,
+): Answer {
   if (!url.pathname.startsWith(`${deps.pathPrefix}/`)) return notFound()
   const path = url.pathname.slice(deps.pathPrefix.length)
   const repoMatch = REPO_PATH.exec(path)
@@ -121,10 +131,10 @@ function answerRequest(
   )
   if (!repository || !canSee(grant, repository)) return notFound()
   const refusal = isWrite(method) ? writeRefusal(grant, repository) : undefined
-  return refusal ?? route(routesOf(repository), method, repoMatch[3] ?? '', url)
+  return refusal ?? matchRoute(routesOf(repository), method, repoMatch[3] ?? '', url)
 }
 
-function route(routes: Route[], method: string, rest: string, url: URL): Answer {
+function matchRoute(routes: Route[], method: string, rest: string, url: URL): Answer {
   for (const candidate of routes) {
     const match = candidate.pattern.exec(rest)
     if (match && candidate.method === method) return candidate.handle(match.slice(1), url)

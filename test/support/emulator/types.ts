@@ -126,7 +126,7 @@ export interface EmulatorOptions {
   seed: Seed
   /**
    * Default 'ghs_emulatortoken'. API requests without 'authorization: token X' or 'Bearer X'
-   * carrying this X answer 401 Bad credentials.
+   * carrying this X or one of `tokens` answer 401 Bad credentials.
    */
   token?: string
   /** e.g. '/api/v3' to act like GitHub Enterprise Server; default ''. */
