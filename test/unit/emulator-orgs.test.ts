@@ -167,6 +167,25 @@ describe('GET /repos/{owner}/{repo}', () => {
     expect(vault).toMatchObject({ private: true, archived: false, owner: { type: 'Organization' } })
   })
 
+  it("agrees with the runs' own description of their repository", async () => {
+    const repositories = [
+      { owner: 'mona', name: 'secret', private: true, runs: [{ workflow: 'w.yml' }] },
+    ]
+    const target = await start({ seed: { runs: [], repositories, users: ['mona'] } })
+
+    const repository = await json<RepositoryJson>(target, '/repos/mona/secret')
+    const runs = await json<{ workflow_runs: { repository: RepositoryJson }[] }>(
+      target,
+      '/repos/mona/secret/actions/runs',
+    )
+
+    expect(runs.workflow_runs[0].repository).toMatchObject({
+      id: repository.id,
+      private: true,
+      owner: { login: 'mona', id: repository.owner.id, type: 'User' },
+    })
+  })
+
   it('answers 404 for a repository nobody seeded', async () => {
     const target = await start()
 

@@ -57,20 +57,28 @@ export class Repositories {
 
   /** Adds a repository, with `id` or the next free one. */
   add(seed: SeedRepository, id?: number): HostedRepository {
-    const fullName = `${seed.owner}/${seed.name}`
-    if (this.byFullName.has(key(fullName))) throw new Error(`repository ${fullName} seeded twice`)
     const owner = this.account(seed.owner)
+    const fullName = `${owner.login}/${seed.name}`
+    if (this.byFullName.has(key(fullName))) throw new Error(`repository ${fullName} seeded twice`)
     const repositoryId = id ?? this.takeId()
+    const isPrivate = seed.private ?? false
     const repository: HostedRepository = {
       id: repositoryId,
       owner,
       name: seed.name,
       fullName,
       archived: seed.archived ?? false,
-      private: seed.private ?? false,
+      private: isPrivate,
       createdAt: isoSeconds(FIRST_CREATED_AT + this.byFullName.size * DAY_MS),
       state: new RepositoryState(seed.runs ?? [], this.ids),
-      context: { apiUrl: this.apiUrl, owner: owner.login, repo: seed.name, repositoryId },
+      context: {
+        apiUrl: this.apiUrl,
+        owner: owner.login,
+        repo: seed.name,
+        repositoryId,
+        ownerAccount: owner,
+        private: isPrivate,
+      },
     }
     this.byFullName.set(key(fullName), repository)
     const owned = this.byOwner.get(key(owner.login)) ?? []

@@ -8,12 +8,9 @@ const WEB_URL = 'https://github.com'
  * GitHub also sends (archived, visibility, timestamps, clone URLs).
  */
 export function minimalRepositoryJson(repository: HostedRepository) {
-  const { context, owner, fullName } = repository
+  const { context, fullName } = repository
   return {
-    ...repositoryJson(context, owner.login, repository.id),
-    owner: userJson(context, owner.login, owner.id, owner.type),
-    private: repository.private,
-    fork: false,
+    ...repositoryJson(context, context.owner, repository.id),
     git_url: `git://github.com/${fullName}.git`,
     ssh_url: `git@github.com:${fullName}.git`,
     clone_url: `${WEB_URL}/${fullName}.git`,

@@ -6,6 +6,10 @@ export interface RepoContext {
   owner: string
   repo: string
   repositoryId: number
+  /** The owner's account; default an organisation with an id derived from the repository's. */
+  ownerAccount?: { id: number; type: string }
+  /** Default false. */
+  private?: boolean
 }
 
 const WEB_URL = 'https://github.com'
@@ -147,13 +151,15 @@ export function repositoryJson(context: RepoContext, owner: string, id: number) 
   const fullName = `${owner}/${context.repo}`
   const url = `${context.apiUrl}/repos/${fullName}`
   const templated = (path: string) => `${url}/${path}`
+  const own = owner === context.owner
+  const account = own ? context.ownerAccount : undefined
   return {
     id,
     node_id: nodeId('Repository', id),
     name: context.repo,
     full_name: fullName,
-    owner: userJson(context, owner, id + 100_000, 'Organization'),
-    private: false,
+    owner: userJson(context, owner, account?.id ?? id + 100_000, account?.type ?? 'Organization'),
+    private: own && (context.private ?? false),
     html_url: `${WEB_URL}/${fullName}`,
     description: null,
     fork: owner !== context.owner,
