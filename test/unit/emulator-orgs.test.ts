@@ -100,13 +100,21 @@ describe('several repositories', () => {
     expect(own.map((a) => a.name)).toEqual(['dist'])
   })
 
-  it('answers a repository for an id of another repository with 404', async () => {
+  it("answers 404 for another repository's artifact, run or workflow", async () => {
     const target = await start()
-    const [foreign] = target.artifactsOf('octo-org/tools')
+    const [artifact] = target.artifactsOf('octo-org/tools')
+    const [run] = target.runsOf('octo-org/tools')
+    const paths = [
+      `/actions/artifacts/${artifact.id}`,
+      `/actions/runs/${run.id}`,
+      `/actions/workflows/${run.workflowId}`,
+    ]
 
-    const response = await get(target, `${repoPath(target)}/actions/artifacts/${foreign.id}`)
+    const own = await Promise.all(paths.map((path) => get(target, `/repos/octo-org/tools${path}`)))
+    const other = await Promise.all(paths.map((path) => get(target, `${repoPath(target)}${path}`)))
 
-    expect(response.status).toBe(404)
+    expect(own.map((response) => response.status)).toEqual([200, 200, 200])
+    expect(other.map((response) => response.status)).toEqual([404, 404, 404])
   })
 
   it('reads owner and repository names case-insensitively, in paths and accessors', async () => {

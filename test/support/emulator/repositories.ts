@@ -2,9 +2,9 @@ import type { RepoContext } from './representations.js'
 import { isoSeconds, RepositoryState, SharedIds, type StoredArtifact } from './state.js'
 import type { SeedRepository } from './types.js'
 
-export type OwnerType = 'Organization' | 'User'
+type OwnerType = 'Organization' | 'User'
 
-export interface Account {
+interface Account {
   login: string
   id: number
   type: OwnerType

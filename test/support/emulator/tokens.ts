@@ -3,7 +3,7 @@ import { RateLimiter } from './rate-limits.js'
 import type { HostedRepository } from './repositories.js'
 import type { RateLimitOptions, TokenOptions } from './types.js'
 
-export const DEFAULT_TOKEN_LABEL = 'default'
+const DEFAULT_TOKEN_LABEL = 'default'
 
 /** What a token may do; its limits are its own, whichever repositories it touches. */
 export interface TokenGrant {
@@ -37,6 +37,7 @@ export class Tokens {
     return match ? this.bySecret.get(match[1]) : undefined
   }
 
+  /** Throws for a label no token has, so a misspelt one in a test fails loudly. */
   labelled(label: string): TokenGrant {
     const grant = [...this.bySecret.values()].find((candidate) => candidate.label === label)
     if (!grant) throw new Error(`no token is labelled ${label}`)
