@@ -234,6 +234,15 @@ describe('owner listings', () => {
     ])
   })
 
+  it('answers under an Enterprise Server path prefix, pointing its URLs there', async () => {
+    const target = await start({ apiPathPrefix: '/api/v3' })
+
+    const listed = await json<{ url: string }[]>(target, '/orgs/octo-org/repos?per_page=1')
+
+    expect(listed[0].url).toBe(`${target.apiUrl}/repos/octo-org/vault`)
+    expect(target.requests[0].path).toBe('/api/v3/orgs/octo-org/repos')
+  })
+
   it('answers 404 to /orgs for a user and for an unknown login', async () => {
     const target = await start()
 

@@ -70,7 +70,7 @@ function newestFirst(a: { createdAt: string; id: number }, b: { createdAt: strin
   return time(b.createdAt) - time(a.createdAt) || b.id - a.id
 }
 
-/** Ids counting up from `first`; an id given explicitly moves the count past it. */
+/** Ids counting up; an id given explicitly moves the count past it. */
 class IdSequence {
   constructor(private next: number) {}
 
@@ -114,7 +114,7 @@ export class RepositoryState {
 
   constructor(
     runs: SeedRun[],
-    private readonly ids = new SharedIds(),
+    private readonly ids: SharedIds,
   ) {
     const undated = runs.filter((run) => run.createdAt === undefined).length
     // Seeded runs end a minute before now, so runs added later are the newest.
