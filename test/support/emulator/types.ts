@@ -14,8 +14,16 @@ export interface SeedArtifact {
   files?: Record<string, string | Buffer>
   /** Exact archive bytes instead of `files` (crafted or hostile zips). */
   zip?: Buffer
-  /** A huge body streamed without buffering (benchmarks); size_in_bytes = size. */
-  content?: { size: number; stream: () => NodeJS.ReadableStream | Readable }
+  /**
+   * A huge body streamed without buffering (benchmarks); size_in_bytes = size. A `stream` that
+   * declares parameters is given the inclusive byte positions to produce (as `createReadStream`'s
+   * `start` and `end` options are), so a ranged request reads only its part; one that declares
+   * none produces the whole body each time, and storage skips to the part asked for.
+   */
+  content?: {
+    size: number
+    stream: (start: number, end: number) => NodeJS.ReadableStream | Readable
+  }
   /**
    * A file uploaded with `archive: false`: storage answers with this content type (default
    * application/octet-stream) and `Content-Disposition: attachment; filename="<fileName>"`.

@@ -1,0 +1,206 @@
+import { randomBytes } from 'node:crypto'
+import { Readable } from 'node:stream'
+import { afterEach, describe, expect, it } from '@jest/globals'
+import {
+  fetchApi,
+  repoPath,
+  startEmulator,
+  type Emulator,
+  type EmulatorOptions,
+  type Fault,
+  type SeedArtifact,
+} from '../support/emulator/index.js'
+
+const KiB = 1024
+const MiB = 1024 * KiB
+
+/** Bodies of the blobs seeded below, by artifact id. */
+const BLOB = randomBytes(200 * KiB)
+const LARGE_BLOB = randomBytes(2 * MiB)
+/**
+ * Artifact ids: a stored file, the same bytes streamed by a ranged and by a whole-body factory,
+ * and a larger stored file.
+ */
+const STORED = 1
+const RANGED_STREAM = 2
+const WHOLE_STREAM = 3
+const LARGE = 4
+
+let emulator: Emulator | undefined
+/** Inclusive ranges the ranged factory was opened with. */
+let rangedOpens: [number, number][] = []
+
+afterEach(async () => {
+  await emulator?.close()
+  emulator = undefined
+  rangedOpens = []
+})
+
+/** Whole-body chunks of an odd size, so that skipping to a part crosses chunk boundaries. */
+function* oddChunks(data: Buffer): Generator<Buffer> {
+  for (let offset = 0; offset < data.length; offset += 7_000)
+    yield data.subarray(offset, offset + 7_000)
+}
+
+function seededArtifacts(): SeedArtifact[] {
+  return [
+    { id: STORED, name: 'stored', rawFile: { fileName: 'stored.bin', data: BLOB } },
+    {
+      id: RANGED_STREAM,
+      name: 'ranged',
+      content: {
+        size: BLOB.length,
+        stream: (start, end) => {
+          rangedOpens.push([start, end])
+          return Readable.from(oddChunks(BLOB.subarray(start, end + 1)))
+        },
+      },
+    },
+    {
+      id: WHOLE_STREAM,
+      name: 'whole',
+      content: { size: BLOB.length, stream: () => Readable.from(oddChunks(BLOB)) },
+    },
+    { id: LARGE, name: 'large', rawFile: { fileName: 'large.bin', data: LARGE_BLOB } },
+  ]
+}
+
+async function start(options: Partial<EmulatorOptions> = {}): Promise<Emulator> {
+  emulator = await startEmulator({
+    seed: { runs: [{ workflow: 'build.yml', artifacts: seededArtifacts() }] },
+    ...options,
+  })
+  return emulator
+}
+
+/** A started emulator, the stored blob's signed URL, and `faults` waiting on its storage. */
+async function storedBlob(
+  ...faults: Omit<Fault, 'target' | 'path'>[]
+): Promise<{ target: Emulator; url: string }> {
+  const target = await start()
+  const url = await blobUrl(target, STORED)
+  for (const fault of faults) target.addFault({ target: 'storage', path: /./, ...fault })
+  return { target, url }
+}
+
+/** The signed storage URL the download endpoint redirects to. */
+async function blobUrl(target: Emulator, id: number): Promise<string> {
+  const redirect = await fetchApi(target, `${repoPath(target)}/actions/artifacts/${id}/zip`)
+  expect(redirect.status).toBe(302)
+  return redirect.headers.get('location') ?? ''
+}
+
+function fetchRange(url: string, range: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { ...init, headers: { range, ...init.headers } })
+}
+
+async function bodyOf(response: Response): Promise<Buffer> {
+  return Buffer.from(await response.arrayBuffer())
+}
+
+describe('storage ranges', () => {
+  it('answers a range with 206, Content-Range, Accept-Ranges and the artifact ETag', async () => {
+    const { target, url } = await storedBlob()
+
+    const middle = await fetchRange(url, 'bytes=100-1099')
+    const rest = await fetchRange(url, 'bytes=150000-')
+    const other = await fetch(await blobUrl(target, LARGE))
+
+    expect(middle.status).toBe(206)
+    expect(middle.headers.get('content-range')).toBe(`bytes 100-1099/${BLOB.length}`)
+    expect(middle.headers.get('content-length')).toBe('1000')
+    expect(middle.headers.get('accept-ranges')).toBe('bytes')
+    expect((await bodyOf(middle)).equals(BLOB.subarray(100, 1100))).toBe(true)
+    expect(rest.status).toBe(206)
+    expect(rest.headers.get('content-range')).toBe(`bytes 150000-${BLOB.length - 1}/${BLOB.length}`)
+    expect((await bodyOf(rest)).equals(BLOB.subarray(150000))).toBe(true)
+    expect(middle.headers.get('etag')).toMatch(/^"0x[0-9A-F]+"$/)
+    expect(rest.headers.get('etag')).toBe(middle.headers.get('etag'))
+    expect(other.headers.get('etag')).not.toBe(middle.headers.get('etag'))
+  })
+
+  it('cuts an end past the blob and answers 416 with bytes */size for a start past it', async () => {
+    const { url } = await storedBlob()
+
+    const overlong = await fetchRange(url, `bytes=${BLOB.length - 10}-${BLOB.length + 500}`)
+    const outside = await fetchRange(url, `bytes=${BLOB.length}-`)
+
+    expect(overlong.status).toBe(206)
+    expect(overlong.headers.get('content-range')).toBe(
+      `bytes ${BLOB.length - 10}-${BLOB.length - 1}/${BLOB.length}`,
+    )
+    expect((await bodyOf(overlong)).equals(BLOB.subarray(BLOB.length - 10))).toBe(true)
+    expect(outside.status).toBe(416)
+    expect(outside.headers.get('content-range')).toBe(`bytes */${BLOB.length}`)
+    expect(outside.headers.get('x-ms-error-code')).toBe('InvalidRange')
+  })
+
+  it('ignores a suffix range and several ranges, sending the whole blob with 200', async () => {
+    const { url } = await storedBlob()
+
+    const answers = [
+      await fetchRange(url, 'bytes=-100'),
+      await fetchRange(url, 'bytes=0-99,200-299'),
+    ]
+
+    for (const answer of answers) {
+      expect(answer.status).toBe(200)
+      expect(answer.headers.get('content-range')).toBeNull()
+      expect((await bodyOf(answer)).equals(BLOB)).toBe(true)
+    }
+  })
+
+  it('uses x-ms-range over Range', async () => {
+    const { url } = await storedBlob()
+
+    const answer = await fetchRange(url, 'bytes=0-9', { headers: { 'x-ms-range': 'bytes=20-29' } })
+
+    expect(answer.headers.get('content-range')).toBe(`bytes 20-29/${BLOB.length}`)
+    expect((await bodyOf(answer)).equals(BLOB.subarray(20, 30))).toBe(true)
+  })
+
+  it('honours If-Match with the ETag, quoted or not, or *, and answers 412 otherwise', async () => {
+    const { url } = await storedBlob()
+    const etag = (await fetch(url, { method: 'HEAD' })).headers.get('etag') ?? ''
+
+    const statuses = []
+    for (const ifMatch of [etag, etag.replace(/"/g, ''), '*', '"0x8DC0", ' + etag, '"0x8DC0"'])
+      statuses.push(
+        (await fetchRange(url, 'bytes=0-9', { headers: { 'if-match': ifMatch } })).status,
+      )
+    const refused = await fetch(url, { headers: { 'if-match': '"0x8DC0"' } })
+
+    expect(statuses).toEqual([206, 206, 206, 206, 412])
+    expect(refused.status).toBe(412)
+    expect(refused.headers.get('x-ms-error-code')).toBe('ConditionNotMet')
+  })
+
+  it('serves parts of streamed content, opening a ranged stream at the part asked', async () => {
+    const target = await start()
+    const ranged = await blobUrl(target, RANGED_STREAM)
+    const whole = await blobUrl(target, WHOLE_STREAM)
+
+    const fromRanged = await bodyOf(await fetchRange(ranged, 'bytes=12345-67889'))
+    const fromWhole = await bodyOf(await fetchRange(whole, 'bytes=12345-67889'))
+    const entire = await bodyOf(await fetch(ranged))
+
+    expect(fromRanged.equals(BLOB.subarray(12345, 67890))).toBe(true)
+    expect(fromWhole.equals(BLOB.subarray(12345, 67890))).toBe(true)
+    expect(entire.equals(BLOB)).toBe(true)
+    expect(rangedOpens).toEqual([
+      [12345, 67889],
+      [0, BLOB.length - 1],
+    ])
+  })
+
+  it('checks the signed URL expiry on every ranged request', async () => {
+    const target = await start({ signedUrlTtlMs: 0 })
+    const url = await blobUrl(target, STORED)
+
+    const refused = await fetchRange(url, 'bytes=0-99')
+
+    expect(refused.status).toBe(403)
+    expect(await refused.text()).toContain('<Code>AuthenticationFailed</Code>')
+    expect(target.storageRequests[0].status).toBe(403)
+  })
+})
