@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { performance } from 'node:perf_hooks'
 import { Readable } from 'node:stream'
 import { afterEach, describe, expect, it } from '@jest/globals'
 import {
@@ -96,6 +97,10 @@ function fetchRange(url: string, range: string, init: RequestInit = {}): Promise
 
 async function bodyOf(response: Response): Promise<Buffer> {
   return Buffer.from(await response.arrayBuffer())
+}
+
+function seconds(since: number): number {
+  return (performance.now() - since) / 1000
 }
 
 describe('storage ranges', () => {
@@ -202,5 +207,78 @@ describe('storage ranges', () => {
     expect(refused.status).toBe(403)
     expect(await refused.text()).toContain('<Code>AuthenticationFailed</Code>')
     expect(target.storageRequests[0].status).toBe(403)
+  })
+})
+
+describe('storage link', () => {
+  // Pacing never sends ahead of the cap, so only the upper bounds need room for a busy machine.
+  const EARLY = 0.97
+  const LATE = 2
+
+  it('caps a connection at bytesPerSecond', async () => {
+    const rate = 2 * MiB
+    const target = await start({ storageLink: { bytesPerSecond: rate } })
+    const url = await blobUrl(target, LARGE)
+
+    const began = performance.now()
+    const body = await bodyOf(await fetchRange(url, `bytes=0-${MiB - 1}`))
+    const elapsed = seconds(began)
+
+    expect(body.equals(LARGE_BLOB.subarray(0, MiB))).toBe(true)
+    expect(elapsed).toBeGreaterThanOrEqual((MiB / rate) * EARLY)
+    expect(elapsed).toBeLessThan((MiB / rate) * LATE)
+  })
+
+  it('gives each of several parallel ranged requests the whole cap', async () => {
+    const rate = MiB
+    const parts = 4
+    const partBytes = LARGE_BLOB.length / parts
+    const target = await start({ storageLink: { bytesPerSecond: rate } })
+    const url = await blobUrl(target, LARGE)
+
+    const began = performance.now()
+    const bodies = await Promise.all(
+      Array.from({ length: parts }, async (_, i) => {
+        const from = i * partBytes
+        return bodyOf(await fetchRange(url, `bytes=${from}-${from + partBytes - 1}`))
+      }),
+    )
+    const elapsed = seconds(began)
+
+    expect(Buffer.concat(bodies).equals(LARGE_BLOB.subarray(0, parts * partBytes))).toBe(true)
+    // One shared cap would need `parts` times as long.
+    expect(elapsed).toBeGreaterThanOrEqual((partBytes / rate) * EARLY)
+    expect(elapsed).toBeLessThan((partBytes / rate) * LATE)
+  })
+
+  it('waits roundTripMs before each answer', async () => {
+    const target = await start({ storageLink: { roundTripMs: 300 } })
+    const url = await blobUrl(target, STORED)
+
+    const began = performance.now()
+    await bodyOf(await fetchRange(url, 'bytes=0-9'))
+    const first = seconds(began)
+    await bodyOf(await fetchRange(url, 'bytes=10-19'))
+
+    expect(first).toBeGreaterThanOrEqual(0.3)
+    expect(seconds(began)).toBeGreaterThanOrEqual(0.6)
+  })
+
+  it('applies a new rate to a body already being sent', async () => {
+    const target = await start({ storageLink: { bytesPerSecond: 64 * KiB } })
+    const response = await fetch(await blobUrl(target, LARGE))
+    const reader = response.body!.getReader()
+    let received = (await reader.read()).value?.length ?? 0
+
+    const receivedWhileSlow = received
+    const lifted = performance.now()
+    target.setStorageLink({})
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
+      received += chunk.value.length
+
+    expect(receivedWhileSlow).toBeLessThan(LARGE_BLOB.length / 4)
+    expect(received).toBe(LARGE_BLOB.length)
+    // At 64 KiB/s the rest would take about 32 s.
+    expect(seconds(lifted)).toBeLessThan(10)
   })
 })

@@ -1,19 +1,17 @@
 import { randomUUID } from 'node:crypto'
-import { once } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import type { FaultList } from './faults.js'
 import { logEntry, requestUrl, sleep, type Handler } from './http.js'
+import { writePaced } from './link.js'
 import type { UrlSigner } from './signed-urls.js'
 import type { RepositoryState, StoredArtifact } from './state.js'
-import type { Fault, LoggedRequest } from './types.js'
+import type { Fault, LoggedRequest, StorageLink } from './types.js'
 
 export interface StorageDependencies {
   state: RepositoryState
   signer: UrlSigner
   faults: FaultList
-  settings: { storageLatencyMs: number }
+  settings: { storageLatencyMs: number; storageLink: StorageLink }
   log: LoggedRequest[]
 }
 
@@ -51,7 +49,7 @@ export function createStorageHandler(deps: StorageDependencies): Handler {
     const url = requestUrl(request)
     const entry = logEntry(request, url)
     deps.log.push(entry)
-    await sleep(deps.settings.storageLatencyMs)
+    await sleep(deps.settings.storageLatencyMs + (deps.settings.storageLink.roundTripMs ?? 0))
     const fault = deps.faults.take('storage', entry.method, url.pathname)
     if (fault?.reset === 'connection') {
       request.socket.destroy()
@@ -64,7 +62,11 @@ export function createStorageHandler(deps: StorageDependencies): Handler {
       sendError(response, outcome)
       return
     }
-    await sendBlob(response, outcome, entry.method === 'HEAD', fault?.truncate)
+    await sendBlob(response, outcome, {
+      headOnly: entry.method === 'HEAD',
+      truncate: fault?.truncate,
+      link: () => deps.settings.storageLink,
+    })
   }
 }
 
@@ -138,28 +140,37 @@ function findBlob(
   return { artifact }
 }
 
-/** With `truncate`, sends only that many bytes of the body after announcing its full length. */
+interface SendOptions {
+  headOnly: boolean
+  /** Sends only this many bytes of the body after announcing its full length. */
+  truncate: number | undefined
+  link: () => StorageLink
+}
+
 async function sendBlob(
   response: ServerResponse,
   { status, artifact, part }: BlobAnswer,
-  headOnly: boolean,
-  truncate: number | undefined,
+  { headOnly, truncate, link }: SendOptions,
 ): Promise<void> {
   const size = artifact.body.size
   const span = part ?? { start: 0, end: size - 1 }
+  const length = span.end - span.start + 1
   response.writeHead(status, {
     ...blobHeaders(artifact),
-    'content-length': String(span.end - span.start + 1),
+    'content-length': String(length),
     ...(part ? { 'content-range': `bytes ${part.start}-${part.end}/${size}` } : {}),
   })
-  if (headOnly || size === 0) {
+  if (headOnly || length === 0) {
     response.end()
-  } else if (truncate !== undefined) {
-    const end = Math.min(span.end, span.start + truncate - 1)
-    await sendTruncated(response, bodyPart(artifact, { start: span.start, end }))
-  } else {
-    await pipeline(Readable.from(bodyPart(artifact, span)), response)
+    return
   }
+  const sending = truncate === undefined ? length : Math.min(length, truncate)
+  const chunks = bodyPart(artifact, { start: span.start, end: span.start + sending - 1 })
+  const stillOpen = sending === 0 || (await writePaced(response, chunks, link))
+  if (!stillOpen) return
+  // A graceful close after the data: the client receives every byte sent, then an early end.
+  if (truncate !== undefined) response.socket?.end()
+  else response.end()
 }
 
 function blobHeaders(artifact: StoredArtifact): Record<string, string> {
@@ -236,20 +247,6 @@ async function* bodyPart(artifact: StoredArtifact, range: ByteRange): AsyncGener
     position += chunk.length
     if (position > range.end) return
   }
-}
-
-/** Sends what `part` yields, then closes the connection short of the announced length. */
-async function sendTruncated(
-  response: ServerResponse,
-  part: AsyncGenerator<Buffer>,
-): Promise<void> {
-  for await (const chunk of part) {
-    if (!response.write(chunk))
-      await Promise.race([once(response, 'drain'), once(response, 'close')])
-    if (response.destroyed) return
-  }
-  // A graceful close after the data: the client receives every byte sent, then an early end.
-  response.socket?.end()
 }
 
 function sendError(response: ServerResponse, error: StorageError): void {

@@ -99,6 +99,17 @@ export interface Fault {
   target?: 'api' | 'storage'
 }
 
+/** The network between a runner and the storage host. */
+export interface StorageLink {
+  /**
+   * Cap per connection (each response paces itself), so N parallel ranged downloads together
+   * get N times this. Default: no cap.
+   */
+  bytesPerSecond?: number
+  /** Waited before each storage answer's first byte (default 0). */
+  roundTripMs?: number
+}
+
 export interface EmulatorOptions {
   seed: Seed
   /**
@@ -114,6 +125,7 @@ export interface EmulatorOptions {
   storageLatencyMs?: number
   /** Default 60_000; storage answers 403 AuthenticationFailed for an expired signature. */
   signedUrlTtlMs?: number
+  storageLink?: StorageLink
   rateLimits?: RateLimitOptions
   /** DELETE answers 403 "Resource not accessible by integration" (token lacking actions: write). */
   forbidDelete?: boolean
@@ -180,6 +192,8 @@ export interface Emulator {
   onRequest(listener: RequestListener): void
   addFault(fault: Fault): void
   setLatency(ms: number): void
+  /** Replaces the storage link model; a new rate applies at once to bodies being sent. */
+  setStorageLink(link: StorageLink): void
   /** Replaces the parts given; a part left out keeps its current settings and counters. */
   setRateLimits(options: RateLimitOptions): void
   /** The exact bytes storage serves for an artifact (undefined for `content` streams). */
