@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { connect } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { Readable } from 'node:stream'
 import { afterEach, describe, expect, it } from '@jest/globals'
@@ -45,7 +46,11 @@ function* oddChunks(data: Buffer): Generator<Buffer> {
 
 function seededArtifacts(): SeedArtifact[] {
   return [
-    { id: STORED, name: 'stored', rawFile: { fileName: 'stored.bin', data: BLOB } },
+    {
+      id: STORED,
+      name: 'stored',
+      rawFile: { fileName: 'stored.bin', data: BLOB },
+    },
     {
       id: RANGED_STREAM,
       name: 'ranged',
@@ -60,9 +65,16 @@ function seededArtifacts(): SeedArtifact[] {
     {
       id: WHOLE_STREAM,
       name: 'whole',
-      content: { size: BLOB.length, stream: () => Readable.from(oddChunks(BLOB)) },
+      content: {
+        size: BLOB.length,
+        stream: () => Readable.from(oddChunks(BLOB)),
+      },
     },
-    { id: LARGE, name: 'large', rawFile: { fileName: 'large.bin', data: LARGE_BLOB } },
+    {
+      id: LARGE,
+      name: 'large',
+      rawFile: { fileName: 'large.bin', data: LARGE_BLOB },
+    },
   ]
 }
 
@@ -97,6 +109,26 @@ function fetchRange(url: string, range: string, init: RequestInit = {}): Promise
 
 async function bodyOf(response: Response): Promise<Buffer> {
   return Buffer.from(await response.arrayBuffer())
+}
+
+/**
+ * How the storage host ends the connection of a GET on `url` (sent over a raw socket, since
+ * fetch reports a FIN and a reset alike): 'fin', or the socket error code; `bytes` counts all
+ * received, headers included.
+ */
+function connectionEnding(url: string): Promise<{ ending: string; bytes: number }> {
+  const { hostname, port, pathname, search } = new URL(url)
+  return new Promise((resolve) => {
+    let bytes = 0
+    const socket = connect(Number(port), hostname, () =>
+      socket.write(`GET ${pathname}${search} HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`),
+    )
+    socket.on('data', (data: Buffer) => (bytes += data.length))
+    socket.on('end', () => resolve({ ending: 'fin', bytes }))
+    socket.on('error', (error: NodeJS.ErrnoException) =>
+      resolve({ ending: error.code ?? '', bytes }),
+    )
+  })
 }
 
 function seconds(since: number): number {
@@ -158,7 +190,9 @@ describe('storage ranges', () => {
   it('uses x-ms-range over Range', async () => {
     const { url } = await storedBlob()
 
-    const answer = await fetchRange(url, 'bytes=0-9', { headers: { 'x-ms-range': 'bytes=20-29' } })
+    const answer = await fetchRange(url, 'bytes=0-9', {
+      headers: { 'x-ms-range': 'bytes=20-29' },
+    })
 
     expect(answer.headers.get('content-range')).toBe(`bytes 20-29/${BLOB.length}`)
     expect((await bodyOf(answer)).equals(BLOB.subarray(20, 30))).toBe(true)
@@ -171,7 +205,11 @@ describe('storage ranges', () => {
     const statuses = []
     for (const ifMatch of [etag, etag.replace(/"/g, ''), '*', '"0x8DC0", ' + etag, '"0x8DC0"'])
       statuses.push(
-        (await fetchRange(url, 'bytes=0-9', { headers: { 'if-match': ifMatch } })).status,
+        (
+          await fetchRange(url, 'bytes=0-9', {
+            headers: { 'if-match': ifMatch },
+          })
+        ).status,
       )
     const refused = await fetch(url, { headers: { 'if-match': '"0x8DC0"' } })
 
@@ -206,7 +244,10 @@ describe('storage ranges', () => {
 
     expect(refused.status).toBe(403)
     expect(await refused.text()).toContain('<Code>AuthenticationFailed</Code>')
-    expect(target.storageRequests[0].status).toBe(403)
+    expect(target.storageRequests[0]).toMatchObject({
+      status: 403,
+      bytesSent: 0,
+    })
   })
 })
 
@@ -270,15 +311,127 @@ describe('storage link', () => {
     const reader = response.body!.getReader()
     let received = (await reader.read()).value?.length ?? 0
 
-    const receivedWhileSlow = received
+    const sentWhileSlow = target.storageRequests[0].bytesSent ?? 0
     const lifted = performance.now()
     target.setStorageLink({})
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
       received += chunk.value.length
 
-    expect(receivedWhileSlow).toBeLessThan(LARGE_BLOB.length / 4)
+    expect(sentWhileSlow).toBeLessThan(LARGE_BLOB.length / 4)
     expect(received).toBe(LARGE_BLOB.length)
     // At 64 KiB/s the rest would take about 32 s.
     expect(seconds(lifted)).toBeLessThan(10)
+  })
+})
+
+describe('storage faults', () => {
+  it('cuts a body after some bytes or a fraction of a part, announcing the full length', async () => {
+    const { target, url } = await storedBlob(
+      { cut: { afterBytes: 5000, ending: 'fin' } },
+      { cut: { afterFraction: 0.5, ending: 'rst' } },
+    )
+
+    const finished = await fetch(url)
+    const reset = await fetchRange(url, 'bytes=1000-40999')
+
+    expect(finished.headers.get('content-length')).toBe(String(BLOB.length))
+    await expect(finished.arrayBuffer()).rejects.toThrow()
+    expect(reset.headers.get('content-length')).toBe('40000')
+    await expect(reset.arrayBuffer()).rejects.toThrow()
+    expect(target.storageRequests.map((r) => r.bytesSent)).toEqual([5000, 20000])
+    expect((await bodyOf(await fetch(url))).equals(BLOB)).toBe(true)
+  })
+
+  it('ends a cut with a FIN or a reset, as asked', async () => {
+    const { url } = await storedBlob(
+      { cut: { afterBytes: 5000, ending: 'fin' } },
+      { cut: { afterBytes: 5000, ending: 'rst' } },
+    )
+
+    const finished = await connectionEnding(url)
+    const reset = await connectionEnding(url)
+
+    expect(finished.ending).toBe('fin')
+    expect(finished.bytes).toBeGreaterThan(5000)
+    expect(finished.bytes).toBeLessThan(BLOB.length)
+    expect(reset.ending).toBe('ECONNRESET')
+  })
+
+  it('stalls after some bytes, keeping the connection open', async () => {
+    const { url } = await storedBlob({
+      cut: { afterBytes: 3000, ending: 'stall' },
+    })
+    const abort = new AbortController()
+
+    const response = await fetch(url, { signal: abort.signal })
+    const reader = response.body!.getReader()
+    let received = 0
+    while (received < 3000) received += (await reader.read()).value?.length ?? 0
+    const next = reader.read()
+    const quiet = new Promise((resolve) => setTimeout(() => resolve('quiet'), 300))
+
+    expect(await Promise.race([next, quiet])).toBe('quiet')
+    expect(received).toBe(3000)
+    abort.abort()
+    await expect(next).rejects.toThrow()
+  })
+
+  it('ignores a Range header once, answering 200 with the whole blob', async () => {
+    const { target, url } = await storedBlob({ ignoreRange: true })
+
+    const ignored = await fetchRange(url, 'bytes=100-199')
+    const honoured = await fetchRange(url, 'bytes=100-199')
+
+    expect(ignored.status).toBe(200)
+    expect((await bodyOf(ignored)).equals(BLOB)).toBe(true)
+    expect(honoured.status).toBe(206)
+    expect(target.storageRequests[0].range).toEqual({ start: 100, end: 199 })
+  })
+
+  it('answers another part than asked, naming it in Content-Range', async () => {
+    const { url } = await storedBlob({ shiftRange: 1000 })
+
+    const wrong = await fetchRange(url, 'bytes=100-199')
+
+    expect(wrong.status).toBe(206)
+    expect(wrong.headers.get('content-range')).toBe(`bytes 1100-1199/${BLOB.length}`)
+    expect((await bodyOf(wrong)).equals(BLOB.subarray(1100, 1200))).toBe(true)
+  })
+
+  it('answers a 5xx for the given number of ranged requests', async () => {
+    const { target, url } = await storedBlob({ status: 500, times: 2 })
+
+    const statuses = []
+    for (let i = 0; i < 3; i++) statuses.push((await fetchRange(url, 'bytes=0-9')).status)
+
+    expect(statuses).toEqual([500, 500, 206])
+    expect(target.storageRequests.map((r) => r.bytesSent)).toEqual([0, 0, 10])
+  })
+})
+
+describe('storage counters', () => {
+  it('logs each request range and bytes sent, and totals the bytes served', async () => {
+    const { target, url } = await storedBlob({
+      cut: { afterBytes: 1234, ending: 'fin' },
+    })
+
+    await expect(fetchRange(url, 'bytes=0-99999').then(bodyOf)).rejects.toThrow()
+    await bodyOf(await fetchRange(url, 'bytes=1234-99999'))
+    await bodyOf(await fetchRange(url, 'bytes=100000-'))
+
+    expect(
+      target.storageRequests.map(({ range, bytesSent }) => ({
+        range,
+        bytesSent,
+      })),
+    ).toEqual([
+      { range: { start: 0, end: 99999 }, bytesSent: 1234 },
+      { range: { start: 1234, end: 99999 }, bytesSent: 100000 - 1234 },
+      {
+        range: { start: 100000, end: BLOB.length - 1 },
+        bytesSent: BLOB.length - 100000,
+      },
+    ])
+    expect(target.storageBytesServed()).toBe(BLOB.length)
   })
 })

@@ -19,6 +19,7 @@ export type {
   Seed,
   SeedArtifact,
   SeedRun,
+  StorageCut,
   StorageLink,
 } from './types.js'
 export { buildZip, type ZipEntry } from '../zip.js'
@@ -93,6 +94,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     addFault: (fault) => faults.add(fault),
     setLatency: (ms) => (settings.latencyMs = ms),
     setStorageLink: (link) => (settings.storageLink = { ...link }),
+    storageBytesServed: () =>
+      storageRequests.reduce((total, request) => total + (request.bytesSent ?? 0), 0),
     setRateLimits: (rateLimits) => limiter.configure(rateLimits),
     artifactBytes: (id) => state.artifact(id)?.body.bytes,
     close: async () => {

@@ -45,6 +45,7 @@ export async function writePaced(
   response: ServerResponse,
   chunks: AsyncIterable<Buffer>,
   link: () => StorageLink,
+  onWritten: (bytes: number) => void,
 ): Promise<boolean> {
   const pacer = new Pacer()
   for await (const chunk of chunks) {
@@ -54,6 +55,7 @@ export async function writePaced(
       await pacer.admit(piece.length, rate)
       if (response.destroyed) return false
       const flushed = response.write(piece)
+      onWritten(piece.length)
       offset += piece.length
       if (!flushed) await drainedOrClosed(response)
     }
@@ -62,7 +64,7 @@ export async function writePaced(
 }
 
 /** Resolves on 'drain' or 'close', whichever comes first, leaving no listener behind. */
-function drainedOrClosed(response: ServerResponse): Promise<void> {
+export function drainedOrClosed(response: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       response.off('drain', done)

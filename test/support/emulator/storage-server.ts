@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FaultList } from './faults.js'
 import { logEntry, requestUrl, sleep, type Handler } from './http.js'
-import { writePaced } from './link.js'
+import { drainedOrClosed, writePaced } from './link.js'
 import type { UrlSigner } from './signed-urls.js'
 import type { RepositoryState, StoredArtifact } from './state.js'
-import type { Fault, LoggedRequest, StorageLink } from './types.js'
+import type { Fault, LoggedRequest, StorageCut, StorageLink } from './types.js'
 
 export interface StorageDependencies {
   state: RepositoryState
@@ -47,7 +47,7 @@ const AUTHENTICATION_FAILED =
 export function createStorageHandler(deps: StorageDependencies): Handler {
   return async (request, response) => {
     const url = requestUrl(request)
-    const entry = logEntry(request, url)
+    const entry: LoggedRequest = { ...logEntry(request, url), bytesSent: 0 }
     deps.log.push(entry)
     await sleep(deps.settings.storageLatencyMs + (deps.settings.storageLink.roundTripMs ?? 0))
     const fault = deps.faults.take('storage', entry.method, url.pathname)
@@ -56,7 +56,7 @@ export function createStorageHandler(deps: StorageDependencies): Handler {
       return
     }
     const outcome =
-      fault?.status !== undefined ? faultError(fault) : resolveBlob(deps, request, url)
+      fault?.status !== undefined ? faultError(fault) : answerBlob(deps, request, url, entry, fault)
     entry.status = outcome.status
     if ('code' in outcome) {
       sendError(response, outcome)
@@ -64,8 +64,9 @@ export function createStorageHandler(deps: StorageDependencies): Handler {
     }
     await sendBlob(response, outcome, {
       headOnly: entry.method === 'HEAD',
-      truncate: fault?.truncate,
+      cut: faultCut(fault),
       link: () => deps.settings.storageLink,
+      onWritten: (bytes) => (entry.bytesSent = (entry.bytesSent ?? 0) + bytes),
     })
   }
 }
@@ -80,18 +81,27 @@ function faultError(fault: Fault): StorageError {
   }
 }
 
-/** The blob and the part of it to send, or the refusal. */
-function resolveBlob(
+function faultCut(fault: Fault | undefined): StorageCut | undefined {
+  if (fault?.truncate !== undefined) return { afterBytes: fault.truncate, ending: 'fin' }
+  return fault?.cut
+}
+
+/** The blob and the part of it to send, or the refusal; logs the range asked for on `entry`. */
+function answerBlob(
   deps: StorageDependencies,
   request: IncomingMessage,
   url: URL,
+  entry: LoggedRequest,
+  fault: Fault | undefined,
 ): StorageError | BlobAnswer {
   const found = findBlob(deps, request, url)
   if ('code' in found) return found
   const { artifact } = found
   const size = artifact.body.size
-  const part = requestedRange(request, size)
-  if (part === 'unsatisfiable') {
+  const asked = requestedRange(request, size)
+  if (typeof asked === 'object') entry.range = asked
+  if (asked === undefined || fault?.ignoreRange) return { status: 200, artifact }
+  if (asked === 'unsatisfiable') {
     return {
       status: 416,
       code: 'InvalidRange',
@@ -99,7 +109,8 @@ function resolveBlob(
       headers: { 'content-range': `bytes */${size}` },
     }
   }
-  return part ? { status: 206, artifact, part } : { status: 200, artifact }
+  const part = fault?.shiftRange ? shifted(asked, fault.shiftRange, size) : asked
+  return { status: 206, artifact, part }
 }
 
 function findBlob(
@@ -140,17 +151,23 @@ function findBlob(
   return { artifact }
 }
 
+/** The same length moved by `shift`, kept inside the blob. */
+function shifted(range: ByteRange, shift: number, size: number): ByteRange {
+  const start = Math.min(Math.max(range.start + shift, 0), size - 1)
+  return { start, end: Math.min(start + range.end - range.start, size - 1) }
+}
+
 interface SendOptions {
   headOnly: boolean
-  /** Sends only this many bytes of the body after announcing its full length. */
-  truncate: number | undefined
+  cut: StorageCut | undefined
   link: () => StorageLink
+  onWritten: (bytes: number) => void
 }
 
 async function sendBlob(
   response: ServerResponse,
   { status, artifact, part }: BlobAnswer,
-  { headOnly, truncate, link }: SendOptions,
+  { headOnly, cut, link, onWritten }: SendOptions,
 ): Promise<void> {
   const size = artifact.body.size
   const span = part ?? { start: 0, end: size - 1 }
@@ -164,13 +181,29 @@ async function sendBlob(
     response.end()
     return
   }
-  const sending = truncate === undefined ? length : Math.min(length, truncate)
+  const sending = cut ? Math.min(length, cutLength(cut, length)) : length
   const chunks = bodyPart(artifact, { start: span.start, end: span.start + sending - 1 })
-  const stillOpen = sending === 0 || (await writePaced(response, chunks, link))
+  const stillOpen = sending === 0 || (await writePaced(response, chunks, link, onWritten))
   if (!stillOpen) return
-  // A graceful close after the data: the client receives every byte sent, then an early end.
-  if (truncate !== undefined) response.socket?.end()
+  if (cut) await endCut(response, cut.ending)
   else response.end()
+}
+
+function cutLength(cut: StorageCut, length: number): number {
+  return 'afterBytes' in cut ? cut.afterBytes : Math.floor(cut.afterFraction * length)
+}
+
+/** Ends the connection short of the announced length, as the cut's `ending` says. */
+async function endCut(response: ServerResponse, ending: StorageCut['ending']): Promise<void> {
+  if (ending === 'stall') return
+  if (ending === 'fin') {
+    // A graceful close after the data: the client receives every byte sent, then an early end.
+    response.socket?.end()
+    return
+  }
+  // Let what was written reach the socket first, so the reset, not a lost write, ends it.
+  if (response.writableNeedDrain) await drainedOrClosed(response)
+  response.socket?.resetAndDestroy()
 }
 
 function blobHeaders(artifact: StoredArtifact): Record<string, string> {

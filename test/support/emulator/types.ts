@@ -91,12 +91,30 @@ export interface Fault {
   retryAfter?: number
   /** Destroy the socket instead of answering. */
   reset?: 'connection'
-  /** Storage only: send headers with the full content-length, this many bytes, then destroy. */
+  /** Storage only: the same as `cut: { afterBytes: truncate, ending: 'fin' }`. */
   truncate?: number
+  /** Storage only: the body stops short of the length announced (see StorageCut). */
+  cut?: StorageCut
+  /** Storage only: a Range request is answered 200 with the whole blob. */
+  ignoreRange?: boolean
+  /**
+   * Storage only: a Range request is answered 206 with the part this many bytes later (earlier
+   * when negative) than asked, clipped to the blob; Content-Range names the part sent.
+   */
+  shiftRange?: number
   /** How many matching requests it hits (default 1). */
   times?: number
   /** Default 'api'. */
   target?: 'api' | 'storage'
+}
+
+/** Where a storage body stops short and how its connection ends. */
+export type StorageCut = ({ afterBytes: number } | { afterFraction: number }) & {
+  /**
+   * 'fin': a graceful close after the bytes sent; 'rst': a TCP reset (bytes still in flight may
+   * be lost, as with a real reset); 'stall': nothing more is sent and the connection stays open.
+   */
+  ending: 'fin' | 'rst' | 'stall'
 }
 
 /** The network between a runner and the storage host. */
@@ -141,6 +159,13 @@ export interface LoggedRequest {
   status: number
   /** Date.now() when received. */
   time: number
+  /**
+   * Storage only: the byte range asked for (inclusive, resolved against the blob's size); absent
+   * when the request asked for the whole blob or its Range header is one storage ignores.
+   */
+  range?: { start: number; end: number }
+  /** Storage only: blob body bytes written for this request so far. */
+  bytesSent?: number
 }
 
 /** An artifact still on the server (not deleted). */
@@ -194,6 +219,8 @@ export interface Emulator {
   setLatency(ms: number): void
   /** Replaces the storage link model; a new rate applies at once to bodies being sent. */
   setStorageLink(link: StorageLink): void
+  /** Blob body bytes the storage host has written, over all requests. */
+  storageBytesServed(): number
   /** Replaces the parts given; a part left out keeps its current settings and counters. */
   setRateLimits(options: RateLimitOptions): void
   /** The exact bytes storage serves for an artifact (undefined for `content` streams). */
