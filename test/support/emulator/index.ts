@@ -19,6 +19,8 @@ export type {
   Seed,
   SeedArtifact,
   SeedRun,
+  StorageCut,
+  StorageLink,
 } from './types.js'
 export { buildZip, type ZipEntry } from '../zip.js'
 export { fetchApi, repoPath } from './fetch-api.js'
@@ -51,6 +53,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const settings = {
     latencyMs: options.latencyMs ?? 0,
     storageLatencyMs: options.storageLatencyMs ?? 0,
+    storageLink: { ...options.storageLink },
     forbidDelete: options.forbidDelete ?? false,
   }
   const requests: LoggedRequest[] = []
@@ -90,6 +93,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     onRequest: (listener) => listeners.push(listener),
     addFault: (fault) => faults.add(fault),
     setLatency: (ms) => (settings.latencyMs = ms),
+    setStorageLink: (link) => (settings.storageLink = { ...link }),
+    storageBytesServed: () =>
+      storageRequests.reduce((total, request) => total + (request.bytesSent ?? 0), 0),
     setRateLimits: (rateLimits) => limiter.configure(rateLimits),
     artifactBytes: (id) => state.artifact(id)?.body.bytes,
     close: async () => {

@@ -21,7 +21,8 @@ export interface ArtifactBody {
   fileName: string
   /** Known up front, except for streamed `content`. */
   bytes?: Buffer
-  open(): NodeJS.ReadableStream
+  /** As SeedArtifact.content's `stream`: declared parameters mean it honours the range. */
+  open: (start: number, end: number) => NodeJS.ReadableStream
 }
 
 export interface StoredArtifact extends EmulatedArtifact {
@@ -220,7 +221,8 @@ function artifactBody(seed: SeedArtifact): ArtifactBody {
 }
 
 function bufferBody(bytes: Buffer, contentType: string, fileName: string): ArtifactBody {
-  return { size: bytes.length, contentType, fileName, bytes, open: () => Readable.from([bytes]) }
+  const open = (start: number, end: number) => Readable.from([bytes.subarray(start, end + 1)])
+  return { size: bytes.length, contentType, fileName, bytes, open }
 }
 
 export function describeArtifact(artifact: StoredArtifact): EmulatedArtifact {
