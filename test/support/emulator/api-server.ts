@@ -4,6 +4,7 @@ import type { FaultList } from './faults.js'
 import { logEntry, requestUrl, sleep, type Handler } from './http.js'
 import { paginate } from './pagination.js'
 import type { RateLimiter } from './rate-limits.js'
+import { pullRequestJson } from './pull-requests.js'
 import { artifactJson, workflowJson, workflowRunJson, type RepoContext } from './representations.js'
 import type { RepositoryState, StoredArtifact } from './state.js'
 import type { UrlSigner } from './signed-urls.js'
@@ -209,6 +210,14 @@ function repositoryRoutes(deps: ApiDependencies): Route[] {
       method: 'GET',
       pattern: /^\/actions\/runs\/(\d+)\/artifacts$/,
       handle: ([id], url) => (state.run(Number(id)) ? artifactList(url, Number(id)) : notFound()),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/pulls\/(\d+)$/,
+      handle: ([number]) => {
+        const head = state.pullRequestHead(Number(number))
+        return found(head && pullRequestJson(context, head, Number(number)))
+      },
     },
     {
       method: 'GET',

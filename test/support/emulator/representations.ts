@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { StoredArtifact, StoredRun, StoredWorkflow } from './state.js'
 
 /** Where the JSON answers point: the repository and the API's absolute base URL. */
@@ -8,20 +9,20 @@ export interface RepoContext {
   repositoryId: number
 }
 
-const WEB_URL = 'https://github.com'
+export const WEB_URL = 'https://github.com'
 const FORK_OWNER = 'octo-fork'
-const ACTOR = { login: 'octocat', id: 583231 }
+export const ACTOR = { login: 'octocat', id: 583231 }
 
 /** The head repository of runs from forks: any id but the repository's own. */
 export function forkRepositoryId(context: RepoContext): number {
   return context.repositoryId + 1
 }
 
-function nodeId(type: string, id: number): string {
+export function nodeId(type: string, id: number): string {
   return Buffer.from(`0${type.length}:${type}${id}`).toString('base64')
 }
 
-function repoApiUrl(context: RepoContext): string {
+export function repoApiUrl(context: RepoContext): string {
   return `${context.apiUrl}/repos/${context.owner}/${context.repo}`
 }
 
@@ -70,9 +71,6 @@ export function workflowRunJson(context: RepoContext, run: StoredRun) {
   const url = `${repoApiUrl(context)}/actions/runs/${run.id}`
   const name = workflowName(run.workflow)
   const repository = repositoryJson(context, context.owner, context.repositoryId)
-  const headRepository = run.fromFork
-    ? repositoryJson(context, FORK_OWNER, forkRepositoryId(context))
-    : repository
   return {
     id: run.id,
     name,
@@ -90,7 +88,11 @@ export function workflowRunJson(context: RepoContext, run: StoredRun) {
     workflow_id: run.workflowId,
     url,
     html_url: `${WEB_URL}/${context.owner}/${context.repo}/actions/runs/${run.id}`,
-    pull_requests: run.pullRequests.map((number) => pullRequestJson(context, run, number)),
+    // GitHub leaves pull_requests empty for runs whose head repository is a fork (github/docs
+    // #22501, actions/runner #3444): such runs are found through the pull request's head SHA.
+    pull_requests: run.fromFork
+      ? []
+      : run.pullRequests.map((number) => pullRequestMinimalJson(context, run, number)),
     created_at: run.createdAt,
     updated_at: run.createdAt,
     actor: userJson(context, ACTOR.login, ACTOR.id),
@@ -115,35 +117,45 @@ export function workflowRunJson(context: RepoContext, run: StoredRun) {
       committer: { name: 'Mona Lisa', email: 'mona@example.com' },
     },
     repository,
-    head_repository: headRepository,
+    head_repository: headRepositoryJson(context, run),
     head_repository_id: headRepositoryId(context, run),
   }
+}
+
+/** The repository the run's commit comes from: a fork's for fork runs. */
+export function headRepositoryJson(context: RepoContext, run: StoredRun) {
+  return run.fromFork
+    ? repositoryJson(context, FORK_OWNER, forkRepositoryId(context))
+    : repositoryJson(context, context.owner, context.repositoryId)
 }
 
 function headRepositoryId(context: RepoContext, run: StoredRun): number {
   return run.fromFork ? forkRepositoryId(context) : context.repositoryId
 }
 
-function pullRequestJson(context: RepoContext, run: StoredRun, number: number) {
-  const base = { id: context.repositoryId, url: repoApiUrl(context), name: context.repo }
-  const head = run.fromFork
-    ? {
-        id: forkRepositoryId(context),
-        url: `${context.apiUrl}/repos/${FORK_OWNER}/${context.repo}`,
-        name: context.repo,
-      }
-    : base
+/** A `pull-request-minimal` of a run in the repository itself (fork runs list none). */
+function pullRequestMinimalJson(context: RepoContext, run: StoredRun, number: number) {
+  const repo = { id: context.repositoryId, url: repoApiUrl(context), name: context.repo }
   return {
-    id: 1_000_000 + number,
+    id: pullRequestId(number),
     number,
     url: `${repoApiUrl(context)}/pulls/${number}`,
-    head: { ref: run.branch, sha: run.sha, repo: head },
-    base: { ref: 'main', sha: run.sha, repo: base },
+    head: { ref: run.branch, sha: run.sha, repo },
+    base: { ref: 'main', sha: baseSha(number), repo },
   }
 }
 
+export function pullRequestId(number: number): number {
+  return 1_000_000 + number
+}
+
+/** The commit the pull request's base branch pointed at: any SHA but its head's. */
+export function baseSha(number: number): string {
+  return createHash('sha1').update(`base of pull request ${number}`).digest('hex')
+}
+
 /** A `minimal-repository`: every field the schema requires, with plausible values. */
-function repositoryJson(context: RepoContext, owner: string, id: number) {
+export function repositoryJson(context: RepoContext, owner: string, id: number) {
   const fullName = `${owner}/${context.repo}`
   const url = `${context.apiUrl}/repos/${fullName}`
   const templated = (path: string) => `${url}/${path}`
@@ -198,7 +210,7 @@ function repositoryJson(context: RepoContext, owner: string, id: number) {
 }
 
 /** A `simple-user`. */
-function userJson(context: RepoContext, login: string, id: number, type = 'User') {
+export function userJson(context: RepoContext, login: string, id: number, type = 'User') {
   const url = `${context.apiUrl}/users/${login}`
   return {
     login,

@@ -1,0 +1,125 @@
+import { afterEach, describe, expect, it } from '@jest/globals'
+import {
+  fetchApi,
+  repoPath,
+  startEmulator,
+  type Emulator,
+  type EmulatorOptions,
+  type SeedRun,
+} from '../support/emulator/index.js'
+import { responseValidators } from '../support/openapi.js'
+
+interface RunJson {
+  id: number
+  head_sha: string
+  head_repository: { id: number; full_name: string }
+  pull_requests: { number: number }[]
+}
+interface RunList {
+  total_count: number
+  workflow_runs: RunJson[]
+}
+interface PullRequestJson {
+  number: number
+  state: string
+  head: { ref: string; sha: string; repo: { id: number; full_name: string; fork: boolean } }
+  base: { ref: string; sha: string; repo: { id: number; fork: boolean } }
+}
+
+const FORK_SHA = 'f'.repeat(40)
+const PULL_REQUEST_PATH = '/repos/{owner}/{repo}/pulls/{pull_number}'
+
+let emulator: Emulator | undefined
+
+afterEach(async () => {
+  await emulator?.close()
+  emulator = undefined
+})
+
+async function start(runs: SeedRun[], options: Partial<EmulatorOptions> = {}): Promise<Emulator> {
+  emulator = await startEmulator({ seed: { runs }, ...options })
+  return emulator
+}
+
+async function get<T>(target: Emulator, path: string): Promise<T> {
+  const response = await fetchApi(target, `${repoPath(target)}${path}`)
+  expect(response.status).toBe(200)
+  return (await response.json()) as T
+}
+
+const pullRequestRuns: SeedRun[] = [
+  { id: 1, workflow: 'build.yml', branch: 'old', pullRequests: [5] },
+  { id: 2, workflow: 'build.yml', branch: 'feature', event: 'pull_request', pullRequests: [5] },
+  {
+    id: 3,
+    workflow: 'build.yml',
+    branch: 'patch-1',
+    event: 'pull_request',
+    sha: FORK_SHA,
+    fromFork: true,
+    pullRequests: [6],
+  },
+]
+
+describe('runs of fork pull requests', () => {
+  it('list no pull requests, while runs in the repository itself do', async () => {
+    const target = await start(pullRequestRuns)
+
+    const listed = await get<RunList>(target, '/actions/runs')
+    const fork = await get<RunJson>(target, '/actions/runs/3')
+
+    expect(listed.workflow_runs.map((run) => [run.id, run.pull_requests.length])).toEqual([
+      [3, 0],
+      [2, 1],
+      [1, 1],
+    ])
+    expect(fork.pull_requests).toEqual([])
+  })
+})
+
+describe('GET /repos/{owner}/{repo}/pulls/{pull_number}', () => {
+  it("has the newest naming run's branch and commit as its head", async () => {
+    const target = await start(pullRequestRuns)
+    const run = await get<RunJson>(target, '/actions/runs/2')
+
+    const pull = await get<PullRequestJson>(target, '/pulls/5')
+
+    expect(pull).toMatchObject({ number: 5, state: 'open' })
+    expect(pull.head).toMatchObject({ ref: 'feature', sha: run.head_sha })
+    expect(pull.head.repo).toMatchObject({ id: target.repositoryId, fork: false })
+    expect(pull.base).toMatchObject({ ref: 'main', repo: { id: target.repositoryId } })
+    expect(pull.base.sha).not.toBe(pull.head.sha)
+  })
+
+  it("finds a fork run's pull request: its head is the fork's commit", async () => {
+    const target = await start(pullRequestRuns)
+    const run = await get<RunJson>(target, '/actions/runs/3')
+
+    const pull = await get<PullRequestJson>(target, '/pulls/6')
+
+    expect(pull.head).toMatchObject({ ref: 'patch-1', sha: FORK_SHA })
+    expect(pull.head.repo).toMatchObject({
+      id: run.head_repository.id,
+      full_name: run.head_repository.full_name,
+      fork: true,
+    })
+    expect(pull.base.repo).toMatchObject({ id: target.repositoryId, fork: false })
+  })
+
+  it('answers 404 for a number no run names', async () => {
+    const target = await start(pullRequestRuns)
+
+    const response = await fetchApi(target, `${repoPath(target)}/pulls/7`)
+
+    expect(response.status).toBe(404)
+  })
+
+  it.each([5, 6])('validates against the OpenAPI pull-request schema (#%i)', async (number) => {
+    const target = await start(pullRequestRuns)
+    const validate = responseValidators([PULL_REQUEST_PATH])[PULL_REQUEST_PATH]
+
+    validate(await get(target, `/pulls/${number}`))
+
+    expect(validate.errors ?? []).toEqual([])
+  })
+})
