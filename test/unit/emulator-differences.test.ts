@@ -7,7 +7,7 @@ import {
   type EmulatorOptions,
   type SeedRun,
 } from '../support/emulator/index.js'
-import { responseValidators } from '../support/openapi.js'
+import { loadDescription, responseValidators } from '../support/openapi.js'
 
 interface RunJson {
   id: number
@@ -28,6 +28,9 @@ interface PullRequestJson {
 
 const FORK_SHA = 'f'.repeat(40)
 const PULL_REQUEST_PATH = '/repos/{owner}/{repo}/pulls/{pull_number}'
+const ARTIFACT_PATH = '/repos/{owner}/{repo}/actions/artifacts/{artifact_id}'
+const ARTIFACTS_PATH = '/repos/{owner}/{repo}/actions/artifacts'
+const GHES_DESCRIPTION = 'ghes-3.19.json'
 
 let emulator: Emulator | undefined
 
@@ -119,6 +122,57 @@ describe('GET /repos/{owner}/{repo}/pulls/{pull_number}', () => {
     const validate = responseValidators([PULL_REQUEST_PATH])[PULL_REQUEST_PATH]
 
     validate(await get(target, `/pulls/${number}`))
+
+    expect(validate.errors ?? []).toEqual([])
+  })
+})
+
+describe("artifactShape: 'ghes'", () => {
+  const artifactRuns: SeedRun[] = [
+    {
+      workflow: 'build.yml',
+      artifacts: [
+        { id: 1, name: 'dist' },
+        { id: 2, name: 'logs' },
+      ],
+    },
+  ]
+
+  it('carries only the fields GitHub Enterprise Server documents, in both listings and gets', async () => {
+    const target = await start(artifactRuns, { artifactShape: 'ghes' })
+    // The fields of the GHES reference's examples: the artifact schema's required ones.
+    const documented = loadDescription(GHES_DESCRIPTION).components.schemas.artifact.required
+
+    const listed = await get<{ artifacts: object[] }>(target, '/actions/artifacts')
+    const single = await get<object>(target, '/actions/artifacts/1')
+    const ofRun = await get<{ artifacts: object[] }>(
+      target,
+      `/actions/runs/${target.runs()[0].id}/artifacts`,
+    )
+
+    for (const artifact of [...listed.artifacts, single, ...ofRun.artifacts]) {
+      expect(Object.keys(artifact).sort()).toEqual([...(documented ?? [])].sort())
+    }
+    expect(Object.keys(single)).not.toContain('workflow_run')
+    expect(Object.keys(single)).not.toContain('digest')
+  })
+
+  it('keeps the api.github.com shape by default', async () => {
+    const target = await start(artifactRuns)
+
+    const single = await get<object>(target, '/actions/artifacts/1')
+
+    expect(Object.keys(single)).toEqual(expect.arrayContaining(['workflow_run', 'digest']))
+  })
+
+  it.each([
+    [ARTIFACTS_PATH, '/actions/artifacts'],
+    [ARTIFACT_PATH, '/actions/artifacts/2'],
+  ])(`validates against the ${GHES_DESCRIPTION} description (%s)`, async (operation, path) => {
+    const target = await start(artifactRuns, { artifactShape: 'ghes' })
+    const validate = responseValidators([operation], GHES_DESCRIPTION)[operation]
+
+    validate(await get(target, path))
 
     expect(validate.errors ?? []).toEqual([])
   })

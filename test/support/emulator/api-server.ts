@@ -5,10 +5,16 @@ import { logEntry, requestUrl, sleep, type Handler } from './http.js'
 import { paginate } from './pagination.js'
 import type { RateLimiter } from './rate-limits.js'
 import { pullRequestJson } from './pull-requests.js'
-import { artifactJson, workflowJson, workflowRunJson, type RepoContext } from './representations.js'
+import {
+  artifactJson,
+  enterpriseServerArtifactJson,
+  workflowJson,
+  workflowRunJson,
+  type RepoContext,
+} from './representations.js'
 import type { RepositoryState, StoredArtifact } from './state.js'
 import type { UrlSigner } from './signed-urls.js'
-import type { Fault, LoggedRequest, RequestListener } from './types.js'
+import type { ArtifactShape, Fault, LoggedRequest, RequestListener } from './types.js'
 
 const DOCS = 'https://docs.github.com/rest'
 const RATE_LIMIT_DOCS = `${DOCS}/using-the-rest-api/rate-limits-for-the-rest-api`
@@ -25,7 +31,7 @@ export interface ApiDependencies {
   faults: FaultList
   limiter: RateLimiter
   /** Changed while running (setLatency). */
-  settings: { latencyMs: number; forbidDelete: boolean }
+  settings: { latencyMs: number; forbidDelete: boolean; artifactShape: ArtifactShape }
   log: LoggedRequest[]
   listeners: RequestListener[]
 }
@@ -124,6 +130,8 @@ function hasToken(request: IncomingMessage, token: string): boolean {
 function repositoryRoutes(deps: ApiDependencies): Route[] {
   const { state, context } = deps
   const renderArtifact = (artifact: StoredArtifact) => {
+    if (deps.settings.artifactShape === 'ghes')
+      return enterpriseServerArtifactJson(context, artifact)
     const run = state.run(artifact.runId)
     if (!run) throw new Error(`artifact ${artifact.id} belongs to unknown run ${artifact.runId}`)
     return artifactJson(context, artifact, run)

@@ -27,6 +27,25 @@ export function repoApiUrl(context: RepoContext): string {
 }
 
 export function artifactJson(context: RepoContext, artifact: StoredArtifact, run: StoredRun) {
+  return {
+    ...enterpriseServerArtifactJson(context, artifact),
+    digest: artifact.digest,
+    workflow_run: {
+      id: run.id,
+      repository_id: context.repositoryId,
+      head_repository_id: headRepositoryId(context, run),
+      head_branch: run.branch,
+      head_sha: run.sha,
+    },
+  }
+}
+
+/**
+ * The artifact as GitHub Enterprise Server documents it: without `digest` and `workflow_run`
+ * (the GHES REST reference's examples; the ghes-3.x descriptions in @octokit/openapi have no
+ * `digest` either).
+ */
+export function enterpriseServerArtifactJson(context: RepoContext, artifact: StoredArtifact) {
   const url = `${repoApiUrl(context)}/actions/artifacts/${artifact.id}`
   return {
     id: artifact.id,
@@ -39,14 +58,6 @@ export function artifactJson(context: RepoContext, artifact: StoredArtifact, run
     created_at: artifact.createdAt,
     expires_at: artifact.expiresAt,
     updated_at: artifact.createdAt,
-    digest: artifact.digest,
-    workflow_run: {
-      id: run.id,
-      repository_id: context.repositoryId,
-      head_repository_id: headRepositoryId(context, run),
-      head_branch: run.branch,
-      head_sha: run.sha,
-    },
   }
 }
 

@@ -91,6 +91,12 @@ export interface Fault {
   target?: 'api' | 'storage'
 }
 
+/**
+ * 'github' (default): artifacts as api.github.com answers them. 'ghes': as GitHub Enterprise
+ * Server's documentation shows them, without `workflow_run` and `digest`.
+ */
+export type ArtifactShape = 'github' | 'ghes'
+
 export interface EmulatorOptions {
   seed: Seed
   /**
@@ -109,6 +115,8 @@ export interface EmulatorOptions {
   rateLimits?: RateLimitOptions
   /** DELETE answers 403 "Resource not accessible by integration" (token lacking actions: write). */
   forbidDelete?: boolean
+  /** Default 'github'. */
+  artifactShape?: ArtifactShape
 }
 
 export interface LoggedRequest {
