@@ -177,3 +177,87 @@ describe("artifactShape: 'ghes'", () => {
     expect(validate.errors ?? []).toEqual([])
   })
 })
+
+describe('workflow runs listing parameters', () => {
+  const datedRuns: SeedRun[] = [
+    { id: 1, workflow: 'build.yml', createdAt: '2024-04-30T23:59:59Z' },
+    { id: 2, workflow: 'build.yml', createdAt: '2024-05-01T00:00:00Z' },
+    { id: 3, workflow: 'build.yml', createdAt: '2024-05-01T12:30:00Z' },
+    { id: 4, workflow: 'test.yml', createdAt: '2024-05-02T08:00:00Z', pullRequests: [9] },
+  ]
+
+  async function runIds(target: Emulator, query: string): Promise<number[]> {
+    const body = await get<RunList>(target, `/actions/runs?${query}`)
+    return body.workflow_runs.map((run) => run.id)
+  }
+
+  it.each([
+    ['2024-05-01', [3, 2]],
+    ['>2024-05-01', [4]],
+    ['>=2024-05-01', [4, 3, 2]],
+    ['<2024-05-01', [1]],
+    ['<=2024-05-01', [3, 2, 1]],
+    ['2024-04-30..2024-05-01', [3, 2, 1]],
+    ['2024-05-01..*', [4, 3, 2]],
+    ['*..2024-04-30', [1]],
+    ['>=2024-05-01T12:30:00Z', [4, 3]],
+    ['2024-05-01T00:00:00Z..2024-05-01T12:29:59Z', [2]],
+  ])('filters on created=%s as GitHub search dates do', async (created, expected) => {
+    const target = await start(datedRuns)
+
+    expect(await runIds(target, `created=${encodeURIComponent(created)}`)).toEqual(expected)
+  })
+
+  it('filters on check_suite_id and actor', async () => {
+    const target = await start(datedRuns)
+    const run = await get<{ check_suite_id: number }>(target, '/actions/runs/3')
+
+    expect(await runIds(target, `check_suite_id=${run.check_suite_id}`)).toEqual([3])
+    expect(await runIds(target, 'actor=octocat')).toEqual([4, 3, 2, 1])
+    expect(await runIds(target, 'actor=someone-else')).toEqual([])
+  })
+
+  it('empties pull_requests with exclude_pull_requests=true, in listings and gets', async () => {
+    const target = await start(datedRuns)
+
+    const listed = await get<RunList>(target, '/actions/runs?exclude_pull_requests=true')
+    const single = await get<RunJson>(target, '/actions/runs/4?exclude_pull_requests=true')
+    const kept = await get<RunJson>(target, '/actions/runs/4?exclude_pull_requests=false')
+
+    expect(listed.workflow_runs.flatMap((run) => run.pull_requests)).toEqual([])
+    expect(single.pull_requests).toEqual([])
+    expect(kept.pull_requests.map((pull) => pull.number)).toEqual([9])
+  })
+
+  describe('stops a search at 1,000 results', () => {
+    const manyRuns: SeedRun[] = Array.from({ length: 1010 }, () => ({ workflow: 'build.yml' }))
+
+    it.each(['branch=main', 'event=push', 'status=success', 'actor=octocat'])(
+      'with %s: total_count and the last page end at 1,000',
+      async (search) => {
+        const target = await start(manyRuns)
+
+        const tenth = await fetchApi(
+          target,
+          `${repoPath(target)}/actions/runs?${search}&per_page=100&page=10`,
+        )
+        const eleventh = await get<RunList>(target, `/actions/runs?${search}&per_page=100&page=11`)
+        const body = (await tenth.json()) as RunList
+
+        expect(body.total_count).toBe(1000)
+        expect(body.workflow_runs).toHaveLength(100)
+        expect(tenth.headers.get('link')).not.toContain('rel="next"')
+        expect(eleventh.workflow_runs).toEqual([])
+      },
+    )
+
+    it('lists every run when no search parameter is given', async () => {
+      const target = await start(manyRuns)
+
+      const body = await get<RunList>(target, '/actions/runs?per_page=100&page=11')
+
+      expect(body.total_count).toBe(1010)
+      expect(body.workflow_runs).toHaveLength(10)
+    })
+  })
+})

@@ -12,7 +12,8 @@ import {
   workflowRunJson,
   type RepoContext,
 } from './representations.js'
-import type { RepositoryState, StoredArtifact } from './state.js'
+import { searchRuns } from './run-search.js'
+import type { RepositoryState, StoredArtifact, StoredRun } from './state.js'
 import type { UrlSigner } from './signed-urls.js'
 import type { ArtifactShape, Fault, LoggedRequest, RequestListener } from './types.js'
 
@@ -144,6 +145,13 @@ function repositoryRoutes(deps: ApiDependencies): Route[] {
       headers: page.link ? { link: page.link } : {},
     }
   }
+  // exclude_pull_requests: "If `true` pull requests are omitted from the response (empty
+  // array)" (OpenAPI description of the run endpoints).
+  const runRenderer = (url: URL) => (run: StoredRun) => {
+    const json = workflowRunJson(context, run)
+    const exclude = url.searchParams.get('exclude_pull_requests') === 'true'
+    return exclude ? { ...json, pull_requests: [] } : json
+  }
   const artifactList = (url: URL, runId?: number) =>
     pageOf(
       'artifacts',
@@ -160,7 +168,7 @@ function repositoryRoutes(deps: ApiDependencies): Route[] {
       status: query.get('status') ?? undefined,
       headSha: query.get('head_sha') ?? undefined,
     })
-    return pageOf('workflow_runs', runs, (run) => workflowRunJson(context, run), url)
+    return pageOf('workflow_runs', searchRuns(runs, query), runRenderer(url), url)
   }
   const found = (value: unknown): Answer =>
     value === undefined ? notFound() : { status: 200, body: value }
@@ -209,9 +217,9 @@ function repositoryRoutes(deps: ApiDependencies): Route[] {
     {
       method: 'GET',
       pattern: /^\/actions\/runs\/(\d+)$/,
-      handle: ([id]) => {
+      handle: ([id], url) => {
         const run = state.run(Number(id))
-        return found(run && workflowRunJson(context, run))
+        return found(run && runRenderer(url)(run))
       },
     },
     {

@@ -86,8 +86,8 @@ export function workflowRunJson(context: RepoContext, run: StoredRun) {
     id: run.id,
     name,
     node_id: nodeId('WorkflowRun', run.id),
-    check_suite_id: run.id + 1,
-    check_suite_node_id: nodeId('CheckSuite', run.id + 1),
+    check_suite_id: checkSuiteId(run),
+    check_suite_node_id: nodeId('CheckSuite', checkSuiteId(run)),
     head_branch: run.branch,
     head_sha: run.sha,
     path: workflowPath(run.workflow),
@@ -113,7 +113,7 @@ export function workflowRunJson(context: RepoContext, run: StoredRun) {
     run_started_at: run.createdAt,
     jobs_url: `${url}/jobs`,
     logs_url: `${url}/logs`,
-    check_suite_url: `${repoApiUrl(context)}/check-suites/${run.id + 1}`,
+    check_suite_url: `${repoApiUrl(context)}/check-suites/${checkSuiteId(run)}`,
     artifacts_url: `${url}/artifacts`,
     cancel_url: `${url}/cancel`,
     rerun_url: `${url}/rerun`,
@@ -131,6 +131,10 @@ export function workflowRunJson(context: RepoContext, run: StoredRun) {
     head_repository: headRepositoryJson(context, run),
     head_repository_id: headRepositoryId(context, run),
   }
+}
+
+export function checkSuiteId(run: StoredRun): number {
+  return run.id + 1
 }
 
 /** The repository the run's commit comes from: a fork's for fork runs. */
