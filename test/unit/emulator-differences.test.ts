@@ -261,3 +261,66 @@ describe('workflow runs listing parameters', () => {
     })
   })
 })
+
+describe('stallMs fault', () => {
+  const oneRun: SeedRun[] = [{ workflow: 'build.yml', artifacts: [{ id: 1, name: 'dist' }] }]
+
+  it('holds the answer until the client gives up, then answers the next request', async () => {
+    const target = await start(oneRun)
+    target.addFault({ path: /\/actions\/artifacts$/, stallMs: Infinity })
+    const path = `${repoPath(target)}/actions/artifacts`
+
+    const stalled = fetchApi(target, path, { signal: AbortSignal.timeout(200) })
+
+    await expect(stalled).rejects.toMatchObject({ name: 'TimeoutError' })
+    expect((await fetchApi(target, path)).status).toBe(200)
+    expect(target.requests.map((request) => request.status)).toEqual([0, 200])
+  })
+
+  it('answers normally once the stall is over', async () => {
+    const target = await start(oneRun)
+    target.addFault({ path: /\/actions\/artifacts$/, stallMs: 300 })
+    const started = Date.now()
+
+    const response = await fetchApi(target, `${repoPath(target)}/actions/artifacts`)
+
+    expect(response.status).toBe(200)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290)
+  })
+
+  it('answers the fault status after the stall when one is given', async () => {
+    const target = await start(oneRun)
+    target.addFault({ path: /\/actions\/artifacts$/, stallMs: 50, status: 502 })
+
+    const response = await fetchApi(target, `${repoPath(target)}/actions/artifacts`)
+
+    expect(response.status).toBe(502)
+  })
+
+  it('with stallAfterHeaders sends the headers at once and holds the body', async () => {
+    const target = await start(oneRun)
+    target.addFault({ path: /\/actions\/artifacts$/, stallMs: 400, stallAfterHeaders: true })
+    const started = Date.now()
+
+    const response = await fetchApi(target, `${repoPath(target)}/actions/artifacts`)
+    const headersAfter = Date.now() - started
+    const body = (await response.json()) as { total_count: number }
+    const bodyAfter = Date.now() - started
+
+    expect(response.status).toBe(200)
+    expect(headersAfter).toBeLessThan(300)
+    expect(bodyAfter).toBeGreaterThanOrEqual(390)
+    expect(body.total_count).toBe(1)
+  })
+
+  it('with stallAfterHeaders lets a body deadline expire', async () => {
+    const target = await start(oneRun)
+    target.addFault({ path: /\/actions\/artifacts$/, stallMs: Infinity, stallAfterHeaders: true })
+    const response = await fetchApi(target, `${repoPath(target)}/actions/artifacts`, {
+      signal: AbortSignal.timeout(300),
+    })
+
+    expect(response.status).toBe(200)
+    await expect(response.text()).rejects.toMatchObject({ name: 'TimeoutError' })
+  })
+})

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { FaultList } from './faults.js'
-import { logEntry, requestUrl, sleep, type Handler } from './http.js'
+import { holdUnlessClosed, logEntry, requestUrl, sleep, type Handler } from './http.js'
 import { paginate } from './pagination.js'
 import type { RateLimiter } from './rate-limits.js'
 import { pullRequestJson } from './pull-requests.js'
@@ -69,9 +69,13 @@ export function createApiHandler(deps: ApiDependencies): Handler {
       request.socket.destroy()
       return
     }
-    const answer = fault ? faultAnswer(fault) : answerRequest(deps, routes, request, url)
+    const stallMs = fault?.stallMs ?? 0
+    const [headerStallMs, bodyStallMs] = fault?.stallAfterHeaders ? [0, stallMs] : [stallMs, 0]
+    if (!(await holdUnlessClosed(response, headerStallMs))) return
+    const answer =
+      fault && failsRequest(fault) ? faultAnswer(fault) : answerRequest(deps, routes, request, url)
     entry.status = answer.status
-    send(response, answer, deps.limiter)
+    await send(response, answer, deps.limiter, bodyStallMs)
   }
 }
 
@@ -262,6 +266,11 @@ function errorAnswer(status: number, message: string, documentationUrl = DOCS): 
   return { status, body: { message, documentation_url: documentationUrl, status: String(status) } }
 }
 
+/** A stall alone delays the real answer; any other fault replaces it (500 by default). */
+function failsRequest(fault: Fault): boolean {
+  return fault.status !== undefined || fault.stallMs === undefined
+}
+
 function faultAnswer(fault: Fault): Answer {
   const status = fault.status ?? 500
   const answer = errorAnswer(status, STATUS_CODES[status] ?? 'Emulated fault')
@@ -270,7 +279,13 @@ function faultAnswer(fault: Fault): Answer {
     : { ...answer, headers: { 'retry-after': String(fault.retryAfter) } }
 }
 
-function send(response: ServerResponse, answer: Answer, limiter: RateLimiter): void {
+/** With bodyStallMs, the status and headers go out at once and the body that much later. */
+async function send(
+  response: ServerResponse,
+  answer: Answer,
+  limiter: RateLimiter,
+  bodyStallMs: number,
+): Promise<void> {
   const body = answer.body === undefined ? undefined : JSON.stringify(answer.body)
   response.writeHead(answer.status, {
     'content-type': 'application/json; charset=utf-8',
@@ -281,6 +296,10 @@ function send(response: ServerResponse, answer: Answer, limiter: RateLimiter): v
     'x-github-request-id': requestId(),
     ...answer.headers,
   })
+  if (bodyStallMs > 0) {
+    response.flushHeaders()
+    if (!(await holdUnlessClosed(response, bodyStallMs))) return
+  }
   response.end(body)
 }
 

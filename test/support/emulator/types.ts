@@ -85,6 +85,16 @@ export interface Fault {
   reset?: 'connection'
   /** Storage only: send headers with the full content-length, this many bytes, then destroy. */
   truncate?: number
+  /**
+   * API only: hold the answer this long (Infinity: until the client gives up), then answer as
+   * without the fault unless `status` is given too. Tests a client's request deadline.
+   */
+  stallMs?: number
+  /**
+   * With stallMs: send the status line and headers at once and hold only the body, to test a
+   * deadline on reading the body rather than on receiving the headers.
+   */
+  stallAfterHeaders?: boolean
   /** How many matching requests it hits (default 1). */
   times?: number
   /** Default 'api'. */
