@@ -324,3 +324,47 @@ describe('stallMs fault', () => {
     await expect(response.text()).rejects.toMatchObject({ name: 'TimeoutError' })
   })
 })
+
+describe('refusals', () => {
+  const threeArtifacts: SeedRun[] = [
+    { workflow: 'build.yml', artifacts: [1, 2, 3].map((id) => ({ id, name: `a${id}` })) },
+  ]
+
+  it('keeps refusing a secondary limit with blockSeconds, sending the time left', async () => {
+    const target = await start(threeArtifacts, {
+      rateLimits: { secondary: { pointsPerWindow: 1, windowMs: 50, blockSeconds: 3600 } },
+    })
+    const path = `${repoPath(target)}/actions/artifacts`
+
+    const allowed = await fetchApi(target, path)
+    const refused = await fetchApi(target, path)
+    // The window has room again, but the block outlasts it.
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const stillRefused = await fetchApi(target, path)
+
+    expect([allowed.status, refused.status, stillRefused.status]).toEqual([200, 403, 403])
+    expect(refused.headers.get('retry-after')).toBe('3600')
+    const left = Number(stillRefused.headers.get('retry-after'))
+    expect(left).toBeGreaterThan(3500)
+    expect(left).toBeLessThanOrEqual(3600)
+    expect(((await stillRefused.json()) as { message: string }).message).toMatch(
+      /secondary rate limit/,
+    )
+  })
+
+  it("answers a delete without actions: write as GitHub's 'Resource not accessible by integration'", async () => {
+    const target = await start(threeArtifacts, { forbidDelete: true })
+
+    const response = await fetchApi(target, `${repoPath(target)}/actions/artifacts/1`, {
+      method: 'DELETE',
+    })
+
+    expect(response.status).toBe(403)
+    expect(await response.json()).toEqual({
+      message: 'Resource not accessible by integration',
+      documentation_url: 'https://docs.github.com/rest/actions/artifacts#delete-an-artifact',
+      status: '403',
+    })
+    expect(response.headers.get('x-accepted-github-permissions')).toBe('actions=write')
+  })
+})

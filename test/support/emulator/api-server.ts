@@ -192,11 +192,16 @@ function repositoryRoutes(deps: ApiDependencies): Route[] {
       pattern: /^\/actions\/artifacts\/(\d+)$/,
       handle: ([id]) => {
         if (deps.settings.forbidDelete) {
-          return errorAnswer(
-            403,
-            'Resource not accessible by integration',
-            `${DOCS}/actions/artifacts#delete-an-artifact`,
-          )
+          // GitHub names the permission a fine-grained token lacks in this header (GitHub
+          // changelog 2023-08-10, "X-Accepted-GitHub-Permissions header").
+          return {
+            ...errorAnswer(
+              403,
+              'Resource not accessible by integration',
+              `${DOCS}/actions/artifacts#delete-an-artifact`,
+            ),
+            headers: { 'x-accepted-github-permissions': 'actions=write' },
+          }
         }
         return state.deleteArtifact(Number(id)) ? { status: 204 } : notFound()
       },

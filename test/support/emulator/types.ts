@@ -69,7 +69,16 @@ export interface RateLimitOptions {
    * GET/HEAD cost 1 point, DELETE (and other writes) 5, counted over a sliding window across all
    * endpoints; over the budget: 403 with retry-after and GitHub's "secondary rate limit" message.
    */
-  secondary?: { pointsPerWindow: number; windowMs: number }
+  secondary?: {
+    pointsPerWindow: number
+    windowMs: number
+    /**
+     * Once over the budget, refuse every request for this long, sending the seconds left as
+     * retry-after (GitHub may keep a client that goes on sending blocked for longer). Default:
+     * the wait until the window has room again.
+     */
+    blockSeconds?: number
+  }
 }
 
 export interface Fault {
