@@ -12,8 +12,11 @@ import {
 } from './representations.js'
 import type { StoredRun } from './state.js'
 
+/** Any fixed time before the emulated runs. */
+const REPOSITORY_CREATED_AT = '2020-01-01T00:00:00Z'
+
 /** A `repository` (the full schema pull requests carry): a `minimal-repository` and more. */
-function fullRepositoryJson(minimal: ReturnType<typeof repositoryJson>, createdAt: string) {
+function fullRepositoryJson(minimal: ReturnType<typeof repositoryJson>) {
   return {
     ...minimal,
     clone_url: `${minimal.html_url}.git`,
@@ -40,9 +43,9 @@ function fullRepositoryJson(minimal: ReturnType<typeof repositoryJson>, createdA
     has_wiki: true,
     archived: false,
     disabled: false,
-    created_at: createdAt,
-    pushed_at: createdAt,
-    updated_at: createdAt,
+    created_at: REPOSITORY_CREATED_AT,
+    pushed_at: REPOSITORY_CREATED_AT,
+    updated_at: REPOSITORY_CREATED_AT,
   }
 }
 
@@ -53,7 +56,7 @@ function branchJson(repository: ReturnType<typeof repositoryJson>, ref: string, 
     ref,
     sha,
     user: repository.owner,
-    repo: fullRepositoryJson(repository, '2020-01-01T00:00:00Z'),
+    repo: fullRepositoryJson(repository),
   }
 }
 

@@ -35,6 +35,7 @@ export function searchRuns(runs: StoredRun[], query: URLSearchParams): StoredRun
   const checkSuite = query.get('check_suite_id')
   const created = query.get('created')
   const kept = runs
+    // Every emulated run has the same actor.
     .filter(() => actor === null || actor.toLowerCase() === ACTOR.login)
     .filter((run) => checkSuite === null || String(checkSuiteId(run)) === checkSuite)
     .filter((run) => created === null || matchesDateSearch(run.createdAt, created))
@@ -46,7 +47,8 @@ export function searchRuns(runs: StoredRun[], query: URLSearchParams): StoredRun
  * GitHub's search syntax for dates (docs.github.com, "Understanding the search syntax", query
  * for dates, which the `created` parameter's description points to): `2024-05-01`,
  * `>2024-05-01`, `>=`, `<`, `<=`, `2024-05-01..2024-05-31`, `2024-05-01..*`, each date
- * optionally with a time (`2024-05-01T10:00:00Z`). A bare date covers its whole day (UTC).
+ * optionally with a time (`2024-05-01T10:00:00Z`). A bare date covers its whole day (UTC). A
+ * date it cannot read throws, which the server answers as an emulator error (500).
  */
 function matchesDateSearch(iso: string, search: string): boolean {
   const time = Date.parse(iso)
