@@ -1,13 +1,21 @@
 import { randomBytes } from 'node:crypto'
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { FaultList } from './faults.js'
-import { logEntry, requestUrl, sleep, type Handler } from './http.js'
+import { holdUnlessClosed, logEntry, requestUrl, sleep, type Handler } from './http.js'
 import { paginate } from './pagination.js'
 import type { RateLimiter } from './rate-limits.js'
-import { artifactJson, workflowJson, workflowRunJson, type RepoContext } from './representations.js'
-import type { RepositoryState, StoredArtifact } from './state.js'
+import { pullRequestJson } from './pull-requests.js'
+import {
+  artifactJson,
+  enterpriseServerArtifactJson,
+  workflowJson,
+  workflowRunJson,
+  type RepoContext,
+} from './representations.js'
+import { searchRuns } from './run-search.js'
+import type { RepositoryState, StoredArtifact, StoredRun } from './state.js'
 import type { UrlSigner } from './signed-urls.js'
-import type { Fault, LoggedRequest, RequestListener } from './types.js'
+import type { ArtifactShape, Fault, LoggedRequest, RequestListener } from './types.js'
 
 const DOCS = 'https://docs.github.com/rest'
 const RATE_LIMIT_DOCS = `${DOCS}/using-the-rest-api/rate-limits-for-the-rest-api`
@@ -24,7 +32,7 @@ export interface ApiDependencies {
   faults: FaultList
   limiter: RateLimiter
   /** Changed while running (setLatency). */
-  settings: { latencyMs: number; forbidDelete: boolean }
+  settings: { latencyMs: number; forbidDelete: boolean; artifactShape: ArtifactShape }
   log: LoggedRequest[]
   listeners: RequestListener[]
 }
@@ -61,9 +69,13 @@ export function createApiHandler(deps: ApiDependencies): Handler {
       request.socket.destroy()
       return
     }
-    const answer = fault ? faultAnswer(fault) : answerRequest(deps, routes, request, url)
+    const stallMs = fault?.stallMs ?? 0
+    const [headerStallMs, bodyStallMs] = fault?.stallAfterHeaders ? [0, stallMs] : [stallMs, 0]
+    if (!(await holdUnlessClosed(response, headerStallMs))) return
+    const answer =
+      fault && failsRequest(fault) ? faultAnswer(fault) : answerRequest(deps, routes, request, url)
     entry.status = answer.status
-    send(response, answer, deps.limiter)
+    await send(response, answer, deps.limiter, bodyStallMs)
   }
 }
 
@@ -123,6 +135,8 @@ function hasToken(request: IncomingMessage, token: string): boolean {
 function repositoryRoutes(deps: ApiDependencies): Route[] {
   const { state, context } = deps
   const renderArtifact = (artifact: StoredArtifact) => {
+    if (deps.settings.artifactShape === 'ghes')
+      return enterpriseServerArtifactJson(context, artifact)
     const run = state.run(artifact.runId)
     if (!run) throw new Error(`artifact ${artifact.id} belongs to unknown run ${artifact.runId}`)
     return artifactJson(context, artifact, run)
@@ -134,6 +148,13 @@ function repositoryRoutes(deps: ApiDependencies): Route[] {
       body: { total_count: items.length, [key]: page.items.map(render) },
       headers: page.link ? { link: page.link } : {},
     }
+  }
+  // exclude_pull_requests: "If `true` pull requests are omitted from the response (empty
+  // array)" (OpenAPI description of the run endpoints).
+  const runRenderer = (url: URL) => (run: StoredRun) => {
+    const json = workflowRunJson(context, run)
+    const exclude = url.searchParams.get('exclude_pull_requests') === 'true'
+    return exclude ? { ...json, pull_requests: [] } : json
   }
   const artifactList = (url: URL, runId?: number) =>
     pageOf(
@@ -151,7 +172,7 @@ function repositoryRoutes(deps: ApiDependencies): Route[] {
       status: query.get('status') ?? undefined,
       headSha: query.get('head_sha') ?? undefined,
     })
-    return pageOf('workflow_runs', runs, (run) => workflowRunJson(context, run), url)
+    return pageOf('workflow_runs', searchRuns(runs, query), runRenderer(url), url)
   }
   const found = (value: unknown): Answer =>
     value === undefined ? notFound() : { status: 200, body: value }
@@ -171,11 +192,16 @@ function repositoryRoutes(deps: ApiDependencies): Route[] {
       pattern: /^\/actions\/artifacts\/(\d+)$/,
       handle: ([id]) => {
         if (deps.settings.forbidDelete) {
-          return errorAnswer(
-            403,
-            'Resource not accessible by integration',
-            `${DOCS}/actions/artifacts#delete-an-artifact`,
-          )
+          // GitHub names the permission a fine-grained token lacks in this header (GitHub
+          // changelog 2023-08-10, "X-Accepted-GitHub-Permissions header").
+          return {
+            ...errorAnswer(
+              403,
+              'Resource not accessible by integration',
+              `${DOCS}/actions/artifacts#delete-an-artifact`,
+            ),
+            headers: { 'x-accepted-github-permissions': 'actions=write' },
+          }
         }
         return state.deleteArtifact(Number(id)) ? { status: 204 } : notFound()
       },
@@ -200,15 +226,23 @@ function repositoryRoutes(deps: ApiDependencies): Route[] {
     {
       method: 'GET',
       pattern: /^\/actions\/runs\/(\d+)$/,
-      handle: ([id]) => {
+      handle: ([id], url) => {
         const run = state.run(Number(id))
-        return found(run && workflowRunJson(context, run))
+        return found(run && runRenderer(url)(run))
       },
     },
     {
       method: 'GET',
       pattern: /^\/actions\/runs\/(\d+)\/artifacts$/,
       handle: ([id], url) => (state.run(Number(id)) ? artifactList(url, Number(id)) : notFound()),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/pulls\/(\d+)$/,
+      handle: ([number]) => {
+        const head = state.pullRequestHead(Number(number))
+        return found(head && pullRequestJson(context, head, Number(number)))
+      },
     },
     {
       method: 'GET',
@@ -237,6 +271,11 @@ function errorAnswer(status: number, message: string, documentationUrl = DOCS): 
   return { status, body: { message, documentation_url: documentationUrl, status: String(status) } }
 }
 
+/** A stall alone delays the real answer; any other fault replaces it (500 by default). */
+function failsRequest(fault: Fault): boolean {
+  return fault.status !== undefined || fault.stallMs === undefined
+}
+
 function faultAnswer(fault: Fault): Answer {
   const status = fault.status ?? 500
   const answer = errorAnswer(status, STATUS_CODES[status] ?? 'Emulated fault')
@@ -245,7 +284,13 @@ function faultAnswer(fault: Fault): Answer {
     : { ...answer, headers: { 'retry-after': String(fault.retryAfter) } }
 }
 
-function send(response: ServerResponse, answer: Answer, limiter: RateLimiter): void {
+/** With bodyStallMs, the status and headers go out at once and the body that much later. */
+async function send(
+  response: ServerResponse,
+  answer: Answer,
+  limiter: RateLimiter,
+  bodyStallMs: number,
+): Promise<void> {
   const body = answer.body === undefined ? undefined : JSON.stringify(answer.body)
   response.writeHead(answer.status, {
     'content-type': 'application/json; charset=utf-8',
@@ -256,6 +301,10 @@ function send(response: ServerResponse, answer: Answer, limiter: RateLimiter): v
     'x-github-request-id': requestId(),
     ...answer.headers,
   })
+  if (bodyStallMs > 0) {
+    response.flushHeaders()
+    if (!(await holdUnlessClosed(response, bodyStallMs))) return
+  }
   response.end(body)
 }
 

@@ -8,6 +8,7 @@ import { createStorageHandler } from './storage-server.js'
 import type { Emulator, EmulatorOptions, LoggedRequest, RequestListener } from './types.js'
 
 export type {
+  ArtifactShape,
   EmulatedArtifact,
   EmulatedRun,
   Emulator,
@@ -55,6 +56,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     storageLatencyMs: options.storageLatencyMs ?? 0,
     storageLink: { ...options.storageLink },
     forbidDelete: options.forbidDelete ?? false,
+    artifactShape: options.artifactShape ?? 'github',
   }
   const requests: LoggedRequest[] = []
   const storageRequests: LoggedRequest[] = []

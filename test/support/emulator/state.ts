@@ -136,6 +136,11 @@ export class RepositoryState {
     return this.runList.find((r) => r.id === id)
   }
 
+  /** The newest run naming the pull request: its head is that run's branch and commit. */
+  pullRequestHead(number: number): StoredRun | undefined {
+    return this.runs().find((r) => r.pullRequests.includes(number))
+  }
+
   /** By numeric id or by file name, as the workflow endpoints accept either. */
   workflow(idOrFile: string): StoredWorkflow | undefined {
     return this.workflows.find((w) => String(w.id) === idOrFile || w.file === idOrFile)

@@ -77,7 +77,16 @@ export interface RateLimitOptions {
    * GET/HEAD cost 1 point, DELETE (and other writes) 5, counted over a sliding window across all
    * endpoints; over the budget: 403 with retry-after and GitHub's "secondary rate limit" message.
    */
-  secondary?: { pointsPerWindow: number; windowMs: number }
+  secondary?: {
+    pointsPerWindow: number
+    windowMs: number
+    /**
+     * Once over the budget, refuse every request for this long, sending the seconds left as
+     * retry-after (GitHub may keep a client that goes on sending blocked for longer). Default:
+     * the wait until the window has room again.
+     */
+    blockSeconds?: number
+  }
 }
 
 export interface Fault {
@@ -102,6 +111,16 @@ export interface Fault {
    * when negative) than asked, clipped to the blob; Content-Range names the part sent.
    */
   shiftRange?: number
+  /**
+   * API only: hold the answer this long (Infinity: until the client gives up), then answer as
+   * without the fault unless `status` is given too. Tests a client's request deadline.
+   */
+  stallMs?: number
+  /**
+   * With stallMs: send the status line and headers at once and hold only the body, to test a
+   * deadline on reading the body rather than on receiving the headers.
+   */
+  stallAfterHeaders?: boolean
   /** How many matching requests it hits (default 1). */
   times?: number
   /** Default 'api'. */
@@ -127,6 +146,11 @@ export interface StorageLink {
   /** Waited before each storage answer's first byte (default 0). */
   roundTripMs?: number
 }
+/**
+ * 'github' (default): artifacts as api.github.com answers them. 'ghes': as GitHub Enterprise
+ * Server's documentation shows them, without `workflow_run` and `digest`.
+ */
+export type ArtifactShape = 'github' | 'ghes'
 
 export interface EmulatorOptions {
   seed: Seed
@@ -147,6 +171,8 @@ export interface EmulatorOptions {
   rateLimits?: RateLimitOptions
   /** DELETE answers 403 "Resource not accessible by integration" (token lacking actions: write). */
   forbidDelete?: boolean
+  /** Default 'github'. */
+  artifactShape?: ArtifactShape
 }
 
 export interface LoggedRequest {
