@@ -4,7 +4,7 @@
  * 100 ms API latency; then the same with only 300 requests left of the primary limit.
  * Prints figures; asserts nothing. Each case takes about three minutes.
  */
-import type { ArtifactRecord } from '../src/artifact.js'
+import type { ArtifactRecord } from '../src/core/artifact.js'
 import { runAction, type ActionResult } from '../test/support/action.js'
 import { startEmulator, type Emulator, type SeedRun } from '../test/support/emulator/index.js'
 

@@ -14,7 +14,7 @@ import { mkdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
-import { extractZip } from '../src/extraction.js'
+import { extractZip } from '../src/core/download/extraction.js'
 import {
   MiB,
   peakRssMiB,

@@ -3672,7 +3672,7 @@ module.exports = Sync;
 
 /***/ }),
 
-/***/ 2203:
+/***/ 4584:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -5308,12 +5308,12 @@ function pendGo(self, fn) {
 /***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(218);
+module.exports = __nccwpck_require__(7837);
 
 
 /***/ }),
 
-/***/ 218:
+/***/ 7837:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -33730,7 +33730,7 @@ module.exports = crc32;
 // This was adapted from https://github.com/andrewrk/node-fd-slicer by Andrew Kelley under the MIT License.
 var fs = __nccwpck_require__(9896);
 var util = __nccwpck_require__(9023);
-var stream = __nccwpck_require__(4584);
+var stream = __nccwpck_require__(2203);
 var Readable = stream.Readable;
 var PassThrough = stream.PassThrough;
 var Pend = __nccwpck_require__(3313);
@@ -33927,9 +33927,9 @@ var zlib = __nccwpck_require__(3106);
 var fd_slicer = __nccwpck_require__(3502);
 var util = __nccwpck_require__(9023);
 var EventEmitter = (__nccwpck_require__(4434).EventEmitter);
-var Transform = (__nccwpck_require__(4584).Transform);
-var PassThrough = (__nccwpck_require__(4584).PassThrough);
-var Writable = (__nccwpck_require__(4584).Writable);
+var Transform = (__nccwpck_require__(2203).Transform);
+var PassThrough = (__nccwpck_require__(2203).PassThrough);
+var Writable = (__nccwpck_require__(2203).Writable);
 
 // Node 20 added zlib.crc32.
 const crc32 = typeof zlib.crc32 === "function" ? zlib.crc32 : __nccwpck_require__(4248);
@@ -35022,11 +35022,11 @@ function defaultCallback(err) {
 
 /***/ }),
 
-/***/ 9407:
+/***/ 218:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2300);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2080);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -35035,7 +35035,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2300:
+/***/ 2080:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37991,108 +37991,6 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ./src/artifact.ts
-function toRecord(artifact, path) {
-    const run = artifact.workflow_run ?? {};
-    return {
-        id: artifact.id,
-        name: artifact.name,
-        size_in_bytes: artifact.size_in_bytes,
-        created_at: artifact.created_at,
-        expires_at: artifact.expires_at,
-        expired: artifact.expired,
-        digest: artifact.digest ?? null,
-        run_id: run.id ?? null,
-        head_branch: run.head_branch ?? null,
-        head_sha: run.head_sha ?? null,
-        ...(path === undefined ? {} : { path }),
-    };
-}
-/** Newest first: by `created_at`, then by `id` (SPEC rule 3), so ties are deterministic. */
-function compareNewestFirst(a, b) {
-    const byTime = Date.parse(b.created_at ?? '') - Date.parse(a.created_at ?? '');
-    if (byTime !== 0 && !Number.isNaN(byTime))
-        return byTime;
-    return b.id - a.id;
-}
-/** Whether the run that made the artifact came from a fork (untrusted: SPEC rule 7). */
-function isFromFork(artifact) {
-    const run = artifact.workflow_run;
-    if (!run || run.head_repository_id === undefined || run.repository_id === undefined)
-        return false;
-    return run.head_repository_id !== run.repository_id;
-}
-
-;// CONCATENATED MODULE: ./src/errors.ts
-/** A bad input value: the message names the input, and it is raised before any API call. */
-class InputError extends Error {
-    input;
-    constructor(input, message) {
-        super(`Input '${input}': ${message}`);
-        this.input = input;
-        this.name = 'InputError';
-    }
-}
-/** The artifact has expired (its `expired` flag, or a 410 from the download endpoint). */
-class ArtifactExpiredError extends Error {
-    artifactName;
-    artifactId;
-    expiresAt;
-    constructor(artifactName, artifactId, expiresAt) {
-        super(`Artifact '${artifactName}' (id ${artifactId}) has expired` +
-            (expiresAt ? ` (at ${expiresAt})` : '') +
-            ' and can no longer be downloaded');
-        this.artifactName = artifactName;
-        this.artifactId = artifactId;
-        this.expiresAt = expiresAt;
-        this.name = 'ArtifactExpiredError';
-    }
-}
-/** The primary rate limit is (nearly) used up: callers stop cleanly rather than wait an hour. */
-class RateLimitExhaustedError extends Error {
-    resetAt;
-    constructor(resetAt) {
-        super(`The API rate limit is used up until ${resetAt.toISOString()}`);
-        this.resetAt = resetAt;
-        this.name = 'RateLimitExhaustedError';
-    }
-}
-function isHttpError(error) {
-    return error instanceof Error && typeof error.status === 'number';
-}
-
-;// CONCATENATED MODULE: ./src/concurrency.ts
-/**
- * A gate that runs the tasks handed to it at most `limit` at a time, starting them in the order
- * they were handed in.
- */
-function limiter(limit) {
-    let running = 0;
-    const waiting = [];
-    return async (task) => {
-        if (running < limit)
-            running++;
-        else
-            await new Promise((resolve) => waiting.push(resolve));
-        try {
-            return await task();
-        }
-        finally {
-            // Hand the slot straight to the next task in line, or give it back.
-            const next = waiting.shift();
-            if (next)
-                next();
-            else
-                running--;
-        }
-    };
-}
-/** Runs `work` on every item with at most `limit` at once, keeping the items' order. */
-function mapConcurrently(items, limit, work) {
-    const slot = limiter(limit);
-    return Promise.all(items.map((item) => slot(() => work(item))));
-}
-
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
 
 
@@ -43064,33 +42962,1936 @@ const GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(defaul
 function getOctokitOptions(token, options) {
     const opts = Object.assign({}, options || {}); // Shallow clone - don't mutate the object provided by the caller
     // Auth
-    const auth = getAuthString(token, opts);
+    const auth = Utils.getAuthString(token, opts);
     if (auth) {
         opts.auth = auth;
     }
     // Orchestration ID
-    const userAgent = getUserAgentWithOrchestrationId(opts.userAgent);
+    const userAgent = Utils.getUserAgentWithOrchestrationId(opts.userAgent);
     if (userAgent) {
         opts.userAgent = userAgent;
     }
     return opts;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/github.js
-
-
-const github_context = new Context();
-/**
- * Returns a hydrated octokit ready to use for GitHub Actions
- *
- * @param     token    the repo PAT or GITHUB_TOKEN
- * @param     options  other options to set
- */
-function getOctokit(token, options, ...additionalPlugins) {
-    const GitHubWithPlugins = GitHub.plugin(...additionalPlugins);
-    return new GitHubWithPlugins(getOctokitOptions(token, options));
+;// CONCATENATED MODULE: ./src/core/artifact.ts
+function toRecord(artifact, path) {
+    const run = artifact.workflow_run ?? {};
+    return {
+        id: artifact.id,
+        name: artifact.name,
+        size_in_bytes: artifact.size_in_bytes,
+        created_at: artifact.created_at,
+        expires_at: artifact.expires_at,
+        expired: artifact.expired,
+        digest: artifact.digest ?? null,
+        run_id: run.id ?? null,
+        head_branch: run.head_branch ?? null,
+        head_sha: run.head_sha ?? null,
+        ...(path === undefined ? {} : { path }),
+    };
 }
-//# sourceMappingURL=github.js.map
+/** Newest first: by `created_at`, then by `id`, so ties are deterministic. */
+function compareNewestFirst(a, b) {
+    const byTime = Date.parse(b.created_at ?? '') - Date.parse(a.created_at ?? '');
+    if (byTime !== 0 && !Number.isNaN(byTime))
+        return byTime;
+    return b.id - a.id;
+}
+/**
+ * Whether the run that made the artifact came from a fork: its head repository is not the
+ * repository, so a pull request's author controlled what the run uploaded.
+ */
+function isFromFork(artifact) {
+    const run = artifact.workflow_run;
+    if (!run || run.head_repository_id === undefined || run.repository_id === undefined)
+        return false;
+    return run.head_repository_id !== run.repository_id;
+}
+
+;// CONCATENATED MODULE: ./src/core/clock.ts
+const systemClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+;// CONCATENATED MODULE: ./src/core/errors.ts
+/** The wording used for an error's plain `message`: the setting's own name. */
+const plainWording = (setting, value) => value === undefined ? setting : `${setting}: ${value}`;
+/**
+ * An error whose text names settings: `message` uses the plain names, `explain` words them the
+ * way the front end showing it does.
+ */
+class WordedError extends Error {
+    explain;
+    constructor(explain, options) {
+        super(explain(plainWording), options);
+        this.explain = explain;
+        this.name = 'WordedError';
+    }
+}
+/** A bad setting: raised before any API call; `explain` says what is wrong with it. */
+class SettingError extends WordedError {
+    setting;
+    constructor(setting, explain) {
+        super(explain);
+        this.setting = setting;
+        this.name = 'SettingError';
+    }
+}
+/** The artifact has expired (its `expired` flag, or a 410 from the download endpoint). */
+class ArtifactExpiredError extends Error {
+    artifactName;
+    artifactId;
+    expiresAt;
+    constructor(artifactName, artifactId, expiresAt) {
+        super(`Artifact '${artifactName}' (id ${artifactId}) has expired` +
+            (expiresAt ? ` (at ${expiresAt})` : '') +
+            ' and can no longer be downloaded');
+        this.artifactName = artifactName;
+        this.artifactId = artifactId;
+        this.expiresAt = expiresAt;
+        this.name = 'ArtifactExpiredError';
+    }
+}
+/** The primary rate limit is (nearly) used up: callers stop cleanly rather than wait an hour. */
+class RateLimitExhaustedError extends Error {
+    resetAt;
+    constructor(resetAt) {
+        super(`The API rate limit is used up until ${resetAt.toISOString()}`);
+        this.resetAt = resetAt;
+        this.name = 'RateLimitExhaustedError';
+    }
+}
+function isHttpError(error) {
+    return error instanceof Error && typeof error.status === 'number';
+}
+/** The text a front end shows for an error, with settings in its own words. */
+function explainError(error, word) {
+    if (error instanceof WordedError)
+        return error.explain(word);
+    return error instanceof Error ? error.message : String(error);
+}
+
+;// CONCATENATED MODULE: ./src/core/delete/deletion.ts
+
+
+
+/** Requests left unused when stopping for the primary rate limit: in-flight DELETEs still spend some. */
+const RATE_LIMIT_RESERVE = 10;
+/** Progress lines in the log: one per this many artifacts, not one per artifact. */
+const PROGRESS_EVERY = 100;
+/** Failures named one by one in the step's error; the log has each of them. */
+const FAILURES_NAMED = 20;
+/**
+ * Deletes exactly the selected artifacts (the selection was made on the complete listing; nothing
+ * is listed here), oldest first, so a run that stops early has removed the oldest and the next
+ * run carries on from there. DELETEs are paced under GitHub's secondary limit.
+ *
+ * `max-deletions` caps the DELETE requests: the oldest N selected are attempted and the rest are
+ * `remaining`. An artifact found already gone counts toward the cap, as it counts as deleted.
+ */
+async function deleteArtifacts(selected, options, context) {
+    const { reporter } = context;
+    const ordered = [...selected].sort((a, b) => compareNewestFirst(b, a));
+    const cap = options.maxDeletions ?? ordered.length;
+    const batch = ordered.slice(0, cap);
+    const capStop = ordered.length > cap ? { cause: 'max-deletions', reason: capReason(cap, reporter) } : undefined;
+    if (options.dryRun) {
+        reporter.info(`Dry run: ${describeCount(batch.length)} would be deleted; nothing is deleted`);
+        for (const artifact of batch)
+            reporter.debug(`Would delete ${describe(artifact)}`);
+        return {
+            deleted: batch,
+            alreadyGone: [],
+            failed: [],
+            remaining: ordered.slice(cap),
+            ...stopFields(capStop, ordered.length - batch.length),
+            dryRun: true,
+        };
+    }
+    const outcomes = new Map();
+    const stop = await deleteInOrder(batch, context, outcomes);
+    const collected = collect(ordered, outcomes);
+    const result = { ...collected, ...stopFields(stop ?? capStop, collected.remaining.length) };
+    reporter.info(progressLine(result, ordered.length));
+    if (result.stopReason && result.stoppedBy === 'max-deletions')
+        reporter.info(result.stopReason);
+    else if (result.stopReason)
+        reporter.warning(result.stopReason);
+    return result;
+}
+/** Runs the paced DELETEs, recording each outcome; says why it stopped early, if it did. */
+async function deleteInOrder(batch, { session, client, reporter, clock = systemClock }, outcomes) {
+    let stop;
+    let next = 0;
+    const take = () => {
+        if (next >= batch.length)
+            return undefined;
+        stop ??= rateLimitStop(session, clock);
+        return stop ? undefined : batch[next++];
+    };
+    const deleteOne = async (artifact) => {
+        try {
+            const answer = await client.deleteArtifact(artifact.id);
+            outcomes.set(artifact.id, answer);
+            reporter.debug(`${answer === 'gone' ? 'Already gone' : 'Deleted'}: ${describe(artifact)}`);
+        }
+        catch (error) {
+            if (error instanceof RateLimitExhaustedError) {
+                // Not deleted: it stays for the next run, with everything after it.
+                stop ??= { cause: 'rate-limit', reason: rateLimitReason(error.resetAt) };
+                return;
+            }
+            const failure = `${describe(artifact)}: ${errorMessage(error)}`;
+            outcomes.set(artifact.id, { failure });
+            reporter.info(`Could not delete ${failure}`);
+            if (isHttpError(error) && error.status === 403)
+                stop ??= { cause: 'forbidden', reason: FORBIDDEN_REASON };
+        }
+        if (outcomes.size % PROGRESS_EVERY === 0) {
+            reporter.info(`Deleting: ${outcomes.size} of ${batch.length} done`);
+        }
+    };
+    await session.deletions.drain(take, deleteOne);
+    return stop;
+}
+/** A stop when the latest answer says the primary limit is nearly used up, and not yet reset. */
+function rateLimitStop(session, clock) {
+    const limit = session.rateLimit();
+    if (!limit || limit.remaining >= RATE_LIMIT_RESERVE)
+        return undefined;
+    const resetAt = new Date(limit.reset * 1000);
+    if (resetAt.getTime() <= clock.now())
+        return undefined;
+    return {
+        cause: 'rate-limit',
+        reason: rateLimitReason(resetAt, `${limit.remaining} of ${limit.limit} requests left`),
+    };
+}
+function rateLimitReason(resetAt, left = 'used up') {
+    return (`Stopped deleting to stay within the API rate limit (${left}; it resets at ` +
+        `${resetAt.toISOString()}). The next run carries on with the oldest of those left`);
+}
+function capReason(cap, reporter) {
+    return `Stopped after ${reporter.word('max-deletions')} (${cap}); the next run carries on with the oldest of those left`;
+}
+const FORBIDDEN_REASON = 'Stopped deleting: GitHub refused a deletion (HTTP 403) and would refuse the others the same ' +
+    'way. The usual cause is a token without the `actions: write` permission ' +
+    '(`permissions: { actions: write }` in the workflow)';
+function stopFields(stop, left) {
+    // A stop after the last artifact was taken left nothing undone.
+    if (!stop || left === 0)
+        return {};
+    return { stoppedBy: stop.cause, stopReason: `${stop.reason}: ${describeCount(left)} left.` };
+}
+/** Sorts the outcomes into the result's lists, in the order the artifacts were taken. */
+function collect(ordered, outcomes) {
+    const result = {
+        deleted: [],
+        alreadyGone: [],
+        failed: [],
+        remaining: [],
+        dryRun: false,
+    };
+    for (const artifact of ordered) {
+        const outcome = outcomes.get(artifact.id);
+        if (outcome === undefined)
+            result.remaining.push(artifact);
+        else if (outcome === 'deleted')
+            result.deleted.push(artifact);
+        else if (outcome === 'gone')
+            result.alreadyGone.push(artifact);
+        else
+            result.failed.push({ artifact, reason: outcome.failure });
+    }
+    return result;
+}
+function progressLine(result, selectedCount) {
+    const parts = [`Deleted ${result.deleted.length} of ${describeCount(selectedCount)}`];
+    if (result.alreadyGone.length)
+        parts.push(`${result.alreadyGone.length} already gone`);
+    if (result.failed.length)
+        parts.push(`${result.failed.length} failed`);
+    if (result.remaining.length)
+        parts.push(`${result.remaining.length} left`);
+    return parts.join(', ');
+}
+/**
+ * The step's error message for failed deletions, naming each artifact and why (the first
+ * FAILURES_NAMED of them; the log names every one).
+ */
+function describeDeletionFailures(failed) {
+    const named = failed.slice(0, FAILURES_NAMED).map((f) => `- ${f.reason}`);
+    const more = failed.length - named.length;
+    return [
+        `Could not delete ${describeCount(failed.length)}:`,
+        ...named,
+        ...(more > 0 ? [`- and ${more} more (each is named in the log)`] : []),
+    ].join('\n');
+}
+function describe(artifact) {
+    const run = artifact.workflow_run?.id;
+    return `'${artifact.name}' (id ${artifact.id}${run === undefined ? '' : `, run ${run}`})`;
+}
+function describeCount(count) {
+    return `${count} artifact${count === 1 ? '' : 's'}`;
+}
+/** The error's message, with its HTTP status unless the message already gives it. */
+function errorMessage(error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const status = isHttpError(error) ? error.status : undefined;
+    return status === undefined || message.includes(`HTTP ${status}`)
+        ? message
+        : `HTTP ${status}: ${message}`;
+}
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+;// CONCATENATED MODULE: ./src/core/concurrency.ts
+/**
+ * A gate that runs the tasks handed to it at most `limit` at a time, starting them in the order
+ * they were handed in.
+ */
+function limiter(limit) {
+    let running = 0;
+    const waiting = [];
+    return async (task) => {
+        if (running < limit)
+            running++;
+        else
+            await new Promise((resolve) => waiting.push(resolve));
+        try {
+            return await task();
+        }
+        finally {
+            // Hand the slot straight to the next task in line, or give it back.
+            const next = waiting.shift();
+            if (next)
+                next();
+            else
+                running--;
+        }
+    };
+}
+/** Runs `work` on every item with at most `limit` at once, keeping the items' order. */
+function mapConcurrently(items, limit, work) {
+    const slot = limiter(limit);
+    return Promise.all(items.map((item) => slot(() => work(item))));
+}
+
+;// CONCATENATED MODULE: ./src/core/units.ts
+/** Durations and sizes as users write them in inputs, and sizes as summaries print them. */
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+const WEEK_MS = 7 * DAY_MS;
+const SHORT_DURATION = /^(\d+)\s*([mhdw])$/;
+const SHORT_DURATION_UNITS = {
+    m: MINUTE_MS,
+    h: HOUR_MS,
+    d: DAY_MS,
+    w: WEEK_MS,
+};
+// Years and months are matched too, only to refuse them with a message of their own.
+const ISO_DURATION = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i;
+const DURATION_FORMS = 'a whole number with a unit m, h, d or w (90m, 12h, 14d, 2w) ' +
+    'or an ISO 8601 duration (P14D, PT12H, P1W, P1DT12H)';
+/** Milliseconds in a duration such as `14d` or `P14D`; throws on anything else. */
+function parseDuration(text) {
+    const milliseconds = shortDurationMs(text) ?? isoDurationMs(text);
+    if (milliseconds === undefined) {
+        throw new Error(`'${text}' is not a duration: use ${DURATION_FORMS}`);
+    }
+    if (milliseconds === 0)
+        throw new Error(`'${text}' is zero: give a duration longer than that`);
+    if (!Number.isSafeInteger(milliseconds))
+        throw new Error(`'${text}' is too long a duration`);
+    return milliseconds;
+}
+function shortDurationMs(text) {
+    const match = SHORT_DURATION.exec(text);
+    if (!match)
+        return undefined;
+    return Number(match[1]) * SHORT_DURATION_UNITS[match[2]];
+}
+function isoDurationMs(text) {
+    const match = ISO_DURATION.exec(text);
+    // `P` and `PT` alone, or a `T` with no time after it, fit the pattern but are not durations.
+    if (!match || match.slice(1).every((part) => part === undefined) || /T$/i.test(text)) {
+        return undefined;
+    }
+    const [, years, months, weeks, days, hours, minutes, seconds] = match;
+    if (years !== undefined || months !== undefined) {
+        throw new Error(`'${text}' counts years or months, which have no fixed length: give days or weeks (P30D, P4W)`);
+    }
+    const count = (part) => Number(part ?? 0);
+    return (count(weeks) * WEEK_MS +
+        count(days) * DAY_MS +
+        count(hours) * HOUR_MS +
+        count(minutes) * MINUTE_MS +
+        count(seconds) * 1000);
+}
+const SIZE = /^(\d+)(?:\.(\d+))?\s*([a-z]*)$/i;
+const KB = 1024;
+const SIZE_UNITS = {
+    '': 1,
+    b: 1,
+    kb: KB,
+    kib: KB,
+    mb: KB ** 2,
+    mib: KB ** 2,
+    gb: KB ** 3,
+    gib: KB ** 3,
+    tb: KB ** 4,
+    tib: KB ** 4,
+};
+/** Bytes in a size such as `500`, `10KB` or `1.5GB` (1 KB = 1024 B), rounded down. */
+function parseSize(text) {
+    const match = SIZE.exec(text);
+    const unitBytes = match ? SIZE_UNITS[match[3].toLowerCase()] : undefined;
+    if (!match || unitBytes === undefined) {
+        throw new Error(`'${text}' is not a size: use a number of bytes (500) or a number with a unit ` +
+            'B, KB, MB, GB or TB (10KB, 50MB, 1.5GB; 1 KB = 1024 B)');
+    }
+    // Integer arithmetic, so that `1.1GB` is exactly 1181116006 and not off by a rounding error.
+    const [, whole, fraction = ''] = match;
+    const bytes = (BigInt(whole + fraction) * BigInt(unitBytes)) / 10n ** BigInt(fraction.length);
+    if (bytes > BigInt(Number.MAX_SAFE_INTEGER))
+        throw new Error(`'${text}' is too large a size`);
+    return Number(bytes);
+}
+const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
+/**
+ * A byte count for people: whole bytes below 1 KB (`512 B`), otherwise three significant digits
+ * in the largest unit that keeps the number at 1 or more (`1.50 KB`, `10.0 MB`, `1.00 GB`).
+ */
+function formatBytes(bytes) {
+    let value = bytes;
+    let unit = 0;
+    while (value >= KB && unit < BYTE_UNITS.length - 1) {
+        value /= KB;
+        unit++;
+    }
+    if (unit === 0)
+        return `${bytes} B`;
+    // toPrecision would switch to exponent notation from 1000 on (1000 to 1023.x of a unit).
+    const digits = value >= 100 ? value.toFixed(0) : value.toPrecision(3);
+    return `${digits} ${BYTE_UNITS[unit]}`;
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+// EXTERNAL MODULE: ./node_modules/yauzl/index.js
+var yauzl = __nccwpck_require__(663);
+;// CONCATENATED MODULE: ./src/core/download/extraction.ts
+
+
+
+
+
+
+
+
+const S_IFMT = 0o170000;
+const S_IFLNK = 0o120000;
+const MADE_BY_UNIX = 3;
+const CONCURRENT_WRITES = 8;
+const CACHE_BLOCK_SIZE = 256 * 1024;
+const CACHE_BLOCKS = 8;
+/** Reads of a large entry: a MiB at a time, 16 times fewer round trips than the default. */
+const LARGE_READ_SIZE = 1024 * 1024;
+/**
+ * A fresh name beside `target`, in the same folder and so on the same file system: work done
+ * there is moved into place with a rename, and never shows half-done at `target`.
+ */
+function partialPathBeside(target) {
+    const suffix = (0,external_node_crypto_.randomBytes)(6).toString('hex');
+    return external_node_path_default().join(external_node_path_default().dirname(target), `.${external_node_path_default().basename(target)}.partial-${suffix}`);
+}
+/**
+ * Extracts the zip archive `zipFile` into `destination` (created if missing, merged into if it
+ * exists) and returns the relative paths of the files written. Entries that would land outside
+ * the destination (`..`, absolute paths, drive letters, symbolic links) are refused. Everything
+ * is extracted into a temporary folder beside the destination first, and moved into place only
+ * once all of it succeeded: a failure leaves the destination as it was.
+ */
+async function extractZip(zipFile, destination, subject) {
+    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(destination), { recursive: true });
+    const staging = partialPathBeside(destination);
+    await (0,promises_namespaceObject.mkdir)(staging);
+    try {
+        const files = await extractInto(zipFile, staging, subject);
+        await moveInto(staging, destination).catch((error) => {
+            throw new Error(`Extracting ${subject}: ${message(error)}`);
+        });
+        return files;
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
+    }
+}
+async function extractInto(zipFile, root, subject) {
+    let zip;
+    try {
+        // Names are decoded and checked below, so the refusal can name the artifact and the entry.
+        zip = await openCached(zipFile, { decodeStrings: false, autoClose: false });
+    }
+    catch (error) {
+        throw new Error(`Extracting ${subject}: not a readable zip archive (${message(error)})`);
+    }
+    const files = new Set();
+    const folders = new Set();
+    const writes = new ConcurrentWrites(CONCURRENT_WRITES);
+    try {
+        for await (const entry of zip.eachEntry()) {
+            const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true);
+            const relative = checkedEntryPath(entry, name, subject);
+            const target = external_node_path_default().join(root, ...relative.split('/'));
+            assertInside(root, target, subject, name);
+            const folder = name.endsWith('/') || name.endsWith('\\') ? target : external_node_path_default().dirname(target);
+            if (!folders.has(folder)) {
+                await (0,promises_namespaceObject.mkdir)(folder, { recursive: true });
+                folders.add(folder);
+            }
+            if (folder !== target) {
+                await writes.add(relative, () => writeEntry(zip, entry, target, subject, name));
+                files.add(relative);
+            }
+        }
+        await writes.finish();
+    }
+    catch (error) {
+        throw error instanceof UnsafeEntryError
+            ? error
+            : new Error(`Extracting ${subject} failed: ${message(error)}`);
+    }
+    finally {
+        // Nothing may still be writing when the caller removes the folder.
+        await writes.settle();
+        zip.close();
+    }
+    return [...files];
+}
+/** Opens the archive through a CachingReader, closing the file when yauzl is done with it. */
+async function openCached(zipFile, options) {
+    const handle = await (0,promises_namespaceObject.open)(zipFile);
+    try {
+        const { size } = await handle.stat();
+        return await yauzl.fromRandomAccessReaderPromise(new CachingReader(handle), size, options);
+    }
+    catch (error) {
+        await handle.close();
+        throw error;
+    }
+}
+/**
+ * Reads small ranges of the archive through a few cached blocks. Without it, each entry of a
+ * zip of many small files costs three tiny reads (its central directory record, local header
+ * and data), each a round trip to the thread pool: most of the time such an extraction took.
+ */
+class CachingReader extends yauzl.RandomAccessReader {
+    handle;
+    blocks = new Map();
+    constructor(handle) {
+        super();
+        this.handle = handle;
+    }
+    _readStreamForRange(start, end) {
+        if (end - start > CACHE_BLOCK_SIZE) {
+            return this.handle.createReadStream({
+                start,
+                end: end - 1,
+                autoClose: false,
+                highWaterMark: LARGE_READ_SIZE,
+            });
+        }
+        return external_node_stream_.Readable.from(this.lazily(start, end), { objectMode: false });
+    }
+    /** The read starts when the stream is first read, so its failure always has a listener. */
+    async *lazily(start, end) {
+        yield await this.cached(start, end);
+    }
+    read(buffer, offset, length, position, callback) {
+        this.cached(position, position + length).then((bytes) => callback(bytes.copy(buffer, offset) === length ? null : new Error('unexpected end of file')), (error) => callback(error));
+    }
+    close(callback) {
+        this.handle.close().then(() => callback(null), callback);
+    }
+    async cached(start, end) {
+        const first = Math.floor(start / CACHE_BLOCK_SIZE);
+        const last = Math.floor((end - 1) / CACHE_BLOCK_SIZE);
+        const parts = [];
+        for (let index = first; index <= last; index++)
+            parts.push(await this.block(index));
+        const joined = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+        const from = start - first * CACHE_BLOCK_SIZE;
+        return joined.subarray(from, from + end - start);
+    }
+    block(index) {
+        let block = this.blocks.get(index);
+        if (!block) {
+            block = this.handle
+                .read(Buffer.allocUnsafe(CACHE_BLOCK_SIZE), 0, CACHE_BLOCK_SIZE, index * CACHE_BLOCK_SIZE)
+                .then(({ buffer, bytesRead }) => buffer.subarray(0, bytesRead));
+            this.blocks.set(index, block);
+            if (this.blocks.size > CACHE_BLOCKS)
+                this.blocks.delete(this.blocks.keys().next().value);
+        }
+        return block;
+    }
+}
+/**
+ * Entry writes in flight at once: extracting many small files waits on the file system far more
+ * than on the CPU, and overlapping them roughly halves the time (bench/extraction.ts).
+ */
+class ConcurrentWrites {
+    limit;
+    running = new Map();
+    failure;
+    constructor(limit) {
+        this.limit = limit;
+    }
+    /** Starts the write once a slot is free; a failure of an earlier one is thrown here. */
+    async add(file, write) {
+        while (this.running.size >= this.limit)
+            await Promise.race(this.running.values());
+        // An archive may hold a name twice: the later entry must win, as in a serial extraction.
+        await this.running.get(file);
+        this.throwIfFailed();
+        const done = write()
+            .catch((error) => {
+            this.failure ??= { error };
+        })
+            .finally(() => this.running.delete(file));
+        this.running.set(file, done);
+    }
+    /** Waits for every write, throwing the first failure. */
+    async finish() {
+        await this.settle();
+        this.throwIfFailed();
+    }
+    /** Waits for every write, whatever the outcome. */
+    async settle() {
+        await Promise.all(this.running.values());
+    }
+    throwIfFailed() {
+        if (this.failure)
+            throw this.failure.error;
+    }
+}
+class UnsafeEntryError extends Error {
+    constructor(subject, name, why) {
+        super(`Refusing to extract ${subject}: its entry '${name}' ${why}`);
+        this.name = 'UnsafeEntryError';
+    }
+}
+/** The entry's path relative to the destination, with `/` separators; throws if unsafe. */
+function checkedEntryPath(entry, name, subject) {
+    const normalised = name.replace(/\\/g, '/');
+    const refuse = (why) => new UnsafeEntryError(subject, name, why);
+    // `//server/share` (a UNC path once `\` is normalised) starts with `/` as well.
+    if (normalised.startsWith('/'))
+        throw refuse('is an absolute path');
+    if (/^[a-zA-Z]:/.test(normalised))
+        throw refuse('starts with a drive letter');
+    if (normalised.includes('\0'))
+        throw refuse('contains a NUL character');
+    const segments = normalised.split('/').filter((segment) => segment !== '' && segment !== '.');
+    if (segments.includes('..'))
+        throw refuse("contains a '..' segment");
+    if (((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK) {
+        throw refuse('is a symbolic link');
+    }
+    if (segments.length === 0 && !normalised.endsWith('/'))
+        throw refuse('has no file name');
+    return segments.join('/');
+}
+function assertInside(root, target, subject, name) {
+    const relative = external_node_path_default().relative(root, target);
+    if (relative.startsWith('..') || external_node_path_default().isAbsolute(relative)) {
+        throw new UnsafeEntryError(subject, name, 'would be written outside the destination');
+    }
+}
+async function writeEntry(zip, entry, target, subject, name) {
+    const content = await zip.openReadStreamPromise(entry);
+    await (0,external_node_stream_promises_namespaceObject.pipeline)(content, crcCheck(entry.crc32, () => `Extracting ${subject}: entry '${name}' is corrupt (CRC mismatch)`), (0,external_node_fs_namespaceObject.createWriteStream)(target, { mode: fileMode(entry) }));
+}
+/** yauzl checks sizes but not checksums: a corrupt entry would otherwise pass unnoticed. */
+function crcCheck(expected, describe) {
+    let crc = 0;
+    return new external_node_stream_.Transform({
+        transform(chunk, _encoding, done) {
+            crc = (0,external_node_zlib_.crc32)(chunk, crc);
+            done(null, chunk);
+        },
+        flush(done) {
+            done(crc === expected ? null : new Error(describe()));
+        },
+    });
+}
+/** Unix permission bits from the archive, so executables stay executable; never setuid. */
+function fileMode(entry) {
+    const unixMode = (entry.externalFileAttributes >>> 16) & 0o777;
+    if (entry.versionMadeBy >> 8 !== MADE_BY_UNIX || unixMode === 0)
+        return 0o666;
+    return unixMode | 0o600;
+}
+/**
+ * Moves everything under `source` into `destination`, merging into folders that exist there
+ * and replacing files. Every conflict is found before the first move, so a refusal changes
+ * nothing; a folder or link in the way of a file (or the other way round) is a conflict, so
+ * nothing is ever written through a symbolic link already at the destination.
+ */
+async function moveInto(source, destination) {
+    // The destination itself may be a link to a folder (a user's choice): follow it.
+    const existing = await statIfExists(destination, promises_namespaceObject.stat);
+    if (existing && !existing.isDirectory())
+        throw inTheWay(destination);
+    const moves = existing
+        ? await planMoves(source, destination)
+        : [{ from: source, to: destination }];
+    for (const { from, to } of moves)
+        await (0,promises_namespaceObject.rename)(from, to);
+}
+async function planMoves(source, destination) {
+    const moves = [];
+    for (const entry of await (0,promises_namespaceObject.readdir)(source, { withFileTypes: true })) {
+        const from = external_node_path_default().join(source, entry.name);
+        const to = external_node_path_default().join(destination, entry.name);
+        const existing = await statIfExists(to, promises_namespaceObject.lstat);
+        if (entry.isDirectory() && existing) {
+            if (!existing.isDirectory())
+                throw inTheWay(to);
+            moves.push(...(await planMoves(from, to)));
+        }
+        else {
+            if (existing?.isDirectory())
+                throw inTheWay(to);
+            moves.push({ from, to });
+        }
+    }
+    return moves;
+}
+function inTheWay(target) {
+    return new Error(`cannot write '${target}': a file, folder or link of another kind is in the way`);
+}
+async function statIfExists(target, read) {
+    try {
+        return await read(target);
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return undefined;
+        throw error;
+    }
+}
+function message(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
+;// CONCATENATED MODULE: ./src/core/download/transfer.ts
+
+
+
+
+
+const transfer_DEFAULTS = {
+    retries: 3,
+    retryDelayMs: 1_000,
+    urlLifetimeMs: 50_000,
+    idleTimeoutMs: 60_000,
+};
+/** Longest `retry-after` honoured; the signed URL would have expired by then anyway. */
+const MAX_RETRY_AFTER_MS = 60_000;
+/** A failed attempt; `retryable` ones are tried again, `urlRefused` ones with a fresh URL. */
+class AttemptError extends Error {
+    retryable;
+    urlRefused;
+    retryAfterMs;
+    constructor(message, retryable, urlRefused = false, retryAfterMs = 0) {
+        super(message);
+        this.retryable = retryable;
+        this.urlRefused = urlRefused;
+        this.retryAfterMs = retryAfterMs;
+    }
+}
+/**
+ * Streams the artifact behind the signed storage URL into `options.file`, hashing the bytes on
+ * the way, so memory stays flat whatever the size. The request carries no Authorization header:
+ * the URL's signature is the only credential the storage host gets.
+ */
+async function transferToFile(options) {
+    const settings = { ...transfer_DEFAULTS, ...options };
+    const clock = options.clock ?? systemClock;
+    let url;
+    let urlTime = 0;
+    try {
+        for (let attempt = 1;; attempt++) {
+            options.signal?.throwIfAborted();
+            if (url === undefined || clock.now() - urlTime > settings.urlLifetimeMs) {
+                url = await options.getUrl();
+                options.reporter.mask(url);
+                urlTime = clock.now();
+            }
+            try {
+                return await attemptTransfer(url, settings);
+            }
+            catch (error) {
+                if (!(error instanceof AttemptError) || !error.retryable || attempt > settings.retries) {
+                    throw failure(error, settings.subject, attempt);
+                }
+                const delayMs = Math.max(settings.retryDelayMs * 2 ** (attempt - 1), error.retryAfterMs);
+                options.reporter.info(`Downloading ${settings.subject}: ${error.message}; retrying in ${Math.round(delayMs / 1000)} s (retry ${attempt} of ${settings.retries})`);
+                if (error.urlRefused)
+                    url = undefined;
+                await clock.sleep(delayMs);
+            }
+        }
+    }
+    catch (error) {
+        await (0,promises_namespaceObject.rm)(options.file, { force: true });
+        throw error;
+    }
+}
+async function attemptTransfer(url, settings) {
+    let response;
+    try {
+        response = await settings.get(url, settings.idleTimeoutMs);
+    }
+    catch (error) {
+        throw new AttemptError(reason(error, url), true);
+    }
+    if (response.statusCode !== 200) {
+        response.resume();
+        throw statusError(response);
+    }
+    if (settings.signal?.aborted) {
+        response.destroy();
+        settings.signal.throwIfAborted();
+    }
+    response.setTimeout(settings.idleTimeoutMs, () => response.destroy(new Error(`no data for ${settings.idleTimeoutMs / 1000} s`)));
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    let bytes = 0;
+    const file = (0,external_node_fs_namespaceObject.createWriteStream)(settings.file);
+    let fileError;
+    file.once('error', (error) => (fileError = error));
+    try {
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(response, async function* (chunks) {
+            for await (const chunk of chunks) {
+                hash.update(chunk);
+                bytes += chunk.length;
+                yield chunk;
+            }
+        }, file, { signal: settings.signal });
+    }
+    catch (error) {
+        settings.signal?.throwIfAborted();
+        // A full disk or a folder we may not write is not cured by downloading again.
+        throw new AttemptError(reason(error, url), error !== fileError);
+    }
+    const expected = Number(response.headers['content-length'] ?? NaN);
+    if (!Number.isNaN(expected) && bytes !== expected) {
+        throw new AttemptError(`the body ended after ${bytes} of ${expected} bytes`, true);
+    }
+    return {
+        file: settings.file,
+        sha256: hash.digest('hex'),
+        bytes,
+        contentType: mediaType(response.headers['content-type']),
+        fileName: fileNameFromDisposition(response.headers['content-disposition']),
+    };
+}
+function statusError(response) {
+    const status = response.statusCode ?? 0;
+    const answer = `the storage host answered HTTP ${status}`;
+    // An expired signature is refused with 403 (Azure: AuthenticationFailed).
+    if (status === 401 || status === 403)
+        return new AttemptError(answer, true, true);
+    if (status === 408 || status === 429 || status >= 500) {
+        return new AttemptError(answer, true, false, retryAfterMs(response.headers['retry-after']));
+    }
+    return new AttemptError(answer, false);
+}
+function retryAfterMs(header) {
+    const seconds = Number(header);
+    return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, MAX_RETRY_AFTER_MS) : 0;
+}
+/** The final error: names what failed and why, but never the signed URL (a credential). */
+function failure(error, subject, attempts) {
+    if (!(error instanceof AttemptError))
+        return error instanceof Error ? error : new Error(String(error));
+    const tries = attempts === 1 ? '' : ` after ${attempts} attempts`;
+    return new Error(`Downloading ${subject} from the storage URL failed${tries}: ${error.message}`);
+}
+/** An error's message with the signed URL (or its path and query) replaced by a neutral name. */
+function reason(error, url) {
+    const message = error instanceof Error ? error.message : String(error);
+    const parsed = new URL(url);
+    return [url, parsed.pathname + parsed.search].reduce((text, secret) => text.split(secret).join('the storage URL'), message);
+}
+function mediaType(header) {
+    return (header ?? '').split(';')[0].trim().toLowerCase();
+}
+/**
+ * The file name a Content-Disposition header gives (RFC 6266: `filename*` wins over `filename`),
+ * reduced to its base name and stripped of what no file system should get from a server.
+ */
+function fileNameFromDisposition(header) {
+    if (!header)
+        return undefined;
+    const extended = /filename\*\s*=\s*([\w!#$%&+^`{}~-]*)'[^']*'([^;\s]+)/i.exec(header);
+    const plain = /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]+))/i.exec(header);
+    const name = extended
+        ? decodeExtendedValue(extended[1], extended[2])
+        : plain && (plain[1]?.replace(/\\(.)/g, '$1') ?? plain[2]);
+    return name ? safeFileName(name) : undefined;
+}
+function decodeExtendedValue(charset, value) {
+    const bytes = [];
+    for (let i = 0; i < value.length; i++) {
+        if (value[i] === '%' && /^[0-9a-f]{2}$/i.test(value.slice(i + 1, i + 3))) {
+            bytes.push(parseInt(value.slice(i + 1, i + 3), 16));
+            i += 2;
+        }
+        else {
+            bytes.push(value.charCodeAt(i));
+        }
+    }
+    const encoding = charset.toLowerCase() === 'utf-8' ? 'utf8' : 'latin1';
+    return Buffer.from(bytes).toString(encoding);
+}
+function safeFileName(name) {
+    const base = name.split(/[\\/]/).pop() ?? '';
+    const cleaned = base
+        .replace(/[\u0000-\u001f\u007f]/g, '')
+        // Characters Windows refuses in file names; trailing dots and spaces it silently drops.
+        .replace(/[<>:"|?*]/g, '_')
+        .replace(/[. ]+$/, '')
+        .trim();
+    return cleaned === '' || cleaned === '.' || cleaned === '..' ? undefined : cleaned;
+}
+
+;// CONCATENATED MODULE: ./src/core/download/download.ts
+
+
+
+
+
+
+
+
+/** Transfers at once: enough to hide latency, few enough to leave the runner's bandwidth whole. */
+const CONCURRENT_TRANSFERS = 3;
+/**
+ * Storage media types of a zipped artifact (`zip` is what the artifact upload sets). Any other
+ * type is a file uploaded unzipped (`archive: false`).
+ */
+const ZIP_TYPES = new Set([
+    '',
+    'zip',
+    'application/zip',
+    'application/x-zip',
+    'application/x-zip-compressed',
+    'application/zip-compressed',
+]);
+/**
+ * Downloads the selected artifacts into `layout.path`: transfers run a few
+ * at a time, each is checked against its digest, then they are written one after another, oldest
+ * first, so that with `merge-multiple` a file present in several ends as the newest one's. When
+ * one fails, nothing of it is left behind, those already written stay, and the error says so.
+ */
+async function downloadArtifacts(artifacts, layout, context) {
+    const { client, reporter } = context;
+    const expired = artifacts.find((artifact) => artifact.expired);
+    if (expired)
+        throw new ArtifactExpiredError(expired.name, expired.id, expired.expires_at);
+    const plans = [...artifacts]
+        .sort(compareNewestFirst)
+        .reverse()
+        .map((artifact) => planFor(artifact, layout));
+    const result = { downloaded: [], deleted: [] };
+    const abort = new AbortController();
+    let failure;
+    const fail = (error) => {
+        if (failure !== undefined)
+            return;
+        failure = error;
+        abort.abort(error);
+    };
+    const slot = limiter(CONCURRENT_TRANSFERS);
+    // Each resolves, never rejects (undefined when it failed or was abandoned), so no rejection
+    // goes unhandled while the writer is still busy with an earlier artifact.
+    const transfers = plans.map((plan) => slot(() => fetchVerified(plan, context, abort.signal)).catch((error) => {
+        if (!abort.signal.aborted)
+            fail(error);
+        return undefined;
+    }));
+    const writer = new Writer(layout, reporter);
+    try {
+        for (const [index, plan] of plans.entries()) {
+            const transfer = await transfers[index];
+            if (!transfer || failure !== undefined)
+                break;
+            try {
+                result.downloaded.push({
+                    artifact: plan.artifact,
+                    path: await writer.write(plan, transfer),
+                });
+                if (layout.deleteAfterDownload) {
+                    await client.deleteArtifact(plan.artifact.id);
+                    result.deleted.push(plan.artifact);
+                }
+            }
+            catch (error) {
+                fail(error);
+            }
+        }
+    }
+    finally {
+        abort.abort();
+        await Promise.all(transfers);
+        await Promise.all(plans.map((plan) => (0,promises_namespaceObject.rm)(plan.partial, { force: true })));
+    }
+    if (failure !== undefined)
+        throw withWhatWasKept(failure, result);
+    return result;
+}
+function planFor(artifact, layout) {
+    const name = checkedFolderName(artifact);
+    const folder = layout.mergeMultiple ? layout.path : external_node_path_default().join(layout.path, name);
+    const landing = layout.extract ? folder : zipPath(layout, artifact);
+    return { artifact, subject: download_describe(artifact), folder, partial: partialPathBeside(landing) };
+}
+function zipPath(layout, artifact) {
+    return external_node_path_default().join(layout.path, `${artifact.name}.zip`);
+}
+/** An artifact name becomes a folder name: it must be one plain path segment. */
+function checkedFolderName(artifact) {
+    const name = artifact.name;
+    if (name === '' || name === '.' || name === '..' || /[\\/\0]/.test(name)) {
+        throw new Error(`${capitalise(download_describe(artifact))}: its name cannot be used as a folder name`);
+    }
+    return name;
+}
+function download_describe(artifact) {
+    const run = artifact.workflow_run?.id;
+    return `artifact '${artifact.name}' (id ${artifact.id}${run === undefined ? '' : `, run ${run}`})`;
+}
+function capitalise(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+}
+/** Downloads one artifact to its partial file and checks it against the artifact's digest. */
+async function fetchVerified(plan, { client, storage, reporter }, signal) {
+    signal.throwIfAborted();
+    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(plan.partial), { recursive: true });
+    const transfer = await transferToFile({
+        getUrl: () => client.getDownloadUrl(plan.artifact),
+        get: storage,
+        file: plan.partial,
+        subject: plan.subject,
+        reporter,
+        signal,
+    });
+    verifyDigest(plan, transfer, reporter);
+    return transfer;
+}
+function verifyDigest(plan, transfer, reporter) {
+    const digest = plan.artifact.digest;
+    if (!digest)
+        return;
+    const [algorithm, hex] = digest.split(':', 2);
+    if (hex === undefined || algorithm.toLowerCase() !== 'sha256') {
+        reporter.debug(`${capitalise(plan.subject)}: digest '${digest}' is of a kind not checked`);
+        return;
+    }
+    const expected = hex.toLowerCase();
+    if (expected !== transfer.sha256) {
+        throw new Error(`${capitalise(plan.subject)}: the downloaded bytes do not match the artifact's digest ` +
+            `(expected sha256:${expected}, received sha256:${transfer.sha256}); nothing was written`);
+    }
+}
+/** Puts verified downloads in place, one at a time, and says which files a newer one replaced. */
+class Writer {
+    layout;
+    reporter;
+    /** Per destination folder: which artifact wrote each file, for the overwrite warnings. */
+    writtenBy = new Map();
+    constructor(layout, reporter) {
+        this.layout = layout;
+        this.reporter = reporter;
+    }
+    /** Returns where the artifact landed: its folder, its `.zip`, or its single raw file. */
+    async write(plan, transfer) {
+        let landed;
+        if (!ZIP_TYPES.has(transfer.contentType)) {
+            const fileName = transfer.fileName ?? plan.artifact.name;
+            landed = external_node_path_default().join(plan.folder, fileName);
+            await (0,promises_namespaceObject.mkdir)(plan.folder, { recursive: true });
+            await (0,promises_namespaceObject.rename)(transfer.file, landed);
+            this.noteWritten(plan, [fileName]);
+        }
+        else if (!this.layout.extract) {
+            landed = zipPath(this.layout, plan.artifact);
+            await (0,promises_namespaceObject.rename)(transfer.file, landed);
+        }
+        else {
+            landed = plan.folder;
+            this.noteWritten(plan, await extractZip(transfer.file, plan.folder, plan.subject));
+        }
+        this.reporter.info(`Downloaded ${plan.subject}, ${formatBytes(transfer.bytes)}, to ${external_node_path_default().resolve(landed)}`);
+        return external_node_path_default().resolve(landed);
+    }
+    noteWritten(plan, files) {
+        const owners = this.writtenBy.get(plan.folder) ?? new Map();
+        this.writtenBy.set(plan.folder, owners);
+        const replaced = new Map();
+        for (const file of files) {
+            const previous = owners.get(file);
+            if (previous)
+                replaced.set(previous, [...(replaced.get(previous) ?? []), file]);
+            owners.set(file, plan.artifact);
+        }
+        for (const [older, names] of replaced) {
+            this.reporter.warning(`${capitalise(plan.subject)} overwrote ${names.length} file(s) of the older ` +
+                `${download_describe(older)} in ${external_node_path_default().resolve(plan.folder)}: ${names.join(', ')}`);
+        }
+    }
+}
+function withWhatWasKept(failure, result) {
+    if (result.downloaded.length === 0)
+        return failure;
+    const kept = result.downloaded
+        .map(({ artifact, path: landed }) => `'${artifact.name}' in ${landed}`)
+        .join(', ');
+    const text = failure instanceof Error ? failure.message : String(failure);
+    return new Error(`${text}. Downloaded before the failure, and left in place: ${kept}`, {
+        cause: failure,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/core/patterns.ts
+/**
+ * The `name` and `exclude` settings: one pattern a line. A line is
+ * - a regular expression when written `/pattern/flags`; it matches anywhere in the name unless
+ *   anchored, as `RegExp.test` does;
+ * - a glob when it holds `*` (any run of characters) or `?` (one character), with `[abc]`,
+ *   `[a-z]` and negated `[!abc]` / `[^abc]` classes; it matches the whole name;
+ * - otherwise an exact, case-sensitive name, as GitHub's own `name` filter is.
+ * Artifact names cannot hold `/`, `*` or `?`, so none of these forms shadows a real name.
+ */
+
+const REGEX_LINE = /^\/(.+)\/([a-z]*)$/i;
+// `g` and `d` are refused rather than ignored: they change what `exec` reports, never whether a
+// name matches, so a user who writes them expects something this setting does not do.
+const REGEX_FLAGS = 'imsuvy';
+/** The patterns of a multi-line value; blank lines are skipped, a comma is part of a name. */
+function parsePatterns(setting, text) {
+    return text
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '')
+        .map((line) => parsePattern(setting, line));
+}
+/** Whether any of the patterns matches the name (false for no patterns). */
+function matchesAny(patterns, name) {
+    return patterns.some((pattern) => pattern.matches(name));
+}
+/** The name when the patterns are one exact name (the server can filter on it), else undefined. */
+function singleExactName(patterns) {
+    return patterns.length === 1 && patterns[0].kind === 'exact' ? patterns[0].source : undefined;
+}
+function parsePattern(setting, line) {
+    if (line.startsWith('/'))
+        return regexPattern(setting, line);
+    if (/[*?]/.test(line))
+        return globPattern(setting, line);
+    return { kind: 'exact', source: line, matches: (name) => name === line };
+}
+function regexPattern(setting, line) {
+    const match = REGEX_LINE.exec(line);
+    if (!match) {
+        throw new SettingError(setting, () => `'${line}' starts with '/' but is not a regular expression written /pattern/flags ` +
+            "(artifact names cannot contain '/')");
+    }
+    const [, body, flags] = match;
+    const refused = [...flags].filter((flag) => !REGEX_FLAGS.includes(flag));
+    if (refused.length > 0) {
+        throw new SettingError(setting, () => `'${line}' has flag ${refused.join(', ')}: only ${[...REGEX_FLAGS].join(', ')} ` +
+            'apply to matching a name');
+    }
+    const regex = compile(setting, line, body, flags);
+    // `search` always starts at index 0, so a sticky (`y`) regex stays stateless between names.
+    return { kind: 'regex', source: line, matches: (name) => name.search(regex) !== -1 };
+}
+function globPattern(setting, line) {
+    const regex = compile(setting, line, `^${globToRegexSource(line)}$`, 'su');
+    return { kind: 'glob', source: line, matches: (name) => regex.test(name) };
+}
+function compile(setting, line, source, flags) {
+    try {
+        return new RegExp(source, flags);
+    }
+    catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new SettingError(setting, () => `'${line}' is not a valid pattern: ${reason}`);
+    }
+}
+function globToRegexSource(glob) {
+    let source = '';
+    for (let index = 0; index < glob.length; index++) {
+        const char = glob[index];
+        const classEnd = char === '[' ? findClassEnd(glob, index) : -1;
+        if (classEnd !== -1) {
+            source += classToRegexSource(glob.slice(index + 1, classEnd));
+            index = classEnd;
+        }
+        else if (char === '*') {
+            source += '.*';
+        }
+        else if (char === '?') {
+            source += '.';
+        }
+        else {
+            source += escapeRegex(char);
+        }
+    }
+    return source;
+}
+/** Index of the `]` closing the class opened at `start`, or -1 when `[` is a literal. */
+function findClassEnd(glob, start) {
+    let index = start + 1;
+    if (glob[index] === '!' || glob[index] === '^')
+        index++;
+    // As in shell globs, a `]` right after the opening is a member of the class, not its end.
+    if (glob[index] === ']')
+        index++;
+    return glob.indexOf(']', index);
+}
+function classToRegexSource(members) {
+    const negated = members.startsWith('!') || members.startsWith('^');
+    const body = negated ? members.slice(1) : members;
+    // `-` stays unescaped so that ranges such as `a-z` keep working.
+    return `[${negated ? '^' : ''}${body.replace(/[\\\]^[]/g, '\\$&')}]`;
+}
+// Only the characters that are syntax in a `u` regex: escaping any other is an error there.
+function escapeRegex(text) {
+    return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+}
+
+;// CONCATENATED MODULE: ./src/core/request.ts
+/**
+ * What a front end asks the core to do, split by who needs it: the target repository, the query
+ * that selects artifacts, and the options of the operation. How to reach the API (token, URL) is
+ * the session's, not the request's.
+ */
+/** True when any run filter is set. */
+function hasRunFilters(filters) {
+    return Object.values(filters).some((value) => value !== undefined);
+}
+
+;// CONCATENATED MODULE: ./src/core/select/selection.ts
+
+
+
+
+
+/** Runs looked up at once when checking run filters. */
+const RUN_LOOKUP_CONCURRENCY = 4;
+/** Up to this many runs are looked up one by one without trying the runs listing first. */
+const FEW_RUNS = 3;
+/**
+ * What `list` and `delete` act on: the run's or the repository's artifacts that match the query.
+ * `list` and `delete` select alike, so a `list` shows exactly what `delete` would delete.
+ */
+async function selectForListing(query, client, reporter) {
+    const candidates = await listCandidates(query, query.runId, client, reporter);
+    const { kept, rest } = splitKeepLatest(candidates.artifacts, query.keepLatest);
+    const selected = rest.filter((artifact) => isOldAndLargeEnough(artifact, query));
+    return { ...candidates, selected: selected.sort(compareNewestFirst), kept: kept.length };
+}
+/**
+ * What `download` takes: the run asked for, else the newest run matching the run filters, else
+ * the run this process belongs to. Artifacts of other runs made from forks are skipped unless
+ * `allow-forks`; the current run's own are not, since it made them.
+ */
+async function selectForDownload(query, options, client, reporter) {
+    if (query.runId === undefined && hasRunFilters(query.runFilters)) {
+        return searchRunForDownload(query, options.allowForks, client, reporter);
+    }
+    const runId = query.runId ?? options.currentRunId;
+    if (runId === undefined) {
+        throw new SettingError('run-id', (word) => `no run to download from: give \`${word('run-id')}\` or a run filter such as \`${word('workflow')}\``);
+    }
+    const candidates = await listCandidates(query, runId, client, reporter);
+    const trusted = options.allowForks || runId === options.currentRunId
+        ? candidates.artifacts
+        : withoutUntrustedForks(candidates.artifacts, reporter);
+    return { ...candidates, selected: trusted.sort(compareNewestFirst), kept: 0 };
+}
+/** The artifacts of the scope whose name and run match the query. */
+async function listCandidates(query, runId, client, reporter) {
+    const scope = describeScope(client, query, runId);
+    const listed = await client.listArtifacts(artifactQuery(query, runId));
+    reporter.info(`Listed ${listed.length} artifact(s) in ${scope}`);
+    const artifacts = await filterByRun(listed.filter((artifact) => isNameCandidate(query, artifact)), query.runFilters, client);
+    return { artifacts, runId, searched: `${scope}; ${listed.length} artifact(s) listed` };
+}
+/**
+ * The newest run that matches the run filters and holds every exact name asked for (with
+ * patterns, at least one match); artifacts of different runs are never mixed. Artifacts are
+ * read newest first, a page at a time, so the search usually stops after the first page; runs
+ * are looked up only for filters an artifact's own `workflow_run` cannot answer.
+ */
+async function searchRunForDownload(query, allowForks, client, reporter) {
+    const rejectedRuns = new Set();
+    let listed = 0;
+    for await (const page of client.artifactPages(artifactQuery(query))) {
+        listed += page.length;
+        const candidates = page.filter((a) => isSearchCandidate(query, a));
+        for (const runId of runsInOrder(candidates)) {
+            if (rejectedRuns.has(runId))
+                continue;
+            const seen = candidates.filter((a) => a.workflow_run?.id === runId);
+            const found = await tryRun(runId, seen, { query, allowForks, client, reporter });
+            if (found)
+                return found;
+            rejectedRuns.add(runId);
+        }
+    }
+    return {
+        selected: [],
+        kept: 0,
+        searched: `${describeScope(client, query)}; ${listed} artifact(s) listed, ` +
+            `${rejectedRuns.size} run(s) looked at` +
+            (query.names.length ? `, none holding ${quoted(query.names)}` : ''),
+    };
+}
+async function tryRun(runId, seen, { query, allowForks, client, reporter }) {
+    const filters = query.runFilters;
+    if (needsRunLookup(filters)) {
+        if (!(await runMatchesLookedUpFields(await client.getRun(runId), filters, client))) {
+            return undefined;
+        }
+    }
+    if (isFromFork(seen[0]) && !allowForks) {
+        reporter.warning(`Skipped run ${runId}: it was triggered from a fork, so its artifacts are untrusted (set ${reporter.word('allow-forks', 'true')} to accept them)`);
+        return undefined;
+    }
+    // With the server's name filter the page already holds all of this run's wanted artifacts.
+    const runArtifacts = singleExactName(query.names) ? seen : await client.listArtifacts({ runId });
+    const wanted = runArtifacts.filter((a) => isNameCandidate(query, a) && !a.expired);
+    if (!holdsWhatWasAsked(wanted, query))
+        return undefined;
+    reporter.info(`Run ${runId} is the newest run matching the filters`);
+    return {
+        selected: wanted.sort(compareNewestFirst),
+        kept: 0,
+        runId,
+        searched: describeScope(client, query, runId),
+    };
+}
+/** Every exact name asked for is there; with patterns only, at least one match. */
+function holdsWhatWasAsked(artifacts, query) {
+    const present = new Set(artifacts.map((a) => a.name));
+    const exactNames = query.names.filter((p) => p.kind === 'exact').map((p) => p.source);
+    return artifacts.length > 0 && exactNames.every((name) => present.has(name));
+}
+/** Run ids in the order their newest artifact appears. */
+function runsInOrder(artifacts) {
+    const ids = artifacts.map((a) => a.workflow_run?.id).filter((id) => id !== undefined);
+    return [...new Set(ids)];
+}
+function isSearchCandidate(query, artifact) {
+    return (isNameCandidate(query, artifact) &&
+        !artifact.expired &&
+        matchesOwnRunFields(artifact, query.runFilters));
+}
+function artifactQuery(query, runId) {
+    return { runId, name: singleExactName(query.names) };
+}
+function isNameCandidate(query, artifact) {
+    const named = query.names.length === 0 || matchesAny(query.names, artifact.name);
+    return named && !matchesAny(query.exclude, artifact.name);
+}
+/** Filters the artifact's own `workflow_run` answers, with no request. */
+function matchesOwnRunFields(artifact, filters) {
+    const run = artifact.workflow_run ?? {};
+    if (filters.branch !== undefined && run.head_branch !== filters.branch)
+        return false;
+    if (filters.commit !== undefined && !run.head_sha?.startsWith(filters.commit.toLowerCase())) {
+        return false;
+    }
+    return true;
+}
+function needsRunLookup(filters) {
+    const { workflow, event, pullRequest, conclusion } = filters;
+    return [workflow, event, pullRequest, conclusion].some((value) => value !== undefined);
+}
+async function runMatchesLookedUpFields(run, filters, client) {
+    if (!runMatchesItsOwnFields(run, filters))
+        return false;
+    if (filters.workflow === undefined)
+        return true;
+    return run.workflow_id === (await client.getWorkflowId(filters.workflow));
+}
+/** The filters a run object answers by itself: all but `workflow`, which needs its id. */
+function runMatchesItsOwnFields(run, filters) {
+    if (filters.event !== undefined && run.event !== filters.event)
+        return false;
+    if (filters.conclusion !== undefined && run.conclusion !== filters.conclusion)
+        return false;
+    return (filters.pullRequest === undefined ||
+        (run.pull_requests ?? []).some((pr) => pr.number === filters.pullRequest));
+}
+/** Keeps the artifacts whose run matches every run filter. */
+async function filterByRun(artifacts, filters, client) {
+    const own = artifacts.filter((artifact) => matchesOwnRunFields(artifact, filters));
+    if (!needsRunLookup(filters))
+        return own;
+    const matching = await matchingRuns(runsInOrder(own), filters, client);
+    return own.filter((artifact) => matching.has(artifact.workflow_run?.id ?? -1));
+}
+/**
+ * Which of these runs match the filters, in as few requests as possible: the runs listing (of the
+ * filtered workflow, whose runs need no workflow look-up) answers for many runs a page, while a
+ * look-up answers for one; the listing is read while that costs fewer requests than looking the
+ * remaining runs up.
+ */
+async function matchingRuns(runIds, filters, client) {
+    const matching = new Set();
+    const unknown = new Set(runIds);
+    if (unknown.size > FEW_RUNS && (await readRunsListing(unknown, matching, filters, client))) {
+        // A run the whole listing did not show is of another workflow (or gone): it does not match.
+        return matching;
+    }
+    const rest = [...unknown];
+    const verdicts = await mapConcurrently(rest, RUN_LOOKUP_CONCURRENCY, async (runId) => runMatchesLookedUpFields(await client.getRun(runId), filters, client));
+    rest.forEach((runId, index) => {
+        if (verdicts[index])
+            matching.add(runId);
+    });
+    return matching;
+}
+/**
+ * Settles the `unknown` runs the listing shows, moving matches into `matching`. True when it
+ * read the whole listing; false when it stopped because look-ups would cost fewer requests. The
+ * listing is read unfiltered: GitHub caps filtered run searches at 1,000 results.
+ */
+async function readRunsListing(unknown, matching, filters, client) {
+    for await (const page of client.runPages(filters.workflow)) {
+        for (const run of page.runs) {
+            if (unknown.delete(run.id) && runMatchesItsOwnFields(run, filters))
+                matching.add(run.id);
+        }
+        if (unknown.size === 0)
+            return true;
+        if (page.pagesLeft >= unknown.size)
+            return false;
+    }
+    return true;
+}
+/** Artifacts of fork runs are attacker-controlled: `download` skips them, naming each. */
+function withoutUntrustedForks(artifacts, reporter) {
+    const forked = artifacts.filter(isFromFork);
+    for (const artifact of forked) {
+        reporter.warning(`Skipped artifact '${artifact.name}' (id ${artifact.id}) of run ${artifact.workflow_run?.id}: the run was triggered from a fork, so the artifact is untrusted (set ${reporter.word('allow-forks', 'true')} to accept it)`);
+    }
+    return artifacts.filter((artifact) => !isFromFork(artifact));
+}
+/**
+ * Per name, the N newest unexpired candidates are protected, whatever their age or size; the
+ * age and size rules apply to the rest.
+ */
+function splitKeepLatest(artifacts, keepLatest) {
+    if (keepLatest <= 0)
+        return { kept: [], rest: [...artifacts] };
+    const keptIds = new Set();
+    const keptPerName = new Map();
+    for (const artifact of [...artifacts].sort(compareNewestFirst)) {
+        if (artifact.expired)
+            continue;
+        const count = keptPerName.get(artifact.name) ?? 0;
+        if (count < keepLatest) {
+            keptPerName.set(artifact.name, count + 1);
+            keptIds.add(artifact.id);
+        }
+    }
+    return {
+        kept: artifacts.filter((a) => keptIds.has(a.id)).sort(compareNewestFirst),
+        rest: artifacts.filter((a) => !keptIds.has(a.id)),
+    };
+}
+function isOldAndLargeEnough(artifact, query, now = Date.now()) {
+    if (query.olderThanMs !== undefined) {
+        const created = Date.parse(artifact.created_at ?? '');
+        if (Number.isNaN(created) || now - created <= query.olderThanMs)
+            return false;
+    }
+    return query.minSize === undefined || artifact.size_in_bytes >= query.minSize;
+}
+function quoted(patterns) {
+    return patterns.map((p) => `'${p.source}'`).join(', ');
+}
+/** The repository, run and filters searched, for messages a user can act on. */
+function describeScope(client, query, runId) {
+    const { owner, repo } = client.repository;
+    const parts = [`${owner}/${repo}`];
+    if (runId !== undefined)
+        parts.push(`run ${runId}`);
+    const filters = query.runFilters;
+    const labels = [
+        ['workflow', 'workflow'],
+        ['branch', 'branch'],
+        ['event', 'event'],
+        ['commit', 'commit'],
+        ['pullRequest', 'pull request'],
+        ['conclusion', 'conclusion'],
+    ];
+    for (const [key, label] of labels) {
+        if (filters[key] !== undefined)
+            parts.push(`${label} ${filters[key]}`);
+    }
+    if (query.names.length)
+        parts.push(`name ${quoted(query.names)}`);
+    if (query.exclude.length) {
+        parts.push(`excluding ${quoted(query.exclude)}`);
+    }
+    return parts.join(', ');
+}
+
+;// CONCATENATED MODULE: ./src/core/execute.ts
+
+
+
+
+
+const QUOTA_NOTE = 'GitHub recalculates storage usage every 6 to 12 hours, so the freed space shows in the quota later.';
+/** Selects the artifacts the request asks for, acts on them, and says what was done. */
+async function execute(request, session, reporter) {
+    const client = session.repository(request.repository);
+    const selection = request.operation === 'download'
+        ? await selectForDownload(request.query, request.download, client, reporter)
+        : await selectForListing(request.query, client, reporter);
+    if (selection.selected.length === 0)
+        reportNothingFound(request, selection, reporter);
+    const base = { operation: request.operation, dryRun: false, kept: selection.kept, notes: [] };
+    switch (request.operation) {
+        case 'list':
+            return { ...base, artifacts: selection.selected.map((a) => toRecord(a)), failures: [] };
+        case 'download':
+            return {
+                ...base,
+                ...(await download(request, selection, { client, storage: session.storage, reporter })),
+            };
+        case 'delete':
+            return { ...base, ...(await remove(request.delete, selection, session, client, reporter)) };
+    }
+}
+/** `if-no-artifact-found`: say what was searched, so the message can be acted on. */
+function reportNothingFound(request, selection, reporter) {
+    const kept = selection.kept ? ` (${selection.kept} kept by ${reporter.word('keep-latest')})` : '';
+    const message = `No artifact found${kept}. Searched ${selection.searched}.`;
+    if (request.ifNoArtifactFound === 'fail')
+        throw new Error(message);
+    if (request.ifNoArtifactFound === 'warn')
+        reporter.warning(message);
+    else
+        reporter.info(message);
+}
+async function download(request, selection, context) {
+    const options = request.download;
+    // One artifact asked for by a single exact name goes into `path` itself, as if merged.
+    const intoPath = options.mergeMultiple ||
+        (selection.selected.length === 1 && singleExactName(request.query.names) !== undefined);
+    const result = await downloadArtifacts(selection.selected, { ...options, mergeMultiple: intoPath }, context);
+    return {
+        artifacts: result.downloaded.map(({ artifact, path }) => toRecord(artifact, path)),
+        runId: selection.runId,
+        downloadPath: options.path,
+        notes: result.deleted.length
+            ? [`${result.deleted.length} artifact(s) deleted after download.`]
+            : [],
+        failures: [],
+    };
+}
+async function remove(options, selection, session, client, reporter) {
+    const result = await deleteArtifacts(selection.selected, options, { session, client, reporter });
+    const notes = result.dryRun ? ['Dry run: nothing was deleted.'] : [QUOTA_NOTE];
+    if (result.stopReason)
+        notes.unshift(result.stopReason);
+    return {
+        dryRun: result.dryRun,
+        artifacts: [...result.deleted, ...result.alreadyGone].map((a) => toRecord(a)),
+        remaining: result.remaining.length,
+        notes,
+        failures: result.failed.length ? [describeDeletionFailures(result.failed)] : [],
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/delete/pacing.ts
+
+/** GitHub's documented secondary limit for REST endpoints, and what a DELETE costs of it. */
+const SECONDARY_POINTS_PER_MINUTE = 900;
+const DELETE_POINTS = 5;
+/** Points left unused: a little room for the listing's GETs that precede the deletions. */
+const RESERVED_POINTS = 10;
+/** The server counts arrivals, we count starts: network jitter can pull two starts closer. */
+const JITTER_MARGIN_MS = 1_000;
+/**
+ * DELETE pacing: 178 starts in any 61 s, so at most 890 points in any minute the server sees even
+ * with a second of jitter. After a burst of 6 (a small clean-up never waits), that is one DELETE
+ * every ~355 ms: ~169 a minute, 94% of the 180 the limit allows.
+ */
+const deletePacing = {
+    startsPerWindow: (SECONDARY_POINTS_PER_MINUTE - RESERVED_POINTS) / DELETE_POINTS,
+    windowMs: 60_000 + JITTER_MARGIN_MS,
+    burst: 6,
+    concurrency: 3,
+};
+/**
+ * Spaces job starts with the generic cell rate algorithm (a token bucket holding `burst` starts,
+ * refilled evenly): in any interval of length L at most `burst + L / interval` jobs start, which
+ * with `interval = windowMs / (startsPerWindow - burst)` is exactly `startsPerWindow` per window.
+ * A token bucket rather than a sliding log of start times, so the rate stays even instead of
+ * arriving in window-sized bursts.
+ */
+class Pacer {
+    limits;
+    clock;
+    intervalMs;
+    toleranceMs;
+    /** When the bucket would be empty again if every start so far had used a full interval. */
+    theoreticalArrival = Number.NEGATIVE_INFINITY;
+    constructor(limits, clock = systemClock) {
+        this.limits = limits;
+        this.clock = clock;
+        this.intervalMs = limits.windowMs / (limits.startsPerWindow - limits.burst);
+        this.toleranceMs = (limits.burst - 1) * this.intervalMs;
+    }
+    /**
+     * Runs `job` on the items `take()` hands out, at most `concurrency` at once. `take()` is called
+     * only when a job may start at once, so it decides on the latest state (a rate limit read just
+     * now); `undefined` ends the run. Resolves when every started job has settled. A job that
+     * rejects does not hold up the others; the first rejection is rethrown once all have settled.
+     */
+    async drain(take, job) {
+        const failures = [];
+        let exhausted = false;
+        const worker = async () => {
+            while (!exhausted) {
+                // The check, take() and the recorded start run without a pause in between: workers
+                // waking together cannot all pass the same check.
+                const waitMs = this.waitBeforeNextStartMs();
+                if (waitMs > 0) {
+                    await this.clock.sleep(Math.ceil(waitMs));
+                    continue;
+                }
+                const item = take();
+                if (item === undefined) {
+                    exhausted = true;
+                    return;
+                }
+                this.recordStart();
+                try {
+                    await job(item);
+                }
+                catch (error) {
+                    failures.push(error);
+                }
+            }
+        };
+        await Promise.all(Array.from({ length: this.limits.concurrency }, worker));
+        if (failures.length > 0)
+            throw failures[0];
+    }
+    waitBeforeNextStartMs() {
+        return this.theoreticalArrival - this.toleranceMs - this.clock.now();
+    }
+    recordStart() {
+        this.theoreticalArrival = Math.max(this.theoreticalArrival, this.clock.now()) + this.intervalMs;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/github/client.ts
+
+
+const PER_PAGE = 100;
+/** Pages read at once after the first; far under GitHub's 100 concurrent requests. */
+const PAGE_CONCURRENCY = 8;
+const READ = 'actions: read';
+const WRITE = 'actions: write';
+/** The REST calls for one repository, made with the session's Octokit. */
+class RestArtifactClient {
+    octokit;
+    repository;
+    reporter;
+    runs = new Map();
+    workflowIds = new Map();
+    owner;
+    repo;
+    constructor(octokit, repository, reporter) {
+        this.octokit = octokit;
+        this.repository = repository;
+        this.reporter = reporter;
+        this.owner = repository.owner;
+        this.repo = repository.repo;
+    }
+    async listArtifacts(query) {
+        const first = await this.artifactPage(query, 1);
+        const pageCount = Math.ceil(first.totalCount / PER_PAGE);
+        const rest = await mapConcurrently(range(2, pageCount), PAGE_CONCURRENCY, (page) => this.artifactPage(query, page));
+        const pages = [first, ...rest];
+        // Artifacts created or deleted while the pages were read shift them, and pages read out of
+        // order can then miss an artifact. Read in order, a shift can only repeat one.
+        const shifted = pages.some((page) => page.totalCount !== first.totalCount) || pages[pages.length - 1].hasNext;
+        if (shifted)
+            return this.listInOrder(query);
+        return uniqueById(pages.flatMap((page) => page.artifacts));
+    }
+    async listInOrder(query) {
+        const artifacts = [];
+        for await (const page of this.artifactPages(query))
+            artifacts.push(...page);
+        return uniqueById(artifacts);
+    }
+    async *artifactPages(query) {
+        for (let page = 1;; page++) {
+            const { artifacts, hasNext } = await this.artifactPage(query, page);
+            yield artifacts;
+            if (!hasNext)
+                return;
+        }
+    }
+    getRun(runId) {
+        return memoise(this.runs, runId, async () => {
+            const call = {
+                action: `Reading workflow run ${runId}`,
+                permission: READ,
+                setting: 'run-id',
+            };
+            const response = await this.call(call, () => this.octokit.rest.actions.getWorkflowRun({
+                owner: this.owner,
+                repo: this.repo,
+                run_id: runId,
+            }));
+            return slimRun(response.data);
+        });
+    }
+    async *runPages(workflow) {
+        const common = { owner: this.owner, repo: this.repo, per_page: PER_PAGE };
+        const call = workflow
+            ? {
+                action: `Listing the runs of workflow '${workflow}'`,
+                permission: READ,
+                setting: 'workflow',
+            }
+            : { action: 'Listing workflow runs', permission: READ };
+        for (let page = 1;; page++) {
+            const response = await this.call(call, () => workflow
+                ? this.octokit.rest.actions.listWorkflowRuns({ ...common, page, workflow_id: workflow })
+                : this.octokit.rest.actions.listWorkflowRunsForRepo({ ...common, page }));
+            yield {
+                runs: response.data.workflow_runs.map(slimRun),
+                pagesLeft: Math.max(0, Math.ceil(response.data.total_count / PER_PAGE) - page),
+            };
+            if (!hasNextPage(response.headers.link))
+                return;
+        }
+    }
+    getWorkflowId(workflow) {
+        if (/^\d+$/.test(workflow))
+            return Promise.resolve(Number(workflow));
+        return memoise(this.workflowIds, workflow, async () => {
+            const call = {
+                action: `Reading workflow '${workflow}'`,
+                permission: READ,
+                setting: 'workflow',
+            };
+            const response = await this.call(call, () => this.octokit.rest.actions.getWorkflow({
+                owner: this.owner,
+                repo: this.repo,
+                workflow_id: workflow,
+            }));
+            return response.data.id;
+        });
+    }
+    async deleteArtifact(artifactId) {
+        try {
+            await this.call({ action: `Deleting artifact ${artifactId}`, permission: WRITE }, () => this.octokit.rest.actions.deleteArtifact({
+                owner: this.owner,
+                repo: this.repo,
+                artifact_id: artifactId,
+            }));
+            return 'deleted';
+        }
+        catch (error) {
+            if (error instanceof ApiError && error.status === 404)
+                return 'gone';
+            throw error;
+        }
+    }
+    async getDownloadUrl(artifact) {
+        try {
+            const action = `Downloading artifact '${artifact.name}' (id ${artifact.id})`;
+            const response = await this.call({ action, permission: READ }, () => this.octokit.rest.actions.downloadArtifact({
+                owner: this.owner,
+                repo: this.repo,
+                artifact_id: artifact.id,
+                archive_format: 'zip',
+                request: { redirect: 'manual' },
+            }));
+            const location = response.headers.location;
+            if (!location) {
+                throw new Error(`Downloading artifact '${artifact.name}' (id ${artifact.id}): the API answered ${response.status} without a redirect to the storage host`);
+            }
+            this.reporter.mask(location);
+            return location;
+        }
+        catch (error) {
+            if (error instanceof ApiError && error.status === 410) {
+                throw new ArtifactExpiredError(artifact.name, artifact.id, artifact.expires_at);
+            }
+            throw error;
+        }
+    }
+    async artifactPage(query, page) {
+        const common = { owner: this.owner, repo: this.repo, per_page: PER_PAGE, page };
+        const nameFilter = query.name === undefined ? {} : { name: query.name };
+        const call = query.runId === undefined
+            ? { action: 'Listing artifacts', permission: READ, setting: 'repository' }
+            : { action: `Listing artifacts of run ${query.runId}`, permission: READ, setting: 'run-id' };
+        const response = await this.call(call, () => query.runId === undefined
+            ? this.octokit.rest.actions.listArtifactsForRepo({ ...common, ...nameFilter })
+            : this.octokit.rest.actions.listWorkflowRunArtifacts({
+                ...common,
+                ...nameFilter,
+                run_id: query.runId,
+            }));
+        return {
+            artifacts: response.data.artifacts.map(slimArtifact),
+            totalCount: response.data.total_count,
+            hasNext: hasNextPage(response.headers.link),
+        };
+    }
+    /** Makes one API call, turning its failure into an error a user can act on. */
+    async call(call, request) {
+        try {
+            return await request();
+        }
+        catch (error) {
+            throw this.explain(error, call);
+        }
+    }
+    explain(error, { action, permission, setting }) {
+        if (!isHttpError(error))
+            return error instanceof Error ? error : new Error(String(error));
+        const headers = error.response?.headers ?? {};
+        if (headers['x-ratelimit-remaining'] === '0') {
+            return new RateLimitExhaustedError(new Date(Number(headers['x-ratelimit-reset'] ?? 0) * 1000));
+        }
+        const where = `${this.owner}/${this.repo}`;
+        const detail = apiMessage(error);
+        const hint = (word) => {
+            if (error.status === 401)
+                return ` The token was refused: check \`${word('github-token')}\`.`;
+            if (error.status === 403 && !/rate limit/i.test(detail)) {
+                return ` The token needs the \`${permission}\` permission on ${where} (a \`permissions:\` block in the workflow, or a token with access to that repository).`;
+            }
+            if (error.status === 404 && setting) {
+                return ` Check \`${word(setting)}\`, and that the token can read ${where}.`;
+            }
+            return '';
+        };
+        return new ApiError(error.status, (word) => `${action} in ${where} failed: HTTP ${error.status} ${detail}.${hint(word)}`);
+    }
+}
+/** An API answer that failed, with its HTTP status. */
+class ApiError extends WordedError {
+    status;
+    constructor(status, explain) {
+        super(explain);
+        this.status = status;
+        this.name = 'ApiError';
+    }
+}
+function hasNextPage(link) {
+    return /rel="next"/.test(link ?? '');
+}
+function apiMessage(error) {
+    const data = error.response?.data;
+    if (data && typeof data === 'object' && 'message' in data)
+        return String(data.message);
+    return error.message;
+}
+function memoise(cache, key, load) {
+    let value = cache.get(key);
+    if (!value) {
+        value = load();
+        cache.set(key, value);
+        value.catch(() => cache.delete(key));
+    }
+    return value;
+}
+function range(from, to) {
+    return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+}
+function uniqueById(artifacts) {
+    const seen = new Map();
+    for (const artifact of artifacts)
+        if (!seen.has(artifact.id))
+            seen.set(artifact.id, artifact);
+    return [...seen.values()];
+}
+/** Only the fields the product reads: a long listing keeps these, not every REST object whole. */
+function slimArtifact(artifact) {
+    const run = artifact.workflow_run;
+    return {
+        id: artifact.id,
+        name: artifact.name,
+        size_in_bytes: artifact.size_in_bytes,
+        expired: artifact.expired,
+        created_at: artifact.created_at,
+        expires_at: artifact.expires_at,
+        digest: artifact.digest ?? null,
+        workflow_run: run
+            ? {
+                id: run.id,
+                repository_id: run.repository_id,
+                head_repository_id: run.head_repository_id,
+                head_branch: run.head_branch,
+                head_sha: run.head_sha,
+            }
+            : null,
+    };
+}
+function slimRun(run) {
+    return {
+        id: run.id,
+        workflow_id: run.workflow_id,
+        event: run.event,
+        status: run.status,
+        conclusion: run.conclusion,
+        head_branch: run.head_branch,
+        head_sha: run.head_sha,
+        created_at: run.created_at,
+        repository: { id: run.repository.id },
+        head_repository: run.head_repository ? { id: run.head_repository.id } : null,
+        pull_requests: run.pull_requests?.map((pr) => ({ number: pr.number })) ?? null,
+    };
+}
+
 // EXTERNAL MODULE: ./node_modules/bottleneck/light.js
 var light = __nccwpck_require__(3251);
 ;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-retry/dist-bundle/index.js
@@ -43419,15 +45220,9 @@ throttling.triggersNotification = triggersNotification;
 
 
 // EXTERNAL MODULE: ./node_modules/bottleneck/lib/index.js
-var bottleneck_lib = __nccwpck_require__(2203);
+var bottleneck_lib = __nccwpck_require__(4584);
 var bottleneck_lib_default = /*#__PURE__*/__nccwpck_require__.n(bottleneck_lib);
-;// CONCATENATED MODULE: ./src/clock.ts
-const systemClock = {
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-
-;// CONCATENATED MODULE: ./src/octokit.ts
+;// CONCATENATED MODULE: ./src/github/octokit.ts
 
 
 
@@ -43435,6 +45230,7 @@ const systemClock = {
 
 
 
+const RestOctokit = Octokit.plugin(restEndpointMethods, retry, throttling);
 /** Retries of one request, whatever made it fail: never more than this. */
 const MAX_RETRIES = 3;
 /** A primary-limit reset further away than this is not waited for: the caller stops instead. */
@@ -43444,24 +45240,25 @@ const UNSTATED_WAIT_SECONDS = 60;
 /** plugin-retry's own list, plus 429: `waitOutRetryAfter` honours its `retry-after` instead. */
 const NOT_RETRIED_BY_BACKOFF = [400, 401, 403, 404, 410, 422, 429, 451];
 /**
- * Octokit through `getOctokit` (proxy-aware fetch, GITHUB_API_URL) with bounded retries: backoff
- * on 5xx and network errors (plugin-retry), the rate-limit answers GitHub words as such
- * (plugin-throttling), and any other 403/429 that says when to come back (`retry-after`).
+ * Octokit with bounded retries: backoff on 5xx and network errors (plugin-retry), the rate-limit
+ * answers GitHub words as such (plugin-throttling), and any other 403/429 that says when to come
+ * back (`retry-after`).
  */
-function createOctokit(token, apiUrl, reporter, clock = systemClock) {
-    const octokit = getOctokit(token, {
-        baseUrl: apiUrl.replace(/\/+$/, ''),
-        request: { ...defaults.request },
+function createOctokit(connection, reporter, clock = systemClock) {
+    const octokit = new RestOctokit({
+        auth: connection.token,
+        baseUrl: connection.apiUrl.replace(/\/+$/, ''),
+        request: connection.fetch ? { fetch: connection.fetch } : {},
         // Not `request.retries`: plugin-retry then retries every failure, 403 and 404 included.
         retry: { retries: MAX_RETRIES, doNotRetry: NOT_RETRIED_BY_BACKOFF },
         throttle: {
             // Pacing deletions is the deletion module's job: the plugin's default write group
             // (one write a second) would cap them at a third of what GitHub allows.
             write: new (bottleneck_lib_default()).Group({ maxConcurrent: 10 }),
-            onRateLimit: (retryAfter, request, _octokit, count) => shouldWait(retryAfter, count, reporter, `API rate limit used up on ${describe(request)}`),
-            onSecondaryRateLimit: (retryAfter, request, _octokit, count) => shouldWait(retryAfter, count, reporter, `Secondary rate limit hit on ${describe(request)}`),
+            onRateLimit: (retryAfter, request, _octokit, count) => shouldWait(retryAfter, count, reporter, `API rate limit used up on ${octokit_describe(request)}`),
+            onSecondaryRateLimit: (retryAfter, request, _octokit, count) => shouldWait(retryAfter, count, reporter, `Secondary rate limit hit on ${octokit_describe(request)}`),
         },
-    }, retry, throttling);
+    });
     octokit.hook.wrap('request', async (request, options) => {
         for (let count = 0;; count++) {
             try {
@@ -43469,7 +45266,7 @@ function createOctokit(token, apiUrl, reporter, clock = systemClock) {
             }
             catch (error) {
                 const wait = isHttpError(error) ? unrecognisedRetryAfter(error) : undefined;
-                const what = `HTTP ${error.status} on ${describe(options)}`;
+                const what = `HTTP ${error.status} on ${octokit_describe(options)}`;
                 if (wait === undefined || !shouldWait(wait, count, reporter, what))
                     throw error;
                 await clock.sleep(wait * 1000);
@@ -43478,7 +45275,7 @@ function createOctokit(token, apiUrl, reporter, clock = systemClock) {
     });
     return octokit;
 }
-function describe(request) {
+function octokit_describe(request) {
     return `${request.method} ${request.url}`;
 }
 function shouldWait(seconds, count, reporter, what) {
@@ -43505,202 +45302,46 @@ function unrecognisedRetryAfter(error) {
     return error.status === 429 ? UNSTATED_WAIT_SECONDS : undefined;
 }
 
-;// CONCATENATED MODULE: ./src/client.ts
+;// CONCATENATED MODULE: ./src/github/session.ts
 
 
 
-const PER_PAGE = 100;
-/** Pages read at once after the first; far under GitHub's 100 concurrent requests. */
-const PAGE_CONCURRENCY = 8;
-const READ = 'actions: read';
-const WRITE = 'actions: write';
-function createArtifactClient(options) {
-    const apiUrl = options.apiUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com';
-    options.reporter.mask(options.token);
-    const octokit = createOctokit(options.token, apiUrl, options.reporter);
-    return new RestArtifactClient(octokit, options);
-}
-class RestArtifactClient {
+
+
+
+/** API requests in flight at once for a token: GitHub allows 100, shared by everything it does. */
+const CONCURRENT_REQUESTS = 16;
+/**
+ * One token's session: one Octokit (so one throttling state), the rate limit its answers report,
+ * and one pacing of deletions, shared by the clients of every repository it hands out, since
+ * GitHub counts both limits per token.
+ */
+class GitHubSession {
+    storage;
+    reporter;
+    deletions;
     octokit;
-    options;
     latestRateLimit;
-    runs = new Map();
-    workflowIds = new Map();
-    owner;
-    repo;
-    constructor(octokit, options) {
-        this.octokit = octokit;
-        this.options = options;
-        this.owner = options.repository.owner;
-        this.repo = options.repository.repo;
-        octokit.hook.after('request', (response) => this.noteRateLimit(response.headers));
-        octokit.hook.error('request', (error) => {
+    constructor(connection, storage, reporter, clock = systemClock) {
+        this.storage = storage;
+        this.reporter = reporter;
+        reporter.mask(connection.token);
+        this.octokit = createOctokit(connection, reporter, clock);
+        this.deletions = new Pacer(deletePacing, clock);
+        const gate = limiter(CONCURRENT_REQUESTS);
+        this.octokit.hook.wrap('request', (request, options) => gate(async () => request(options)));
+        this.octokit.hook.after('request', (response) => this.noteRateLimit(response.headers));
+        this.octokit.hook.error('request', (error) => {
             if (isHttpError(error) && error.response)
                 this.noteRateLimit(error.response.headers);
             throw error;
         });
     }
+    repository(repository) {
+        return new RestArtifactClient(this.octokit, repository, this.reporter);
+    }
     rateLimit() {
         return this.latestRateLimit;
-    }
-    async listArtifacts(query) {
-        const first = await this.artifactPage(query, 1);
-        const pageCount = Math.ceil(first.totalCount / PER_PAGE);
-        const rest = await mapConcurrently(range(2, pageCount), PAGE_CONCURRENCY, (page) => this.artifactPage(query, page));
-        const pages = [first, ...rest];
-        // Artifacts created or deleted while the pages were read shift them, and pages read out of
-        // order can then miss an artifact. Read in order, a shift can only repeat one.
-        const shifted = pages.some((page) => page.totalCount !== first.totalCount) || pages[pages.length - 1].hasNext;
-        if (shifted)
-            return this.listInOrder(query);
-        return uniqueById(pages.flatMap((page) => page.artifacts));
-    }
-    async listInOrder(query) {
-        const artifacts = [];
-        for await (const page of this.artifactPages(query))
-            artifacts.push(...page);
-        return uniqueById(artifacts);
-    }
-    async *artifactPages(query) {
-        for (let page = 1;; page++) {
-            const { artifacts, hasNext } = await this.artifactPage(query, page);
-            yield artifacts;
-            if (!hasNext)
-                return;
-        }
-    }
-    getRun(runId) {
-        return memoise(this.runs, runId, async () => {
-            const call = { action: `Reading workflow run ${runId}`, permission: READ, input: 'run-id' };
-            const response = await this.call(call, () => this.octokit.rest.actions.getWorkflowRun({
-                owner: this.owner,
-                repo: this.repo,
-                run_id: runId,
-            }));
-            return response.data;
-        });
-    }
-    async *runPages(workflow) {
-        const common = { owner: this.owner, repo: this.repo, per_page: PER_PAGE };
-        const call = workflow
-            ? {
-                action: `Listing the runs of workflow '${workflow}'`,
-                permission: READ,
-                input: 'workflow',
-            }
-            : { action: 'Listing workflow runs', permission: READ };
-        for (let page = 1;; page++) {
-            const response = await this.call(call, () => workflow
-                ? this.octokit.rest.actions.listWorkflowRuns({ ...common, page, workflow_id: workflow })
-                : this.octokit.rest.actions.listWorkflowRunsForRepo({ ...common, page }));
-            yield {
-                runs: response.data.workflow_runs,
-                pagesLeft: Math.max(0, Math.ceil(response.data.total_count / PER_PAGE) - page),
-            };
-            if (!hasNextPage(response.headers.link))
-                return;
-        }
-    }
-    getWorkflowId(workflow) {
-        if (/^\d+$/.test(workflow))
-            return Promise.resolve(Number(workflow));
-        return memoise(this.workflowIds, workflow, async () => {
-            const call = { action: `Reading workflow '${workflow}'`, permission: READ, input: 'workflow' };
-            const response = await this.call(call, () => this.octokit.rest.actions.getWorkflow({
-                owner: this.owner,
-                repo: this.repo,
-                workflow_id: workflow,
-            }));
-            return response.data.id;
-        });
-    }
-    async deleteArtifact(artifactId) {
-        try {
-            await this.call({ action: `Deleting artifact ${artifactId}`, permission: WRITE }, () => this.octokit.rest.actions.deleteArtifact({
-                owner: this.owner,
-                repo: this.repo,
-                artifact_id: artifactId,
-            }));
-            return 'deleted';
-        }
-        catch (error) {
-            if (error instanceof ApiError && error.status === 404)
-                return 'gone';
-            throw error;
-        }
-    }
-    async getDownloadUrl(artifact) {
-        try {
-            const action = `Downloading artifact '${artifact.name}' (id ${artifact.id})`;
-            const response = await this.call({ action, permission: READ }, () => this.octokit.rest.actions.downloadArtifact({
-                owner: this.owner,
-                repo: this.repo,
-                artifact_id: artifact.id,
-                archive_format: 'zip',
-                request: { redirect: 'manual' },
-            }));
-            const location = response.headers.location;
-            if (!location) {
-                throw new Error(`Downloading artifact '${artifact.name}' (id ${artifact.id}): the API answered ${response.status} without a redirect to the storage host`);
-            }
-            this.options.reporter.mask(location);
-            return location;
-        }
-        catch (error) {
-            if (error instanceof ApiError && error.status === 410) {
-                throw new ArtifactExpiredError(artifact.name, artifact.id, artifact.expires_at);
-            }
-            throw error;
-        }
-    }
-    async artifactPage(query, page) {
-        const common = { owner: this.owner, repo: this.repo, per_page: PER_PAGE, page };
-        const nameFilter = query.name === undefined ? {} : { name: query.name };
-        const call = query.runId === undefined
-            ? { action: 'Listing artifacts', permission: READ, input: 'repository' }
-            : { action: `Listing artifacts of run ${query.runId}`, permission: READ, input: 'run-id' };
-        const response = await this.call(call, () => query.runId === undefined
-            ? this.octokit.rest.actions.listArtifactsForRepo({ ...common, ...nameFilter })
-            : this.octokit.rest.actions.listWorkflowRunArtifacts({
-                ...common,
-                ...nameFilter,
-                run_id: query.runId,
-            }));
-        return {
-            artifacts: response.data.artifacts,
-            totalCount: response.data.total_count,
-            hasNext: hasNextPage(response.headers.link),
-        };
-    }
-    /** Makes one API call, turning its failure into an error a user can act on. */
-    async call(call, request) {
-        try {
-            return await request();
-        }
-        catch (error) {
-            throw this.explain(error, call);
-        }
-    }
-    explain(error, { action, permission, input }) {
-        if (!isHttpError(error))
-            return error instanceof Error ? error : new Error(String(error));
-        const headers = error.response?.headers ?? {};
-        if (headers['x-ratelimit-remaining'] === '0') {
-            return new RateLimitExhaustedError(new Date(Number(headers['x-ratelimit-reset'] ?? 0) * 1000));
-        }
-        const { owner, repo } = this;
-        const detail = apiMessage(error);
-        let hint = '';
-        if (error.status === 401) {
-            hint = ' The token was refused: check `github-token`.';
-        }
-        else if (error.status === 403 && !/rate limit/i.test(detail)) {
-            hint = ` The token needs the \`${permission}\` permission on ${owner}/${repo} (a \`permissions:\` block in the workflow, or a token with access to that repository).`;
-        }
-        else if (error.status === 404 && input) {
-            hint = ` Check \`${input}\`, and that the token can read ${owner}/${repo}.`;
-        }
-        return new ApiError(error.status, `${action} in ${owner}/${repo} failed: HTTP ${error.status} ${detail}.${hint}`);
     }
     noteRateLimit(headers) {
         const remaining = headers['x-ratelimit-remaining'];
@@ -43713,1234 +45354,14 @@ class RestArtifactClient {
         };
     }
 }
-/** An API answer that failed, with its HTTP status. */
-class ApiError extends Error {
-    status;
-    constructor(status, message) {
-        super(message);
-        this.status = status;
-        this.name = 'ApiError';
-    }
-}
-function hasNextPage(link) {
-    return /rel="next"/.test(link ?? '');
-}
-function apiMessage(error) {
-    const data = error.response?.data;
-    if (data && typeof data === 'object' && 'message' in data)
-        return String(data.message);
-    return error.message;
-}
-function memoise(cache, key, load) {
-    let value = cache.get(key);
-    if (!value) {
-        value = load();
-        cache.set(key, value);
-        value.catch(() => cache.delete(key));
-    }
-    return value;
-}
-function range(from, to) {
-    return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
-}
-function uniqueById(artifacts) {
-    const seen = new Map();
-    for (const artifact of artifacts)
-        if (!seen.has(artifact.id))
-            seen.set(artifact.id, artifact);
-    return [...seen.values()];
-}
-
-;// CONCATENATED MODULE: ./src/pacing.ts
-
-/** GitHub's documented secondary limit for REST endpoints, and what a DELETE costs of it. */
-const SECONDARY_POINTS_PER_MINUTE = 900;
-const DELETE_POINTS = 5;
-/** Points left unused: a little room for the listing's GETs that precede the deletions. */
-const RESERVED_POINTS = 10;
-/** The server counts arrivals, we count starts: network jitter can pull two starts closer. */
-const JITTER_MARGIN_MS = 1_000;
-/**
- * DELETE pacing: 178 starts in any 61 s, so at most 890 points in any minute the server sees even
- * with a second of jitter. After a burst of 6 (a small clean-up never waits), that is one DELETE
- * every ~355 ms: ~169 a minute, 94% of the 180 the limit allows.
- */
-const deletePacing = {
-    startsPerWindow: (SECONDARY_POINTS_PER_MINUTE - RESERVED_POINTS) / DELETE_POINTS,
-    windowMs: 60_000 + JITTER_MARGIN_MS,
-    burst: 6,
-    concurrency: 3,
-};
-/**
- * Spaces job starts with the generic cell rate algorithm (a token bucket holding `burst` starts,
- * refilled evenly): in any interval of length L at most `burst + L / interval` jobs start, which
- * with `interval = windowMs / (startsPerWindow - burst)` is exactly `startsPerWindow` per window.
- * A token bucket rather than a sliding log of start times, so the rate stays even instead of
- * arriving in window-sized bursts.
- */
-class Pacer {
-    limits;
-    clock;
-    intervalMs;
-    toleranceMs;
-    /** When the bucket would be empty again if every start so far had used a full interval. */
-    theoreticalArrival = Number.NEGATIVE_INFINITY;
-    constructor(limits, clock = systemClock) {
-        this.limits = limits;
-        this.clock = clock;
-        this.intervalMs = limits.windowMs / (limits.startsPerWindow - limits.burst);
-        this.toleranceMs = (limits.burst - 1) * this.intervalMs;
-    }
-    /**
-     * Runs `job` on the items `take()` hands out, at most `concurrency` at once. `take()` is called
-     * only when a job may start at once, so it decides on the latest state (a rate limit read just
-     * now); `undefined` ends the run. Resolves when every started job has settled. A job that
-     * rejects does not hold up the others; the first rejection is rethrown once all have settled.
-     */
-    async drain(take, job) {
-        const failures = [];
-        let exhausted = false;
-        const worker = async () => {
-            while (!exhausted) {
-                // The check, take() and the recorded start run without a pause in between: workers
-                // waking together cannot all pass the same check.
-                const waitMs = this.waitBeforeNextStartMs();
-                if (waitMs > 0) {
-                    await this.clock.sleep(Math.ceil(waitMs));
-                    continue;
-                }
-                const item = take();
-                if (item === undefined) {
-                    exhausted = true;
-                    return;
-                }
-                this.recordStart();
-                try {
-                    await job(item);
-                }
-                catch (error) {
-                    failures.push(error);
-                }
-            }
-        };
-        await Promise.all(Array.from({ length: this.limits.concurrency }, worker));
-        if (failures.length > 0)
-            throw failures[0];
-    }
-    waitBeforeNextStartMs() {
-        return this.theoreticalArrival - this.toleranceMs - this.clock.now();
-    }
-    recordStart() {
-        this.theoreticalArrival = Math.max(this.theoreticalArrival, this.clock.now()) + this.intervalMs;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/deletion.ts
-
-
-
-
-/** Requests left unused when stopping for the primary rate limit: in-flight DELETEs still spend some. */
-const RATE_LIMIT_RESERVE = 10;
-/** Progress lines in the log: one per this many artifacts, not one per artifact. */
-const PROGRESS_EVERY = 100;
-/** Failures named one by one in the step's error; the log has each of them. */
-const FAILURES_NAMED = 20;
-/**
- * Deletes exactly the selected artifacts (the selection was made on the complete listing; nothing
- * is listed here), oldest first, so a run that stops early has removed the oldest and the next
- * run carries on from there. DELETEs are paced under GitHub's secondary limit.
- *
- * `max-deletions` caps the DELETE requests: the oldest N selected are attempted and the rest are
- * `remaining`. An artifact found already gone counts toward the cap, as it counts as deleted.
- */
-async function deleteArtifacts(selected, settings, client, reporter, clock = systemClock) {
-    const ordered = [...selected].sort((a, b) => compareNewestFirst(b, a));
-    const cap = settings.maxDeletions ?? ordered.length;
-    const batch = ordered.slice(0, cap);
-    const capStop = ordered.length > cap ? { cause: 'max-deletions', reason: capReason(cap) } : undefined;
-    if (settings.dryRun) {
-        reporter.info(`Dry run: ${describeCount(batch.length)} would be deleted; nothing is deleted`);
-        for (const artifact of batch)
-            reporter.debug(`Would delete ${deletion_describe(artifact)}`);
-        return {
-            deleted: batch,
-            alreadyGone: [],
-            failed: [],
-            remaining: ordered.slice(cap),
-            ...stopFields(capStop, ordered.length - batch.length),
-            dryRun: true,
-        };
-    }
-    const outcomes = new Map();
-    const stop = await deleteInOrder(batch, client, reporter, clock, outcomes);
-    const collected = collect(ordered, outcomes);
-    const result = { ...collected, ...stopFields(stop ?? capStop, collected.remaining.length) };
-    reporter.info(progressLine(result, ordered.length));
-    if (result.stopReason && result.stoppedBy === 'max-deletions')
-        reporter.info(result.stopReason);
-    else if (result.stopReason)
-        reporter.warning(result.stopReason);
-    return result;
-}
-/** Runs the paced DELETEs, recording each outcome; says why it stopped early, if it did. */
-async function deleteInOrder(batch, client, reporter, clock, outcomes) {
-    let stop;
-    let next = 0;
-    const take = () => {
-        if (next >= batch.length)
-            return undefined;
-        stop ??= rateLimitStop(client, clock);
-        return stop ? undefined : batch[next++];
-    };
-    const deleteOne = async (artifact) => {
-        try {
-            const answer = await client.deleteArtifact(artifact.id);
-            outcomes.set(artifact.id, answer);
-            reporter.debug(`${answer === 'gone' ? 'Already gone' : 'Deleted'}: ${deletion_describe(artifact)}`);
-        }
-        catch (error) {
-            if (error instanceof RateLimitExhaustedError) {
-                // Not deleted: it stays for the next run, with everything after it.
-                stop ??= { cause: 'rate-limit', reason: rateLimitReason(error.resetAt) };
-                return;
-            }
-            const failure = `${deletion_describe(artifact)}: ${errorMessage(error)}`;
-            outcomes.set(artifact.id, { failure });
-            reporter.info(`Could not delete ${failure}`);
-            if (isHttpError(error) && error.status === 403)
-                stop ??= { cause: 'forbidden', reason: FORBIDDEN_REASON };
-        }
-        if (outcomes.size % PROGRESS_EVERY === 0) {
-            reporter.info(`Deleting: ${outcomes.size} of ${batch.length} done`);
-        }
-    };
-    await new Pacer(deletePacing, clock).drain(take, deleteOne);
-    return stop;
-}
-/** A stop when the latest answer says the primary limit is nearly used up, and not yet reset. */
-function rateLimitStop(client, clock) {
-    const limit = client.rateLimit();
-    if (!limit || limit.remaining >= RATE_LIMIT_RESERVE)
-        return undefined;
-    const resetAt = new Date(limit.reset * 1000);
-    if (resetAt.getTime() <= clock.now())
-        return undefined;
-    return {
-        cause: 'rate-limit',
-        reason: rateLimitReason(resetAt, `${limit.remaining} of ${limit.limit} requests left`),
-    };
-}
-function rateLimitReason(resetAt, left = 'used up') {
-    return (`Stopped deleting to stay within the API rate limit (${left}; it resets at ` +
-        `${resetAt.toISOString()}). The next run carries on with the oldest of those left`);
-}
-function capReason(cap) {
-    return `Stopped after max-deletions (${cap}); the next run carries on with the oldest of those left`;
-}
-const FORBIDDEN_REASON = 'Stopped deleting: GitHub refused a deletion (HTTP 403) and would refuse the others the same ' +
-    'way. The usual cause is a token without the `actions: write` permission ' +
-    '(`permissions: { actions: write }` in the workflow)';
-function stopFields(stop, left) {
-    // A stop after the last artifact was taken left nothing undone.
-    if (!stop || left === 0)
-        return {};
-    return { stoppedBy: stop.cause, stopReason: `${stop.reason}: ${describeCount(left)} left.` };
-}
-/** Sorts the outcomes into the result's lists, in the order the artifacts were taken. */
-function collect(ordered, outcomes) {
-    const result = {
-        deleted: [],
-        alreadyGone: [],
-        failed: [],
-        remaining: [],
-        dryRun: false,
-    };
-    for (const artifact of ordered) {
-        const outcome = outcomes.get(artifact.id);
-        if (outcome === undefined)
-            result.remaining.push(artifact);
-        else if (outcome === 'deleted')
-            result.deleted.push(artifact);
-        else if (outcome === 'gone')
-            result.alreadyGone.push(artifact);
-        else
-            result.failed.push({ artifact, reason: outcome.failure });
-    }
-    return result;
-}
-function progressLine(result, selectedCount) {
-    const parts = [`Deleted ${result.deleted.length} of ${describeCount(selectedCount)}`];
-    if (result.alreadyGone.length)
-        parts.push(`${result.alreadyGone.length} already gone`);
-    if (result.failed.length)
-        parts.push(`${result.failed.length} failed`);
-    if (result.remaining.length)
-        parts.push(`${result.remaining.length} left`);
-    return parts.join(', ');
-}
-/**
- * The step's error message for failed deletions, naming each artifact and why (the first
- * FAILURES_NAMED of them; the log names every one).
- */
-function describeDeletionFailures(failed) {
-    const named = failed.slice(0, FAILURES_NAMED).map((f) => `- ${f.reason}`);
-    const more = failed.length - named.length;
-    return [
-        `Could not delete ${describeCount(failed.length)}:`,
-        ...named,
-        ...(more > 0 ? [`- and ${more} more (each is named in the log)`] : []),
-    ].join('\n');
-}
-function deletion_describe(artifact) {
-    const run = artifact.workflow_run?.id;
-    return `'${artifact.name}' (id ${artifact.id}${run === undefined ? '' : `, run ${run}`})`;
-}
-function describeCount(count) {
-    return `${count} artifact${count === 1 ? '' : 's'}`;
-}
-/** The error's message, with its HTTP status unless the message already gives it. */
-function errorMessage(error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const status = isHttpError(error) ? error.status : undefined;
-    return status === undefined || message.includes(`HTTP ${status}`)
-        ? message
-        : `HTTP ${status}: ${message}`;
-}
-
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(8522);
-// EXTERNAL MODULE: ./node_modules/yauzl/index.js
-var yauzl = __nccwpck_require__(663);
-;// CONCATENATED MODULE: ./src/extraction.ts
-
-
-
-
-
-
-
-
-const S_IFMT = 0o170000;
-const S_IFLNK = 0o120000;
-const MADE_BY_UNIX = 3;
-const CONCURRENT_WRITES = 8;
-const CACHE_BLOCK_SIZE = 256 * 1024;
-const CACHE_BLOCKS = 8;
-/** Reads of a large entry: a MiB at a time, 16 times fewer round trips than the default. */
-const LARGE_READ_SIZE = 1024 * 1024;
-/**
- * A fresh name beside `target`, in the same folder and so on the same file system: work done
- * there is moved into place with a rename, and never shows half-done at `target`.
- */
-function partialPathBeside(target) {
-    const suffix = (0,external_node_crypto_.randomBytes)(6).toString('hex');
-    return external_node_path_default().join(external_node_path_default().dirname(target), `.${external_node_path_default().basename(target)}.partial-${suffix}`);
-}
-/**
- * Extracts the zip archive `zipFile` into `destination` (created if missing, merged into if it
- * exists) and returns the relative paths of the files written. Entries that would land outside
- * the destination (`..`, absolute paths, drive letters, symbolic links) are refused. Everything
- * is extracted into a temporary folder beside the destination first, and moved into place only
- * once all of it succeeded: a failure leaves the destination as it was.
- */
-async function extractZip(zipFile, destination, subject) {
-    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(destination), { recursive: true });
-    const staging = partialPathBeside(destination);
-    await (0,promises_namespaceObject.mkdir)(staging);
-    try {
-        const files = await extractInto(zipFile, staging, subject);
-        await moveInto(staging, destination).catch((error) => {
-            throw new Error(`Extracting ${subject}: ${message(error)}`);
-        });
-        return files;
-    }
-    finally {
-        await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
-    }
-}
-async function extractInto(zipFile, root, subject) {
-    let zip;
-    try {
-        // Names are decoded and checked below, so the refusal can name the artifact and the entry.
-        zip = await openCached(zipFile, { decodeStrings: false, autoClose: false });
-    }
-    catch (error) {
-        throw new Error(`Extracting ${subject}: not a readable zip archive (${message(error)})`);
-    }
-    const files = new Set();
-    const folders = new Set();
-    const writes = new ConcurrentWrites(CONCURRENT_WRITES);
-    try {
-        for await (const entry of zip.eachEntry()) {
-            const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true);
-            const relative = checkedEntryPath(entry, name, subject);
-            const target = external_node_path_default().join(root, ...relative.split('/'));
-            assertInside(root, target, subject, name);
-            const folder = name.endsWith('/') || name.endsWith('\\') ? target : external_node_path_default().dirname(target);
-            if (!folders.has(folder)) {
-                await (0,promises_namespaceObject.mkdir)(folder, { recursive: true });
-                folders.add(folder);
-            }
-            if (folder !== target) {
-                await writes.add(relative, () => writeEntry(zip, entry, target, subject, name));
-                files.add(relative);
-            }
-        }
-        await writes.finish();
-    }
-    catch (error) {
-        throw error instanceof UnsafeEntryError
-            ? error
-            : new Error(`Extracting ${subject} failed: ${message(error)}`);
-    }
-    finally {
-        // Nothing may still be writing when the caller removes the folder.
-        await writes.settle();
-        zip.close();
-    }
-    return [...files];
-}
-/** Opens the archive through a CachingReader, closing the file when yauzl is done with it. */
-async function openCached(zipFile, options) {
-    const handle = await (0,promises_namespaceObject.open)(zipFile);
-    try {
-        const { size } = await handle.stat();
-        return await yauzl.fromRandomAccessReaderPromise(new CachingReader(handle), size, options);
-    }
-    catch (error) {
-        await handle.close();
-        throw error;
-    }
-}
-/**
- * Reads small ranges of the archive through a few cached blocks. Without it, each entry of a
- * zip of many small files costs three tiny reads (its central directory record, local header
- * and data), each a round trip to the thread pool: most of the time such an extraction took.
- */
-class CachingReader extends yauzl.RandomAccessReader {
-    handle;
-    blocks = new Map();
-    constructor(handle) {
-        super();
-        this.handle = handle;
-    }
-    _readStreamForRange(start, end) {
-        if (end - start > CACHE_BLOCK_SIZE) {
-            return this.handle.createReadStream({
-                start,
-                end: end - 1,
-                autoClose: false,
-                highWaterMark: LARGE_READ_SIZE,
-            });
-        }
-        return external_node_stream_.Readable.from(this.lazily(start, end), { objectMode: false });
-    }
-    /** The read starts when the stream is first read, so its failure always has a listener. */
-    async *lazily(start, end) {
-        yield await this.cached(start, end);
-    }
-    read(buffer, offset, length, position, callback) {
-        this.cached(position, position + length).then((bytes) => callback(bytes.copy(buffer, offset) === length ? null : new Error('unexpected end of file')), (error) => callback(error));
-    }
-    close(callback) {
-        this.handle.close().then(() => callback(null), callback);
-    }
-    async cached(start, end) {
-        const first = Math.floor(start / CACHE_BLOCK_SIZE);
-        const last = Math.floor((end - 1) / CACHE_BLOCK_SIZE);
-        const parts = [];
-        for (let index = first; index <= last; index++)
-            parts.push(await this.block(index));
-        const joined = parts.length === 1 ? parts[0] : Buffer.concat(parts);
-        const from = start - first * CACHE_BLOCK_SIZE;
-        return joined.subarray(from, from + end - start);
-    }
-    block(index) {
-        let block = this.blocks.get(index);
-        if (!block) {
-            block = this.handle
-                .read(Buffer.allocUnsafe(CACHE_BLOCK_SIZE), 0, CACHE_BLOCK_SIZE, index * CACHE_BLOCK_SIZE)
-                .then(({ buffer, bytesRead }) => buffer.subarray(0, bytesRead));
-            this.blocks.set(index, block);
-            if (this.blocks.size > CACHE_BLOCKS)
-                this.blocks.delete(this.blocks.keys().next().value);
-        }
-        return block;
-    }
-}
-/**
- * Entry writes in flight at once: extracting many small files waits on the file system far more
- * than on the CPU, and overlapping them roughly halves the time (bench/extraction.ts).
- */
-class ConcurrentWrites {
-    limit;
-    running = new Map();
-    failure;
-    constructor(limit) {
-        this.limit = limit;
-    }
-    /** Starts the write once a slot is free; a failure of an earlier one is thrown here. */
-    async add(file, write) {
-        while (this.running.size >= this.limit)
-            await Promise.race(this.running.values());
-        // An archive may hold a name twice: the later entry must win, as in a serial extraction.
-        await this.running.get(file);
-        this.throwIfFailed();
-        const done = write()
-            .catch((error) => {
-            this.failure ??= { error };
-        })
-            .finally(() => this.running.delete(file));
-        this.running.set(file, done);
-    }
-    /** Waits for every write, throwing the first failure. */
-    async finish() {
-        await this.settle();
-        this.throwIfFailed();
-    }
-    /** Waits for every write, whatever the outcome. */
-    async settle() {
-        await Promise.all(this.running.values());
-    }
-    throwIfFailed() {
-        if (this.failure)
-            throw this.failure.error;
-    }
-}
-class UnsafeEntryError extends Error {
-    constructor(subject, name, why) {
-        super(`Refusing to extract ${subject}: its entry '${name}' ${why}`);
-        this.name = 'UnsafeEntryError';
-    }
-}
-/** The entry's path relative to the destination, with `/` separators; throws if unsafe. */
-function checkedEntryPath(entry, name, subject) {
-    const normalised = name.replace(/\\/g, '/');
-    const refuse = (why) => new UnsafeEntryError(subject, name, why);
-    // `//server/share` (a UNC path once `\` is normalised) starts with `/` as well.
-    if (normalised.startsWith('/'))
-        throw refuse('is an absolute path');
-    if (/^[a-zA-Z]:/.test(normalised))
-        throw refuse('starts with a drive letter');
-    if (normalised.includes('\0'))
-        throw refuse('contains a NUL character');
-    const segments = normalised.split('/').filter((segment) => segment !== '' && segment !== '.');
-    if (segments.includes('..'))
-        throw refuse("contains a '..' segment");
-    if (((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK) {
-        throw refuse('is a symbolic link');
-    }
-    if (segments.length === 0 && !normalised.endsWith('/'))
-        throw refuse('has no file name');
-    return segments.join('/');
-}
-function assertInside(root, target, subject, name) {
-    const relative = external_node_path_default().relative(root, target);
-    if (relative.startsWith('..') || external_node_path_default().isAbsolute(relative)) {
-        throw new UnsafeEntryError(subject, name, 'would be written outside the destination');
-    }
-}
-async function writeEntry(zip, entry, target, subject, name) {
-    const content = await zip.openReadStreamPromise(entry);
-    await (0,external_node_stream_promises_namespaceObject.pipeline)(content, crcCheck(entry.crc32, () => `Extracting ${subject}: entry '${name}' is corrupt (CRC mismatch)`), (0,external_node_fs_namespaceObject.createWriteStream)(target, { mode: fileMode(entry) }));
-}
-/** yauzl checks sizes but not checksums: a corrupt entry would otherwise pass unnoticed. */
-function crcCheck(expected, describe) {
-    let crc = 0;
-    return new external_node_stream_.Transform({
-        transform(chunk, _encoding, done) {
-            crc = (0,external_node_zlib_.crc32)(chunk, crc);
-            done(null, chunk);
-        },
-        flush(done) {
-            done(crc === expected ? null : new Error(describe()));
-        },
-    });
-}
-/** Unix permission bits from the archive, so executables stay executable; never setuid. */
-function fileMode(entry) {
-    const unixMode = (entry.externalFileAttributes >>> 16) & 0o777;
-    if (entry.versionMadeBy >> 8 !== MADE_BY_UNIX || unixMode === 0)
-        return 0o666;
-    return unixMode | 0o600;
-}
-/**
- * Moves everything under `source` into `destination`, merging into folders that exist there
- * and replacing files. Every conflict is found before the first move, so a refusal changes
- * nothing; a folder or link in the way of a file (or the other way round) is a conflict, so
- * nothing is ever written through a symbolic link already at the destination.
- */
-async function moveInto(source, destination) {
-    // The destination itself may be a link to a folder (a user's choice): follow it.
-    const existing = await statIfExists(destination, promises_namespaceObject.stat);
-    if (existing && !existing.isDirectory())
-        throw inTheWay(destination);
-    const moves = existing
-        ? await planMoves(source, destination)
-        : [{ from: source, to: destination }];
-    for (const { from, to } of moves)
-        await (0,promises_namespaceObject.rename)(from, to);
-}
-async function planMoves(source, destination) {
-    const moves = [];
-    for (const entry of await (0,promises_namespaceObject.readdir)(source, { withFileTypes: true })) {
-        const from = external_node_path_default().join(source, entry.name);
-        const to = external_node_path_default().join(destination, entry.name);
-        const existing = await statIfExists(to, promises_namespaceObject.lstat);
-        if (entry.isDirectory() && existing) {
-            if (!existing.isDirectory())
-                throw inTheWay(to);
-            moves.push(...(await planMoves(from, to)));
-        }
-        else {
-            if (existing?.isDirectory())
-                throw inTheWay(to);
-            moves.push({ from, to });
-        }
-    }
-    return moves;
-}
-function inTheWay(target) {
-    return new Error(`cannot write '${target}': a file, folder or link of another kind is in the way`);
-}
-async function statIfExists(target, read) {
-    try {
-        return await read(target);
-    }
-    catch (error) {
-        if (error.code === 'ENOENT')
-            return undefined;
-        throw error;
-    }
-}
-function message(error) {
-    return error instanceof Error ? error.message : String(error);
-}
-
-;// CONCATENATED MODULE: ./src/transfer.ts
-
-
-
-
-
-
-const transfer_DEFAULTS = {
-    retries: 3,
-    retryDelayMs: 1_000,
-    urlLifetimeMs: 50_000,
-    idleTimeoutMs: 60_000,
-};
-/** Longest `retry-after` honoured; the signed URL would have expired by then anyway. */
-const MAX_RETRY_AFTER_MS = 60_000;
-/** A failed attempt; `retryable` ones are tried again, `urlRefused` ones with a fresh URL. */
-class AttemptError extends Error {
-    retryable;
-    urlRefused;
-    retryAfterMs;
-    constructor(message, retryable, urlRefused = false, retryAfterMs = 0) {
-        super(message);
-        this.retryable = retryable;
-        this.urlRefused = urlRefused;
-        this.retryAfterMs = retryAfterMs;
-    }
-}
-/**
- * Streams the artifact behind the signed storage URL into `options.file`, hashing the bytes on
- * the way, so memory stays flat whatever the size. The request carries no Authorization header:
- * the URL's signature is the only credential the storage host gets.
- */
-async function transferToFile(options) {
-    const settings = { ...transfer_DEFAULTS, ...options };
-    const clock = options.clock ?? systemClock;
-    const http = new lib_HttpClient('manage-artifacts', undefined, {
-        socketTimeout: settings.idleTimeoutMs,
-    });
-    let url;
-    let urlTime = 0;
-    try {
-        for (let attempt = 1;; attempt++) {
-            options.signal?.throwIfAborted();
-            if (url === undefined || clock.now() - urlTime > settings.urlLifetimeMs) {
-                url = await options.getUrl();
-                options.reporter.mask(url);
-                urlTime = clock.now();
-            }
-            try {
-                return await attemptTransfer(http, url, settings);
-            }
-            catch (error) {
-                if (!(error instanceof AttemptError) || !error.retryable || attempt > settings.retries) {
-                    throw failure(error, settings.subject, attempt);
-                }
-                const delayMs = Math.max(settings.retryDelayMs * 2 ** (attempt - 1), error.retryAfterMs);
-                options.reporter.info(`Downloading ${settings.subject}: ${error.message}; retrying in ${Math.round(delayMs / 1000)} s (retry ${attempt} of ${settings.retries})`);
-                if (error.urlRefused)
-                    url = undefined;
-                await clock.sleep(delayMs);
-            }
-        }
-    }
-    catch (error) {
-        await (0,promises_namespaceObject.rm)(options.file, { force: true });
-        throw error;
-    }
-}
-async function attemptTransfer(http, url, settings) {
-    let response;
-    try {
-        response = (await http.get(url)).message;
-    }
-    catch (error) {
-        throw new AttemptError(reason(error, url), true);
-    }
-    if (response.statusCode !== 200) {
-        response.resume();
-        throw statusError(response);
-    }
-    if (settings.signal?.aborted) {
-        response.destroy();
-        settings.signal.throwIfAborted();
-    }
-    response.setTimeout(settings.idleTimeoutMs, () => response.destroy(new Error(`no data for ${settings.idleTimeoutMs / 1000} s`)));
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    let bytes = 0;
-    const file = (0,external_node_fs_namespaceObject.createWriteStream)(settings.file);
-    let fileError;
-    file.once('error', (error) => (fileError = error));
-    try {
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(response, async function* (chunks) {
-            for await (const chunk of chunks) {
-                hash.update(chunk);
-                bytes += chunk.length;
-                yield chunk;
-            }
-        }, file, { signal: settings.signal });
-    }
-    catch (error) {
-        settings.signal?.throwIfAborted();
-        // A full disk or a folder we may not write is not cured by downloading again.
-        throw new AttemptError(reason(error, url), error !== fileError);
-    }
-    const expected = Number(response.headers['content-length'] ?? NaN);
-    if (!Number.isNaN(expected) && bytes !== expected) {
-        throw new AttemptError(`the body ended after ${bytes} of ${expected} bytes`, true);
-    }
-    return {
-        file: settings.file,
-        sha256: hash.digest('hex'),
-        bytes,
-        contentType: mediaType(response.headers['content-type']),
-        fileName: fileNameFromDisposition(response.headers['content-disposition']),
-    };
-}
-function statusError(response) {
-    const status = response.statusCode ?? 0;
-    const answer = `the storage host answered HTTP ${status}`;
-    // An expired signature is refused with 403 (Azure: AuthenticationFailed).
-    if (status === 401 || status === 403)
-        return new AttemptError(answer, true, true);
-    if (status === 408 || status === 429 || status >= 500) {
-        return new AttemptError(answer, true, false, retryAfterMs(response.headers['retry-after']));
-    }
-    return new AttemptError(answer, false);
-}
-function retryAfterMs(header) {
-    const seconds = Number(header);
-    return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, MAX_RETRY_AFTER_MS) : 0;
-}
-/** The final error: names what failed and why, but never the signed URL (a credential). */
-function failure(error, subject, attempts) {
-    if (!(error instanceof AttemptError))
-        return error instanceof Error ? error : new Error(String(error));
-    const tries = attempts === 1 ? '' : ` after ${attempts} attempts`;
-    return new Error(`Downloading ${subject} from the storage URL failed${tries}: ${error.message}`);
-}
-/** An error's message with the signed URL (or its path and query) replaced by a neutral name. */
-function reason(error, url) {
-    const message = error instanceof Error ? error.message : String(error);
-    const parsed = new URL(url);
-    return [url, parsed.pathname + parsed.search].reduce((text, secret) => text.split(secret).join('the storage URL'), message);
-}
-function mediaType(header) {
-    return (header ?? '').split(';')[0].trim().toLowerCase();
-}
-/**
- * The file name a Content-Disposition header gives (RFC 6266: `filename*` wins over `filename`),
- * reduced to its base name and stripped of what no file system should get from a server.
- */
-function fileNameFromDisposition(header) {
-    if (!header)
-        return undefined;
-    const extended = /filename\*\s*=\s*([\w!#$%&+^`{}~-]*)'[^']*'([^;\s]+)/i.exec(header);
-    const plain = /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]+))/i.exec(header);
-    const name = extended
-        ? decodeExtendedValue(extended[1], extended[2])
-        : plain && (plain[1]?.replace(/\\(.)/g, '$1') ?? plain[2]);
-    return name ? safeFileName(name) : undefined;
-}
-function decodeExtendedValue(charset, value) {
-    const bytes = [];
-    for (let i = 0; i < value.length; i++) {
-        if (value[i] === '%' && /^[0-9a-f]{2}$/i.test(value.slice(i + 1, i + 3))) {
-            bytes.push(parseInt(value.slice(i + 1, i + 3), 16));
-            i += 2;
-        }
-        else {
-            bytes.push(value.charCodeAt(i));
-        }
-    }
-    const encoding = charset.toLowerCase() === 'utf-8' ? 'utf8' : 'latin1';
-    return Buffer.from(bytes).toString(encoding);
-}
-function safeFileName(name) {
-    const base = name.split(/[\\/]/).pop() ?? '';
-    const cleaned = base
-        .replace(/[\u0000-\u001f\u007f]/g, '')
-        // Characters Windows refuses in file names; trailing dots and spaces it silently drops.
-        .replace(/[<>:"|?*]/g, '_')
-        .replace(/[. ]+$/, '')
-        .trim();
-    return cleaned === '' || cleaned === '.' || cleaned === '..' ? undefined : cleaned;
-}
-
-;// CONCATENATED MODULE: ./src/units.ts
-/** Durations and sizes as users write them in inputs, and sizes as summaries print them. */
-const MINUTE_MS = 60_000;
-const HOUR_MS = 60 * MINUTE_MS;
-const DAY_MS = 24 * HOUR_MS;
-const WEEK_MS = 7 * DAY_MS;
-const SHORT_DURATION = /^(\d+)\s*([mhdw])$/;
-const SHORT_DURATION_UNITS = {
-    m: MINUTE_MS,
-    h: HOUR_MS,
-    d: DAY_MS,
-    w: WEEK_MS,
-};
-// Years and months are matched too, only to refuse them with a message of their own.
-const ISO_DURATION = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i;
-const DURATION_FORMS = 'a whole number with a unit m, h, d or w (90m, 12h, 14d, 2w) ' +
-    'or an ISO 8601 duration (P14D, PT12H, P1W, P1DT12H)';
-/** Milliseconds in a duration such as `14d` or `P14D`; throws on anything else. */
-function parseDuration(text) {
-    const milliseconds = shortDurationMs(text) ?? isoDurationMs(text);
-    if (milliseconds === undefined) {
-        throw new Error(`'${text}' is not a duration: use ${DURATION_FORMS}`);
-    }
-    if (milliseconds === 0)
-        throw new Error(`'${text}' is zero: give a duration longer than that`);
-    if (!Number.isSafeInteger(milliseconds))
-        throw new Error(`'${text}' is too long a duration`);
-    return milliseconds;
-}
-function shortDurationMs(text) {
-    const match = SHORT_DURATION.exec(text);
-    if (!match)
-        return undefined;
-    return Number(match[1]) * SHORT_DURATION_UNITS[match[2]];
-}
-function isoDurationMs(text) {
-    const match = ISO_DURATION.exec(text);
-    // `P` and `PT` alone, or a `T` with no time after it, fit the pattern but are not durations.
-    if (!match || match.slice(1).every((part) => part === undefined) || /T$/i.test(text)) {
-        return undefined;
-    }
-    const [, years, months, weeks, days, hours, minutes, seconds] = match;
-    if (years !== undefined || months !== undefined) {
-        throw new Error(`'${text}' counts years or months, which have no fixed length: give days or weeks (P30D, P4W)`);
-    }
-    const count = (part) => Number(part ?? 0);
-    return (count(weeks) * WEEK_MS +
-        count(days) * DAY_MS +
-        count(hours) * HOUR_MS +
-        count(minutes) * MINUTE_MS +
-        count(seconds) * 1000);
-}
-const SIZE = /^(\d+)(?:\.(\d+))?\s*([a-z]*)$/i;
-const KB = 1024;
-const SIZE_UNITS = {
-    '': 1,
-    b: 1,
-    kb: KB,
-    kib: KB,
-    mb: KB ** 2,
-    mib: KB ** 2,
-    gb: KB ** 3,
-    gib: KB ** 3,
-    tb: KB ** 4,
-    tib: KB ** 4,
-};
-/** Bytes in a size such as `500`, `10KB` or `1.5GB` (1 KB = 1024 B), rounded down. */
-function parseSize(text) {
-    const match = SIZE.exec(text);
-    const unitBytes = match ? SIZE_UNITS[match[3].toLowerCase()] : undefined;
-    if (!match || unitBytes === undefined) {
-        throw new Error(`'${text}' is not a size: use a number of bytes (500) or a number with a unit ` +
-            'B, KB, MB, GB or TB (10KB, 50MB, 1.5GB; 1 KB = 1024 B)');
-    }
-    // Integer arithmetic, so that `1.1GB` is exactly 1181116006 and not off by a rounding error.
-    const [, whole, fraction = ''] = match;
-    const bytes = (BigInt(whole + fraction) * BigInt(unitBytes)) / 10n ** BigInt(fraction.length);
-    if (bytes > BigInt(Number.MAX_SAFE_INTEGER))
-        throw new Error(`'${text}' is too large a size`);
-    return Number(bytes);
-}
-const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
-/**
- * A byte count for people: whole bytes below 1 KB (`512 B`), otherwise three significant digits
- * in the largest unit that keeps the number at 1 or more (`1.50 KB`, `10.0 MB`, `1.00 GB`).
- */
-function formatBytes(bytes) {
-    let value = bytes;
-    let unit = 0;
-    while (value >= KB && unit < BYTE_UNITS.length - 1) {
-        value /= KB;
-        unit++;
-    }
-    if (unit === 0)
-        return `${bytes} B`;
-    // toPrecision would switch to exponent notation from 1000 on (1000 to 1023.x of a unit).
-    const digits = value >= 100 ? value.toFixed(0) : value.toPrecision(3);
-    return `${digits} ${BYTE_UNITS[unit]}`;
-}
-
-;// CONCATENATED MODULE: ./src/download.ts
-
-
-
-
-
-
-
-
-/** Transfers at once: enough to hide latency, few enough to leave the runner's bandwidth whole. */
-const CONCURRENT_TRANSFERS = 3;
-/**
- * Storage media types of a zipped artifact (`zip` is what the artifact upload sets). Any other
- * type is a file uploaded unzipped (`archive: false`).
- */
-const ZIP_TYPES = new Set([
-    '',
-    'zip',
-    'application/zip',
-    'application/x-zip',
-    'application/x-zip-compressed',
-    'application/zip-compressed',
-]);
-/**
- * Downloads the selected artifacts into `settings.path` (SPEC `download`): transfers run a few
- * at a time, each is checked against its digest, then they are written one after another, oldest
- * first, so that with `merge-multiple` a file present in several ends as the newest one's. When
- * one fails, nothing of it is left behind, those already written stay, and the error says so.
- */
-async function downloadArtifacts(artifacts, settings, client, reporter) {
-    const expired = artifacts.find((artifact) => artifact.expired);
-    if (expired)
-        throw new ArtifactExpiredError(expired.name, expired.id, expired.expires_at);
-    const plans = [...artifacts]
-        .sort(compareNewestFirst)
-        .reverse()
-        .map((artifact) => planFor(artifact, artifacts.length, settings));
-    const result = { downloaded: [], deleted: [] };
-    const abort = new AbortController();
-    let failure;
-    const fail = (error) => {
-        if (failure !== undefined)
-            return;
-        failure = error;
-        abort.abort(error);
-    };
-    const slot = limiter(CONCURRENT_TRANSFERS);
-    // Each resolves, never rejects (undefined when it failed or was abandoned), so no rejection
-    // goes unhandled while the writer is still busy with an earlier artifact.
-    const transfers = plans.map((plan) => slot(() => fetchVerified(plan, client, reporter, abort.signal)).catch((error) => {
-        if (!abort.signal.aborted)
-            fail(error);
-        return undefined;
-    }));
-    const writer = new Writer(settings, reporter);
-    try {
-        for (const [index, plan] of plans.entries()) {
-            const transfer = await transfers[index];
-            if (!transfer || failure !== undefined)
-                break;
-            try {
-                result.downloaded.push({
-                    artifact: plan.artifact,
-                    path: await writer.write(plan, transfer),
-                });
-                if (settings.deleteAfterDownload) {
-                    await client.deleteArtifact(plan.artifact.id);
-                    result.deleted.push(plan.artifact);
-                }
-            }
-            catch (error) {
-                fail(error);
-            }
-        }
-    }
-    finally {
-        abort.abort();
-        await Promise.all(transfers);
-        await Promise.all(plans.map((plan) => (0,promises_namespaceObject.rm)(plan.partial, { force: true })));
-    }
-    if (failure !== undefined)
-        throw withWhatWasKept(failure, result);
-    return result;
-}
-function planFor(artifact, count, settings) {
-    const name = checkedFolderName(artifact);
-    const folder = intoPathItself(settings, count) ? settings.path : external_node_path_default().join(settings.path, name);
-    const landing = settings.extract ? folder : zipPath(settings, artifact);
-    return { artifact, subject: download_describe(artifact), folder, partial: partialPathBeside(landing) };
-}
-/** SPEC `merge-multiple`: one artifact asked for by a single exact `name` goes into `path`. */
-function intoPathItself(settings, count) {
-    const [first, ...others] = settings.names;
-    return settings.mergeMultiple || (count === 1 && first?.kind === 'exact' && others.length === 0);
-}
-function zipPath(settings, artifact) {
-    return external_node_path_default().join(settings.path, `${artifact.name}.zip`);
-}
-/** An artifact name becomes a folder name: it must be one plain path segment. */
-function checkedFolderName(artifact) {
-    const name = artifact.name;
-    if (name === '' || name === '.' || name === '..' || /[\\/\0]/.test(name)) {
-        throw new Error(`${capitalise(download_describe(artifact))}: its name cannot be used as a folder name`);
-    }
-    return name;
-}
-function download_describe(artifact) {
-    const run = artifact.workflow_run?.id;
-    return `artifact '${artifact.name}' (id ${artifact.id}${run === undefined ? '' : `, run ${run}`})`;
-}
-function capitalise(text) {
-    return text.charAt(0).toUpperCase() + text.slice(1);
-}
-/** Downloads one artifact to its partial file and checks it against the artifact's digest. */
-async function fetchVerified(plan, client, reporter, signal) {
-    signal.throwIfAborted();
-    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(plan.partial), { recursive: true });
-    const transfer = await transferToFile({
-        getUrl: () => client.getDownloadUrl(plan.artifact),
-        file: plan.partial,
-        subject: plan.subject,
-        reporter,
-        signal,
-    });
-    verifyDigest(plan, transfer, reporter);
-    return transfer;
-}
-function verifyDigest(plan, transfer, reporter) {
-    const digest = plan.artifact.digest;
-    if (!digest)
-        return;
-    const [algorithm, hex] = digest.split(':', 2);
-    if (hex === undefined || algorithm.toLowerCase() !== 'sha256') {
-        reporter.debug(`${capitalise(plan.subject)}: digest '${digest}' is of a kind not checked`);
-        return;
-    }
-    const expected = hex.toLowerCase();
-    if (expected !== transfer.sha256) {
-        throw new Error(`${capitalise(plan.subject)}: the downloaded bytes do not match the artifact's digest ` +
-            `(expected sha256:${expected}, received sha256:${transfer.sha256}); nothing was written`);
-    }
-}
-/** Puts verified downloads in place, one at a time, and says which files a newer one replaced. */
-class Writer {
-    settings;
-    reporter;
-    /** Per destination folder: which artifact wrote each file, for the overwrite warnings. */
-    writtenBy = new Map();
-    constructor(settings, reporter) {
-        this.settings = settings;
-        this.reporter = reporter;
-    }
-    /** Returns where the artifact landed: its folder, its `.zip`, or its single raw file. */
-    async write(plan, transfer) {
-        let landed;
-        if (!ZIP_TYPES.has(transfer.contentType)) {
-            const fileName = transfer.fileName ?? plan.artifact.name;
-            landed = external_node_path_default().join(plan.folder, fileName);
-            await (0,promises_namespaceObject.mkdir)(plan.folder, { recursive: true });
-            await (0,promises_namespaceObject.rename)(transfer.file, landed);
-            this.noteWritten(plan, [fileName]);
-        }
-        else if (!this.settings.extract) {
-            landed = zipPath(this.settings, plan.artifact);
-            await (0,promises_namespaceObject.rename)(transfer.file, landed);
-        }
-        else {
-            landed = plan.folder;
-            this.noteWritten(plan, await extractZip(transfer.file, plan.folder, plan.subject));
-        }
-        this.reporter.info(`Downloaded ${plan.subject}, ${formatBytes(transfer.bytes)}, to ${external_node_path_default().resolve(landed)}`);
-        return external_node_path_default().resolve(landed);
-    }
-    noteWritten(plan, files) {
-        const owners = this.writtenBy.get(plan.folder) ?? new Map();
-        this.writtenBy.set(plan.folder, owners);
-        const replaced = new Map();
-        for (const file of files) {
-            const previous = owners.get(file);
-            if (previous)
-                replaced.set(previous, [...(replaced.get(previous) ?? []), file]);
-            owners.set(file, plan.artifact);
-        }
-        for (const [older, names] of replaced) {
-            this.reporter.warning(`${capitalise(plan.subject)} overwrote ${names.length} file(s) of the older ` +
-                `${download_describe(older)} in ${external_node_path_default().resolve(plan.folder)}: ${names.join(', ')}`);
-        }
-    }
-}
-function withWhatWasKept(failure, result) {
-    if (result.downloaded.length === 0)
-        return failure;
-    const kept = result.downloaded
-        .map(({ artifact, path: landed }) => `'${artifact.name}' in ${landed}`)
-        .join(', ');
-    const text = failure instanceof Error ? failure.message : String(failure);
-    return new Error(`${text}. Downloaded before the failure, and left in place: ${kept}`, {
-        cause: failure,
-    });
-}
 
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./src/patterns.ts
+;// CONCATENATED MODULE: ./src/core/settings.ts
 /**
- * The `name` and `exclude` inputs: one pattern a line. A line is
- * - a regular expression when written `/pattern/flags`; it matches anywhere in the name unless
- *   anchored, as `RegExp.test` does;
- * - a glob when it holds `*` (any run of characters) or `?` (one character), with `[abc]`,
- *   `[a-z]` and negated `[!abc]` / `[^abc]` classes; it matches the whole name;
- * - otherwise an exact, case-sensitive name, as GitHub's own `name` filter is.
- * Artifact names cannot hold `/`, `*` or `?`, so none of these forms shadows a real name.
- */
-
-const REGEX_LINE = /^\/(.+)\/([a-z]*)$/i;
-// `g` and `d` are refused rather than ignored: they change what `exec` reports, never whether a
-// name matches, so a user who writes them expects something this input does not do.
-const REGEX_FLAGS = 'imsuvy';
-/** The patterns of a multi-line input; blank lines are skipped, a comma is part of a name. */
-function parsePatterns(input, text) {
-    return text
-        .split(/\r?\n/)
-        .map((line) => line.trim())
-        .filter((line) => line !== '')
-        .map((line) => parsePattern(input, line));
-}
-/** Whether any of the patterns matches the name (false for no patterns). */
-function matchesAny(patterns, name) {
-    return patterns.some((pattern) => pattern.matches(name));
-}
-/** The name when the patterns are one exact name (the server can filter on it), else undefined. */
-function singleExactName(patterns) {
-    return patterns.length === 1 && patterns[0].kind === 'exact' ? patterns[0].source : undefined;
-}
-function parsePattern(input, line) {
-    if (line.startsWith('/'))
-        return regexPattern(input, line);
-    if (/[*?]/.test(line))
-        return globPattern(input, line);
-    return { kind: 'exact', source: line, matches: (name) => name === line };
-}
-function regexPattern(input, line) {
-    const match = REGEX_LINE.exec(line);
-    if (!match) {
-        throw new InputError(input, `'${line}' starts with '/' but is not a regular expression written /pattern/flags ` +
-            "(artifact names cannot contain '/')");
-    }
-    const [, body, flags] = match;
-    const refused = [...flags].filter((flag) => !REGEX_FLAGS.includes(flag));
-    if (refused.length > 0) {
-        throw new InputError(input, `'${line}' has flag ${refused.join(', ')}: only ${[...REGEX_FLAGS].join(', ')} ` +
-            'apply to matching a name');
-    }
-    const regex = compile(input, line, body, flags);
-    // `search` always starts at index 0, so a sticky (`y`) regex stays stateless between names.
-    return { kind: 'regex', source: line, matches: (name) => name.search(regex) !== -1 };
-}
-function globPattern(input, line) {
-    const regex = compile(input, line, `^${globToRegexSource(line)}$`, 'su');
-    return { kind: 'glob', source: line, matches: (name) => regex.test(name) };
-}
-function compile(input, line, source, flags) {
-    try {
-        return new RegExp(source, flags);
-    }
-    catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new InputError(input, `'${line}' is not a valid pattern: ${reason}`);
-    }
-}
-function globToRegexSource(glob) {
-    let source = '';
-    for (let index = 0; index < glob.length; index++) {
-        const char = glob[index];
-        const classEnd = char === '[' ? findClassEnd(glob, index) : -1;
-        if (classEnd !== -1) {
-            source += classToRegexSource(glob.slice(index + 1, classEnd));
-            index = classEnd;
-        }
-        else if (char === '*') {
-            source += '.*';
-        }
-        else if (char === '?') {
-            source += '.';
-        }
-        else {
-            source += escapeRegex(char);
-        }
-    }
-    return source;
-}
-/** Index of the `]` closing the class opened at `start`, or -1 when `[` is a literal. */
-function findClassEnd(glob, start) {
-    let index = start + 1;
-    if (glob[index] === '!' || glob[index] === '^')
-        index++;
-    // As in shell globs, a `]` right after the opening is a member of the class, not its end.
-    if (glob[index] === ']')
-        index++;
-    return glob.indexOf(']', index);
-}
-function classToRegexSource(members) {
-    const negated = members.startsWith('!') || members.startsWith('^');
-    const body = negated ? members.slice(1) : members;
-    // `-` stays unescaped so that ranges such as `a-z` keep working.
-    return `[${negated ? '^' : ''}${body.replace(/[\\\]^[]/g, '\\$&')}]`;
-}
-// Only the characters that are syntax in a `u` regex: escaping any other is an error there.
-function escapeRegex(text) {
-    return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
-}
-
-;// CONCATENATED MODULE: ./src/settings.ts
-/** The typed settings object: every input, parsed and validated once, before any API call. */
-/** True when any run filter is set (SPEC rule 1 and 2). */
-function hasRunFilters(filters) {
-    return Object.values(filters).some((value) => value !== undefined);
-}
-
-;// CONCATENATED MODULE: ./src/inputs.ts
-/**
- * Every input, parsed and validated into Settings before the first API call. Inputs are read
- * through a plain function (the action passes `core.getInput`) so that this module stays free of
- * `@actions/core`.
+ * Every setting, parsed and validated into a Request before the first API call, the same way for
+ * every front end: each reads the user's words its own way (action inputs, terminal flags) and
+ * hands them over by setting name.
  */
 
 
@@ -44985,53 +45406,66 @@ const COMMIT = {
     pattern: /^[0-9a-f]{7,40}$/i,
     expected: 'a commit SHA of 7 to 40 hexadecimal digits',
 };
-/** The settings for this step; throws an InputError naming the first input that is wrong. */
-function readSettings(getInput, env) {
-    const operation = readOperation(getInput);
-    const settings = {
-        operation,
-        token: readToken(getInput),
-        repository: readRepository(getInput('repository') || env.GITHUB_REPOSITORY || ''),
-        runId: readInteger(getInput, 'run-id', 1),
-        currentRunId: toInteger(env.GITHUB_RUN_ID ?? '', 1),
-        names: parsePatterns('name', getInput('name')),
-        exclude: parsePatterns('exclude', getInput('exclude')),
-        runFilters: readRunFilters(getInput),
-        allowForks: readBoolean(getInput, 'allow-forks', false),
-        path: readPath(getInput('path'), env),
-        mergeMultiple: readBoolean(getInput, 'merge-multiple', false),
-        extract: readBoolean(getInput, 'extract', true),
-        deleteAfterDownload: readBoolean(getInput, 'delete-after-download', false),
-        ifNoArtifactFound: readChoice(getInput, 'if-no-artifact-found', IF_NO_ARTIFACT_FOUND) ??
+/** The request the settings describe; throws a SettingError naming the first one that is wrong. */
+function parseRequest(read, context) {
+    const operation = readOperation(read);
+    const base = {
+        repository: parseRepository(read('repository')),
+        query: readQuery(read),
+        ifNoArtifactFound: readChoice(read, 'if-no-artifact-found', IF_NO_ARTIFACT_FOUND) ??
             (operation === 'download' ? 'fail' : 'warn'),
-        olderThanMs: readMeasure(getInput, 'older-than', parseDuration),
-        keepLatest: readInteger(getInput, 'keep-latest', 0) ?? 0,
-        minSize: readMinSize(getInput),
-        dryRun: readBoolean(getInput, 'dry-run', false),
-        maxDeletions: readInteger(getInput, 'max-deletions', 1),
     };
-    applyConclusionDefault(settings);
-    checkOptionsFitOperation(settings, getInput);
-    checkDeleteIsNarrowed(settings);
-    return settings;
+    const download = readDownloadOptions(read, context);
+    const remove = readDeleteOptions(read);
+    checkOptionsFitOperation(operation, { query: base.query, download, remove }, read);
+    if (operation === 'download') {
+        applyConclusionDefault(base.query);
+        return { ...base, operation, download };
+    }
+    if (operation === 'delete') {
+        checkDeleteIsNarrowed(base.query, base.repository);
+        return { ...base, operation, delete: remove };
+    }
+    return { ...base, operation };
 }
-function readOperation(getInput) {
-    const operation = readChoice(getInput, 'operation', OPERATIONS);
+function readQuery(read) {
+    return {
+        runId: readInteger(read, 'run-id', 1),
+        names: parsePatterns('name', read('name')),
+        exclude: parsePatterns('exclude', read('exclude')),
+        runFilters: readRunFilters(read),
+        olderThanMs: readMeasure(read, 'older-than', parseDuration),
+        keepLatest: readInteger(read, 'keep-latest', 0) ?? 0,
+        minSize: readMinSize(read),
+    };
+}
+function readDownloadOptions(read, context) {
+    return {
+        path: readPath(read('path'), context.baseDirectory),
+        mergeMultiple: readBoolean(read, 'merge-multiple', false),
+        extract: readBoolean(read, 'extract', true),
+        deleteAfterDownload: readBoolean(read, 'delete-after-download', false),
+        allowForks: readBoolean(read, 'allow-forks', false),
+        currentRunId: context.currentRunId,
+    };
+}
+function readDeleteOptions(read) {
+    return {
+        dryRun: readBoolean(read, 'dry-run', false),
+        maxDeletions: readInteger(read, 'max-deletions', 1),
+    };
+}
+function readOperation(read) {
+    const operation = readChoice(read, 'operation', OPERATIONS);
     if (operation === undefined) {
-        throw new InputError('operation', `required: one of ${OPERATIONS.join(', ')}`);
+        throw new SettingError('operation', () => `required: one of ${OPERATIONS.join(', ')}`);
     }
     return operation;
 }
-function readToken(getInput) {
-    const token = getInput('github-token');
-    if (token === '') {
-        throw new InputError('github-token', 'required: set github-token, or give the job a token (the default is ${{ github.token }})');
-    }
-    return token;
-}
-function readRepository(value) {
+/** `owner/name`, checked against GitHub's naming rules. */
+function parseRepository(value) {
     if (value === '') {
-        throw new InputError('repository', 'required: set it to owner/name (GITHUB_REPOSITORY is unset)');
+        throw new SettingError('repository', () => 'required: set it to owner/name');
     }
     const [owner, repo, ...rest] = value.split('/');
     const valid = rest.length === 0 &&
@@ -45041,136 +45475,135 @@ function readRepository(value) {
         repo !== '.' &&
         repo !== '..';
     if (!valid) {
-        throw new InputError('repository', `'${value}' is not owner/name (owner: letters, digits and single hyphens; ` +
+        throw new SettingError('repository', () => `'${value}' is not owner/name (owner: letters, digits and single hyphens; ` +
             "name: letters, digits, '-', '_' and '.')");
     }
     return { owner, repo };
 }
-function readRunFilters(getInput) {
+function readRunFilters(read) {
     return {
-        workflow: readMatching(getInput, 'workflow', WORKFLOW),
-        branch: readMatching(getInput, 'branch', BRANCH),
-        event: readMatching(getInput, 'event', EVENT),
-        commit: readMatching(getInput, 'commit', COMMIT)?.toLowerCase(),
-        pullRequest: readInteger(getInput, 'pull-request', 1),
-        conclusion: readChoice(getInput, 'workflow-conclusion', CONCLUSIONS),
+        workflow: readMatching(read, 'workflow', WORKFLOW),
+        branch: readMatching(read, 'branch', BRANCH),
+        event: readMatching(read, 'event', EVENT),
+        commit: readMatching(read, 'commit', COMMIT)?.toLowerCase(),
+        pullRequest: readInteger(read, 'pull-request', 1),
+        conclusion: readChoice(read, 'workflow-conclusion', CONCLUSIONS),
     };
 }
 /**
  * `download` with run filters searches back for the newest matching run, and an empty
- * `workflow-conclusion` then means `success` (SPEC), so a failed or unfinished run is not taken.
+ * `workflow-conclusion` then means `success`, so a failed or unfinished run is not taken.
  * `run-id` together with run filters is allowed: the filters must then match that run. As that
  * run is named rather than searched for, the `success` default does not apply to it: a
  * `workflow_run`-triggered job can fetch a failed run's artifacts by id.
  */
-function applyConclusionDefault(settings) {
-    const { operation, runId, runFilters } = settings;
-    if (operation === 'download' && runId === undefined && hasRunFilters(runFilters)) {
-        runFilters.conclusion ??= 'success';
+function applyConclusionDefault(query) {
+    if (query.runId === undefined && hasRunFilters(query.runFilters)) {
+        query.runFilters.conclusion ??= 'success';
     }
 }
-// SPEC rule 5. `list` accepts everything `delete` does, so that the same inputs show what
-// `delete` would delete.
+// `list` accepts everything `delete` does, so that the same settings show what `delete` would
+// delete.
 const NOT_FOR_DOWNLOAD = [
-    { input: 'keep-latest', given: (settings) => settings.keepLatest > 0 },
-    { input: 'dry-run', given: (settings) => settings.dryRun },
-    { input: 'max-deletions', given: (settings) => settings.maxDeletions !== undefined },
+    { setting: 'keep-latest', given: ({ query }) => query.keepLatest > 0 },
+    { setting: 'dry-run', given: ({ remove }) => remove.dryRun },
+    { setting: 'max-deletions', given: ({ remove }) => remove.maxDeletions !== undefined },
 ];
 // Refused rather than ignored: a user who sets them expects an effect they cannot have. `path`
 // is not among them: the runner always fills it from action.yml, so it is ignored.
 const DOWNLOAD_ONLY = [
-    { input: 'allow-forks', given: (settings) => settings.allowForks },
-    { input: 'merge-multiple', given: (settings) => settings.mergeMultiple },
-    { input: 'extract', given: (settings) => !settings.extract },
-    { input: 'delete-after-download', given: (settings) => settings.deleteAfterDownload },
+    { setting: 'allow-forks', given: ({ download }) => download.allowForks },
+    { setting: 'merge-multiple', given: ({ download }) => download.mergeMultiple },
+    { setting: 'extract', given: ({ download }) => !download.extract },
+    { setting: 'delete-after-download', given: ({ download }) => download.deleteAfterDownload },
 ];
-function checkOptionsFitOperation(settings, getInput) {
-    const isDownload = settings.operation === 'download';
+function checkOptionsFitOperation(operation, given, read) {
+    const isDownload = operation === 'download';
     const misfits = isDownload ? NOT_FOR_DOWNLOAD : DOWNLOAD_ONLY;
-    const misfit = misfits.find((candidate) => candidate.given(settings));
+    const misfit = misfits.find((candidate) => candidate.given(given));
     if (misfit) {
         const appliesTo = isDownload ? 'list and delete' : 'download';
-        throw new InputError(misfit.input, `'${getInput(misfit.input)}' cannot be used with operation '${settings.operation}': ` +
+        throw new SettingError(misfit.setting, () => `'${read(misfit.setting)}' cannot be used with operation '${operation}': ` +
             `it applies to ${appliesTo} only`);
     }
 }
-/** SPEC rule 6: deleting every artifact of a repository must be asked for explicitly. */
-function checkDeleteIsNarrowed(settings) {
-    if (settings.operation !== 'delete')
+/** Deleting every artifact of a repository must be asked for explicitly. */
+function checkDeleteIsNarrowed(query, repository) {
+    const narrowed = query.names.length > 0 ||
+        query.runId !== undefined ||
+        hasRunFilters(query.runFilters) ||
+        query.olderThanMs !== undefined ||
+        query.minSize !== undefined ||
+        query.keepLatest > 0;
+    if (narrowed)
         return;
-    const narrowed = settings.names.length > 0 ||
-        settings.runId !== undefined ||
-        hasRunFilters(settings.runFilters) ||
-        settings.olderThanMs !== undefined ||
-        settings.minSize !== undefined ||
-        settings.keepLatest > 0;
-    if (!narrowed) {
-        const { owner, repo } = settings.repository;
-        throw new InputError('name', `operation 'delete' needs name, run-id, a run filter (workflow, branch, event, commit, ` +
-            `pull-request, workflow-conclusion), older-than, min-size or keep-latest; ` +
-            `to really delete every artifact of ${owner}/${repo}, set name: '*'`);
-    }
+    const list = (word, settings) => settings.map((setting) => word(setting)).join(', ');
+    throw new SettingError('name', (word) => `operation 'delete' needs ${list(word, ['name', 'run-id'])}, a run filter ` +
+        `(${list(word, ['workflow', 'branch', 'event', 'commit', 'pull-request', 'workflow-conclusion'])}), ` +
+        `${list(word, ['older-than', 'min-size'])} or ${word('keep-latest')}; ` +
+        `to really delete every artifact of ${repository.owner}/${repository.repo}, set ${word('name', "'*'")}`);
 }
-function readMinSize(getInput) {
-    const minSize = readMeasure(getInput, 'min-size', parseSize);
-    // Zero selects everything: it would only slip past the rule-6 guard without narrowing.
+function readMinSize(read) {
+    const minSize = readMeasure(read, 'min-size', parseSize);
+    // Zero selects everything: it would only slip past the narrowing guard without narrowing.
     if (minSize === 0) {
-        throw new InputError('min-size', `'${getInput('min-size')}' is zero: leave min-size empty`);
+        throw new SettingError('min-size', (word) => `'${read('min-size')}' is zero: leave ${word('min-size')} empty`);
     }
     return minSize;
 }
-function readMeasure(getInput, input, parse) {
-    const value = getInput(input);
+function readMeasure(read, setting, parse) {
+    const value = read(setting);
     if (value === '')
         return undefined;
     try {
         return parse(value);
     }
     catch (error) {
-        throw new InputError(input, error instanceof Error ? error.message : String(error));
+        throw new SettingError(setting, () => (error instanceof Error ? error.message : String(error)));
     }
 }
-function readPath(value, env) {
+function readPath(value, baseDirectory) {
     // `~` is expanded as a shell would, since the runner passes the input verbatim.
     const expanded = value === '~' || value.startsWith('~/') ? external_node_os_namespaceObject.homedir() + value.slice(1) : value;
-    return external_node_path_namespaceObject.resolve(env.GITHUB_WORKSPACE || process.cwd(), expanded);
+    return external_node_path_namespaceObject.resolve(baseDirectory, expanded);
 }
-function readBoolean(getInput, input, fallback) {
-    const value = getInput(input);
+function readBoolean(read, setting, fallback) {
+    const value = read(setting);
     if (value === '')
         return fallback;
     if (TRUE_WORDS.includes(value))
         return true;
     if (FALSE_WORDS.includes(value))
         return false;
-    throw new InputError(input, `'${value}' is not a boolean: use true or false`);
+    throw new SettingError(setting, () => `'${value}' is not a boolean: use true or false`);
 }
-function readChoice(getInput, input, choices) {
-    const value = getInput(input);
+function readChoice(read, setting, choices) {
+    const value = read(setting);
     if (value === '')
         return undefined;
     const choice = choices.find((candidate) => candidate === value);
     if (choice === undefined) {
-        throw new InputError(input, `'${value}' is not one of ${choices.join(', ')}`);
+        throw new SettingError(setting, () => `'${value}' is not one of ${choices.join(', ')}`);
     }
     return choice;
 }
-function readMatching(getInput, input, format) {
-    const value = getInput(input);
+function readMatching(read, setting, format) {
+    const value = read(setting);
     if (value === '')
         return undefined;
-    if (!format.pattern.test(value))
-        throw new InputError(input, `'${value}' is not ${format.expected}`);
+    if (!format.pattern.test(value)) {
+        throw new SettingError(setting, () => `'${value}' is not ${format.expected}`);
+    }
     return value;
 }
-function readInteger(getInput, input, minimum) {
-    const value = getInput(input);
+function readInteger(read, setting, minimum) {
+    const value = read(setting);
     if (value === '')
         return undefined;
     const integer = toInteger(value, minimum);
     if (integer === undefined) {
         const kind = minimum === 1 ? 'a positive' : 'a non-negative';
-        throw new InputError(input, `'${value}' is not ${kind} whole number`);
+        throw new SettingError(setting, () => `'${value}' is not ${kind} whole number`);
     }
     return integer;
 }
@@ -45182,9 +45615,41 @@ function toInteger(text, minimum) {
     return integer >= minimum && Number.isSafeInteger(integer) ? integer : undefined;
 }
 
-;// CONCATENATED MODULE: ./src/outputs.ts
+;// CONCATENATED MODULE: ./src/action/inputs.ts
 
-/** Sets the step outputs the SPEC names, from what the operation did. */
+
+const GITHUB_API_URL = 'https://api.github.com';
+/**
+ * Every input, parsed into a request before the first API call, with the runner's environment
+ * filling what inputs leave empty: the repository, the workspace a relative `path` starts from,
+ * and the run this step belongs to.
+ */
+function readActionSettings(getInput, env) {
+    const read = (setting) => {
+        const value = getInput(setting);
+        return setting === 'repository' ? value || env.GITHUB_REPOSITORY || '' : value;
+    };
+    const request = parseRequest(read, {
+        baseDirectory: env.GITHUB_WORKSPACE || process.cwd(),
+        currentRunId: toInteger(env.GITHUB_RUN_ID ?? '', 1),
+    });
+    return {
+        request,
+        token: readToken(getInput),
+        apiUrl: env.GITHUB_API_URL || GITHUB_API_URL,
+    };
+}
+function readToken(getInput) {
+    const token = getInput('github-token');
+    if (token === '') {
+        throw new SettingError('github-token', (word) => `required: set ${word('github-token')}, or give the job a token (the default is \${{ github.token }})`);
+    }
+    return token;
+}
+
+;// CONCATENATED MODULE: ./src/action/outputs.ts
+
+/** Sets the step's outputs from what the operation did. */
 function writeOutputs(outcome) {
     const totalBytes = outcome.artifacts.reduce((sum, a) => sum + a.size_in_bytes, 0);
     setOutput('artifacts', JSON.stringify(outcome.artifacts));
@@ -45198,267 +45663,39 @@ function writeOutputs(outcome) {
         setOutput('remaining', String(outcome.remaining ?? 0));
 }
 
-;// CONCATENATED MODULE: ./src/selection.ts
+;// CONCATENATED MODULE: ./src/action/reporter.ts
 
 
-
-
-
-/** Runs looked up at once when checking run filters. */
-const RUN_LOOKUP_CONCURRENCY = 4;
-/** Up to this many runs are looked up one by one without trying the runs listing first. */
-const FEW_RUNS = 3;
-async function selectArtifacts(settings, client, reporter) {
-    if (settings.operation === 'download' && settings.runId === undefined) {
-        if (hasRunFilters(settings.runFilters))
-            return searchRunForDownload(settings, client, reporter);
-        return selectFromCurrentRun(settings, client, reporter);
-    }
-    const query = artifactQuery(settings, settings.runId);
-    const listed = await client.listArtifacts(query);
-    reporter.info(`Listed ${listed.length} artifact(s) in ${describeScope(settings, settings.runId)}`);
-    const candidates = await filterByRun(listed.filter((artifact) => isNameCandidate(settings, artifact)), settings.runFilters, client);
-    const trusted = withoutUntrustedForks(candidates, settings, reporter);
-    const { kept, rest } = splitKeepLatest(trusted, settings.keepLatest);
-    const selected = rest.filter((artifact) => isOldAndLargeEnough(artifact, settings));
-    return {
-        selected: selected.sort(compareNewestFirst),
-        kept,
-        runId: settings.runId,
-        searched: `${describeScope(settings, settings.runId)}; ${listed.length} artifact(s) listed`,
-    };
+/** Settings are inputs here: `run-id`, and with a value as a workflow would write it. */
+const inputWording = (setting, value) => value === undefined ? setting : `${setting}: ${value}`;
+/** The core's messages go to the runner's log, warnings as annotations. */
+const actionReporter = {
+    info: (message) => info(message),
+    warning: (message) => warning(message),
+    debug: (message) => core_debug(message),
+    mask: (secret) => core_setSecret(secret),
+    word: inputWording,
+};
+/** An error as the step's failure message: a bad setting is named as the input to fix. */
+function describeFailure(error) {
+    const text = explainError(error, inputWording);
+    return error instanceof SettingError ? `Input '${error.setting}': ${text}` : text;
 }
-async function selectFromCurrentRun(settings, client, reporter) {
-    if (settings.currentRunId === undefined) {
-        throw new InputError('run-id', 'no run to download from: give `run-id` or a run filter such as `workflow` (GITHUB_RUN_ID is not set)');
-    }
-    return selectArtifacts({ ...settings, runId: settings.currentRunId }, client, reporter);
-}
+
+;// CONCATENATED MODULE: ./src/action/storage.ts
+
 /**
- * SPEC rule 2 for `download`: the newest run that matches the run filters and holds every exact
- * name asked for (with patterns, at least one match). Artifacts are read newest first, a page at
- * a time, so the search usually stops after the first page; runs are looked up only for filters
- * an artifact's own `workflow_run` cannot answer.
+ * Storage requests through the toolkit's HTTP client, which honours the runner's proxy settings
+ * (`https_proxy`, `no_proxy`). No Authorization header: the URL's signature is the credential.
  */
-async function searchRunForDownload(settings, client, reporter) {
-    const rejectedRuns = new Set();
-    let listed = 0;
-    for await (const page of client.artifactPages(artifactQuery(settings))) {
-        listed += page.length;
-        const candidates = page.filter((a) => isSearchCandidate(settings, a));
-        for (const runId of runsInOrder(candidates)) {
-            if (rejectedRuns.has(runId))
-                continue;
-            const seen = candidates.filter((a) => a.workflow_run?.id === runId);
-            const found = await tryRun(runId, seen, settings, client, reporter);
-            if (found)
-                return found;
-            rejectedRuns.add(runId);
-        }
-    }
-    return {
-        selected: [],
-        kept: [],
-        searched: `${describeScope(settings)}; ${listed} artifact(s) listed, ` +
-            `${rejectedRuns.size} run(s) looked at` +
-            (settings.names.length ? `, none holding ${quoted(settings.names)}` : ''),
+function runnerStorage() {
+    return async (url, idleTimeoutMs) => {
+        const http = new lib_HttpClient('manage-artifacts', undefined, { socketTimeout: idleTimeoutMs });
+        return (await http.get(url)).message;
     };
-}
-async function tryRun(runId, seen, settings, client, reporter) {
-    const filters = settings.runFilters;
-    if (needsRunLookup(filters)) {
-        if (!(await runMatchesLookedUpFields(await client.getRun(runId), filters, client))) {
-            return undefined;
-        }
-    }
-    if (isFromFork(seen[0]) && !settings.allowForks) {
-        reporter.warning(`Skipped run ${runId}: it was triggered from a fork, so its artifacts are untrusted (set allow-forks: true to accept them)`);
-        return undefined;
-    }
-    // With the server's name filter the page already holds all of this run's wanted artifacts.
-    const runArtifacts = singleExactName(settings.names)
-        ? seen
-        : await client.listArtifacts({ runId });
-    const wanted = runArtifacts.filter((a) => isNameCandidate(settings, a) && !a.expired);
-    if (!holdsWhatWasAsked(wanted, settings))
-        return undefined;
-    reporter.info(`Run ${runId} is the newest run matching the filters`);
-    return {
-        selected: wanted.sort(compareNewestFirst),
-        kept: [],
-        runId,
-        searched: describeScope(settings, runId),
-    };
-}
-/** Every exact name asked for is there; with patterns only, at least one match. */
-function holdsWhatWasAsked(artifacts, settings) {
-    const present = new Set(artifacts.map((a) => a.name));
-    const exactNames = settings.names.filter((p) => p.kind === 'exact').map((p) => p.source);
-    return artifacts.length > 0 && exactNames.every((name) => present.has(name));
-}
-/** Run ids in the order their newest artifact appears. */
-function runsInOrder(artifacts) {
-    const ids = artifacts.map((a) => a.workflow_run?.id).filter((id) => id !== undefined);
-    return [...new Set(ids)];
-}
-function isSearchCandidate(settings, artifact) {
-    return (isNameCandidate(settings, artifact) &&
-        !artifact.expired &&
-        matchesOwnRunFields(artifact, settings.runFilters));
-}
-function artifactQuery(settings, runId) {
-    return { runId, name: singleExactName(settings.names) };
-}
-function isNameCandidate(settings, artifact) {
-    const named = settings.names.length === 0 || matchesAny(settings.names, artifact.name);
-    return named && !matchesAny(settings.exclude, artifact.name);
-}
-/** Filters the artifact's own `workflow_run` answers, with no request. */
-function matchesOwnRunFields(artifact, filters) {
-    const run = artifact.workflow_run ?? {};
-    if (filters.branch !== undefined && run.head_branch !== filters.branch)
-        return false;
-    if (filters.commit !== undefined && !run.head_sha?.startsWith(filters.commit.toLowerCase())) {
-        return false;
-    }
-    return true;
-}
-function needsRunLookup(filters) {
-    const { workflow, event, pullRequest, conclusion } = filters;
-    return [workflow, event, pullRequest, conclusion].some((value) => value !== undefined);
-}
-async function runMatchesLookedUpFields(run, filters, client) {
-    if (!runMatchesItsOwnFields(run, filters))
-        return false;
-    if (filters.workflow === undefined)
-        return true;
-    return run.workflow_id === (await client.getWorkflowId(filters.workflow));
-}
-/** The filters a run object answers by itself: all but `workflow`, which needs its id. */
-function runMatchesItsOwnFields(run, filters) {
-    if (filters.event !== undefined && run.event !== filters.event)
-        return false;
-    if (filters.conclusion !== undefined && run.conclusion !== filters.conclusion)
-        return false;
-    return (filters.pullRequest === undefined ||
-        (run.pull_requests ?? []).some((pr) => pr.number === filters.pullRequest));
-}
-/** Keeps the artifacts whose run matches every run filter. */
-async function filterByRun(artifacts, filters, client) {
-    const own = artifacts.filter((artifact) => matchesOwnRunFields(artifact, filters));
-    if (!needsRunLookup(filters))
-        return own;
-    const matching = await matchingRuns(runsInOrder(own), filters, client);
-    return own.filter((artifact) => matching.has(artifact.workflow_run?.id ?? -1));
-}
-/**
- * Which of these runs match the filters, in as few requests as possible: the runs listing (of the
- * filtered workflow, whose runs need no workflow look-up) answers for many runs a page, while a
- * look-up answers for one; the listing is read while that costs fewer requests than looking the
- * remaining runs up.
- */
-async function matchingRuns(runIds, filters, client) {
-    const matching = new Set();
-    const unknown = new Set(runIds);
-    if (unknown.size > FEW_RUNS && (await readRunsListing(unknown, matching, filters, client))) {
-        // A run the whole listing did not show is of another workflow (or gone): it does not match.
-        return matching;
-    }
-    const rest = [...unknown];
-    const verdicts = await mapConcurrently(rest, RUN_LOOKUP_CONCURRENCY, async (runId) => runMatchesLookedUpFields(await client.getRun(runId), filters, client));
-    rest.forEach((runId, index) => {
-        if (verdicts[index])
-            matching.add(runId);
-    });
-    return matching;
-}
-/**
- * Settles the `unknown` runs the listing shows, moving matches into `matching`. True when it
- * read the whole listing; false when it stopped because look-ups would cost fewer requests. The
- * listing is read unfiltered: GitHub caps filtered run searches at 1,000 results.
- */
-async function readRunsListing(unknown, matching, filters, client) {
-    for await (const page of client.runPages(filters.workflow)) {
-        for (const run of page.runs) {
-            if (unknown.delete(run.id) && runMatchesItsOwnFields(run, filters))
-                matching.add(run.id);
-        }
-        if (unknown.size === 0)
-            return true;
-        if (page.pagesLeft >= unknown.size)
-            return false;
-    }
-    return true;
-}
-/** SPEC rule 7: fork-run artifacts are attacker-controlled, so `download` skips them. */
-function withoutUntrustedForks(artifacts, settings, reporter) {
-    if (settings.operation !== 'download' || settings.allowForks)
-        return artifacts;
-    const forked = artifacts.filter(isFromFork);
-    for (const artifact of forked) {
-        reporter.warning(`Skipped artifact '${artifact.name}' (id ${artifact.id}) of run ${artifact.workflow_run?.id}: the run was triggered from a fork, so the artifact is untrusted (set allow-forks: true to accept it)`);
-    }
-    return artifacts.filter((artifact) => !isFromFork(artifact));
-}
-/** SPEC rule 3: per name, the N newest unexpired candidates are protected. */
-function splitKeepLatest(artifacts, keepLatest) {
-    if (keepLatest <= 0)
-        return { kept: [], rest: [...artifacts] };
-    const keptIds = new Set();
-    const keptPerName = new Map();
-    for (const artifact of [...artifacts].sort(compareNewestFirst)) {
-        if (artifact.expired)
-            continue;
-        const count = keptPerName.get(artifact.name) ?? 0;
-        if (count < keepLatest) {
-            keptPerName.set(artifact.name, count + 1);
-            keptIds.add(artifact.id);
-        }
-    }
-    return {
-        kept: artifacts.filter((a) => keptIds.has(a.id)).sort(compareNewestFirst),
-        rest: artifacts.filter((a) => !keptIds.has(a.id)),
-    };
-}
-function isOldAndLargeEnough(artifact, settings, now = Date.now()) {
-    if (settings.olderThanMs !== undefined) {
-        const created = Date.parse(artifact.created_at ?? '');
-        if (Number.isNaN(created) || now - created <= settings.olderThanMs)
-            return false;
-    }
-    return settings.minSize === undefined || artifact.size_in_bytes >= settings.minSize;
-}
-function quoted(patterns) {
-    return patterns.map((p) => `'${p.source}'`).join(', ');
-}
-/** The repository, run and filters searched, for messages a user can act on. */
-function describeScope(settings, runId) {
-    const { owner, repo } = settings.repository;
-    const parts = [`${owner}/${repo}`];
-    if (runId !== undefined)
-        parts.push(`run ${runId}`);
-    const filters = settings.runFilters;
-    const labels = [
-        ['workflow', 'workflow'],
-        ['branch', 'branch'],
-        ['event', 'event'],
-        ['commit', 'commit'],
-        ['pullRequest', 'pull request'],
-        ['conclusion', 'conclusion'],
-    ];
-    for (const [key, label] of labels) {
-        if (filters[key] !== undefined)
-            parts.push(`${label} ${filters[key]}`);
-    }
-    if (settings.names.length)
-        parts.push(`name ${quoted(settings.names)}`);
-    if (settings.exclude.length) {
-        parts.push(`excluding ${quoted(settings.exclude)}`);
-    }
-    return parts.join(', ');
 }
 
-;// CONCATENATED MODULE: ./src/summary.ts
+;// CONCATENATED MODULE: ./src/action/summary.ts
 
 /** Rows shown in the job summary; past this the table says how many more there are. */
 const MAX_ROWS = 1000;
@@ -45546,7 +45783,7 @@ function escapeMarkdown(text) {
         .replace(/\r?\n/g, ' ');
 }
 
-;// CONCATENATED MODULE: ./src/main.ts
+;// CONCATENATED MODULE: ./src/action/main.ts
 
 
 
@@ -45556,89 +45793,22 @@ function escapeMarkdown(text) {
 
 
 
-const QUOTA_NOTE = 'GitHub recalculates storage usage every 6 to 12 hours, so the freed space shows in the quota later.';
-/** The action: read the inputs, select, act, then report through outputs and the job summary. */
+/** The action: read the inputs, let the core act, then report through outputs and the summary. */
 async function run() {
     try {
-        const settings = readSettings((name) => getInput(name), process.env);
-        const reporter = actionsReporter();
-        const client = createArtifactClient({
-            token: settings.token,
-            repository: settings.repository,
-            reporter,
-        });
-        const selection = await selectArtifacts(settings, client, reporter);
-        if (selection.selected.length === 0)
-            reportNothingFound(settings, selection);
-        const outcome = await perform({ settings, selection, client, reporter });
+        const { request, token, apiUrl } = readActionSettings((name) => getInput(name), process.env);
+        const session = new GitHubSession(
+        // The toolkit's fetch goes through the runner's proxy, when it has one.
+        { token, apiUrl, fetch: defaults.request?.fetch }, runnerStorage(), actionReporter);
+        const outcome = await execute(request, session, actionReporter);
         writeOutputs(outcome);
         await summary.addRaw(buildSummary(outcome)).write();
         if (outcome.failures.length > 0)
             setFailed(outcome.failures.join('\n'));
     }
     catch (error) {
-        setFailed(error instanceof Error ? error.message : String(error));
+        setFailed(describeFailure(error));
     }
-}
-function actionsReporter() {
-    return {
-        info: (message) => info(message),
-        warning: (message) => warning(message),
-        debug: (message) => core_debug(message),
-        mask: (secret) => core_setSecret(secret),
-    };
-}
-/** `if-no-artifact-found`: say what was searched, so the message can be acted on. */
-function reportNothingFound(settings, selection) {
-    const kept = selection.kept.length ? ` (${selection.kept.length} kept by keep-latest)` : '';
-    const message = `No artifact found${kept}. Searched ${selection.searched}.`;
-    if (settings.ifNoArtifactFound === 'fail')
-        throw new Error(message);
-    if (settings.ifNoArtifactFound === 'warn')
-        warning(message);
-    else
-        info(message);
-}
-async function perform(job) {
-    const base = {
-        operation: job.settings.operation,
-        dryRun: false,
-        kept: job.selection.kept.length,
-        notes: [],
-        failures: [],
-    };
-    switch (job.settings.operation) {
-        case 'list':
-            return { ...base, artifacts: job.selection.selected.map((a) => toRecord(a)) };
-        case 'download':
-            return { ...base, ...(await download(job)) };
-        case 'delete':
-            return { ...base, ...(await remove(job)) };
-    }
-}
-async function download({ settings, selection, client, reporter }) {
-    const result = await downloadArtifacts(selection.selected, settings, client, reporter);
-    return {
-        artifacts: result.downloaded.map(({ artifact, path }) => toRecord(artifact, path)),
-        runId: selection.runId,
-        downloadPath: settings.path,
-        notes: result.deleted.length
-            ? [`${result.deleted.length} artifact(s) deleted after download.`]
-            : [],
-    };
-}
-async function remove({ settings, selection, client, reporter }) {
-    const result = await deleteArtifacts(selection.selected, settings, client, reporter);
-    const notes = result.dryRun ? ['Dry run: nothing was deleted.'] : [QUOTA_NOTE];
-    if (result.stopReason)
-        notes.unshift(result.stopReason);
-    return {
-        dryRun: result.dryRun,
-        artifacts: [...result.deleted, ...result.alreadyGone].map((a) => toRecord(a)),
-        remaining: result.remaining.length,
-        notes,
-        failures: result.failed.length ? [describeDeletionFailures(result.failed)] : [],
-    };
 }
 
 
@@ -45826,7 +45996,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
 /***/ }),
 
-/***/ 4584:
+/***/ 2203:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
@@ -46055,6 +46225,6 @@ module.exports = {"r":"2.19.5"};
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(9407);
+/******/ var __webpack_exports__ = __nccwpck_require__(218);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { beforeEach, describe, expect, it } from '@jest/globals'
-import type { ArtifactRecord } from '../../src/artifact.js'
+import type { ArtifactRecord } from '../../src/core/artifact.js'
 import { runAction, type ActionResult } from '../support/action.js'
 import {
   buildZip,

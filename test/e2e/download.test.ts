@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { beforeEach, describe, expect, it } from '@jest/globals'
-import type { ArtifactRecord } from '../../src/artifact.js'
+import type { ArtifactRecord } from '../../src/core/artifact.js'
 import { runAction, type ActionResult } from '../support/action.js'
 import { buildZip, type Emulator } from '../support/emulator/index.js'
 import { tree, useEmulator, useScratchFolder } from '../support/fixtures.js'
@@ -74,6 +74,24 @@ describe('download', () => {
     expect(result.summary).toContain('linux')
     expect(result.summary).toContain('docs')
     expect(result.summary).toContain(String(RUN_B))
+  })
+
+  it.each([
+    ['a single exact name into the path itself', 'dist', { 'index.js': 'code' }],
+    ['a pattern into a folder of its name', 'di*', { 'dist/': '', 'dist/index.js': 'code' }],
+  ])('puts one artifact asked for by %s', async (_, name, expected) => {
+    const server = await start([
+      {
+        id: RUN_A,
+        workflow: 'build.yml',
+        artifacts: [{ name: 'dist', files: { 'index.js': 'code' } }],
+      },
+    ])
+
+    const result = await download(server, { name }, { GITHUB_RUN_ID: String(RUN_A) })
+
+    expect(result.exitCode).toBe(0)
+    expect(await tree(workspace)).toEqual(expected)
   })
 
   it('takes the run given by run-id', async () => {

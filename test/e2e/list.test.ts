@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import type { ArtifactRecord } from '../../src/artifact.js'
+import type { ArtifactRecord } from '../../src/core/artifact.js'
 import { runAction } from '../support/action.js'
 import { type Emulator, type SeedRun } from '../support/emulator/index.js'
 import { useEmulator, daysAgo } from '../support/fixtures.js'

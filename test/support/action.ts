@@ -25,6 +25,8 @@ export interface RunActionOptions {
   workspace?: string
   /** Node binary; defaults to ACTION_NODE (CI points it at Node 24) or this process's node. */
   node?: string
+  /** The bundle to run; default the committed `dist/index.js`. */
+  bundle?: string
 }
 
 export interface ActionResult {
@@ -81,6 +83,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionResult
   try {
     const { exitCode, stdout, stderr } = await spawnNode(
       options.node ?? process.env.ACTION_NODE ?? process.execPath,
+      options.bundle ?? bundle,
       env,
       workspace,
     )
@@ -114,11 +117,12 @@ async function actionDefaults(
 
 function spawnNode(
   node: string,
+  script: string,
   env: Record<string, string>,
   cwd: string,
 ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(node, [bundle], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(node, [script], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))

@@ -2,9 +2,11 @@ import { afterEach, beforeEach } from '@jest/globals'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { createArtifactClient } from '../../src/client.js'
-import type { ArtifactClient } from '../../src/client-types.js'
-import type { Reporter } from '../../src/reporter.js'
+import { runnerStorage } from '../../src/action/storage.js'
+import type { ArtifactClient } from '../../src/core/api.js'
+import type { Clock } from '../../src/core/clock.js'
+import type { Reporter } from '../../src/core/reporter.js'
+import { GitHubSession } from '../../src/github/session.js'
 import {
   startEmulator,
   type Emulator,
@@ -30,17 +32,25 @@ export function useEmulator(): StartEmulator {
   }
 }
 
-/** The action's own API client, pointed at the emulator. */
+/** The product's own API session, pointed at the emulator. */
+export function emulatorSession(
+  server: Emulator,
+  reporter: Reporter = recordingReporter(),
+  options: { token?: string; clock?: Clock } = {},
+): GitHubSession {
+  const connection = { token: options.token ?? server.token, apiUrl: server.apiUrl }
+  return new GitHubSession(connection, runnerStorage(), reporter, options.clock)
+}
+
+/** The product's API client for the emulator's repository. */
 export function emulatorClient(
   server: Emulator,
   reporter: Reporter = recordingReporter(),
   token = server.token,
 ): ArtifactClient {
-  return createArtifactClient({
-    token,
-    repository: { owner: server.owner, repo: server.repo },
-    reporter,
-    apiUrl: server.apiUrl,
+  return emulatorSession(server, reporter, { token }).repository({
+    owner: server.owner,
+    repo: server.repo,
   })
 }
 
@@ -96,5 +106,6 @@ export function recordingReporter(): RecordingReporter {
     warning: (message) => recorded.warnings.push(message),
     debug: (message) => recorded.debugs.push(message),
     mask: (secret) => recorded.masked.push(secret),
+    word: (setting, value) => (value === undefined ? setting : `${setting}: ${value}`),
   }
 }

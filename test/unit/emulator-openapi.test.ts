@@ -1,58 +1,7 @@
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { Ajv, type ValidateFunction } from 'ajv'
-import addFormatsModule from 'ajv-formats'
+import type { ValidateFunction } from 'ajv'
 import { fetchApi, repoPath, startEmulator, type Emulator } from '../support/emulator/index.js'
-
-// ajv-formats is CommonJS: its default export arrives wrapped under ESM.
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
-
-interface OpenApiDocument {
-  paths: Record<
-    string,
-    Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>
-  >
-  components: { schemas: Record<string, object> }
-}
-
-const SPEC_ID = 'https://emulator.test/api.github.com.json'
-
-/** The description GitHub publishes of api.github.com, as @octokit/openapi ships it. */
-function loadDescription(): OpenApiDocument {
-  const require = createRequire(import.meta.url)
-  const path = require.resolve('@octokit/openapi/generated/api.github.com.json')
-  return JSON.parse(readFileSync(path, 'utf8')) as OpenApiDocument
-}
-
-/**
- * One validator per operation, from the schema of its 200 answer. The schemas and responses
- * go into one document under SPEC_ID, so their `#/components/schemas/...` refs resolve.
- */
-function responseValidators(paths: string[]): Record<string, ValidateFunction> {
-  const description = loadDescription()
-  const responses = Object.fromEntries(
-    paths.map((path, index) => [
-      `r${index}`,
-      description.paths[path].get.responses['200'].content?.['application/json'].schema,
-    ]),
-  )
-  // strict: false lets OpenAPI's own keywords (example, ...) pass; `nullable` is native to ajv.
-  const ajv = new Ajv({ strict: false, allErrors: true })
-  addFormats(ajv)
-  ajv.addSchema({
-    $id: SPEC_ID,
-    components: { schemas: description.components.schemas },
-    responses,
-  })
-  return Object.fromEntries(
-    paths.map((path, index) => {
-      const validate = ajv.getSchema(`${SPEC_ID}#/responses/r${index}`)
-      if (!validate) throw new Error(`no schema for ${path}`)
-      return [path, validate]
-    }),
-  )
-}
+import { responseValidators } from '../support/openapi.js'
 
 const OPERATIONS = {
   listArtifacts: '/repos/{owner}/{repo}/actions/artifacts',

@@ -2,17 +2,24 @@ import { randomBytes } from 'node:crypto'
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import { DOCS, errorAnswer, notFound, type Answer } from './answers.js'
 import type { FaultList } from './faults.js'
-import { logEntry, requestUrl, sleep, type Handler } from './http.js'
+import { holdUnlessClosed, logEntry, requestUrl, sleep, type Handler } from './http.js'
 import { answerOwnerListing } from './owner-routes.js'
 import { paginate } from './pagination.js'
+import { pullRequestJson } from './pull-requests.js'
 import type { RateLimiter } from './rate-limits.js'
-import { artifactJson, workflowJson, workflowRunJson } from './representations.js'
+import {
+  artifactJson,
+  enterpriseServerArtifactJson,
+  workflowJson,
+  workflowRunJson,
+} from './representations.js'
 import type { HostedRepository, Repositories } from './repositories.js'
 import { fullRepositoryJson } from './repository-json.js'
-import type { StoredArtifact } from './state.js'
+import { searchRuns } from './run-search.js'
+import type { StoredArtifact, StoredRun } from './state.js'
 import type { UrlSigner } from './signed-urls.js'
 import { canSee, isGranted, type TokenGrant, type Tokens } from './tokens.js'
-import type { Fault, LoggedRequest, RequestListener } from './types.js'
+import type { ArtifactShape, Fault, LoggedRequest, RequestListener } from './types.js'
 
 const RATE_LIMIT_DOCS = `${DOCS}/using-the-rest-api/rate-limits-for-the-rest-api`
 const INSTALLATION_ID = 4242
@@ -26,7 +33,7 @@ export interface ApiDependencies {
   signer: UrlSigner
   faults: FaultList
   /** Changed while running (setLatency). */
-  settings: { latencyMs: number; forbidDelete: boolean }
+  settings: { latencyMs: number; forbidDelete: boolean; artifactShape: ArtifactShape }
   log: LoggedRequest[]
   listeners: RequestListener[]
 }
@@ -59,10 +66,16 @@ export function createApiHandler(deps: ApiDependencies): Handler {
       request.socket.destroy()
       return
     }
-    const answer = fault ? faultAnswer(fault) : answerRequest(deps, routesOf, grant, request, url)
+    const stallMs = fault?.stallMs ?? 0
+    const [headerStallMs, bodyStallMs] = fault?.stallAfterHeaders ? [0, stallMs] : [stallMs, 0]
+    if (!(await holdUnlessClosed(response, headerStallMs))) return
+    const answer =
+      fault && failsRequest(fault)
+        ? faultAnswer(fault)
+        : answerRequest(deps, routesOf, grant, request, url)
     entry.status = answer.status
     // Answers to unknown tokens carry the default token's limits.
-    send(response, answer, (grant ?? deps.tokens.defaultGrant).limiter)
+    await send(response, answer, (grant ?? deps.tokens.defaultGrant).limiter, bodyStallMs)
   }
 }
 
@@ -158,17 +171,28 @@ function writeRefusal(grant: TokenGrant, repository: HostedRepository): Answer |
   return undefined
 }
 
+/**
+ * The refusal of a write the token may not make. GitHub names the permission a fine-grained
+ * token lacks in x-accepted-github-permissions (GitHub changelog 2023-08-10,
+ * "X-Accepted-GitHub-Permissions header"); deleting an artifact, the only write, needs
+ * actions: write.
+ */
 function notAccessibleByIntegration(): Answer {
-  return errorAnswer(
-    403,
-    'Resource not accessible by integration',
-    `${DOCS}/actions/artifacts#delete-an-artifact`,
-  )
+  return {
+    ...errorAnswer(
+      403,
+      'Resource not accessible by integration',
+      `${DOCS}/actions/artifacts#delete-an-artifact`,
+    ),
+    headers: { 'x-accepted-github-permissions': 'actions=write' },
+  }
 }
 
 function repositoryRoutes(deps: ApiDependencies, repository: HostedRepository): Route[] {
   const { state, context } = repository
   const renderArtifact = (artifact: StoredArtifact) => {
+    if (deps.settings.artifactShape === 'ghes')
+      return enterpriseServerArtifactJson(context, artifact)
     const run = state.run(artifact.runId)
     if (!run) throw new Error(`artifact ${artifact.id} belongs to unknown run ${artifact.runId}`)
     return artifactJson(context, artifact, run)
@@ -180,6 +204,13 @@ function repositoryRoutes(deps: ApiDependencies, repository: HostedRepository): 
       body: { total_count: items.length, [key]: page.items.map(render) },
       headers: page.link ? { link: page.link } : {},
     }
+  }
+  // exclude_pull_requests: "If `true` pull requests are omitted from the response (empty
+  // array)" (OpenAPI description of the run endpoints).
+  const runRenderer = (url: URL) => (run: StoredRun) => {
+    const json = workflowRunJson(context, run)
+    const exclude = url.searchParams.get('exclude_pull_requests') === 'true'
+    return exclude ? { ...json, pull_requests: [] } : json
   }
   const artifactList = (url: URL, runId?: number) =>
     pageOf(
@@ -197,7 +228,7 @@ function repositoryRoutes(deps: ApiDependencies, repository: HostedRepository): 
       status: query.get('status') ?? undefined,
       headSha: query.get('head_sha') ?? undefined,
     })
-    return pageOf('workflow_runs', runs, (run) => workflowRunJson(context, run), url)
+    return pageOf('workflow_runs', searchRuns(runs, query), runRenderer(url), url)
   }
   const found = (value: unknown): Answer =>
     value === undefined ? notFound() : { status: 200, body: value }
@@ -241,15 +272,23 @@ function repositoryRoutes(deps: ApiDependencies, repository: HostedRepository): 
     {
       method: 'GET',
       pattern: /^\/actions\/runs\/(\d+)$/,
-      handle: ([id]) => {
+      handle: ([id], url) => {
         const run = state.run(Number(id))
-        return found(run && workflowRunJson(context, run))
+        return found(run && runRenderer(url)(run))
       },
     },
     {
       method: 'GET',
       pattern: /^\/actions\/runs\/(\d+)\/artifacts$/,
       handle: ([id], url) => (state.run(Number(id)) ? artifactList(url, Number(id)) : notFound()),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/pulls\/(\d+)$/,
+      handle: ([number]) => {
+        const head = state.pullRequestHead(Number(number))
+        return found(head && pullRequestJson(context, head, Number(number)))
+      },
     },
     {
       method: 'GET',
@@ -270,6 +309,11 @@ function repositoryRoutes(deps: ApiDependencies, repository: HostedRepository): 
   ]
 }
 
+/** A stall alone delays the real answer; any other fault replaces it (500 by default). */
+function failsRequest(fault: Fault): boolean {
+  return fault.status !== undefined || fault.stallMs === undefined
+}
+
 function faultAnswer(fault: Fault): Answer {
   const status = fault.status ?? 500
   const answer = errorAnswer(status, STATUS_CODES[status] ?? 'Emulated fault')
@@ -278,7 +322,13 @@ function faultAnswer(fault: Fault): Answer {
     : { ...answer, headers: { 'retry-after': String(fault.retryAfter) } }
 }
 
-function send(response: ServerResponse, answer: Answer, limiter: RateLimiter): void {
+/** With bodyStallMs, the status and headers go out at once and the body that much later. */
+async function send(
+  response: ServerResponse,
+  answer: Answer,
+  limiter: RateLimiter,
+  bodyStallMs: number,
+): Promise<void> {
   const body = answer.body === undefined ? undefined : JSON.stringify(answer.body)
   response.writeHead(answer.status, {
     'content-type': 'application/json; charset=utf-8',
@@ -289,6 +339,10 @@ function send(response: ServerResponse, answer: Answer, limiter: RateLimiter): v
     'x-github-request-id': requestId(),
     ...answer.headers,
   })
+  if (bodyStallMs > 0) {
+    response.flushHeaders()
+    if (!(await holdUnlessClosed(response, bodyStallMs))) return
+  }
   response.end(body)
 }
 

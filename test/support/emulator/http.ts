@@ -58,3 +58,24 @@ export function requestUrl(request: IncomingMessage): URL {
 export function sleep(ms: number): Promise<void> {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve()
 }
+
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
+ * Waits `ms` (Infinity: for ever) unless the client closes the connection first.
+ * True when the time passed, false when the client gave up.
+ */
+export function holdUnlessClosed(response: ServerResponse, ms: number): Promise<boolean> {
+  if (ms <= 0) return Promise.resolve(true)
+  return new Promise((resolve) => {
+    // setTimeout fires at once for delays beyond its maximum: a longer hold lasts until close.
+    const timer = ms <= MAX_TIMER_MS ? setTimeout(() => finish(true), ms) : undefined
+    const onClose = () => finish(false)
+    function finish(stayed: boolean) {
+      clearTimeout(timer)
+      response.off('close', onClose)
+      resolve(stayed)
+    }
+    response.on('close', onClose)
+  })
+}

@@ -10,6 +10,7 @@ import { Tokens } from './tokens.js'
 import type { Emulator, EmulatorOptions, LoggedRequest, RequestListener, Seed } from './types.js'
 
 export type {
+  ArtifactShape,
   EmulatedArtifact,
   EmulatedRun,
   Emulator,
@@ -22,6 +23,8 @@ export type {
   SeedArtifact,
   SeedRepository,
   SeedRun,
+  StorageCut,
+  StorageLink,
   TokenOptions,
 } from './types.js'
 export { buildZip, type ZipEntry } from '../zip.js'
@@ -50,7 +53,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const settings = {
     latencyMs: options.latencyMs ?? 0,
     storageLatencyMs: options.storageLatencyMs ?? 0,
+    storageLink: { ...options.storageLink },
     forbidDelete: options.forbidDelete ?? false,
+    artifactShape: options.artifactShape ?? 'github',
   }
   const requests: LoggedRequest[] = []
   const storageRequests: LoggedRequest[] = []
@@ -91,6 +96,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     onRequest: (listener) => listeners.push(listener),
     addFault: (fault) => faults.add(fault),
     setLatency: (ms) => (settings.latencyMs = ms),
+    setStorageLink: (link) => (settings.storageLink = { ...link }),
+    storageBytesServed: () =>
+      storageRequests.reduce((total, request) => total + (request.bytesSent ?? 0), 0),
     setRateLimits: (rateLimits, tokenLabel) =>
       (tokenLabel === undefined
         ? tokens.defaultGrant

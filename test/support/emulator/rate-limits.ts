@@ -22,6 +22,9 @@ interface SecondaryBudget {
   pointsPerWindow: number
   windowMs: number
   spent: { at: number; points: number }[]
+  blockSeconds?: number
+  /** Epoch milliseconds; 0 when not blocked. */
+  blockedUntil: number
 }
 
 /** GitHub's primary (requests per hour) and secondary (points per window) REST limits. */
@@ -47,7 +50,7 @@ export class RateLimiter {
     if (this.primary.remaining <= 0) return { kind: 'primary-exceeded' }
     this.primary.remaining -= 1
     const cost = method === 'GET' || method === 'HEAD' ? READ_COST : WRITE_COST
-    const wait = this.secondaryWait(now, cost)
+    const wait = this.secondaryBlock(now) || this.secondaryWait(now, cost)
     if (wait > 0)
       return { kind: 'secondary-exceeded', retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)) }
     this.secondary?.spent.push({ at: now, points: cost })
@@ -73,13 +76,27 @@ export class RateLimiter {
     this.primary.resetAt = now + this.primary.windowSeconds * 1000
   }
 
-  /** Milliseconds until the window has room for `cost` more points; 0 when it has now. */
+  /** Milliseconds left of a block imposed by an earlier refusal; 0 when there is none. */
+  private secondaryBlock(now: number): number {
+    return Math.max(0, (this.secondary?.blockedUntil ?? 0) - now)
+  }
+
+  /**
+   * Milliseconds until the window has room for `cost` more points; 0 when it has now. With
+   * blockSeconds, an excess blocks every request for that long instead: GitHub warns that a
+   * client which keeps sending while limited can be blocked for longer (docs.github.com,
+   * "Rate limits for the REST API", secondary rate limits).
+   */
   private secondaryWait(now: number, cost: number): number {
     const budget = this.secondary
     if (!budget) return 0
     budget.spent = budget.spent.filter((entry) => entry.at + budget.windowMs > now)
     let inWindow = budget.spent.reduce((sum, entry) => sum + entry.points, 0)
     if (inWindow + cost <= budget.pointsPerWindow) return 0
+    if (budget.blockSeconds) {
+      budget.blockedUntil = now + budget.blockSeconds * 1000
+      return budget.blockSeconds * 1000
+    }
     for (const entry of budget.spent) {
       inWindow -= entry.points
       if (inWindow + cost <= budget.pointsPerWindow) return entry.at + budget.windowMs - now
@@ -101,5 +118,5 @@ function primaryWindow(options: RateLimitOptions['primary'] = {}): PrimaryWindow
 }
 
 function secondaryBudget(options: RateLimitOptions['secondary']): SecondaryBudget | undefined {
-  return options && { ...options, spent: [] }
+  return options && { ...options, spent: [], blockedUntil: 0 }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { StoredArtifact, StoredRun, StoredWorkflow } from './state.js'
 
 /** Where the JSON answers point: the repository and the API's absolute base URL. */
@@ -12,24 +13,43 @@ export interface RepoContext {
   private?: boolean
 }
 
-const WEB_URL = 'https://github.com'
+export const WEB_URL = 'https://github.com'
 const FORK_OWNER = 'octo-fork'
-const ACTOR = { login: 'octocat', id: 583231 }
+export const ACTOR = { login: 'octocat', id: 583231 }
 
 /** The head repository of runs from forks: any id but the repository's own. */
 export function forkRepositoryId(context: RepoContext): number {
   return context.repositoryId + 1
 }
 
-function nodeId(type: string, id: number): string {
+export function nodeId(type: string, id: number): string {
   return Buffer.from(`0${type.length}:${type}${id}`).toString('base64')
 }
 
-function repoApiUrl(context: RepoContext): string {
+export function repoApiUrl(context: RepoContext): string {
   return `${context.apiUrl}/repos/${context.owner}/${context.repo}`
 }
 
 export function artifactJson(context: RepoContext, artifact: StoredArtifact, run: StoredRun) {
+  return {
+    ...enterpriseServerArtifactJson(context, artifact),
+    digest: artifact.digest,
+    workflow_run: {
+      id: run.id,
+      repository_id: context.repositoryId,
+      head_repository_id: headRepositoryId(context, run),
+      head_branch: run.branch,
+      head_sha: run.sha,
+    },
+  }
+}
+
+/**
+ * The artifact as GitHub Enterprise Server documents it: without `digest` and `workflow_run`
+ * (the GHES REST reference's examples; the ghes-3.x descriptions in @octokit/openapi have no
+ * `digest` either).
+ */
+export function enterpriseServerArtifactJson(context: RepoContext, artifact: StoredArtifact) {
   const url = `${repoApiUrl(context)}/actions/artifacts/${artifact.id}`
   return {
     id: artifact.id,
@@ -42,14 +62,6 @@ export function artifactJson(context: RepoContext, artifact: StoredArtifact, run
     created_at: artifact.createdAt,
     expires_at: artifact.expiresAt,
     updated_at: artifact.createdAt,
-    digest: artifact.digest,
-    workflow_run: {
-      id: run.id,
-      repository_id: context.repositoryId,
-      head_repository_id: headRepositoryId(context, run),
-      head_branch: run.branch,
-      head_sha: run.sha,
-    },
   }
 }
 
@@ -74,15 +86,12 @@ export function workflowRunJson(context: RepoContext, run: StoredRun) {
   const url = `${repoApiUrl(context)}/actions/runs/${run.id}`
   const name = workflowName(run.workflow)
   const repository = repositoryJson(context, context.owner, context.repositoryId)
-  const headRepository = run.fromFork
-    ? repositoryJson(context, FORK_OWNER, forkRepositoryId(context))
-    : repository
   return {
     id: run.id,
     name,
     node_id: nodeId('WorkflowRun', run.id),
-    check_suite_id: run.id + 1,
-    check_suite_node_id: nodeId('CheckSuite', run.id + 1),
+    check_suite_id: checkSuiteId(run),
+    check_suite_node_id: nodeId('CheckSuite', checkSuiteId(run)),
     head_branch: run.branch,
     head_sha: run.sha,
     path: workflowPath(run.workflow),
@@ -94,7 +103,11 @@ export function workflowRunJson(context: RepoContext, run: StoredRun) {
     workflow_id: run.workflowId,
     url,
     html_url: `${WEB_URL}/${context.owner}/${context.repo}/actions/runs/${run.id}`,
-    pull_requests: run.pullRequests.map((number) => pullRequestJson(context, run, number)),
+    // GitHub leaves pull_requests empty for runs whose head repository is a fork (github/docs
+    // #22501, actions/runner #3444): such runs are found through the pull request's head SHA.
+    pull_requests: run.fromFork
+      ? []
+      : run.pullRequests.map((number) => pullRequestMinimalJson(context, run, number)),
     created_at: run.createdAt,
     updated_at: run.createdAt,
     actor: userJson(context, ACTOR.login, ACTOR.id),
@@ -104,7 +117,7 @@ export function workflowRunJson(context: RepoContext, run: StoredRun) {
     run_started_at: run.createdAt,
     jobs_url: `${url}/jobs`,
     logs_url: `${url}/logs`,
-    check_suite_url: `${repoApiUrl(context)}/check-suites/${run.id + 1}`,
+    check_suite_url: `${repoApiUrl(context)}/check-suites/${checkSuiteId(run)}`,
     artifacts_url: `${url}/artifacts`,
     cancel_url: `${url}/cancel`,
     rerun_url: `${url}/rerun`,
@@ -119,31 +132,45 @@ export function workflowRunJson(context: RepoContext, run: StoredRun) {
       committer: { name: 'Mona Lisa', email: 'mona@example.com' },
     },
     repository,
-    head_repository: headRepository,
+    head_repository: headRepositoryJson(context, run),
     head_repository_id: headRepositoryId(context, run),
   }
+}
+
+export function checkSuiteId(run: StoredRun): number {
+  return run.id + 1
+}
+
+/** The repository the run's commit comes from: a fork's for fork runs. */
+export function headRepositoryJson(context: RepoContext, run: StoredRun) {
+  return run.fromFork
+    ? repositoryJson(context, FORK_OWNER, forkRepositoryId(context))
+    : repositoryJson(context, context.owner, context.repositoryId)
 }
 
 function headRepositoryId(context: RepoContext, run: StoredRun): number {
   return run.fromFork ? forkRepositoryId(context) : context.repositoryId
 }
 
-function pullRequestJson(context: RepoContext, run: StoredRun, number: number) {
-  const base = { id: context.repositoryId, url: repoApiUrl(context), name: context.repo }
-  const head = run.fromFork
-    ? {
-        id: forkRepositoryId(context),
-        url: `${context.apiUrl}/repos/${FORK_OWNER}/${context.repo}`,
-        name: context.repo,
-      }
-    : base
+/** A `pull-request-minimal` of a run in the repository itself (fork runs list none). */
+function pullRequestMinimalJson(context: RepoContext, run: StoredRun, number: number) {
+  const repo = { id: context.repositoryId, url: repoApiUrl(context), name: context.repo }
   return {
-    id: 1_000_000 + number,
+    id: pullRequestId(number),
     number,
     url: `${repoApiUrl(context)}/pulls/${number}`,
-    head: { ref: run.branch, sha: run.sha, repo: head },
-    base: { ref: 'main', sha: run.sha, repo: base },
+    head: { ref: run.branch, sha: run.sha, repo },
+    base: { ref: 'main', sha: baseSha(number), repo },
   }
+}
+
+export function pullRequestId(number: number): number {
+  return 1_000_000 + number
+}
+
+/** The commit the pull request's base branch pointed at: any SHA but its head's. */
+export function baseSha(number: number): string {
+  return createHash('sha1').update(`base of pull request ${number}`).digest('hex')
 }
 
 /** A `minimal-repository`: every field the schema requires, with plausible values. */

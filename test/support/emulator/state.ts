@@ -21,7 +21,8 @@ export interface ArtifactBody {
   fileName: string
   /** Known up front, except for streamed `content`. */
   bytes?: Buffer
-  open(): NodeJS.ReadableStream
+  /** As SeedArtifact.content's `stream`: declared parameters mean it honours the range. */
+  open: (start: number, end: number) => NodeJS.ReadableStream
 }
 
 export interface StoredArtifact extends EmulatedArtifact {
@@ -171,6 +172,11 @@ export class RepositoryState {
     return this.runList.find((r) => r.id === id)
   }
 
+  /** The newest run naming the pull request: its head is that run's branch and commit. */
+  pullRequestHead(number: number): StoredRun | undefined {
+    return this.runs().find((r) => r.pullRequests.includes(number))
+  }
+
   /** By numeric id or by file name, as the workflow endpoints accept either. */
   workflow(idOrFile: string): StoredWorkflow | undefined {
     return this.workflows.find((w) => String(w.id) === idOrFile || w.file === idOrFile)
@@ -254,7 +260,8 @@ function artifactBody(seed: SeedArtifact): ArtifactBody {
 }
 
 function bufferBody(bytes: Buffer, contentType: string, fileName: string): ArtifactBody {
-  return { size: bytes.length, contentType, fileName, bytes, open: () => Readable.from([bytes]) }
+  const open = (start: number, end: number) => Readable.from([bytes.subarray(start, end + 1)])
+  return { size: bytes.length, contentType, fileName, bytes, open }
 }
 
 export function describeArtifact(artifact: StoredArtifact): EmulatedArtifact {

@@ -1,20 +1,18 @@
 import { randomUUID } from 'node:crypto'
-import { once } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import type { FaultList } from './faults.js'
 import { logEntry, requestUrl, sleep, type Handler } from './http.js'
+import { drainedOrClosed, writePaced } from './link.js'
 import type { UrlSigner } from './signed-urls.js'
 import type { Repositories } from './repositories.js'
 import type { StoredArtifact } from './state.js'
-import type { Fault, LoggedRequest } from './types.js'
+import type { Fault, LoggedRequest, StorageCut, StorageLink } from './types.js'
 
 export interface StorageDependencies {
   repositories: Repositories
   signer: UrlSigner
   faults: FaultList
-  settings: { storageLatencyMs: number }
+  settings: { storageLatencyMs: number; storageLink: StorageLink }
   log: LoggedRequest[]
 }
 
@@ -37,7 +35,7 @@ interface BlobAnswer {
   status: 200 | 206
   artifact: StoredArtifact
   /** Present for a 206. */
-  range?: ByteRange
+  part?: ByteRange
 }
 
 const AUTHENTICATION_FAILED =
@@ -50,22 +48,27 @@ const AUTHENTICATION_FAILED =
 export function createStorageHandler(deps: StorageDependencies): Handler {
   return async (request, response) => {
     const url = requestUrl(request)
-    const entry = logEntry(request, url)
+    const entry: LoggedRequest = { ...logEntry(request, url), bytesSent: 0 }
     deps.log.push(entry)
-    await sleep(deps.settings.storageLatencyMs)
+    await sleep(deps.settings.storageLatencyMs + (deps.settings.storageLink.roundTripMs ?? 0))
     const fault = deps.faults.take('storage', entry.method, url.pathname)
     if (fault?.reset === 'connection') {
       request.socket.destroy()
       return
     }
     const outcome =
-      fault?.status !== undefined ? faultError(fault) : resolveBlob(deps, request, url)
+      fault?.status !== undefined ? faultError(fault) : answerBlob(deps, request, url, entry, fault)
     entry.status = outcome.status
     if ('code' in outcome) {
       sendError(response, outcome)
       return
     }
-    await sendBlob(response, outcome, entry.method === 'HEAD', fault?.truncate)
+    await sendBlob(response, outcome, {
+      headOnly: entry.method === 'HEAD',
+      cut: faultCut(fault),
+      link: () => deps.settings.storageLink,
+      onWritten: (bytes) => (entry.bytesSent = (entry.bytesSent ?? 0) + bytes),
+    })
   }
 }
 
@@ -79,11 +82,43 @@ function faultError(fault: Fault): StorageError {
   }
 }
 
-function resolveBlob(
+function faultCut(fault: Fault | undefined): StorageCut | undefined {
+  if (fault?.truncate !== undefined) return { afterBytes: fault.truncate, ending: 'fin' }
+  return fault?.cut
+}
+
+/** The blob and the part of it to send, or the refusal; logs the range asked for on `entry`. */
+function answerBlob(
   deps: StorageDependencies,
   request: IncomingMessage,
   url: URL,
+  entry: LoggedRequest,
+  fault: Fault | undefined,
 ): StorageError | BlobAnswer {
+  const found = findBlob(deps, request, url)
+  if ('code' in found) return found
+  const { artifact } = found
+  const size = artifact.body.size
+  const asked = requestedRange(request, size)
+  if (typeof asked === 'object') entry.range = asked
+  if (asked === undefined || fault?.ignoreRange) return { status: 200, artifact }
+  if (asked === 'unsatisfiable') {
+    return {
+      status: 416,
+      code: 'InvalidRange',
+      message: 'The range specified is invalid for the current size of the resource.',
+      headers: { 'content-range': `bytes */${size}` },
+    }
+  }
+  const part = fault?.shiftRange ? shifted(asked, fault.shiftRange, size) : asked
+  return { status: 206, artifact, part }
+}
+
+function findBlob(
+  deps: StorageDependencies,
+  request: IncomingMessage,
+  url: URL,
+): StorageError | { artifact: StoredArtifact } {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     return {
       status: 405,
@@ -91,6 +126,7 @@ function resolveBlob(
       message: "The resource doesn't support specified Http Verb.",
     }
   }
+  // Checked on every request, ranged or not: each part of a parallel download needs a live URL.
   const signature = deps.signer.check(url)
   if (!signature.valid) {
     return {
@@ -104,40 +140,71 @@ function resolveBlob(
   if (!artifact) {
     return { status: 404, code: 'BlobNotFound', message: 'The specified blob does not exist.' }
   }
-  const range = requestedRange(request.headers.range, artifact.body.size)
-  if (range === 'unsatisfiable') {
+  if (!etagMatches(request.headers['if-match'], blobEtag(artifact))) {
+    // Preconditions come before the range (RFC 9110 section 13.2.2), as the Blob service
+    // follows HTTP/1.1 for them ("Specifying conditional headers for Blob service operations").
     return {
-      status: 416,
-      code: 'InvalidRange',
-      message: 'The range specified is invalid for the current size of the resource.',
-      headers: { 'content-range': `bytes */${artifact.body.size}` },
+      status: 412,
+      code: 'ConditionNotMet',
+      message: 'The condition specified using HTTP conditional header(s) is not met.',
     }
   }
-  return range ? { status: 206, artifact, range } : { status: 200, artifact }
+  return { artifact }
 }
 
-/** With `truncate`, sends only that many bytes of the body after announcing its full length. */
+/** The same length moved by `shift`, kept inside the blob. */
+function shifted(range: ByteRange, shift: number, size: number): ByteRange {
+  const start = Math.min(Math.max(range.start + shift, 0), size - 1)
+  return { start, end: Math.min(start + range.end - range.start, size - 1) }
+}
+
+interface SendOptions {
+  headOnly: boolean
+  cut: StorageCut | undefined
+  link: () => StorageLink
+  onWritten: (bytes: number) => void
+}
+
 async function sendBlob(
   response: ServerResponse,
-  { status, artifact, range }: BlobAnswer,
-  headOnly: boolean,
-  truncate: number | undefined,
+  { status, artifact, part }: BlobAnswer,
+  { headOnly, cut, link, onWritten }: SendOptions,
 ): Promise<void> {
   const size = artifact.body.size
-  const part = range ?? { start: 0, end: size - 1 }
+  const span = part ?? { start: 0, end: size - 1 }
+  const length = span.end - span.start + 1
   response.writeHead(status, {
     ...blobHeaders(artifact),
-    'content-length': String(part.end - part.start + 1),
-    ...(range ? { 'content-range': `bytes ${part.start}-${part.end}/${size}` } : {}),
+    'content-length': String(length),
+    ...(part ? { 'content-range': `bytes ${part.start}-${part.end}/${size}` } : {}),
   })
-  if (headOnly || size === 0) {
+  if (headOnly || length === 0) {
     response.end()
-  } else if (truncate !== undefined) {
-    const end = Math.min(part.end, part.start + truncate - 1)
-    await sendTruncated(response, bodyPart(artifact, { start: part.start, end }))
-  } else {
-    await pipeline(Readable.from(bodyPart(artifact, part)), response)
+    return
   }
+  const sending = cut ? Math.min(length, cutLength(cut, length)) : length
+  const chunks = bodyPart(artifact, { start: span.start, end: span.start + sending - 1 })
+  const stillOpen = sending === 0 || (await writePaced(response, chunks, link, onWritten))
+  if (!stillOpen) return
+  if (cut) await endCut(response, cut.ending)
+  else response.end()
+}
+
+function cutLength(cut: StorageCut, length: number): number {
+  return 'afterBytes' in cut ? cut.afterBytes : Math.floor(cut.afterFraction * length)
+}
+
+/** Ends the connection short of the announced length, as the cut's `ending` says. */
+async function endCut(response: ServerResponse, ending: StorageCut['ending']): Promise<void> {
+  if (ending === 'stall') return
+  if (ending === 'fin') {
+    // A graceful close after the data: the client receives every byte sent, then an early end.
+    response.socket?.end()
+    return
+  }
+  // Let what was written reach the socket first, so the reset, not a lost write, ends it.
+  if (response.writableNeedDrain) await drainedOrClosed(response)
+  response.socket?.resetAndDestroy()
 }
 
 function blobHeaders(artifact: StoredArtifact): Record<string, string> {
@@ -146,7 +213,7 @@ function blobHeaders(artifact: StoredArtifact): Record<string, string> {
     'content-type': contentType,
     'content-disposition': contentDisposition(fileName),
     'accept-ranges': 'bytes',
-    etag: `"0x8DC${artifact.id.toString(16).toUpperCase()}"`,
+    etag: blobEtag(artifact),
     'last-modified': new Date(artifact.createdAt).toUTCString(),
     'x-ms-blob-type': 'BlockBlob',
     'x-ms-request-id': randomUUID(),
@@ -163,25 +230,50 @@ function contentDisposition(fileName: string): string {
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(fileName)}`
 }
 
-/** A single `bytes=` range, as blob storage honours; undefined for the whole body. */
-function requestedRange(
-  header: string | undefined,
-  size: number,
-): ByteRange | 'unsatisfiable' | undefined {
-  const match = /^bytes=(\d*)-(\d*)$/.exec(header?.trim() ?? '')
-  if (!match || (match[1] === '' && match[2] === '')) return undefined
-  const [first, last] = [match[1], match[2]]
-  const range =
-    first === ''
-      ? { start: Math.max(0, size - Number(last)), end: size - 1 }
-      : { start: Number(first), end: last === '' ? size - 1 : Math.min(Number(last), size - 1) }
-  return range.start > range.end || range.start >= size ? 'unsatisfiable' : range
+/** Azure's ETag form (quoted 0x + hex); one per artifact, since a blob here never changes. */
+function blobEtag(artifact: StoredArtifact): string {
+  return `"0x8DC${artifact.id.toString(16).toUpperCase()}"`
 }
 
-/** The bytes of `range`, read from the artifact's body as it streams (never buffered whole). */
+/** If-Match holds when absent, `*`, or listing this ETag (Azure accepts it quoted or not). */
+function etagMatches(ifMatch: string | undefined, etag: string): boolean {
+  if (ifMatch === undefined) return true
+  const unquoted = etag.replace(/"/g, '')
+  return ifMatch
+    .split(',')
+    .map((tag) => tag.trim().replace(/"/g, ''))
+    .some((tag) => tag === '*' || tag === unquoted)
+}
+
+// The single range blob storage honours; undefined for the whole body. Per Microsoft's
+// "Specifying the range header for Blob service operations", x-ms-range wins over Range and
+// only `bytes=start-` and `bytes=start-end` are accepted, answered 206 with Content-Range
+// while the start lies inside the blob (the end is cut to its last byte), else 416 with
+// `Content-Range: bytes */size` (as captured from Azure in floci-io/floci-az#81). A header
+// naming several ranges is ignored and the whole blob sent (MicrosoftDocs/feedback#1912,
+// tus/tusd#1234). A suffix `bytes=-N` is not a form Azure supports (object_store refuses to
+// send one there, apache/arrow-rs#5222), so it is ignored too, as RFC 9110 14.2 allows.
+function requestedRange(
+  request: IncomingMessage,
+  size: number,
+): ByteRange | 'unsatisfiable' | undefined {
+  const header = request.headers['x-ms-range'] ?? request.headers.range
+  const match = /^bytes=(\d+)-(\d*)$/.exec(String(header ?? '').trim())
+  if (!match) return undefined
+  const start = Number(match[1])
+  const end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1)
+  return start > end || start >= size ? 'unsatisfiable' : { start, end }
+}
+
+/**
+ * The bytes of `range`, read from the artifact's body as it streams (never buffered whole): a
+ * body opener declaring parameters starts at `range.start`, any other is skipped through.
+ */
 async function* bodyPart(artifact: StoredArtifact, range: ByteRange): AsyncGenerator<Buffer> {
-  let position = 0
-  for await (const data of artifact.body.open()) {
+  const { open, size } = artifact.body
+  const opened = open.length > 0 ? range : { start: 0, end: size - 1 }
+  let position = opened.start
+  for await (const data of open(opened.start, opened.end)) {
     const chunk = typeof data === 'string' ? Buffer.from(data) : (data as Buffer)
     const from = Math.max(range.start - position, 0)
     const to = Math.min(chunk.length, range.end + 1 - position)
@@ -189,20 +281,6 @@ async function* bodyPart(artifact: StoredArtifact, range: ByteRange): AsyncGener
     position += chunk.length
     if (position > range.end) return
   }
-}
-
-/** Sends what `part` yields, then closes the connection short of the announced length. */
-async function sendTruncated(
-  response: ServerResponse,
-  part: AsyncGenerator<Buffer>,
-): Promise<void> {
-  for await (const chunk of part) {
-    if (!response.write(chunk))
-      await Promise.race([once(response, 'drain'), once(response, 'close')])
-    if (response.destroyed) return
-  }
-  // A graceful close after the data: the client receives every byte sent, then an early end.
-  response.socket?.end()
 }
 
 function sendError(response: ServerResponse, error: StorageError): void {

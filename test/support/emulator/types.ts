@@ -14,8 +14,16 @@ export interface SeedArtifact {
   files?: Record<string, string | Buffer>
   /** Exact archive bytes instead of `files` (crafted or hostile zips). */
   zip?: Buffer
-  /** A huge body streamed without buffering (benchmarks); size_in_bytes = size. */
-  content?: { size: number; stream: () => NodeJS.ReadableStream | Readable }
+  /**
+   * A huge body streamed without buffering (benchmarks); size_in_bytes = size. A `stream` that
+   * declares parameters is given the inclusive byte positions to produce (as `createReadStream`'s
+   * `start` and `end` options are), so a ranged request reads only its part; one that declares
+   * none produces the whole body each time, and storage skips to the part asked for.
+   */
+  content?: {
+    size: number
+    stream: (start: number, end: number) => NodeJS.ReadableStream | Readable
+  }
   /**
    * A file uploaded with `archive: false`: storage answers with this content type (default
    * application/octet-stream) and `Content-Disposition: attachment; filename="<fileName>"`.
@@ -84,7 +92,16 @@ export interface RateLimitOptions {
    * GET/HEAD cost 1 point, DELETE (and other writes) 5, counted over a sliding window across all
    * endpoints; over the budget: 403 with retry-after and GitHub's "secondary rate limit" message.
    */
-  secondary?: { pointsPerWindow: number; windowMs: number }
+  secondary?: {
+    pointsPerWindow: number
+    windowMs: number
+    /**
+     * Once over the budget, refuse every request for this long, sending the seconds left as
+     * retry-after (GitHub may keep a client that goes on sending blocked for longer). Default:
+     * the wait until the window has room again.
+     */
+    blockSeconds?: number
+  }
 }
 
 /** A token beside the default one, with its own rate limits. */
@@ -114,13 +131,57 @@ export interface Fault {
   retryAfter?: number
   /** Destroy the socket instead of answering. */
   reset?: 'connection'
-  /** Storage only: send headers with the full content-length, this many bytes, then destroy. */
+  /** Storage only: the same as `cut: { afterBytes: truncate, ending: 'fin' }`. */
   truncate?: number
+  /** Storage only: the body stops short of the length announced (see StorageCut). */
+  cut?: StorageCut
+  /** Storage only: a Range request is answered 200 with the whole blob. */
+  ignoreRange?: boolean
+  /**
+   * Storage only: a Range request is answered 206 with the part this many bytes later (earlier
+   * when negative) than asked, clipped to the blob; Content-Range names the part sent.
+   */
+  shiftRange?: number
+  /**
+   * API only: hold the answer this long (Infinity: until the client gives up), then answer as
+   * without the fault unless `status` is given too. Tests a client's request deadline.
+   */
+  stallMs?: number
+  /**
+   * With stallMs: send the status line and headers at once and hold only the body, to test a
+   * deadline on reading the body rather than on receiving the headers.
+   */
+  stallAfterHeaders?: boolean
   /** How many matching requests it hits (default 1). */
   times?: number
   /** Default 'api'. */
   target?: 'api' | 'storage'
 }
+
+/** Where a storage body stops short and how its connection ends. */
+export type StorageCut = ({ afterBytes: number } | { afterFraction: number }) & {
+  /**
+   * 'fin': a graceful close after the bytes sent; 'rst': a TCP reset (bytes still in flight may
+   * be lost, as with a real reset); 'stall': nothing more is sent and the connection stays open.
+   */
+  ending: 'fin' | 'rst' | 'stall'
+}
+
+/** The network between a runner and the storage host. */
+export interface StorageLink {
+  /**
+   * Cap per connection (each response paces itself), so N parallel ranged downloads together
+   * get N times this. Default: no cap.
+   */
+  bytesPerSecond?: number
+  /** Waited before each storage answer's first byte (default 0). */
+  roundTripMs?: number
+}
+/**
+ * 'github' (default): artifacts as api.github.com answers them. 'ghes': as GitHub Enterprise
+ * Server's documentation shows them, without `workflow_run` and `digest`.
+ */
+export type ArtifactShape = 'github' | 'ghes'
 
 export interface EmulatorOptions {
   seed: Seed
@@ -137,11 +198,14 @@ export interface EmulatorOptions {
   storageLatencyMs?: number
   /** Default 60_000; storage answers 403 AuthenticationFailed for an expired signature. */
   signedUrlTtlMs?: number
+  storageLink?: StorageLink
   rateLimits?: RateLimitOptions
   /** More tokens; `token` and `rateLimits` above describe the default one, labelled 'default'. */
   tokens?: TokenOptions[]
   /** DELETE answers 403 "Resource not accessible by integration" (token lacking actions: write). */
   forbidDelete?: boolean
+  /** Default 'github'. */
+  artifactShape?: ArtifactShape
 }
 
 export interface LoggedRequest {
@@ -156,6 +220,13 @@ export interface LoggedRequest {
   time: number
   /** The label of the token that made an API request; absent when it carried no known token. */
   token?: string
+  /**
+   * Storage only: the byte range asked for (inclusive, resolved against the blob's size); absent
+   * when the request asked for the whole blob or its Range header is one storage ignores.
+   */
+  range?: { start: number; end: number }
+  /** Storage only: blob body bytes written for this request so far. */
+  bytesSent?: number
 }
 
 /** An artifact still on the server (not deleted). */
@@ -214,6 +285,10 @@ export interface Emulator {
   onRequest(listener: RequestListener): void
   addFault(fault: Fault): void
   setLatency(ms: number): void
+  /** Replaces the storage link model; a new rate applies at once to bodies being sent. */
+  setStorageLink(link: StorageLink): void
+  /** Blob body bytes the storage host has written, over all requests. */
+  storageBytesServed(): number
   /**
    * Replaces the parts given of the default token's limits, or of the token labelled
    * `tokenLabel`; a part left out keeps its current settings and counters.

@@ -1,0 +1,31 @@
+import * as core from '@actions/core'
+import { defaults } from '@actions/github/lib/utils'
+import { execute } from '../core/execute.js'
+import { GitHubSession } from '../github/session.js'
+import { readActionSettings } from './inputs.js'
+import { writeOutputs } from './outputs.js'
+import { actionReporter, describeFailure } from './reporter.js'
+import { runnerStorage } from './storage.js'
+import { buildSummary } from './summary.js'
+
+/** The action: read the inputs, let the core act, then report through outputs and the summary. */
+export async function run(): Promise<void> {
+  try {
+    const { request, token, apiUrl } = readActionSettings(
+      (name) => core.getInput(name),
+      process.env,
+    )
+    const session = new GitHubSession(
+      // The toolkit's fetch goes through the runner's proxy, when it has one.
+      { token, apiUrl, fetch: defaults.request?.fetch },
+      runnerStorage(),
+      actionReporter,
+    )
+    const outcome = await execute(request, session, actionReporter)
+    writeOutputs(outcome)
+    await core.summary.addRaw(buildSummary(outcome)).write()
+    if (outcome.failures.length > 0) core.setFailed(outcome.failures.join('\n'))
+  } catch (error) {
+    core.setFailed(describeFailure(error))
+  }
+}

@@ -1,0 +1,22 @@
+import * as core from '@actions/core'
+import { explainError, SettingError, type Wording } from '../core/errors.js'
+import type { Reporter } from '../core/reporter.js'
+
+/** Settings are inputs here: `run-id`, and with a value as a workflow would write it. */
+const inputWording: Wording = (setting, value) =>
+  value === undefined ? setting : `${setting}: ${value}`
+
+/** The core's messages go to the runner's log, warnings as annotations. */
+export const actionReporter: Reporter = {
+  info: (message) => core.info(message),
+  warning: (message) => core.warning(message),
+  debug: (message) => core.debug(message),
+  mask: (secret) => core.setSecret(secret),
+  word: inputWording,
+}
+
+/** An error as the step's failure message: a bad setting is named as the input to fix. */
+export function describeFailure(error: unknown): string {
+  const text = explainError(error, inputWording)
+  return error instanceof SettingError ? `Input '${error.setting}': ${text}` : text
+}

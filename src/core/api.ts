@@ -1,0 +1,85 @@
+import type { IncomingMessage } from 'node:http'
+import type { Artifact } from './artifact.js'
+import type { Pacer } from './delete/pacing.js'
+import type { Repository } from './request.js'
+
+/** A workflow run (the fields this action reads). */
+export interface WorkflowRun {
+  id: number
+  workflow_id: number
+  event: string
+  status: string | null
+  conclusion: string | null
+  head_branch: string | null
+  head_sha: string
+  created_at: string
+  repository: { id: number }
+  head_repository?: { id: number } | null
+  pull_requests: { number: number }[] | null
+}
+
+/** The primary rate limit as the latest API answer reported it. */
+export interface RateLimitState {
+  limit: number
+  remaining: number
+  /** Epoch seconds at which the window resets. */
+  reset: number
+}
+
+/** One page of a workflow-runs listing. */
+export interface RunPage {
+  runs: WorkflowRun[]
+  /** Pages after this one, as the listing's total count tells. */
+  pagesLeft: number
+}
+
+export interface ArtifactQuery {
+  /** Only this run's artifacts. */
+  runId?: number
+  /** Server-side exact name filter. */
+  name?: string
+}
+
+/**
+ * Everything done with one token. GitHub's primary and secondary rate limits are per token, so
+ * the session, not a repository, holds the rate-limit state and the one pacing of deletions,
+ * whatever number of repositories a step touches.
+ */
+export interface ApiSession {
+  /** The REST calls for one repository, sharing this session's limits. */
+  repository(repository: Repository): ArtifactClient
+  /** Rate limit from the latest answer's headers, if any answer had them. */
+  rateLimit(): RateLimitState | undefined
+  /** Paces every DELETE made with this token under GitHub's secondary limit. */
+  readonly deletions: Pacer
+  /** Fetches from the storage host that downloads are redirected to. */
+  readonly storage: StorageGet
+}
+
+/**
+ * A GET of a signed storage URL, answered with the response whatever its status, given up when
+ * the connection stays silent for `idleTimeoutMs`. It sends no credential but the URL's own
+ * signature. A front end supplies it, so its proxy settings apply.
+ */
+export type StorageGet = (url: string, idleTimeoutMs: number) => Promise<IncomingMessage>
+
+/** The REST calls the core makes for one repository, independent of how they are made. */
+export interface ArtifactClient {
+  readonly repository: Repository
+  /** Every artifact matching the query, all pages read (newest first, as the API orders them). */
+  listArtifacts(query: ArtifactQuery): Promise<Artifact[]>
+  /** The same listing a page at a time, newest first, for searches that may stop early. */
+  artifactPages(query: ArtifactQuery): AsyncIterable<Artifact[]>
+  getRun(runId: number): Promise<WorkflowRun>
+  /** The repository's workflow runs (of one workflow, when given), newest first, a page at a time. */
+  runPages(workflow?: string): AsyncIterable<RunPage>
+  /** Numeric id of a workflow given by file name or id. */
+  getWorkflowId(workflow: string): Promise<number>
+  /** 'gone' when the API answered 404: it was already deleted. */
+  deleteArtifact(artifactId: number): Promise<'deleted' | 'gone'>
+  /**
+   * The signed storage URL the download endpoint redirects to (the 302's Location), fetched with
+   * manual redirect so the token never reaches the storage host. Throws ArtifactExpiredError on 410.
+   */
+  getDownloadUrl(artifact: Artifact): Promise<string>
+}

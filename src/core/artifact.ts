@@ -1,0 +1,69 @@
+/**
+ * An artifact, reduced to the fields the product reads as each page of a listing arrives: a
+ * listing of 100,000 artifacts keeps these, not every REST object whole.
+ */
+export interface Artifact {
+  id: number
+  name: string
+  size_in_bytes: number
+  expired: boolean
+  created_at: string | null
+  expires_at: string | null
+  digest?: string | null
+  workflow_run?: {
+    id?: number
+    repository_id?: number
+    head_repository_id?: number
+    head_branch?: string
+    head_sha?: string
+  } | null
+}
+
+/** One element of the `artifacts` output. */
+export interface ArtifactRecord {
+  id: number
+  name: string
+  size_in_bytes: number
+  created_at: string | null
+  expires_at: string | null
+  expired: boolean
+  digest: string | null
+  run_id: number | null
+  head_branch: string | null
+  head_sha: string | null
+  path?: string
+}
+
+export function toRecord(artifact: Artifact, path?: string): ArtifactRecord {
+  const run = artifact.workflow_run ?? {}
+  return {
+    id: artifact.id,
+    name: artifact.name,
+    size_in_bytes: artifact.size_in_bytes,
+    created_at: artifact.created_at,
+    expires_at: artifact.expires_at,
+    expired: artifact.expired,
+    digest: artifact.digest ?? null,
+    run_id: run.id ?? null,
+    head_branch: run.head_branch ?? null,
+    head_sha: run.head_sha ?? null,
+    ...(path === undefined ? {} : { path }),
+  }
+}
+
+/** Newest first: by `created_at`, then by `id`, so ties are deterministic. */
+export function compareNewestFirst(a: Artifact, b: Artifact): number {
+  const byTime = Date.parse(b.created_at ?? '') - Date.parse(a.created_at ?? '')
+  if (byTime !== 0 && !Number.isNaN(byTime)) return byTime
+  return b.id - a.id
+}
+
+/**
+ * Whether the run that made the artifact came from a fork: its head repository is not the
+ * repository, so a pull request's author controlled what the run uploaded.
+ */
+export function isFromFork(artifact: Artifact): boolean {
+  const run = artifact.workflow_run
+  if (!run || run.head_repository_id === undefined || run.repository_id === undefined) return false
+  return run.head_repository_id !== run.repository_id
+}

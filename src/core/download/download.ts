@@ -1,0 +1,250 @@
+import { mkdir, rename, rm } from 'node:fs/promises'
+import path from 'node:path'
+import { compareNewestFirst, type Artifact } from '../artifact.js'
+import type { ArtifactClient, StorageGet } from '../api.js'
+import { limiter } from '../concurrency.js'
+import { ArtifactExpiredError } from '../errors.js'
+import type { Reporter } from '../reporter.js'
+import type { DownloadOptions } from '../request.js'
+import { formatBytes } from '../units.js'
+import { extractZip, partialPathBeside } from './extraction.js'
+import { transferToFile, type Transfer } from './transfer.js'
+
+export interface DownloadResult {
+  /** In the order they were written: oldest first. */
+  downloaded: { artifact: Artifact; path: string }[]
+  /** Deleted after download (`delete-after-download`), including those already gone. */
+  deleted: Artifact[]
+}
+
+/** Transfers at once: enough to hide latency, few enough to leave the runner's bandwidth whole. */
+const CONCURRENT_TRANSFERS = 3
+
+/**
+ * Storage media types of a zipped artifact (`zip` is what the artifact upload sets). Any other
+ * type is a file uploaded unzipped (`archive: false`).
+ */
+const ZIP_TYPES = new Set([
+  '',
+  'zip',
+  'application/zip',
+  'application/x-zip',
+  'application/x-zip-compressed',
+  'application/zip-compressed',
+])
+
+/**
+ * Where downloads go: `path`, and with `mergeMultiple` every artifact into `path` itself rather
+ * than into a folder of its name.
+ */
+export type DownloadLayout = Pick<
+  DownloadOptions,
+  'path' | 'mergeMultiple' | 'extract' | 'deleteAfterDownload'
+>
+
+/** What downloading works with: the repository's API client and the storage host. */
+export interface DownloadContext {
+  client: ArtifactClient
+  storage: StorageGet
+  reporter: Reporter
+}
+
+/** Where one artifact goes, and the temporary file its bytes arrive in. */
+interface Plan {
+  artifact: Artifact
+  subject: string
+  /** The folder its files land in. */
+  folder: string
+  /** Where the bytes arrive: beside where they end up, so moving them there is a rename. */
+  partial: string
+}
+
+/**
+ * Downloads the selected artifacts into `layout.path`: transfers run a few
+ * at a time, each is checked against its digest, then they are written one after another, oldest
+ * first, so that with `merge-multiple` a file present in several ends as the newest one's. When
+ * one fails, nothing of it is left behind, those already written stay, and the error says so.
+ */
+export async function downloadArtifacts(
+  artifacts: Artifact[],
+  layout: DownloadLayout,
+  context: DownloadContext,
+): Promise<DownloadResult> {
+  const { client, reporter } = context
+  const expired = artifacts.find((artifact) => artifact.expired)
+  if (expired) throw new ArtifactExpiredError(expired.name, expired.id, expired.expires_at)
+  const plans = [...artifacts]
+    .sort(compareNewestFirst)
+    .reverse()
+    .map((artifact) => planFor(artifact, layout))
+
+  const result: DownloadResult = { downloaded: [], deleted: [] }
+  const abort = new AbortController()
+  let failure: unknown
+  const fail = (error: unknown): void => {
+    if (failure !== undefined) return
+    failure = error
+    abort.abort(error)
+  }
+  const slot = limiter(CONCURRENT_TRANSFERS)
+  // Each resolves, never rejects (undefined when it failed or was abandoned), so no rejection
+  // goes unhandled while the writer is still busy with an earlier artifact.
+  const transfers = plans.map((plan) =>
+    slot(() => fetchVerified(plan, context, abort.signal)).catch((error: unknown) => {
+      if (!abort.signal.aborted) fail(error)
+      return undefined
+    }),
+  )
+  const writer = new Writer(layout, reporter)
+  try {
+    for (const [index, plan] of plans.entries()) {
+      const transfer = await transfers[index]
+      if (!transfer || failure !== undefined) break
+      try {
+        result.downloaded.push({
+          artifact: plan.artifact,
+          path: await writer.write(plan, transfer),
+        })
+        if (layout.deleteAfterDownload) {
+          await client.deleteArtifact(plan.artifact.id)
+          result.deleted.push(plan.artifact)
+        }
+      } catch (error) {
+        fail(error)
+      }
+    }
+  } finally {
+    abort.abort()
+    await Promise.all(transfers)
+    await Promise.all(plans.map((plan) => rm(plan.partial, { force: true })))
+  }
+  if (failure !== undefined) throw withWhatWasKept(failure, result)
+  return result
+}
+
+function planFor(artifact: Artifact, layout: DownloadLayout): Plan {
+  const name = checkedFolderName(artifact)
+  const folder = layout.mergeMultiple ? layout.path : path.join(layout.path, name)
+  const landing = layout.extract ? folder : zipPath(layout, artifact)
+  return { artifact, subject: describe(artifact), folder, partial: partialPathBeside(landing) }
+}
+
+function zipPath(layout: DownloadLayout, artifact: Artifact): string {
+  return path.join(layout.path, `${artifact.name}.zip`)
+}
+
+/** An artifact name becomes a folder name: it must be one plain path segment. */
+function checkedFolderName(artifact: Artifact): string {
+  const name = artifact.name
+  if (name === '' || name === '.' || name === '..' || /[\\/\0]/.test(name)) {
+    throw new Error(`${capitalise(describe(artifact))}: its name cannot be used as a folder name`)
+  }
+  return name
+}
+
+function describe(artifact: Artifact): string {
+  const run = artifact.workflow_run?.id
+  return `artifact '${artifact.name}' (id ${artifact.id}${run === undefined ? '' : `, run ${run}`})`
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
+}
+
+/** Downloads one artifact to its partial file and checks it against the artifact's digest. */
+async function fetchVerified(
+  plan: Plan,
+  { client, storage, reporter }: DownloadContext,
+  signal: AbortSignal,
+): Promise<Transfer> {
+  signal.throwIfAborted()
+  await mkdir(path.dirname(plan.partial), { recursive: true })
+  const transfer = await transferToFile({
+    getUrl: () => client.getDownloadUrl(plan.artifact),
+    get: storage,
+    file: plan.partial,
+    subject: plan.subject,
+    reporter,
+    signal,
+  })
+  verifyDigest(plan, transfer, reporter)
+  return transfer
+}
+
+function verifyDigest(plan: Plan, transfer: Transfer, reporter: Reporter): void {
+  const digest = plan.artifact.digest
+  if (!digest) return
+  const [algorithm, hex] = digest.split(':', 2)
+  if (hex === undefined || algorithm.toLowerCase() !== 'sha256') {
+    reporter.debug(`${capitalise(plan.subject)}: digest '${digest}' is of a kind not checked`)
+    return
+  }
+  const expected = hex.toLowerCase()
+  if (expected !== transfer.sha256) {
+    throw new Error(
+      `${capitalise(plan.subject)}: the downloaded bytes do not match the artifact's digest ` +
+        `(expected sha256:${expected}, received sha256:${transfer.sha256}); nothing was written`,
+    )
+  }
+}
+
+/** Puts verified downloads in place, one at a time, and says which files a newer one replaced. */
+class Writer {
+  /** Per destination folder: which artifact wrote each file, for the overwrite warnings. */
+  private readonly writtenBy = new Map<string, Map<string, Artifact>>()
+
+  constructor(
+    private readonly layout: DownloadLayout,
+    private readonly reporter: Reporter,
+  ) {}
+
+  /** Returns where the artifact landed: its folder, its `.zip`, or its single raw file. */
+  async write(plan: Plan, transfer: Transfer): Promise<string> {
+    let landed: string
+    if (!ZIP_TYPES.has(transfer.contentType)) {
+      const fileName = transfer.fileName ?? plan.artifact.name
+      landed = path.join(plan.folder, fileName)
+      await mkdir(plan.folder, { recursive: true })
+      await rename(transfer.file, landed)
+      this.noteWritten(plan, [fileName])
+    } else if (!this.layout.extract) {
+      landed = zipPath(this.layout, plan.artifact)
+      await rename(transfer.file, landed)
+    } else {
+      landed = plan.folder
+      this.noteWritten(plan, await extractZip(transfer.file, plan.folder, plan.subject))
+    }
+    this.reporter.info(
+      `Downloaded ${plan.subject}, ${formatBytes(transfer.bytes)}, to ${path.resolve(landed)}`,
+    )
+    return path.resolve(landed)
+  }
+
+  private noteWritten(plan: Plan, files: string[]): void {
+    const owners = this.writtenBy.get(plan.folder) ?? new Map<string, Artifact>()
+    this.writtenBy.set(plan.folder, owners)
+    const replaced = new Map<Artifact, string[]>()
+    for (const file of files) {
+      const previous = owners.get(file)
+      if (previous) replaced.set(previous, [...(replaced.get(previous) ?? []), file])
+      owners.set(file, plan.artifact)
+    }
+    for (const [older, names] of replaced) {
+      this.reporter.warning(
+        `${capitalise(plan.subject)} overwrote ${names.length} file(s) of the older ` +
+          `${describe(older)} in ${path.resolve(plan.folder)}: ${names.join(', ')}`,
+      )
+    }
+  }
+}
+
+function withWhatWasKept(failure: unknown, result: DownloadResult): unknown {
+  if (result.downloaded.length === 0) return failure
+  const kept = result.downloaded
+    .map(({ artifact, path: landed }) => `'${artifact.name}' in ${landed}`)
+    .join(', ')
+  const text = failure instanceof Error ? failure.message : String(failure)
+  return new Error(`${text}. Downloaded before the failure, and left in place: ${kept}`, {
+    cause: failure,
+  })
+}

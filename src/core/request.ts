@@ -1,0 +1,86 @@
+/**
+ * What a front end asks the core to do, split by who needs it: the target repository, the query
+ * that selects artifacts, and the options of the operation. How to reach the API (token, URL) is
+ * the session's, not the request's.
+ */
+
+export type Operation = 'list' | 'download' | 'delete'
+export type IfNoArtifactFound = 'fail' | 'warn' | 'ignore'
+
+/** One line of the `name` or `exclude` setting. */
+export interface NamePattern {
+  kind: 'exact' | 'glob' | 'regex'
+  /** The line as the user wrote it, for messages. */
+  source: string
+  matches(name: string): boolean
+}
+
+/** Filters on the workflow run that produced an artifact. Unset fields do not filter. */
+export interface RunFilters {
+  /** Workflow file name (`build.yml`) or numeric id, as given. */
+  workflow?: string
+  branch?: string
+  event?: string
+  /** Head SHA of the run, or a prefix of it, lower case. */
+  commit?: string
+  pullRequest?: number
+  /** Run conclusion (`success`, `failure`, ...). */
+  conclusion?: string
+}
+
+export interface Repository {
+  owner: string
+  repo: string
+}
+
+/** Which artifacts: the run scope, names, run filters, and the retention rules. */
+export interface Query {
+  /** Only this run's artifacts. */
+  runId?: number
+  names: NamePattern[]
+  exclude: NamePattern[]
+  runFilters: RunFilters
+  /** Only artifacts created longer ago than this many milliseconds. */
+  olderThanMs?: number
+  /** Per name, this many newest unexpired candidates are protected. */
+  keepLatest: number
+  /** Only artifacts of at least this many bytes. */
+  minSize?: number
+}
+
+export interface DownloadOptions {
+  /** Absolute destination. */
+  path: string
+  mergeMultiple: boolean
+  extract: boolean
+  deleteAfterDownload: boolean
+  /** Accept artifacts of other runs triggered from forks (untrusted). */
+  allowForks: boolean
+  /**
+   * The run this process belongs to, when it runs inside one: a download with no run scope and
+   * no run filter takes its artifacts, and they are trusted whatever made the run.
+   */
+  currentRunId?: number
+}
+
+export interface DeleteOptions {
+  dryRun: boolean
+  /** DELETE requests at most; unset: no cap. */
+  maxDeletions?: number
+}
+
+interface RequestBase {
+  repository: Repository
+  query: Query
+  ifNoArtifactFound: IfNoArtifactFound
+}
+
+export type Request =
+  | (RequestBase & { operation: 'list' })
+  | (RequestBase & { operation: 'download'; download: DownloadOptions })
+  | (RequestBase & { operation: 'delete'; delete: DeleteOptions })
+
+/** True when any run filter is set. */
+export function hasRunFilters(filters: RunFilters): boolean {
+  return Object.values(filters).some((value) => value !== undefined)
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from '@jest/globals'
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { parse } from 'yaml'
+import { projectRoot } from '../../support/action.js'
+
+interface Manifest {
+  inputs: Record<string, { description: string; required?: boolean; default?: string }>
+  outputs: Record<string, { description: string }>
+  runs: { using: string; main: string }
+}
+
+/** The SPEC's inputs and their defaults: names are fixed, users rely on them. */
+const SPEC_INPUTS: Record<string, string | undefined> = {
+  operation: undefined,
+  'github-token': '${{ github.token }}',
+  repository: '${{ github.repository }}',
+  'run-id': '',
+  name: '',
+  exclude: '',
+  workflow: '',
+  branch: '',
+  event: '',
+  commit: '',
+  'pull-request': '',
+  'workflow-conclusion': '',
+  'allow-forks': 'false',
+  path: '${{ github.workspace }}',
+  'merge-multiple': 'false',
+  extract: 'true',
+  'delete-after-download': 'false',
+  'if-no-artifact-found': '',
+  'older-than': '',
+  'keep-latest': '0',
+  'min-size': '',
+  'dry-run': 'false',
+  'max-deletions': '',
+}
+const SPEC_OUTPUTS = ['artifacts', 'count', 'total-bytes', 'run-id', 'download-path', 'remaining']
+
+async function manifest(): Promise<Manifest> {
+  return parse(await readFile(path.join(projectRoot, 'action.yml'), 'utf8')) as Manifest
+}
+
+describe('action.yml', () => {
+  it('declares every input of the SPEC with its default and a description', async () => {
+    const { inputs } = await manifest()
+
+    expect(Object.keys(inputs).sort()).toEqual(Object.keys(SPEC_INPUTS).sort())
+    for (const [name, defaultValue] of Object.entries(SPEC_INPUTS)) {
+      expect(inputs[name].default).toBe(defaultValue)
+      expect(inputs[name].description.length).toBeGreaterThan(10)
+    }
+    expect(inputs.operation.required).toBe(true)
+  })
+
+  it('declares every output and runs the bundle on node24', async () => {
+    const { outputs, runs } = await manifest()
+
+    expect(Object.keys(outputs).sort()).toEqual([...SPEC_OUTPUTS].sort())
+    expect(runs).toEqual({ using: 'node24', main: 'dist/index.js' })
+  })
+})

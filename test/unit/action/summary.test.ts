@@ -1,0 +1,87 @@
+import { describe, expect, it } from '@jest/globals'
+import type { ArtifactRecord } from '../../../src/core/artifact.js'
+import type { Outcome } from '../../../src/core/outcome.js'
+import { buildSummary, escapeMarkdown } from '../../../src/action/summary.js'
+
+function record(id: number, name = `artifact-${id}`): ArtifactRecord {
+  return {
+    id,
+    name,
+    size_in_bytes: 1536,
+    created_at: '2026-11-01T00:00:00Z',
+    expires_at: '2027-01-30T00:00:00Z',
+    expired: false,
+    digest: null,
+    run_id: 77,
+    head_branch: 'main',
+    head_sha: 'a'.repeat(40),
+  }
+}
+
+function outcome(overrides: Partial<Outcome>): Outcome {
+  return {
+    operation: 'list',
+    artifacts: [],
+    dryRun: false,
+    kept: 0,
+    notes: [],
+    failures: [],
+    ...overrides,
+  }
+}
+
+describe('job summary', () => {
+  it('shows a row per artifact with a readable size and the totals', () => {
+    const summary = buildSummary(outcome({ artifacts: [record(1), record(2)] }))
+
+    expect(summary).toContain('## Artifacts listed')
+    expect(summary).toContain('**2** artifacts, **3.00 KB**')
+    expect(summary).toContain(
+      '| artifact-1 | 1.50 KB | 2026-11-01T00:00:00Z | 2027-01-30T00:00:00Z | 77 | main | no |',
+    )
+    expect(summary).not.toContain('<details>')
+  })
+
+  it('says where each downloaded artifact was saved', () => {
+    const summary = buildSummary(
+      outcome({
+        operation: 'download',
+        artifacts: [{ ...record(1), path: '/home/runner/out/artifact-1' }],
+        runId: 77,
+        downloadPath: '/home/runner/out',
+      }),
+    )
+
+    expect(summary).toContain('## Artifacts downloaded')
+    expect(summary).toContain('from run 77 · into `/home/runner/out`')
+    expect(summary).toContain('| Saved to |')
+    expect(summary).toContain('| no | `/home/runner/out/artifact-1` |')
+  })
+
+  it('says "dry run" for a delete that deleted nothing', () => {
+    const summary = buildSummary(
+      outcome({ operation: 'delete', dryRun: true, artifacts: [record(1)], remaining: 0 }),
+    )
+
+    expect(summary).toContain('dry run')
+  })
+
+  it('folds long tables and stays far under the 1 MiB summary limit for 20,000 artifacts', () => {
+    const artifacts = Array.from({ length: 20_000 }, (_, i) => record(i, `n${'x'.repeat(200)}${i}`))
+
+    const summary = buildSummary(outcome({ operation: 'delete', artifacts, remaining: 5 }))
+
+    expect(summary).toContain('<details><summary>20000 artifacts</summary>')
+    expect(summary).toContain('and 19000 more')
+    expect(summary).toContain('5 remaining')
+    expect(Buffer.byteLength(summary)).toBeLessThan(1024 * 1024)
+  })
+
+  it('neutralises HTML and Markdown in user-controlled names', () => {
+    expect(escapeMarkdown('<img src=x onerror=alert(1)>')).toBe(
+      '&lt;img src=x onerror=alert\\(1\\)&gt;',
+    )
+    expect(escapeMarkdown('a|b')).toBe('a\\|b')
+    expect(escapeMarkdown('[link](http://x)')).toBe('\\[link\\]\\(http://x\\)')
+  })
+})

@@ -1,0 +1,276 @@
+import { randomBytes } from 'node:crypto'
+import { readdir, readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { beforeEach, describe, expect, it } from '@jest/globals'
+import type { Artifact } from '../../../src/core/artifact.js'
+import type { ArtifactClient } from '../../../src/core/api.js'
+import {
+  downloadArtifacts,
+  type DownloadContext,
+  type DownloadLayout,
+} from '../../../src/core/download/download.js'
+import { runnerStorage } from '../../../src/action/storage.js'
+import type { Reporter } from '../../../src/core/reporter.js'
+import { ArtifactExpiredError } from '../../../src/core/errors.js'
+import { buildZip } from '../../support/zip.js'
+import {
+  emulatorClient,
+  recordingReporter,
+  tree,
+  useEmulator,
+  useScratchFolder,
+} from '../../support/fixtures.js'
+import type { Emulator, SeedArtifact } from '../../support/emulator/index.js'
+
+const start = useEmulator()
+const scratch = useScratchFolder('download-')
+let destination: string
+
+beforeEach(() => {
+  destination = path.join(scratch.path, 'artifacts')
+})
+
+interface Setup {
+  server: Emulator
+  client: ArtifactClient
+  /** Oldest first, as seeded. */
+  artifacts: Artifact[]
+}
+
+/** One run holding the artifacts, seeded oldest first a minute apart. */
+async function setup(seeds: SeedArtifact[]): Promise<Setup> {
+  const firstAt = Date.now() - seeds.length * 60_000
+  const artifacts = seeds.map((seed, index) => ({
+    createdAt: new Date(firstAt + index * 60_000).toISOString(),
+    ...seed,
+  }))
+  const server = await start([{ workflow: 'build.yml', artifacts }])
+  const client = emulatorClient(server)
+  const listed = await client.listArtifacts({})
+  return { server, client, artifacts: listed.reverse() }
+}
+
+function layout(overrides: Partial<DownloadLayout> = {}): DownloadLayout {
+  return {
+    path: destination,
+    mergeMultiple: false,
+    extract: true,
+    deleteAfterDownload: false,
+    ...overrides,
+  }
+}
+
+function contextOf(
+  client: ArtifactClient,
+  reporter: Reporter = recordingReporter(),
+): DownloadContext {
+  return { client, storage: runnerStorage(), reporter }
+}
+
+async function failureOf(work: Promise<unknown>): Promise<Error> {
+  return work.then(
+    () => {
+      throw new Error('expected a failure')
+    },
+    (error: unknown) => error as Error,
+  )
+}
+
+describe('downloadArtifacts', () => {
+  it('puts each artifact in a folder of its name and says where, one line each', async () => {
+    const { client, artifacts } = await setup([
+      { name: 'linux', files: { app: 'linux build', 'lib/a.so': 'a' } },
+      { name: 'windows', files: { 'app.exe': 'windows build' } },
+    ])
+    const reporter = recordingReporter()
+
+    const result = await downloadArtifacts(artifacts, layout(), contextOf(client, reporter))
+
+    expect(await tree(destination)).toEqual({
+      'linux/': '',
+      'linux/app': 'linux build',
+      'linux/lib/': '',
+      'linux/lib/a.so': 'a',
+      'windows/': '',
+      'windows/app.exe': 'windows build',
+    })
+    expect(result.downloaded).toEqual([
+      { artifact: artifacts[0], path: path.join(destination, 'linux') },
+      { artifact: artifacts[1], path: path.join(destination, 'windows') },
+    ])
+    expect(result.deleted).toEqual([])
+    expect(reporter.infos).toHaveLength(2)
+    expect(reporter.infos[1]).toMatch(
+      new RegExp(`artifact 'windows' .*, \\d+ B, to ${path.join(destination, 'windows')}$`),
+    )
+  })
+
+  it('merges oldest first so the newest wins, and warns about each overwritten file', async () => {
+    const { server, client, artifacts } = await setup([
+      { name: 'part-old', files: { 'shared.txt': 'old', 'config/app.json': 'old', 'a.txt': 'a' } },
+      { name: 'part-mid', files: { 'b.txt': 'b' } },
+      { name: 'part-new', files: { 'shared.txt': 'new', 'config/app.json': 'new' } },
+    ])
+    // The oldest arrives last (its first answer fails), so arrival order is not write order.
+    server.addFault({ target: 'storage', path: new RegExp(`/${artifacts[0].id}$`), status: 503 })
+    const reporter = recordingReporter()
+
+    const result = await downloadArtifacts(
+      artifacts,
+      layout({ mergeMultiple: true }),
+      contextOf(client, reporter),
+    )
+
+    expect(await tree(destination)).toEqual({
+      'shared.txt': 'new',
+      'config/': '',
+      'config/app.json': 'new',
+      'a.txt': 'a',
+      'b.txt': 'b',
+    })
+    expect(result.downloaded.map((d) => [d.artifact.name, d.path])).toEqual([
+      ['part-old', destination],
+      ['part-mid', destination],
+      ['part-new', destination],
+    ])
+    expect(reporter.warnings).toHaveLength(1)
+    expect(reporter.warnings[0]).toMatch(
+      /Artifact 'part-new' .* overwrote 2 file\(s\) of the older artifact 'part-old'/,
+    )
+    expect(reporter.warnings[0]).toContain('shared.txt')
+    expect(reporter.warnings[0]).toContain('config/app.json')
+  })
+
+  it('saves <name>.zip unextracted with extract: false', async () => {
+    const { server, client, artifacts } = await setup([
+      { name: 'dist', files: { 'index.js': 'code' } },
+    ])
+
+    const result = await downloadArtifacts(artifacts, layout({ extract: false }), contextOf(client))
+
+    const zip = path.join(destination, 'dist.zip')
+    expect(await readdir(destination)).toEqual(['dist.zip'])
+    expect(await readFile(zip)).toEqual(server.artifactBytes(artifacts[0].id))
+    expect(result.downloaded[0].path).toBe(zip)
+  })
+
+  it('saves an artifact uploaded unzipped as its single file', async () => {
+    const data = Buffer.from('<h1>coverage</h1>')
+    const { client, artifacts } = await setup([
+      { name: 'coverage', rawFile: { fileName: 'coverage.html', data, contentType: 'text/html' } },
+      { name: 'other', files: { 'x.txt': 'x' } },
+    ])
+
+    const result = await downloadArtifacts(artifacts, layout(), contextOf(client))
+
+    expect(await tree(destination)).toEqual({
+      'coverage/': '',
+      'coverage/coverage.html': data.toString(),
+      'other/': '',
+      'other/x.txt': 'x',
+    })
+    expect(result.downloaded[0].path).toBe(path.join(destination, 'coverage', 'coverage.html'))
+  })
+
+  it('refuses bytes that do not match the digest, printing both, writing nothing', async () => {
+    const wrong = `sha256:${'0'.repeat(64)}`
+    const { client, artifacts } = await setup([
+      { name: 'dist', files: { 'index.js': 'code' }, digest: wrong },
+    ])
+
+    const error = await failureOf(downloadArtifacts(artifacts, layout(), contextOf(client)))
+
+    expect(error.message).toContain(`Artifact 'dist' (id ${artifacts[0].id}`)
+    expect(error.message).toContain(`expected ${wrong}`)
+    expect(error.message).toMatch(/received sha256:[0-9a-f]{64}/)
+    // The destination folder is there, empty: no file of the artifact, no partial download.
+    expect(await tree(scratch.path)).toEqual({ 'artifacts/': '' })
+  })
+
+  it('skips the check of a digest of another kind, saying so in the debug log', async () => {
+    const { client, artifacts } = await setup([
+      { name: 'dist', files: { 'index.js': 'code' }, digest: 'md5:0123' },
+    ])
+    const reporter = recordingReporter()
+
+    await downloadArtifacts(artifacts, layout(), contextOf(client, reporter))
+
+    expect(await tree(destination)).toEqual({ 'dist/': '', 'dist/index.js': 'code' })
+    expect(reporter.debugs.some((line) => line.includes("digest 'md5:0123'"))).toBe(true)
+  })
+
+  it('refuses an expired artifact before any request', async () => {
+    const { server, client, artifacts } = await setup([
+      { name: 'fresh' },
+      { name: 'old', expired: true },
+    ])
+    const requestsBefore = server.requests.length
+
+    const error = await failureOf(downloadArtifacts(artifacts, layout(), contextOf(client)))
+
+    expect(error).toBeInstanceOf(ArtifactExpiredError)
+    expect(error.message).toContain("Artifact 'old'")
+    expect(server.requests.length).toBe(requestsBefore)
+    expect(server.storageRequests).toEqual([])
+    expect(await readdir(scratch.path)).toEqual([])
+  })
+
+  it('leaves nothing of a failed artifact, keeps those done, and says which they are', async () => {
+    const evil = buildZip([
+      { name: 'fine.txt', data: 'fine' },
+      { name: '../escaped.txt', data: 'evil' },
+    ])
+    const { client, artifacts } = await setup([
+      { name: 'good', files: { 'good.txt': 'good' } },
+      { name: 'evil', zip: evil },
+      { name: 'later', files: { 'later.txt': 'later' } },
+    ])
+
+    const error = await failureOf(downloadArtifacts(artifacts, layout(), contextOf(client)))
+
+    expect(error.message).toContain("its entry '../escaped.txt' contains a '..' segment")
+    expect(error.message).toContain(
+      `Downloaded before the failure, and left in place: 'good' in ${path.join(destination, 'good')}`,
+    )
+    expect(await tree(scratch.path)).toEqual({
+      'artifacts/': '',
+      'artifacts/good/': '',
+      'artifacts/good/good.txt': 'good',
+    })
+  })
+
+  it('deletes each artifact once it is written, with delete-after-download', async () => {
+    const { server, client, artifacts } = await setup([
+      { name: 'one', files: { '1.txt': '1' } },
+      { name: 'two', files: { '2.txt': '2' } },
+      { name: 'stays', files: { '3.txt': '3' } },
+    ])
+
+    const result = await downloadArtifacts(
+      artifacts.slice(0, 2),
+      layout({ deleteAfterDownload: true }),
+      contextOf(client),
+    )
+
+    expect(result.deleted.map((a) => a.name)).toEqual(['one', 'two'])
+    expect(server.artifacts().map((a) => a.name)).toEqual(['stays'])
+    expect(await tree(destination)).toEqual({
+      'one/': '',
+      'one/1.txt': '1',
+      'two/': '',
+      'two/2.txt': '2',
+    })
+  })
+
+  it('streams a large incompressible artifact intact', async () => {
+    const big = randomBytes(8 * 1024 * 1024)
+    const { server, client, artifacts } = await setup([
+      { name: 'big', zip: buildZip([{ name: 'blob.bin', data: big, method: 'store' }]) },
+    ])
+
+    await downloadArtifacts(artifacts, layout(), contextOf(client))
+
+    expect((await readFile(path.join(destination, 'big', 'blob.bin'))).equals(big)).toBe(true)
+    expect(server.storageRequests).toHaveLength(1)
+  })
+})

@@ -1,0 +1,231 @@
+import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { beforeEach, describe, expect, it } from '@jest/globals'
+import { extractZip } from '../../../src/core/download/extraction.js'
+import { buildZip, type ZipEntry } from '../../support/zip.js'
+import { tree, useScratchFolder } from '../../support/fixtures.js'
+
+const SUBJECT = "artifact 'dist' (id 7)"
+
+const scratch = useScratchFolder('extraction-')
+let destination: string
+
+beforeEach(() => {
+  destination = path.join(scratch.path, 'out', 'dist')
+})
+
+async function zipFile(entries: ZipEntry[] | Buffer): Promise<string> {
+  const file = path.join(scratch.path, `archive-${Math.random().toString(16).slice(2)}.zip`)
+  await writeFile(file, Buffer.isBuffer(entries) ? entries : buildZip(entries))
+  return file
+}
+
+/** What is in the folder holding the destination, apart from the archives themselves. */
+async function besideDestination(): Promise<string[]> {
+  return (await readdir(path.dirname(destination)).catch(() => [])).sort()
+}
+
+describe('extractZip', () => {
+  it('writes nested folders, empty folders, stored and deflated files', async () => {
+    const archive = await zipFile([
+      { name: 'top.txt', data: 'top', method: 'store' },
+      { name: 'a/b/c/deep.txt', data: 'deep '.repeat(1000), method: 'deflate' },
+      { name: 'empty/', directory: true },
+      { name: 'a/b/sibling.bin', data: Buffer.from([0, 1, 2, 255]), method: 'store' },
+    ])
+
+    const files = await extractZip(archive, destination, SUBJECT)
+
+    expect(await tree(destination)).toEqual({
+      'top.txt': 'top',
+      'a/': '',
+      'a/b/': '',
+      'a/b/c/': '',
+      'a/b/c/deep.txt': 'deep '.repeat(1000),
+      'a/b/sibling.bin': Buffer.from([0, 1, 2, 255]).toString('utf8'),
+      'empty/': '',
+    })
+    expect(files.sort()).toEqual(['a/b/c/deep.txt', 'a/b/sibling.bin', 'top.txt'])
+    expect(await besideDestination()).toEqual(['dist'])
+  })
+
+  it('writes every entry of an archive of many files, small and large', async () => {
+    // Over a megabyte in all, so that reads cross the reader's cache blocks.
+    const entries: ZipEntry[] = Array.from({ length: 600 }, (_, i) => ({
+      name: `dir-${i % 7}/file-${i}.txt`,
+      data: `${i} `.repeat(i * 3),
+      method: i % 2 === 0 ? 'store' : 'deflate',
+    }))
+    entries.push({ name: 'large.bin', data: Buffer.alloc(600_000, 1), method: 'store' })
+    const archive = await zipFile(entries)
+
+    const files = await extractZip(archive, destination, SUBJECT)
+
+    expect(files).toHaveLength(601)
+    for (const entry of entries) {
+      const written = await readFile(path.join(destination, entry.name))
+      expect(written.equals(Buffer.from(entry.data ?? ''))).toBe(true)
+    }
+  })
+
+  it('lets the later of two entries of the same name win', async () => {
+    const archive = await zipFile([
+      { name: 'twice.txt', data: 'first '.repeat(50_000) },
+      { name: 'twice.txt', data: 'second' },
+    ])
+
+    const files = await extractZip(archive, destination, SUBJECT)
+
+    expect(await tree(destination)).toEqual({ 'twice.txt': 'second' })
+    expect(files).toEqual(['twice.txt'])
+  })
+
+  it('reads backslash separators as folders', async () => {
+    const archive = await zipFile([{ name: 'docs\\guide\\index.md', data: '# guide' }])
+
+    await extractZip(archive, destination, SUBJECT)
+
+    expect(await tree(destination)).toEqual({
+      'docs/': '',
+      'docs/guide/': '',
+      'docs/guide/index.md': '# guide',
+    })
+  })
+
+  it('keeps the executable bit of Unix entries', async () => {
+    const archive = await zipFile([
+      { name: 'run.sh', data: '#!/bin/sh\n', mode: 0o100755 },
+      { name: 'data.txt', data: 'x', mode: 0o100644 },
+    ])
+
+    await extractZip(archive, destination, SUBJECT)
+
+    expect((await lstat(path.join(destination, 'run.sh'))).mode & 0o100).toBe(0o100)
+    expect((await lstat(path.join(destination, 'data.txt'))).mode & 0o111).toBe(0)
+  })
+
+  it.each([
+    ['a parent segment', '../evil.txt', "contains a '..' segment"],
+    ['a parent segment deeper down', 'ok/../../evil.txt', "contains a '..' segment"],
+    [
+      'a parent segment written with backslashes',
+      'ok\\..\\..\\evil.txt',
+      "contains a '..' segment",
+    ],
+    ['an absolute path', '/absolute/evil.txt', 'is an absolute path'],
+    ['a Windows absolute path', 'C:\\evil.txt', 'starts with a drive letter'],
+    ['a drive-relative path', 'C:evil.txt', 'starts with a drive letter'],
+    ['a UNC path', '\\\\server\\share\\evil.txt', 'is an absolute path'],
+  ])('refuses %s and writes nothing', async (_kind, name, why) => {
+    const archive = await zipFile([
+      { name: 'fine.txt', data: 'fine' },
+      { name, data: 'evil' },
+    ])
+
+    const extraction = extractZip(archive, destination, SUBJECT)
+
+    await expect(extraction).rejects.toThrow(
+      `Refusing to extract ${SUBJECT}: its entry '${name}' ${why}`,
+    )
+    expect(await besideDestination()).toEqual([])
+    expect((await readdir(scratch.path)).filter((f) => !f.endsWith('.zip'))).toEqual(['out'])
+  })
+
+  it('refuses a symbolic link entry and writes nothing', async () => {
+    const archive = await zipFile([
+      { name: 'fine.txt', data: 'fine' },
+      { name: 'link', symlinkTarget: '/etc' },
+      { name: 'link/passwd', data: 'evil' },
+    ])
+
+    await expect(extractZip(archive, destination, SUBJECT)).rejects.toThrow(
+      `Refusing to extract ${SUBJECT}: its entry 'link' is a symbolic link`,
+    )
+    expect(await besideDestination()).toEqual([])
+  })
+
+  it('leaves an existing destination untouched when the archive is corrupt', async () => {
+    await mkdir(destination, { recursive: true })
+    await writeFile(path.join(destination, 'kept.txt'), 'before')
+    const whole = buildZip([
+      { name: 'first.txt', data: 'first' },
+      { name: 'second.txt', data: 'second' },
+    ])
+    // Cut inside the central directory: the archive no longer reads.
+    const archive = await zipFile(whole.subarray(0, whole.length - 30))
+
+    await expect(extractZip(archive, destination, SUBJECT)).rejects.toThrow(
+      `Extracting ${SUBJECT}: not a readable zip archive`,
+    )
+    expect(await tree(destination)).toEqual({ 'kept.txt': 'before' })
+    expect(await besideDestination()).toEqual(['dist'])
+  })
+
+  it('refuses an entry whose data does not match its checksum, writing nothing', async () => {
+    const whole = buildZip([
+      { name: 'first.txt', data: 'first', method: 'store' },
+      { name: 'second.txt', data: 'second', method: 'store' },
+    ])
+    const damaged = Buffer.from(whole)
+    const at = damaged.indexOf('second', damaged.indexOf('second.txt') + 'second.txt'.length)
+    damaged.write('SECOND', at)
+    const archive = await zipFile(damaged)
+
+    await expect(extractZip(archive, destination, SUBJECT)).rejects.toThrow(
+      `entry 'second.txt' is corrupt (CRC mismatch)`,
+    )
+    expect(await besideDestination()).toEqual([])
+  })
+
+  it('merges into an existing destination, replacing files the archive holds', async () => {
+    await mkdir(path.join(destination, 'sub'), { recursive: true })
+    await writeFile(path.join(destination, 'kept.txt'), 'mine')
+    await writeFile(path.join(destination, 'sub', 'replaced.txt'), 'old')
+    const archive = await zipFile([
+      { name: 'sub/replaced.txt', data: 'new' },
+      { name: 'sub/added.txt', data: 'added' },
+      { name: 'other/file.txt', data: 'other' },
+    ])
+
+    await extractZip(archive, destination, SUBJECT)
+
+    expect(await tree(destination)).toEqual({
+      'kept.txt': 'mine',
+      'sub/': '',
+      'sub/replaced.txt': 'new',
+      'sub/added.txt': 'added',
+      'other/': '',
+      'other/file.txt': 'other',
+    })
+    expect(await besideDestination()).toEqual(['dist'])
+  })
+
+  it('never writes through a symbolic link already in the destination', async () => {
+    const outside = path.join(scratch.path, 'outside')
+    await mkdir(outside)
+    await mkdir(destination, { recursive: true })
+    await symlink(outside, path.join(destination, 'config'))
+    const archive = await zipFile([
+      { name: 'a.txt', data: 'a' },
+      { name: 'config/settings.json', data: '{"evil":true}' },
+    ])
+
+    await expect(extractZip(archive, destination, SUBJECT)).rejects.toThrow(/in the way/)
+    expect(await readdir(outside)).toEqual([])
+    expect(await tree(destination)).toEqual({ config: '(link)' })
+    expect(await besideDestination()).toEqual(['dist'])
+  })
+
+  it('changes nothing when a folder stands where the archive has a file', async () => {
+    await mkdir(path.join(destination, 'report'), { recursive: true })
+    const archive = await zipFile([
+      { name: 'a.txt', data: 'a' },
+      { name: 'report', data: 'a file now' },
+    ])
+
+    await expect(extractZip(archive, destination, SUBJECT)).rejects.toThrow(
+      `Extracting ${SUBJECT}: cannot write '${path.join(destination, 'report')}'`,
+    )
+    expect(await tree(destination)).toEqual({ 'report/': '' })
+  })
+})
