@@ -7,6 +7,7 @@ import {
   type EmulatorOptions,
   type SeedRepository,
 } from '../support/emulator/index.js'
+import { responseValidators } from '../support/openapi.js'
 
 interface ArtifactJson {
   id: number
@@ -360,6 +361,7 @@ describe('tokens', () => {
     expect(await deletion.json()).toMatchObject({
       message: 'Resource not accessible by integration',
     })
+    expect(deletion.headers.get('x-accepted-github-permissions')).toBe('actions=write')
     expect(listed).toEqual(['octo-org/tools', 'octo-org/octo-repo'])
   })
 
@@ -384,6 +386,116 @@ describe('tokens', () => {
 
     expect((await get(target, repoPath(target), GATE_TOKEN)).status).toBe(403)
     expect((await get(target, repoPath(target))).status).toBe(200)
+  })
+})
+
+describe('answers where GitHub differs, in a repository beside the default one', () => {
+  const PULL_REQUEST_PATH = '/repos/{owner}/{repo}/pulls/{pull_number}'
+  const runsWithPullRequests: SeedRepository[] = [
+    {
+      owner: 'mona',
+      name: 'dotfiles',
+      archived: true,
+      runs: [
+        {
+          workflow: 'd.yml',
+          branch: 'feature',
+          createdAt: '2024-05-01T10:00:00Z',
+          pullRequests: [8],
+          artifacts: [{ name: 'rc' }],
+        },
+        { workflow: 'd.yml', branch: 'main', createdAt: '2024-05-03T10:00:00Z' },
+      ],
+    },
+  ]
+
+  async function startWith(options: Partial<EmulatorOptions> = {}): Promise<Emulator> {
+    return start({
+      seed: { runs: [], repositories: runsWithPullRequests, users: ['mona'] },
+      ...options,
+    })
+  }
+
+  it("answers GET pulls from that repository's runs, describing it as GET /repos does", async () => {
+    const target = await startWith()
+    const validate = responseValidators([PULL_REQUEST_PATH])[PULL_REQUEST_PATH]
+
+    const pull = await json<{
+      head: { ref: string }
+      base: { repo: RepositoryJson }
+    }>(target, '/repos/mona/dotfiles/pulls/8')
+    const repository = await json<RepositoryJson>(target, '/repos/mona/dotfiles')
+    const elsewhere = await get(target, `${repoPath(target)}/pulls/8`)
+
+    validate(pull)
+    expect(validate.errors ?? []).toEqual([])
+    expect(pull.head.ref).toBe('feature')
+    expect(pull.base.repo).toMatchObject({
+      id: target.repositoryIdOf('mona/dotfiles'),
+      full_name: 'mona/dotfiles',
+      archived: true,
+      owner: repository.owner,
+    })
+    expect(elsewhere.status).toBe(404)
+  })
+
+  it('filters its runs by created date and exclude_pull_requests', async () => {
+    const target = await startWith()
+    const path = '/repos/mona/dotfiles/actions/runs'
+
+    const created = await json<{ workflow_runs: { head_branch: string }[] }>(
+      target,
+      `${path}?created=${encodeURIComponent('<2024-05-02')}`,
+    )
+    const excluded = await json<{ workflow_runs: { pull_requests: unknown[] }[] }>(
+      target,
+      `${path}?exclude_pull_requests=true`,
+    )
+
+    expect(created.workflow_runs.map((run) => run.head_branch)).toEqual(['feature'])
+    expect(excluded.workflow_runs.map((run) => run.pull_requests)).toEqual([[], []])
+  })
+
+  it("answers its artifacts in the GHES shape when artifactShape is 'ghes'", async () => {
+    const target = await startWith({ artifactShape: 'ghes' })
+
+    const listed = await json<{ artifacts: Record<string, unknown>[] }>(
+      target,
+      '/repos/mona/dotfiles/actions/artifacts',
+    )
+
+    expect(listed.artifacts).toHaveLength(1)
+    expect(listed.artifacts[0]).not.toHaveProperty('workflow_run')
+    expect(listed.artifacts[0]).not.toHaveProperty('digest')
+  })
+
+  it('stalls its answers, sending the limits of the token that asked', async () => {
+    const target = await startWith({
+      tokens: [{ token: OTHER_TOKEN, label: OTHER, rateLimits: { primary: { limit: 300 } } }],
+    })
+    target.addFault({ path: /^\/repos\/mona\/dotfiles\/actions\/runs$/, stallMs: 200 })
+    const started = Date.now()
+
+    const response = await get(target, '/repos/mona/dotfiles/actions/runs', OTHER_TOKEN)
+
+    expect(response.status).toBe(200)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190)
+    expect(response.headers.get('x-ratelimit-limit')).toBe('300')
+  })
+
+  it('blocks a token for blockSeconds on its own secondary limit, not the default token', async () => {
+    const secondary = { pointsPerWindow: 1, windowMs: 50, blockSeconds: 600 }
+    const target = await startWith({
+      tokens: [{ token: OTHER_TOKEN, label: OTHER, rateLimits: { secondary } }],
+    })
+    const path = '/repos/mona/dotfiles/actions/artifacts'
+
+    const allowed = await get(target, path, OTHER_TOKEN)
+    const refused = await get(target, path, OTHER_TOKEN)
+    const byDefault = await get(target, path)
+
+    expect([allowed.status, refused.status, byDefault.status]).toEqual([200, 403, 200])
+    expect(refused.headers.get('retry-after')).toBe('600')
   })
 })
 

@@ -15,8 +15,11 @@ import type { StoredRun } from './state.js'
 /** Any fixed time before the emulated runs. */
 const REPOSITORY_CREATED_AT = '2020-01-01T00:00:00Z'
 
-/** A `repository` (the full schema pull requests carry): a `minimal-repository` and more. */
-function fullRepositoryJson(minimal: ReturnType<typeof repositoryJson>) {
+/**
+ * A `repository` (the full schema pull requests carry): a `minimal-repository` and more. The
+ * repository itself is archived when its context says so; a fork never is.
+ */
+function fullRepositoryJson(context: RepoContext, minimal: ReturnType<typeof repositoryJson>) {
   return {
     ...minimal,
     clone_url: `${minimal.html_url}.git`,
@@ -41,7 +44,7 @@ function fullRepositoryJson(minimal: ReturnType<typeof repositoryJson>) {
     has_pages: false,
     has_projects: true,
     has_wiki: true,
-    archived: false,
+    archived: !minimal.fork && (context.archived ?? false),
     disabled: false,
     created_at: REPOSITORY_CREATED_AT,
     pushed_at: REPOSITORY_CREATED_AT,
@@ -50,13 +53,18 @@ function fullRepositoryJson(minimal: ReturnType<typeof repositoryJson>) {
 }
 
 /** One side of a pull request: a branch at a commit of a repository. */
-function branchJson(repository: ReturnType<typeof repositoryJson>, ref: string, sha: string) {
+function branchJson(
+  context: RepoContext,
+  repository: ReturnType<typeof repositoryJson>,
+  ref: string,
+  sha: string,
+) {
   return {
     label: `${repository.owner.login}:${ref}`,
     ref,
     sha,
     user: repository.owner,
-    repo: fullRepositoryJson(repository),
+    repo: fullRepositoryJson(context, repository),
   }
 }
 
@@ -100,8 +108,8 @@ export function pullRequestJson(context: RepoContext, run: StoredRun, number: nu
     merged_at: null,
     merge_commit_sha: null,
     assignee: null,
-    head: branchJson(headRepositoryJson(context, run), run.branch, run.sha),
-    base: branchJson(base, 'main', baseSha(number)),
+    head: branchJson(context, headRepositoryJson(context, run), run.branch, run.sha),
+    base: branchJson(context, base, 'main', baseSha(number)),
     _links: {
       self: link(url),
       html: link(htmlUrl),

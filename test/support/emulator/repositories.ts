@@ -78,6 +78,7 @@ export class Repositories {
         repositoryId,
         ownerAccount: owner,
         private: isPrivate,
+        archived: seed.archived ?? false,
       },
     }
     this.byFullName.set(key(fullName), repository)

@@ -11,6 +11,8 @@ export interface RepoContext {
   ownerAccount?: { id: number; type: string }
   /** Default false. */
   private?: boolean
+  /** Default false. */
+  archived?: boolean
 }
 
 export const WEB_URL = 'https://github.com'
