@@ -22,10 +22,21 @@ export async function run(): Promise<void> {
       actionReporter,
     )
     const outcome = await execute(request, session, actionReporter)
-    writeOutputs(outcome)
-    await core.summary.addRaw(buildSummary(outcome)).write()
+    await writeOutputs(outcome, process.env.RUNNER_TEMP)
+    await writeSummary(buildSummary(outcome))
     if (outcome.failures.length > 0) core.setFailed(outcome.failures.join('\n'))
   } catch (error) {
     core.setFailed(describeFailure(error))
+  }
+}
+
+/** The work is done by now: a summary GitHub cannot take is worth a warning, not a failed step. */
+async function writeSummary(markdown: string): Promise<void> {
+  try {
+    await core.summary.addRaw(markdown).write()
+  } catch (error) {
+    core.warning(
+      `Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`,
+    )
   }
 }

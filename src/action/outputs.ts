@@ -1,10 +1,25 @@
+import { randomUUID } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import * as core from '@actions/core'
+import { compareNewestFirst, type ArtifactRecord } from '../core/artifact.js'
 import type { Outcome } from '../core/outcome.js'
 
-/** Sets the step's outputs from what the operation did. */
-export function writeOutputs(outcome: Outcome): void {
+/** GitHub refuses a job output larger than 1 MB: the `artifacts` output stays within it. */
+const ARTIFACTS_OUTPUT_BYTE_LIMIT = 1_000_000
+
+/**
+ * Sets the step's outputs from what the operation did. The `artifacts` output holds as many
+ * artifacts as GitHub accepts, newest first; `artifacts-file` names a JSON file holding them all.
+ */
+export async function writeOutputs(
+  outcome: Outcome,
+  runnerTemp: string | undefined,
+): Promise<void> {
   const totalBytes = outcome.artifacts.reduce((sum, a) => sum + a.size_in_bytes, 0)
-  core.setOutput('artifacts', JSON.stringify(outcome.artifacts))
+  core.setOutput('artifacts', cappedArtifactsJson(outcome.artifacts))
+  core.setOutput('artifacts-file', await writeArtifactsFile(outcome.artifacts, runnerTemp))
   core.setOutput('count', String(outcome.artifacts.length))
   core.setOutput('total-bytes', String(totalBytes))
   if (outcome.operation === 'download') {
@@ -12,4 +27,37 @@ export function writeOutputs(outcome: Outcome): void {
     core.setOutput('download-path', outcome.downloadPath ?? '')
   }
   if (outcome.operation === 'delete') core.setOutput('remaining', String(outcome.remaining ?? 0))
+}
+
+/**
+ * The artifacts as a JSON array within the output limit: the newest that fit, in the outcome's
+ * order, with a warning naming how many were left out.
+ */
+function cappedArtifactsJson(artifacts: ArtifactRecord[]): string {
+  const whole = JSON.stringify(artifacts)
+  if (Buffer.byteLength(whole) <= ARTIFACTS_OUTPUT_BYTE_LIMIT) return whole
+  const kept = new Set<ArtifactRecord>()
+  let bytes = 2 // the brackets
+  for (const artifact of [...artifacts].sort(compareNewestFirst)) {
+    const size = Buffer.byteLength(JSON.stringify(artifact)) + (kept.size > 0 ? 1 : 0)
+    if (bytes + size > ARTIFACTS_OUTPUT_BYTE_LIMIT) break
+    bytes += size
+    kept.add(artifact)
+  }
+  core.warning(
+    `The artifacts output holds the newest ${kept.size} of ${artifacts.length} artifacts: GitHub ` +
+      `refuses an output over 1 MB. The ${artifacts.length - kept.size} left out are in the file ` +
+      'the artifacts-file output names, with all the others',
+  )
+  return JSON.stringify(artifacts.filter((artifact) => kept.has(artifact)))
+}
+
+/** Every artifact, as JSON, in a file of its own under the runner's temporary folder. */
+async function writeArtifactsFile(
+  artifacts: ArtifactRecord[],
+  runnerTemp: string | undefined,
+): Promise<string> {
+  const file = path.join(runnerTemp || tmpdir(), `manage-artifacts-${randomUUID()}.json`)
+  await writeFile(file, JSON.stringify(artifacts), { flag: 'wx' })
+  return file
 }

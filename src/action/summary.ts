@@ -2,8 +2,11 @@ import type { ArtifactRecord } from '../core/artifact.js'
 import type { Outcome } from '../core/outcome.js'
 import { formatBytes } from '../core/units.js'
 
-/** Rows shown in the job summary; past this the table says how many more there are. */
-const MAX_ROWS = 1000
+/**
+ * GitHub refuses a job summary larger than 1 MiB. Rows are added while the whole summary stays
+ * under this many bytes, with room kept for the line saying how many were left out.
+ */
+const SUMMARY_BYTE_BUDGET = 1024 * 1024 - 4096
 /** Tables longer than this are folded into a details block. */
 const FOLD_AFTER_ROWS = 20
 
@@ -13,12 +16,38 @@ const HEADINGS: Record<Outcome['operation'], string> = {
   delete: 'Artifacts deleted',
 }
 
+/** One column of the table: its heading, alignment, when it is shown, and its raw cell text. */
+interface Column {
+  heading: string
+  align: '---' | '---:'
+  shown?: (outcome: Outcome) => boolean
+  /** Plain text: every cell is escaped when the row is written. */
+  cell: (artifact: ArtifactRecord) => string
+}
+
+const COLUMNS: Column[] = [
+  { heading: 'Name', align: '---', cell: (a) => a.name },
+  { heading: 'Size', align: '---:', cell: (a) => formatBytes(a.size_in_bytes) },
+  { heading: 'Created', align: '---', cell: (a) => a.created_at ?? '' },
+  { heading: 'Expires', align: '---', cell: (a) => a.expires_at ?? '' },
+  { heading: 'Run', align: '---:', cell: (a) => (a.run_id === null ? '' : String(a.run_id)) },
+  { heading: 'Branch', align: '---', cell: (a) => a.head_branch ?? '' },
+  { heading: 'Expired', align: '---', cell: (a) => (a.expired ? 'yes' : 'no') },
+  {
+    heading: 'Saved to',
+    align: '---',
+    shown: (outcome) => outcome.operation === 'download',
+    cell: (a) => a.path ?? '',
+  },
+]
+
 /** The job summary in Markdown: what was acted on, the totals, and anything left undone. */
 export function buildSummary(outcome: Outcome): string {
   const lines = [`## ${heading(outcome)}`, '', totalsLine(outcome), '']
   for (const note of outcome.notes) lines.push(`> ${escapeMarkdown(note)}`, '')
-  if (outcome.artifacts.length > 0) lines.push(foldIfLong(table(outcome), outcome.artifacts.length))
-  return lines.join('\n') + '\n'
+  const head = lines.join('\n')
+  if (outcome.artifacts.length === 0) return head + '\n'
+  return `${head}\n${foldIfLong(table(outcome, Buffer.byteLength(head)), outcome.artifacts.length)}\n`
 }
 
 function heading(outcome: Outcome): string {
@@ -33,40 +62,34 @@ function totalsLine(outcome: Outcome): string {
   const bytes = outcome.artifacts.reduce((sum, a) => sum + a.size_in_bytes, 0)
   const parts = [`**${count}** artifact${count === 1 ? '' : 's'}, **${formatBytes(bytes)}**`]
   if (outcome.runId !== undefined) parts.push(`from run ${outcome.runId}`)
-  if (outcome.downloadPath !== undefined) parts.push(`into \`${outcome.downloadPath}\``)
+  if (outcome.downloadPath !== undefined) parts.push(`into ${escapeMarkdown(outcome.downloadPath)}`)
   if (outcome.kept > 0) parts.push(`${outcome.kept} kept by \`keep-latest\``)
   if (outcome.remaining !== undefined) parts.push(`${outcome.remaining} remaining`)
   return parts.join(' · ')
 }
 
-function table(outcome: Outcome): string {
-  const withPath = outcome.operation === 'download'
-  const rows = outcome.artifacts.slice(0, MAX_ROWS).map((artifact) => row(artifact, withPath))
-  const headings = ['Name', 'Size', 'Created', 'Expires', 'Run', 'Branch', 'Expired']
-  const alignments = ['---', '---:', '---', '---', '---:', '---', '---']
-  if (withPath) {
-    headings.push('Saved to')
-    alignments.push('---')
-  }
-  const lines = [`| ${headings.join(' | ')} |`, `|${alignments.join('|')}|`, ...rows]
-  const hidden = outcome.artifacts.length - rows.length
-  if (hidden > 0)
-    lines.push('', `…and ${hidden} more (all of them are in the \`artifacts\` output).`)
-  return lines.join('\n')
-}
-
-function row(artifact: ArtifactRecord, withPath: boolean): string {
-  const cells = [
-    escapeMarkdown(artifact.name),
-    formatBytes(artifact.size_in_bytes),
-    artifact.created_at ?? '',
-    artifact.expires_at ?? '',
-    artifact.run_id === null ? '' : String(artifact.run_id),
-    escapeMarkdown(artifact.head_branch ?? ''),
-    artifact.expired ? 'yes' : 'no',
+/** The table, with as many rows as fit the byte budget after `usedBytes` of summary. */
+function table(outcome: Outcome, usedBytes: number): string {
+  const columns = COLUMNS.filter((column) => column.shown?.(outcome) ?? true)
+  const lines = [
+    `| ${columns.map((c) => c.heading).join(' | ')} |`,
+    `|${columns.map((c) => c.align).join('|')}|`,
   ]
-  if (withPath) cells.push(`\`${artifact.path ?? ''}\``)
-  return `| ${cells.join(' | ')} |`
+  let bytes = usedBytes + Buffer.byteLength(lines.join('\n'))
+  for (const artifact of outcome.artifacts) {
+    const line = `| ${columns.map((c) => escapeMarkdown(c.cell(artifact))).join(' | ')} |`
+    bytes += Buffer.byteLength(line) + 1
+    if (bytes > SUMMARY_BYTE_BUDGET) break
+    lines.push(line)
+  }
+  const hidden = outcome.artifacts.length - (lines.length - 2)
+  if (hidden > 0) {
+    lines.push(
+      '',
+      `…and ${hidden} more, left out to keep the summary under GitHub's 1 MiB limit (all of them are in the \`artifacts-file\` output).`,
+    )
+  }
+  return lines.join('\n')
 }
 
 function foldIfLong(markdown: string, rowCount: number): string {
@@ -75,8 +98,8 @@ function foldIfLong(markdown: string, rowCount: number): string {
 }
 
 /**
- * Artifact and branch names are user-controlled: neutralise HTML and the Markdown characters that
- * could break a table cell or inject links and formatting.
+ * Artifact names, branches and paths are user-controlled: neutralise HTML and the Markdown
+ * characters that could break a table cell or inject links and formatting.
  */
 export function escapeMarkdown(text: string): string {
   return text
@@ -85,5 +108,5 @@ export function escapeMarkdown(text: string): string {
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
     .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`)
-    .replace(/\r?\n/g, ' ')
+    .replace(/\r?\n|\r/g, ' ')
 }

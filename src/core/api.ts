@@ -31,6 +31,31 @@ export interface RunPage {
   runs: WorkflowRun[]
   /** Pages after this one, as the listing's total count tells. */
   pagesLeft: number
+  /** Runs in the whole listing, as the API counts them. */
+  totalCount: number
+}
+
+/**
+ * The filters the runs listing applies on the server. GitHub stops such a filtered listing at
+ * 1,000 runs, whatever `total_count` would otherwise say.
+ */
+export interface RunListingFilters {
+  branch?: string
+  event?: string
+  /** A status or a conclusion. */
+  status?: string
+  /** A whole 40-hex SHA: the server does not match prefixes. */
+  head_sha?: string
+}
+
+/** The head of a pull request: where runs of it took their commit from. */
+export interface PullRequestHead {
+  number: number
+  /** The branch, in the head repository. */
+  ref: string
+  sha: string
+  /** Null when the head repository (a fork) has been deleted. */
+  repositoryId: number | null
 }
 
 export interface ArtifactQuery {
@@ -71,8 +96,13 @@ export interface ArtifactClient {
   /** The same listing a page at a time, newest first, for searches that may stop early. */
   artifactPages(query: ArtifactQuery): AsyncIterable<Artifact[]>
   getRun(runId: number): Promise<WorkflowRun>
-  /** The repository's workflow runs (of one workflow, when given), newest first, a page at a time. */
-  runPages(workflow?: string): AsyncIterable<RunPage>
+  /**
+   * The repository's workflow runs (of one workflow, when given), newest first, a page at a time,
+   * filtered on the server when filters are given.
+   */
+  runPages(workflow?: string, filters?: RunListingFilters): AsyncIterable<RunPage>
+  /** The pull request's head, looked up once. */
+  getPullRequest(number: number): Promise<PullRequestHead>
   /** Numeric id of a workflow given by file name or id. */
   getWorkflowId(workflow: string): Promise<number>
   /** 'gone' when the API answered 404: it was already deleted. */

@@ -13,7 +13,8 @@ export interface Artifact {
   workflow_run?: {
     id?: number
     repository_id?: number
-    head_repository_id?: number
+    /** Null when the run's head repository (a fork) has been deleted. */
+    head_repository_id?: number | null
     head_branch?: string
     head_sha?: string
   } | null
@@ -51,8 +52,11 @@ export function toRecord(artifact: Artifact, path?: string): ArtifactRecord {
   }
 }
 
+/** What ordering by age needs: an artifact, or its record. */
+type Dated = Pick<Artifact, 'id' | 'created_at'>
+
 /** Newest first: by `created_at`, then by `id`, so ties are deterministic. */
-export function compareNewestFirst(a: Artifact, b: Artifact): number {
+export function compareNewestFirst(a: Dated, b: Dated): number {
   const byTime = Date.parse(b.created_at ?? '') - Date.parse(a.created_at ?? '')
   if (byTime !== 0 && !Number.isNaN(byTime)) return byTime
   return b.id - a.id
@@ -60,10 +64,13 @@ export function compareNewestFirst(a: Artifact, b: Artifact): number {
 
 /**
  * Whether the run that made the artifact came from a fork: its head repository is not the
- * repository, so a pull request's author controlled what the run uploaded.
+ * repository (or is gone), so a pull request's author controlled what the run uploaded.
+ * 'unknown' when the artifact does not say.
  */
-export function isFromFork(artifact: Artifact): boolean {
+export function forkStatus(artifact: Artifact): 'fork' | 'same' | 'unknown' {
   const run = artifact.workflow_run
-  if (!run || run.head_repository_id === undefined || run.repository_id === undefined) return false
-  return run.head_repository_id !== run.repository_id
+  if (!run || run.head_repository_id === undefined || run.repository_id === undefined) {
+    return 'unknown'
+  }
+  return run.head_repository_id === run.repository_id ? 'same' : 'fork'
 }

@@ -79,10 +79,20 @@ export class ArtifactExpiredError extends Error {
   }
 }
 
-/** The primary rate limit is (nearly) used up: callers stop cleanly rather than wait an hour. */
+/**
+ * A rate limit refuses requests: the primary limit is (nearly) used up, or the secondary limit
+ * keeps refusing for longer than is worth waiting. Callers stop cleanly rather than wait.
+ */
 export class RateLimitExhaustedError extends Error {
-  constructor(readonly resetAt: Date) {
-    super(`The API rate limit is used up until ${resetAt.toISOString()}`)
+  constructor(
+    readonly resetAt: Date,
+    readonly limit: 'primary' | 'secondary' = 'primary',
+  ) {
+    super(
+      limit === 'primary'
+        ? `The API rate limit is used up until ${resetAt.toISOString()}`
+        : `GitHub's secondary rate limit refuses requests until about ${resetAt.toISOString()}`,
+    )
     this.name = 'RateLimitExhaustedError'
   }
 }

@@ -1,4 +1,4 @@
-import { toRecord } from './artifact.js'
+import { toRecord, type Artifact } from './artifact.js'
 import type { ApiSession, ArtifactClient } from './api.js'
 import { deleteArtifacts, describeDeletionFailures } from './delete/deletion.js'
 import { downloadArtifacts, type DownloadContext } from './download/download.js'
@@ -58,6 +58,7 @@ async function download(
   const intoPath =
     options.mergeMultiple ||
     (selection.selected.length === 1 && singleExactName(request.query.names) !== undefined)
+  reportUncheckable(selection.selected, context.reporter)
   const result = await downloadArtifacts(
     selection.selected,
     { ...options, mergeMultiple: intoPath },
@@ -72,6 +73,17 @@ async function download(
       : [],
     failures: [],
   }
+}
+
+/** Artifacts without a digest still download, but nothing can check their bytes: say so. */
+function reportUncheckable(artifacts: Artifact[], reporter: Reporter): void {
+  const undigested = artifacts.filter((artifact) => !artifact.digest)
+  if (undigested.length === 0) return
+  const names = undigested.map((artifact) => `'${artifact.name}' (id ${artifact.id})`).join(', ')
+  reporter.info(
+    `No digest given for ${names} (GitHub Enterprise Server and older uploads give none): ` +
+      'the bytes received cannot be checked against one',
+  )
 }
 
 async function remove(

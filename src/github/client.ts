@@ -1,4 +1,11 @@
-import type { ArtifactClient, ArtifactQuery, RunPage, WorkflowRun } from '../core/api.js'
+import type {
+  ArtifactClient,
+  ArtifactQuery,
+  PullRequestHead,
+  RunListingFilters,
+  RunPage,
+  WorkflowRun,
+} from '../core/api.js'
 import type { Artifact } from '../core/artifact.js'
 import { mapConcurrently } from '../core/concurrency.js'
 import {
@@ -18,9 +25,10 @@ const PER_PAGE = 100
 /** Pages read at once after the first; far under GitHub's 100 concurrent requests. */
 const PAGE_CONCURRENCY = 8
 
-type Permission = 'actions: read' | 'actions: write'
+type Permission = 'actions: read' | 'actions: write' | 'pull-requests: read'
 const READ: Permission = 'actions: read'
 const WRITE: Permission = 'actions: write'
+const PULLS_READ: Permission = 'pull-requests: read'
 
 /** One API call, described for the error a user reads when it fails. */
 interface ApiCall {
@@ -34,6 +42,7 @@ interface ApiCall {
 export class RestArtifactClient implements ArtifactClient {
   private readonly runs = new Map<number, Promise<WorkflowRun>>()
   private readonly workflowIds = new Map<string, Promise<number>>()
+  private readonly pullRequests = new Map<number, Promise<PullRequestHead>>()
   private readonly owner: string
   private readonly repo: string
 
@@ -93,8 +102,10 @@ export class RestArtifactClient implements ArtifactClient {
     })
   }
 
-  async *runPages(workflow?: string): AsyncIterable<RunPage> {
-    const common = { owner: this.owner, repo: this.repo, per_page: PER_PAGE }
+  async *runPages(workflow?: string, filters: RunListingFilters = {}): AsyncIterable<RunPage> {
+    // The status was checked against GitHub's list when the setting was read.
+    const status = filters.status as RunStatus
+    const common = { owner: this.owner, repo: this.repo, per_page: PER_PAGE, ...filters, status }
     const call: ApiCall = workflow
       ? {
           action: `Listing the runs of workflow '${workflow}'`,
@@ -111,9 +122,25 @@ export class RestArtifactClient implements ArtifactClient {
       yield {
         runs: response.data.workflow_runs.map(slimRun),
         pagesLeft: Math.max(0, Math.ceil(response.data.total_count / PER_PAGE) - page),
+        totalCount: response.data.total_count,
       }
       if (!hasNextPage(response.headers.link)) return
     }
+  }
+
+  getPullRequest(number: number): Promise<PullRequestHead> {
+    return memoise(this.pullRequests, number, async () => {
+      const call: ApiCall = {
+        action: `Reading pull request #${number}`,
+        permission: PULLS_READ,
+        setting: 'pull-request',
+      }
+      const response = await this.call(call, () =>
+        this.octokit.rest.pulls.get({ owner: this.owner, repo: this.repo, pull_number: number }),
+      )
+      const head = response.data.head
+      return { number, ref: head.ref, sha: head.sha, repositoryId: head.repo?.id ?? null }
+    })
   }
 
   getWorkflowId(workflow: string): Promise<number> {
@@ -217,11 +244,15 @@ export class RestArtifactClient implements ArtifactClient {
     if (headers['x-ratelimit-remaining'] === '0') {
       return new RateLimitExhaustedError(new Date(Number(headers['x-ratelimit-reset'] ?? 0) * 1000))
     }
-    const where = `${this.owner}/${this.repo}`
     const detail = apiMessage(error)
+    if (isSecondaryLimit(error, detail)) {
+      const seconds = Number(headers['retry-after'] ?? SECONDARY_LIMIT_UNSTATED_WAIT_SECONDS)
+      return new RateLimitExhaustedError(new Date(Date.now() + seconds * 1000), 'secondary')
+    }
+    const where = `${this.owner}/${this.repo}`
     const hint = (word: Wording): string => {
       if (error.status === 401) return ` The token was refused: check \`${word('github-token')}\`.`
-      if (error.status === 403 && !/rate limit/i.test(detail)) {
+      if (error.status === 403) {
         return ` The token needs the \`${permission}\` permission on ${where} (a \`permissions:\` block in the workflow, or a token with access to that repository).`
       }
       if (error.status === 404 && setting) {
@@ -247,10 +278,31 @@ export class ApiError extends WordedError {
   }
 }
 
+type RunStatus = Parameters<Octokit['rest']['actions']['listWorkflowRunsForRepo']>[0] extends
+  { status?: infer S } | undefined
+  ? S
+  : never
+
 interface ArtifactPage {
   artifacts: Artifact[]
   totalCount: number
   hasNext: boolean
+}
+
+/** GitHub's advice for a secondary limit that does not say how long to wait: at least a minute. */
+const SECONDARY_LIMIT_UNSTATED_WAIT_SECONDS = 60
+
+/**
+ * A secondary-limit answer that outlasted the retries: a 403 or 429 worded as such or saying
+ * when to come back (`retry-after`), unlike a refusal for want of permission.
+ */
+function isSecondaryLimit(error: HttpError, detail: string): boolean {
+  if (error.status !== 403 && error.status !== 429) return false
+  return (
+    /secondary rate limit|abuse/i.test(detail) ||
+    error.response?.headers['retry-after'] !== undefined ||
+    error.status === 429
+  )
 }
 
 function hasNextPage(link: string | undefined): boolean {

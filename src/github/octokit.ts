@@ -17,7 +17,15 @@ export interface Connection {
   apiUrl: string
   /** A proxy-aware fetch, where the front end knows the proxy; Node's own fetch otherwise. */
   fetch?: typeof fetch
+  /** Each API request's deadline, its answer's body included; default REQUEST_DEADLINE_MS. */
+  requestDeadlineMs?: number
 }
+
+/**
+ * GitHub ends an API request that takes more than 10 seconds with a time-out answer, so one
+ * still silent well after that is stalled somewhere on the way: it is given up and retried.
+ */
+export const REQUEST_DEADLINE_MS = 20_000
 
 /** Retries of one request, whatever made it fail: never more than this. */
 export const MAX_RETRIES = 3
@@ -47,7 +55,12 @@ export function createOctokit(
   const octokit = new RestOctokit({
     auth: connection.token,
     baseUrl: connection.apiUrl.replace(/\/+$/, ''),
-    request: connection.fetch ? { fetch: connection.fetch } : {},
+    request: {
+      fetch: withDeadline(
+        connection.fetch ?? fetch,
+        connection.requestDeadlineMs ?? REQUEST_DEADLINE_MS,
+      ),
+    },
     // Not `request.retries`: plugin-retry then retries every failure, 403 and 404 included.
     retry: { retries: MAX_RETRIES, doNotRetry: NOT_RETRIED_BY_BACKOFF },
     throttle: {
@@ -79,6 +92,30 @@ export function createOctokit(
   })
   return octokit
 }
+
+/**
+ * A fetch whose answer, body included, must arrive within `deadlineMs`. The body is read here,
+ * so a stall while reading it fails the fetch itself, which Octokit turns into a 500 that
+ * plugin-retry retries like any other transient failure.
+ */
+function withDeadline(base: typeof fetch, deadlineMs: number): typeof fetch {
+  return async (input, init) => {
+    const deadline = AbortSignal.timeout(deadlineMs)
+    const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline
+    try {
+      const response = await base(input, { ...init, signal })
+      const body = NULL_BODY_STATUSES.has(response.status) ? null : await response.arrayBuffer()
+      const { status, statusText, headers } = response
+      return new Response(body, { status, statusText, headers })
+    } catch (error) {
+      if (!deadline.aborted) throw error
+      throw new Error(`no complete answer within ${deadlineMs / 1000} s`, { cause: error })
+    }
+  }
+}
+
+/** Statuses whose Response may not carry a body. */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304])
 
 function describe(request: RequestInfo): string {
   return `${request.method} ${request.url}`

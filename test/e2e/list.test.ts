@@ -184,9 +184,10 @@ describe('list', () => {
 
     const listed = (JSON.parse(result.outputs.artifacts) as ArtifactRecord[]).map((a) => a.name)
     expect(listed.sort()).toEqual(['a1', 'a2', 'a3'])
-    expect(server.requests.map((r) => r.path.replace(/^.*\/actions\//, ''))).toEqual([
-      'artifacts',
-      'workflows/build.yml/runs',
+    expect(server.requests.map((r) => r.path.replace(/^.*\/(actions|pulls)\//, '$1/'))).toEqual([
+      'actions/artifacts',
+      'pulls/7',
+      'actions/workflows/build.yml/runs',
     ])
   })
 

@@ -35,6 +35,8 @@ export interface ActionResult {
   stderr: string
   outputs: Record<string, string>
   summary: string
+  /** What the file named by the `artifacts-file` output held, read before RUNNER_TEMP is removed. */
+  artifactsFile?: string
   /** The `::warning::` and `::error::` lines the runner would show as annotations. */
   warnings: string[]
   errors: string[]
@@ -87,11 +89,14 @@ export async function runAction(options: RunActionOptions): Promise<ActionResult
       env,
       workspace,
     )
+    const outputs = parseOutputFile(await readFile(outputFile, 'utf8'))
+    const artifactsFile = outputs['artifacts-file']
     return {
       exitCode,
       stdout,
       stderr,
-      outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
+      outputs,
+      artifactsFile: artifactsFile ? await readFile(artifactsFile, 'utf8') : undefined,
       summary: await readFile(summaryFile, 'utf8'),
       warnings: commandLines(stdout, 'warning'),
       errors: commandLines(stdout, 'error'),

@@ -122,7 +122,13 @@ async function deleteInOrder(
     } catch (error) {
       if (error instanceof RateLimitExhaustedError) {
         // Not deleted: it stays for the next run, with everything after it.
-        stop ??= { cause: 'rate-limit', reason: rateLimitReason(error.resetAt) }
+        stop ??= {
+          cause: 'rate-limit',
+          reason:
+            error.limit === 'primary'
+              ? rateLimitReason(error.resetAt)
+              : secondaryLimitReason(error.resetAt),
+        }
         return
       }
       const failure = `${describe(artifact)}: ${errorMessage(error)}`
@@ -154,6 +160,13 @@ function rateLimitStop(session: ApiSession, clock: Clock): Stop | undefined {
 function rateLimitReason(resetAt: Date, left = 'used up'): string {
   return (
     `Stopped deleting to stay within the API rate limit (${left}; it resets at ` +
+    `${resetAt.toISOString()}). The next run carries on with the oldest of those left`
+  )
+}
+
+function secondaryLimitReason(resetAt: Date): string {
+  return (
+    `Stopped deleting: GitHub's secondary rate limit kept refusing requests (come back after ` +
     `${resetAt.toISOString()}). The next run carries on with the oldest of those left`
   )
 }

@@ -247,7 +247,8 @@ function checkedEntryPath(entry: Entry, name: string, subject: string): string {
 
 function assertInside(root: string, target: string, subject: string, name: string): void {
   const relative = path.relative(root, target)
-  if (relative.startsWith('..') || path.isAbsolute(relative)) {
+  // Only a `..` segment leaves the root: `..foo` is an ordinary name.
+  if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
     throw new UnsafeEntryError(subject, name, 'would be written outside the destination')
   }
 }

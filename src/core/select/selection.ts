@@ -1,7 +1,7 @@
-import { compareNewestFirst, isFromFork, type Artifact } from '../artifact.js'
+import { compareNewestFirst, forkStatus, type Artifact } from '../artifact.js'
 import type { ArtifactClient, ArtifactQuery, WorkflowRun } from '../api.js'
 import { mapConcurrently } from '../concurrency.js'
-import { SettingError } from '../errors.js'
+import { SettingError, WordedError } from '../errors.js'
 import { matchesAny, singleExactName } from '../patterns.js'
 import type { Reporter } from '../reporter.js'
 import {
@@ -11,6 +11,17 @@ import {
   type Query,
   type RunFilters,
 } from '../request.js'
+import {
+  artifactsOfRun,
+  attributed,
+  hasRunFields,
+  isForkRun,
+  matchingRuns,
+  resolveCriteria,
+  runMatches,
+  type RunCriteria,
+  type RunScan,
+} from './runs.js'
 
 /** What an operation acts on, and what was looked at to decide it. */
 export interface Selection {
@@ -28,6 +39,12 @@ export interface Selection {
 const RUN_LOOKUP_CONCURRENCY = 4
 /** Up to this many runs are looked up one by one without trying the runs listing first. */
 const FEW_RUNS = 3
+/**
+ * A search for a run to download from reads at most this many runs of the listing (one page),
+ * listing the artifacts of each that matches: about 100 requests at worst, a tenth of what
+ * GITHUB_TOKEN may make in an hour.
+ */
+const MAX_RUNS_SEARCHED = 100
 
 /**
  * What `list` and `delete` act on: the run's or the repository's artifacts that match the query.
@@ -67,10 +84,11 @@ export async function selectForDownload(
     )
   }
   const candidates = await listCandidates(query, runId, client, reporter)
+  const unexpired = withoutExpired(candidates.artifacts, query, reporter)
   const trusted =
     options.allowForks || runId === options.currentRunId
-      ? candidates.artifacts
-      : withoutUntrustedForks(candidates.artifacts, reporter)
+      ? unexpired
+      : withoutUntrustedForks(unexpired, reporter)
   return { ...candidates, selected: trusted.sort(compareNewestFirst), kept: 0 }
 }
 
@@ -90,19 +108,47 @@ async function listCandidates(
   const scope = describeScope(client, query, runId)
   const listed = await client.listArtifacts(artifactQuery(query, runId))
   reporter.info(`Listed ${listed.length} artifact(s) in ${scope}`)
-  const artifacts = await filterByRun(
-    listed.filter((artifact) => isNameCandidate(query, artifact)),
-    query.runFilters,
-    client,
+  let named = listed.filter((artifact) => isNameCandidate(query, artifact))
+  if (runId !== undefined && !named.every(hasRunFields)) {
+    named = attributed(named, await client.getRun(runId))
+  }
+  const searched = `${scope}; ${listed.length} artifact(s) listed`
+  if (!hasRunFilters(query.runFilters)) return { artifacts: named, runId, searched }
+  const criteria = await resolveCriteria(query.runFilters, client)
+  const artifacts = named.every(hasRunFields)
+    ? await filterByRun(named, criteria, client)
+    : await artifactsOfMatchingRuns(query, criteria, client, reporter)
+  return { artifacts, runId, searched }
+}
+
+/**
+ * When the repository's artifacts do not say which run made them (GitHub Enterprise Server),
+ * the runs matching the filters are read, and each one's artifacts listed.
+ */
+async function artifactsOfMatchingRuns(
+  query: Query,
+  criteria: RunCriteria,
+  client: ArtifactClient,
+  reporter: Reporter,
+): Promise<Artifact[]> {
+  const runs: WorkflowRun[] = []
+  for await (const run of matchingRuns(criteria, client)) runs.push(run)
+  reporter.info(
+    `The artifacts do not name the run that made them: listing the artifacts of the ${runs.length} run(s) matching the filters`,
   )
-  return { artifacts, runId, searched: `${scope}; ${listed.length} artifact(s) listed` }
+  const name = singleExactName(query.names)
+  const lists = await mapConcurrently(runs, RUN_LOOKUP_CONCURRENCY, (run) =>
+    artifactsOfRun(run, client, name),
+  )
+  return lists.flat().filter((artifact) => isNameCandidate(query, artifact))
 }
 
 /**
  * The newest run that matches the run filters and holds every exact name asked for (with
- * patterns, at least one match); artifacts of different runs are never mixed. Artifacts are
- * read newest first, a page at a time, so the search usually stops after the first page; runs
- * are looked up only for filters an artifact's own `workflow_run` cannot answer.
+ * patterns, at least one match); artifacts of different runs are never mixed. With a workflow,
+ * or when artifacts do not name their run, the runs are read (filtered on the server) and each
+ * one's artifacts listed; otherwise the repository's artifacts are read newest first, a page at
+ * a time, so the search usually stops after the first page.
  */
 async function searchRunForDownload(
   query: Query,
@@ -110,15 +156,24 @@ async function searchRunForDownload(
   client: ArtifactClient,
   reporter: Reporter,
 ): Promise<Selection> {
+  const search: Search = {
+    query,
+    criteria: await resolveCriteria(query.runFilters, client),
+    allowForks,
+    client,
+    reporter,
+  }
+  if (query.runFilters.workflow !== undefined) return searchRuns(search)
   const rejectedRuns = new Set<number>()
   let listed = 0
   for await (const page of client.artifactPages(artifactQuery(query))) {
     listed += page.length
     const candidates = page.filter((a) => isSearchCandidate(query, a))
+    if (!candidates.every(hasRunFields)) return searchRuns(search)
     for (const runId of runsInOrder(candidates)) {
       if (rejectedRuns.has(runId)) continue
       const seen = candidates.filter((a) => a.workflow_run?.id === runId)
-      const found = await tryRun(runId, seen, { query, allowForks, client, reporter })
+      const found = await tryRun(runId, seen, search)
       if (found) return found
       rejectedRuns.add(runId)
     }
@@ -136,39 +191,96 @@ async function searchRunForDownload(
 /** What a search for a run to download from works with. */
 interface Search {
   query: Query
+  criteria: RunCriteria
   allowForks: boolean
   client: ArtifactClient
   reporter: Reporter
 }
 
+/**
+ * Reads the runs matching the filters newest first, at most MAX_RUNS_SEARCHED of them, and
+ * takes the first that holds what was asked: one request per run for its artifacts.
+ */
+async function searchRuns({
+  query,
+  criteria,
+  allowForks,
+  client,
+  reporter,
+}: Search): Promise<Selection> {
+  const scan: RunScan = { read: 0 }
+  const name = singleExactName(query.names)
+  for await (const run of matchingRuns(criteria, client, scan, MAX_RUNS_SEARCHED)) {
+    if (isForkRun(run) && !allowForks) {
+      reporter.warning(forkRunSkipped(run.id, reporter))
+      continue
+    }
+    const wanted = (await artifactsOfRun(run, client, name)).filter(
+      (a) => isNameCandidate(query, a) && !a.expired,
+    )
+    if (holdsWhatWasAsked(wanted, query)) return found(run.id, wanted, search(client, query))
+  }
+  const reach = describeReach(scan)
+  reporter.info(`Searched ${reach}`)
+  return {
+    selected: [],
+    kept: 0,
+    searched:
+      `${describeScope(client, query)}; ${reach}` +
+      (query.names.length ? `, none holding ${quoted(query.names)}` : ''),
+  }
+}
+
+/** How far back a search of the runs went, and why it stopped there. */
+function describeReach(scan: RunScan): string {
+  const back = scan.oldest === undefined ? '' : `, back to one created ${scan.oldest}`
+  const capped =
+    scan.read >= MAX_RUNS_SEARCHED
+      ? ` (the search stops after ${MAX_RUNS_SEARCHED} runs; older runs were not searched)`
+      : ''
+  return `the newest ${scan.read} run(s) of the listing${back}${capped}`
+}
+
 async function tryRun(
   runId: number,
   seen: Artifact[],
-  { query, allowForks, client, reporter }: Search,
+  { query, criteria, allowForks, client, reporter }: Search,
 ): Promise<Selection | undefined> {
-  const filters = query.runFilters
-  if (needsRunLookup(filters)) {
-    if (!(await runMatchesLookedUpFields(await client.getRun(runId), filters, client))) {
+  if (needsRunLookup(criteria.filters)) {
+    if (!(await runMatchesEveryFilter(await client.getRun(runId), criteria, client))) {
       return undefined
     }
   }
-  if (isFromFork(seen[0]) && !allowForks) {
-    reporter.warning(
-      `Skipped run ${runId}: it was triggered from a fork, so its artifacts are untrusted (set ${reporter.word('allow-forks', 'true')} to accept them)`,
-    )
+  if (forkStatus(seen[0]) !== 'same' && !allowForks) {
+    reporter.warning(forkRunSkipped(runId, reporter))
     return undefined
   }
   // With the server's name filter the page already holds all of this run's wanted artifacts.
   const runArtifacts = singleExactName(query.names) ? seen : await client.listArtifacts({ runId })
   const wanted = runArtifacts.filter((a) => isNameCandidate(query, a) && !a.expired)
   if (!holdsWhatWasAsked(wanted, query)) return undefined
-  reporter.info(`Run ${runId} is the newest run matching the filters`)
+  return found(runId, wanted, search(client, query))
+}
+
+function search(client: ArtifactClient, query: Query): (runId: number) => string {
+  return (runId) => describeScope(client, query, runId)
+}
+
+function found(
+  runId: number,
+  wanted: Artifact[],
+  describeRun: (runId: number) => string,
+): Selection {
   return {
     selected: wanted.sort(compareNewestFirst),
     kept: 0,
     runId,
-    searched: describeScope(client, query, runId),
+    searched: describeRun(runId),
   }
+}
+
+function forkRunSkipped(runId: number, reporter: Reporter): string {
+  return `Skipped run ${runId}: it was triggered from a fork, so its artifacts are untrusted (set ${reporter.word('allow-forks', 'true')} to accept them)`
 }
 
 /** Every exact name asked for is there; with patterns only, at least one match. */
@@ -201,50 +313,48 @@ function isNameCandidate(query: Query, artifact: Artifact): boolean {
   return named && !matchesAny(query.exclude, artifact.name)
 }
 
-/** Filters the artifact's own `workflow_run` answers, with no request. */
+/**
+ * Filters the artifact's own `workflow_run` answers, with no request. A field the artifact
+ * leaves out does not rule it out here: its run is looked up instead.
+ */
 function matchesOwnRunFields(artifact: Artifact, filters: RunFilters): boolean {
   const run = artifact.workflow_run ?? {}
-  if (filters.branch !== undefined && run.head_branch !== filters.branch) return false
-  if (filters.commit !== undefined && !run.head_sha?.startsWith(filters.commit.toLowerCase())) {
-    return false
+  if (filters.branch !== undefined && run.head_branch !== undefined) {
+    if (run.head_branch !== filters.branch) return false
   }
-  return true
+  return filters.commit === undefined || run.head_sha?.startsWith(filters.commit) !== false
 }
 
-function needsRunLookup(filters: RunFilters): boolean {
+/** Filters only the run answers; `branch` and `commit` too when some artifact leaves them out. */
+function needsRunLookup(filters: RunFilters, artifacts: Artifact[] = []): boolean {
   const { workflow, event, pullRequest, conclusion } = filters
-  return [workflow, event, pullRequest, conclusion].some((value) => value !== undefined)
+  if ([workflow, event, pullRequest, conclusion].some((value) => value !== undefined)) return true
+  return artifacts.some(
+    ({ workflow_run: run }) =>
+      (filters.branch !== undefined && run?.head_branch === undefined) ||
+      (filters.commit !== undefined && run?.head_sha === undefined),
+  )
 }
 
-async function runMatchesLookedUpFields(
+async function runMatchesEveryFilter(
   run: WorkflowRun,
-  filters: RunFilters,
+  criteria: RunCriteria,
   client: ArtifactClient,
 ): Promise<boolean> {
-  if (!runMatchesItsOwnFields(run, filters)) return false
-  if (filters.workflow === undefined) return true
-  return run.workflow_id === (await client.getWorkflowId(filters.workflow))
-}
-
-/** The filters a run object answers by itself: all but `workflow`, which needs its id. */
-function runMatchesItsOwnFields(run: WorkflowRun, filters: RunFilters): boolean {
-  if (filters.event !== undefined && run.event !== filters.event) return false
-  if (filters.conclusion !== undefined && run.conclusion !== filters.conclusion) return false
-  return (
-    filters.pullRequest === undefined ||
-    (run.pull_requests ?? []).some((pr) => pr.number === filters.pullRequest)
-  )
+  if (!runMatches(run, criteria)) return false
+  const workflow = criteria.filters.workflow
+  return workflow === undefined || run.workflow_id === (await client.getWorkflowId(workflow))
 }
 
 /** Keeps the artifacts whose run matches every run filter. */
 async function filterByRun(
   artifacts: Artifact[],
-  filters: RunFilters,
+  criteria: RunCriteria,
   client: ArtifactClient,
 ): Promise<Artifact[]> {
-  const own = artifacts.filter((artifact) => matchesOwnRunFields(artifact, filters))
-  if (!needsRunLookup(filters)) return own
-  const matching = await matchingRuns(runsInOrder(own), filters, client)
+  const own = artifacts.filter((artifact) => matchesOwnRunFields(artifact, criteria.filters))
+  if (!needsRunLookup(criteria.filters, own)) return own
+  const matching = await matchingRunIds(runsInOrder(own), criteria, client)
   return own.filter((artifact) => matching.has(artifact.workflow_run?.id ?? -1))
 }
 
@@ -254,20 +364,20 @@ async function filterByRun(
  * look-up answers for one; the listing is read while that costs fewer requests than looking the
  * remaining runs up.
  */
-async function matchingRuns(
+async function matchingRunIds(
   runIds: number[],
-  filters: RunFilters,
+  criteria: RunCriteria,
   client: ArtifactClient,
 ): Promise<Set<number>> {
   const matching = new Set<number>()
   const unknown = new Set(runIds)
-  if (unknown.size > FEW_RUNS && (await readRunsListing(unknown, matching, filters, client))) {
+  if (unknown.size > FEW_RUNS && (await readRunsListing(unknown, matching, criteria, client))) {
     // A run the whole listing did not show is of another workflow (or gone): it does not match.
     return matching
   }
   const rest = [...unknown]
   const verdicts = await mapConcurrently(rest, RUN_LOOKUP_CONCURRENCY, async (runId) =>
-    runMatchesLookedUpFields(await client.getRun(runId), filters, client),
+    runMatchesEveryFilter(await client.getRun(runId), criteria, client),
   )
   rest.forEach((runId, index) => {
     if (verdicts[index]) matching.add(runId)
@@ -283,12 +393,12 @@ async function matchingRuns(
 async function readRunsListing(
   unknown: Set<number>,
   matching: Set<number>,
-  filters: RunFilters,
+  criteria: RunCriteria,
   client: ArtifactClient,
 ): Promise<boolean> {
-  for await (const page of client.runPages(filters.workflow)) {
+  for await (const page of client.runPages(criteria.filters.workflow)) {
     for (const run of page.runs) {
-      if (unknown.delete(run.id) && runMatchesItsOwnFields(run, filters)) matching.add(run.id)
+      if (unknown.delete(run.id) && runMatches(run, criteria)) matching.add(run.id)
     }
     if (unknown.size === 0) return true
     if (page.pagesLeft >= unknown.size) return false
@@ -296,15 +406,41 @@ async function readRunsListing(
   return true
 }
 
-/** Artifacts of fork runs are attacker-controlled: `download` skips them, naming each. */
+/**
+ * An expired artifact cannot be downloaded: among several it is skipped with a warning, while a
+ * single exact name asked for still fails, naming it.
+ */
+function withoutExpired(artifacts: Artifact[], query: Query, reporter: Reporter): Artifact[] {
+  if (singleExactName(query.names) !== undefined) return artifacts
+  for (const artifact of artifacts.filter((a) => a.expired)) {
+    reporter.warning(
+      `Skipped artifact '${artifact.name}' (id ${artifact.id}): it has expired` +
+        (artifact.expires_at ? ` (at ${artifact.expires_at})` : '') +
+        ' and can no longer be downloaded',
+    )
+  }
+  return artifacts.filter((artifact) => !artifact.expired)
+}
+
+/**
+ * Artifacts of fork runs are attacker-controlled: `download` skips them, naming each. An artifact
+ * whose run's head repository cannot be told is refused rather than trusted.
+ */
 function withoutUntrustedForks(artifacts: Artifact[], reporter: Reporter): Artifact[] {
-  const forked = artifacts.filter(isFromFork)
+  const unknown = artifacts.find((artifact) => forkStatus(artifact) === 'unknown')
+  if (unknown) {
+    throw new WordedError(
+      (word) =>
+        `Cannot tell whether artifact '${unknown.name}' (id ${unknown.id}) was made by a run triggered from a fork: the API does not say which repository its run's commit came from. Set \`${word('allow-forks', 'true')}\` to accept it anyway`,
+    )
+  }
+  const forked = artifacts.filter((artifact) => forkStatus(artifact) === 'fork')
   for (const artifact of forked) {
     reporter.warning(
       `Skipped artifact '${artifact.name}' (id ${artifact.id}) of run ${artifact.workflow_run?.id}: the run was triggered from a fork, so the artifact is untrusted (set ${reporter.word('allow-forks', 'true')} to accept it)`,
     )
   }
-  return artifacts.filter((artifact) => !isFromFork(artifact))
+  return artifacts.filter((artifact) => forkStatus(artifact) === 'same')
 }
 
 /**

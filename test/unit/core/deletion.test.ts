@@ -77,6 +77,9 @@ class FakeClient implements ArtifactClient {
   getRun(): never {
     throw new Error('unexpected getRun')
   }
+  getPullRequest(): never {
+    throw new Error('unexpected getPullRequest')
+  }
   runPages(): never {
     throw new Error('listed runs while deleting')
   }
