@@ -36,9 +36,13 @@ export function useEmulator(): StartEmulator {
 export function emulatorSession(
   server: Emulator,
   reporter: Reporter = recordingReporter(),
-  options: { token?: string; clock?: Clock } = {},
+  options: { token?: string; clock?: Clock; requestDeadlineMs?: number } = {},
 ): GitHubSession {
-  const connection = { token: options.token ?? server.token, apiUrl: server.apiUrl }
+  const connection = {
+    token: options.token ?? server.token,
+    apiUrl: server.apiUrl,
+    requestDeadlineMs: options.requestDeadlineMs,
+  }
   return new GitHubSession(connection, runnerStorage(), reporter, options.clock)
 }
 

@@ -36,7 +36,15 @@ const SPEC_INPUTS: Record<string, string | undefined> = {
   'dry-run': 'false',
   'max-deletions': '',
 }
-const SPEC_OUTPUTS = ['artifacts', 'count', 'total-bytes', 'run-id', 'download-path', 'remaining']
+const SPEC_OUTPUTS = [
+  'artifacts',
+  'artifacts-file',
+  'count',
+  'total-bytes',
+  'run-id',
+  'download-path',
+  'remaining',
+]
 
 async function manifest(): Promise<Manifest> {
   return parse(await readFile(path.join(projectRoot, 'action.yml'), 'utf8')) as Manifest

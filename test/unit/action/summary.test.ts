@@ -53,9 +53,9 @@ describe('job summary', () => {
     )
 
     expect(summary).toContain('## Artifacts downloaded')
-    expect(summary).toContain('from run 77 · into `/home/runner/out`')
+    expect(summary).toContain('from run 77 · into /home/runner/out')
     expect(summary).toContain('| Saved to |')
-    expect(summary).toContain('| no | `/home/runner/out/artifact-1` |')
+    expect(summary).toContain('| no | /home/runner/out/artifact-1 |')
   })
 
   it('says "dry run" for a delete that deleted nothing', () => {
@@ -66,15 +66,22 @@ describe('job summary', () => {
     expect(summary).toContain('dry run')
   })
 
-  it('folds long tables and stays far under the 1 MiB summary limit for 20,000 artifacts', () => {
-    const artifacts = Array.from({ length: 20_000 }, (_, i) => record(i, `n${'x'.repeat(200)}${i}`))
+  it('folds long tables and budgets rows by bytes under the 1 MiB summary limit', () => {
+    // Names of multi-byte characters: counting characters would overshoot the byte limit.
+    const artifacts = Array.from({ length: 20_000 }, (_, i) => record(i, `n${'é'.repeat(200)}${i}`))
 
     const summary = buildSummary(outcome({ operation: 'delete', artifacts, remaining: 5 }))
 
     expect(summary).toContain('<details><summary>20000 artifacts</summary>')
-    expect(summary).toContain('and 19000 more')
+    const rows = summary.split('\n').filter((line) => line.startsWith('| né'))
+    expect(rows.length).toBeGreaterThan(1000)
+    expect(summary).toContain(`and ${20_000 - rows.length} more`)
     expect(summary).toContain('5 remaining')
     expect(Buffer.byteLength(summary)).toBeLessThan(1024 * 1024)
+    // The budget is used, not a fixed row count: one more row would not have fitted.
+    expect(Buffer.byteLength(summary) + Buffer.byteLength(rows[0]) + 1).toBeGreaterThan(
+      1024 * 1024 - 4096,
+    )
   })
 
   it('neutralises HTML and Markdown in user-controlled names', () => {

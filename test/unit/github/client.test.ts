@@ -4,6 +4,7 @@ import { ArtifactExpiredError, RateLimitExhaustedError } from '../../../src/core
 import type { Emulator, SeedRun } from '../../support/emulator/index.js'
 import {
   emulatorClient,
+  emulatorSession,
   recordingReporter,
   useEmulator,
   type RecordingReporter,
@@ -108,5 +109,40 @@ describe('API client', () => {
 
     expect((error as Error).message).toMatch(/HTTP 403 .*`actions: write`/)
     expect(server.requests.filter((r) => r.method === 'DELETE')).toHaveLength(1)
+  })
+
+  it.each([
+    ['its headers', false],
+    ['its body, after the headers', true],
+  ])('gives up an answer whose %s stall past the deadline, and retries it', async (_, body) => {
+    const { server } = await clientFor([{ workflow: 'build.yml', artifacts: [{ name: 'dist' }] }])
+    server.addFault({
+      path: /\/actions\/artifacts$/,
+      stallMs: Infinity,
+      stallAfterHeaders: body,
+      times: 2,
+    })
+    const client = emulatorSession(server, recordingReporter(), {
+      requestDeadlineMs: 300,
+    }).repository({ owner: server.owner, repo: server.repo })
+
+    const listed = await client.listArtifacts({})
+
+    expect(listed.map((a) => a.name)).toEqual(['dist'])
+    expect(server.requests.filter((r) => r.path.endsWith('/actions/artifacts'))).toHaveLength(3)
+  })
+
+  it('tells a lasting secondary limit from a missing permission', async () => {
+    const { server, client } = await clientFor([
+      { workflow: 'build.yml', artifacts: [{ name: 'dist' }] },
+    ])
+    server.setRateLimits({ secondary: { pointsPerWindow: 1, windowMs: 60_000, blockSeconds: 600 } })
+    await client.listArtifacts({})
+
+    const error = await client.listArtifacts({}).catch((e: unknown) => e)
+
+    expect(error).toBeInstanceOf(RateLimitExhaustedError)
+    expect((error as RateLimitExhaustedError).limit).toBe('secondary')
+    expect((error as Error).message).not.toContain('actions: read')
   })
 })
