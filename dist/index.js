@@ -43063,10 +43063,13 @@ class ArtifactExpiredError extends Error {
 class RateLimitExhaustedError extends Error {
     resetAt;
     limit;
-    constructor(resetAt, limit = 'primary') {
-        super(limit === 'primary'
-            ? `The API rate limit is used up until ${resetAt.toISOString()}`
-            : `GitHub's secondary rate limit refuses requests until about ${resetAt.toISOString()}`);
+    constructor(resetAt, limit = 'primary', 
+    /** What was refused, for the message: the call and the API's answer. */
+    refused) {
+        super((refused ? `${refused}. ` : '') +
+            (limit === 'primary'
+                ? `The API rate limit is used up until ${resetAt.toISOString()}`
+                : `GitHub's secondary rate limit refuses requests until about ${resetAt.toISOString()}`));
         this.resetAt = resetAt;
         this.limit = limit;
         this.name = 'RateLimitExhaustedError';
@@ -45063,11 +45066,13 @@ class RestArtifactClient {
             return new RateLimitExhaustedError(new Date(Number(headers['x-ratelimit-reset'] ?? 0) * 1000));
         }
         const detail = apiMessage(error);
+        const where = `${this.owner}/${this.repo}`;
+        const failed = `${action} in ${where} failed: HTTP ${error.status} ${detail}`;
         if (isSecondaryLimit(error, detail)) {
             const seconds = Number(headers['retry-after'] ?? SECONDARY_LIMIT_UNSTATED_WAIT_SECONDS);
-            return new RateLimitExhaustedError(new Date(Date.now() + seconds * 1000), 'secondary');
+            const resetAt = new Date(Date.now() + seconds * 1000);
+            return new RateLimitExhaustedError(resetAt, 'secondary', failed);
         }
-        const where = `${this.owner}/${this.repo}`;
         const hint = (word) => {
             if (error.status === 401)
                 return ` The token was refused: check \`${word('github-token')}\`.`;
@@ -45079,7 +45084,7 @@ class RestArtifactClient {
             }
             return '';
         };
-        return new ApiError(error.status, (word) => `${action} in ${where} failed: HTTP ${error.status} ${detail}.${hint(word)}`);
+        return new ApiError(error.status, (word) => `${failed}.${hint(word)}`);
     }
 }
 /** An API answer that failed, with its HTTP status. */

@@ -87,11 +87,14 @@ export class RateLimitExhaustedError extends Error {
   constructor(
     readonly resetAt: Date,
     readonly limit: 'primary' | 'secondary' = 'primary',
+    /** What was refused, for the message: the call and the API's answer. */
+    refused?: string,
   ) {
     super(
-      limit === 'primary'
-        ? `The API rate limit is used up until ${resetAt.toISOString()}`
-        : `GitHub's secondary rate limit refuses requests until about ${resetAt.toISOString()}`,
+      (refused ? `${refused}. ` : '') +
+        (limit === 'primary'
+          ? `The API rate limit is used up until ${resetAt.toISOString()}`
+          : `GitHub's secondary rate limit refuses requests until about ${resetAt.toISOString()}`),
     )
     this.name = 'RateLimitExhaustedError'
   }

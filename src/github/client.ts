@@ -245,11 +245,13 @@ export class RestArtifactClient implements ArtifactClient {
       return new RateLimitExhaustedError(new Date(Number(headers['x-ratelimit-reset'] ?? 0) * 1000))
     }
     const detail = apiMessage(error)
+    const where = `${this.owner}/${this.repo}`
+    const failed = `${action} in ${where} failed: HTTP ${error.status} ${detail}`
     if (isSecondaryLimit(error, detail)) {
       const seconds = Number(headers['retry-after'] ?? SECONDARY_LIMIT_UNSTATED_WAIT_SECONDS)
-      return new RateLimitExhaustedError(new Date(Date.now() + seconds * 1000), 'secondary')
+      const resetAt = new Date(Date.now() + seconds * 1000)
+      return new RateLimitExhaustedError(resetAt, 'secondary', failed)
     }
-    const where = `${this.owner}/${this.repo}`
     const hint = (word: Wording): string => {
       if (error.status === 401) return ` The token was refused: check \`${word('github-token')}\`.`
       if (error.status === 403) {
@@ -260,10 +262,7 @@ export class RestArtifactClient implements ArtifactClient {
       }
       return ''
     }
-    return new ApiError(
-      error.status,
-      (word) => `${action} in ${where} failed: HTTP ${error.status} ${detail}.${hint(word)}`,
-    )
+    return new ApiError(error.status, (word) => `${failed}.${hint(word)}`)
   }
 }
 
