@@ -44466,13 +44466,12 @@ async function searchRuns({ query, criteria, allowForks, client, reporter, }) {
     const scan = { read: 0 };
     const name = singleExactName(query.names);
     for await (const run of matchingRuns(criteria, client, scan, MAX_RUNS_SEARCHED)) {
-        if (isForkRun(run) && !allowForks) {
-            reporter.warning(forkRunSkipped(run.id, reporter));
-            continue;
-        }
         const wanted = (await artifactsOfRun(run, client, name)).filter((a) => isNameCandidate(query, a) && !a.expired);
-        if (holdsWhatWasAsked(wanted, query))
-            return found(run.id, wanted, search(client, query));
+        if (!holdsWhatWasAsked(wanted, query))
+            continue;
+        if (!isForkRun(run) || allowForks)
+            return found(run.id, wanted, { query, client, reporter });
+        reporter.warning(forkRunSkipped(run.id, reporter));
     }
     const reach = describeReach(scan);
     reporter.info(`Searched ${reach}`);
@@ -44506,17 +44505,16 @@ async function tryRun(runId, seen, { query, criteria, allowForks, client, report
     const wanted = runArtifacts.filter((a) => isNameCandidate(query, a) && !a.expired);
     if (!holdsWhatWasAsked(wanted, query))
         return undefined;
-    return found(runId, wanted, search(client, query));
+    return found(runId, wanted, { query, client, reporter });
 }
-function search(client, query) {
-    return (runId) => describeScope(client, query, runId);
-}
-function found(runId, wanted, describeRun) {
+/** The run a search settled on, and its artifacts asked for. */
+function found(runId, wanted, { query, client, reporter }) {
+    reporter.info(`Run ${runId} is the newest run matching the filters`);
     return {
         selected: wanted.sort(compareNewestFirst),
         kept: 0,
         runId,
-        searched: describeRun(runId),
+        searched: describeScope(client, query, runId),
     };
 }
 function forkRunSkipped(runId, reporter) {

@@ -211,14 +211,12 @@ async function searchRuns({
   const scan: RunScan = { read: 0 }
   const name = singleExactName(query.names)
   for await (const run of matchingRuns(criteria, client, scan, MAX_RUNS_SEARCHED)) {
-    if (isForkRun(run) && !allowForks) {
-      reporter.warning(forkRunSkipped(run.id, reporter))
-      continue
-    }
     const wanted = (await artifactsOfRun(run, client, name)).filter(
       (a) => isNameCandidate(query, a) && !a.expired,
     )
-    if (holdsWhatWasAsked(wanted, query)) return found(run.id, wanted, search(client, query))
+    if (!holdsWhatWasAsked(wanted, query)) continue
+    if (!isForkRun(run) || allowForks) return found(run.id, wanted, { query, client, reporter })
+    reporter.warning(forkRunSkipped(run.id, reporter))
   }
   const reach = describeReach(scan)
   reporter.info(`Searched ${reach}`)
@@ -259,23 +257,21 @@ async function tryRun(
   const runArtifacts = singleExactName(query.names) ? seen : await client.listArtifacts({ runId })
   const wanted = runArtifacts.filter((a) => isNameCandidate(query, a) && !a.expired)
   if (!holdsWhatWasAsked(wanted, query)) return undefined
-  return found(runId, wanted, search(client, query))
+  return found(runId, wanted, { query, client, reporter })
 }
 
-function search(client: ArtifactClient, query: Query): (runId: number) => string {
-  return (runId) => describeScope(client, query, runId)
-}
-
+/** The run a search settled on, and its artifacts asked for. */
 function found(
   runId: number,
   wanted: Artifact[],
-  describeRun: (runId: number) => string,
+  { query, client, reporter }: Pick<Search, 'query' | 'client' | 'reporter'>,
 ): Selection {
+  reporter.info(`Run ${runId} is the newest run matching the filters`)
   return {
     selected: wanted.sort(compareNewestFirst),
     kept: 0,
     runId,
-    searched: describeRun(runId),
+    searched: describeScope(client, query, runId),
   }
 }
 
