@@ -13,6 +13,10 @@ export const actionReporter: Reporter = {
   debug: (message) => core.debug(message),
   mask: (secret) => core.setSecret(secret),
   word: inputWording,
+  // The log is no place for a progress bar: the log lines of downloads and deletions suffice.
+  progress: () => undefined,
+  // The workflow that runs the step with `operation: delete` is the user's consent.
+  approveDeletion: () => Promise.resolve(true),
 }
 
 /** An error as the step's failure message: a bad setting is named as the input to fix. */

@@ -1,4 +1,16 @@
+import type { Artifact } from './artifact.js'
 import type { Wording } from './errors.js'
+
+/**
+ * How far a long operation has come: for `download` the bytes received of the selected
+ * artifacts' total size, for `delete` the artifacts settled (deleted, gone or failed) of those
+ * to delete.
+ */
+export interface Progress {
+  operation: 'download' | 'delete'
+  done: number
+  total: number
+}
 
 /**
  * How the core (selection, download, deletion) talks to whoever runs it: the action wires it to
@@ -12,4 +24,11 @@ export interface Reporter {
   /** Keep a value (token, signed URL) out of every later log line. */
   mask(secret: string): void
   word: Wording
+  /** Called often (per chunk received, per deletion): a front end that draws it throttles. */
+  progress(progress: Progress): void
+  /**
+   * Asked once before the first real deletion, with exactly the artifacts about to be deleted;
+   * false deletes nothing. A front end whose user already consented (a workflow step) says yes.
+   */
+  approveDeletion(artifacts: readonly Artifact[]): Promise<boolean>
 }

@@ -84,3 +84,13 @@ export type Request =
 export function hasRunFilters(filters: RunFilters): boolean {
   return Object.values(filters).some((value) => value !== undefined)
 }
+
+/**
+ * Whether `download` searches back for the newest matching run rather than taking a known one:
+ * no `run-id`, and either run filters or no current run to fall back on (a terminal has none).
+ */
+export function searchesForRun(query: Query, currentRunId: number | undefined): boolean {
+  return (
+    query.runId === undefined && (hasRunFilters(query.runFilters) || currentRunId === undefined)
+  )
+}

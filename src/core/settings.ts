@@ -9,6 +9,7 @@ import { SettingError, type SettingName, type Wording } from './errors.js'
 import { parsePatterns } from './patterns.js'
 import {
   hasRunFilters,
+  searchesForRun,
   type DeleteOptions,
   type DownloadOptions,
   type IfNoArtifactFound,
@@ -92,7 +93,7 @@ export function parseRequest(read: ReadSetting, context: SettingContext): Reques
   const remove = readDeleteOptions(read)
   checkOptionsFitOperation(operation, { query: base.query, download, remove }, read)
   if (operation === 'download') {
-    applyConclusionDefault(base.query)
+    applyConclusionDefault(base.query, download.currentRunId)
     return { ...base, operation, download }
   }
   if (operation === 'delete') {
@@ -176,16 +177,14 @@ function readRunFilters(read: ReadSetting): RunFilters {
 }
 
 /**
- * `download` with run filters searches back for the newest matching run, and an empty
- * `workflow-conclusion` then means `success`, so a failed or unfinished run is not taken.
- * `run-id` together with run filters is allowed: the filters must then match that run. As that
- * run is named rather than searched for, the `success` default does not apply to it: a
+ * `download` with run filters (or outside any run) searches back for the newest matching run,
+ * and an empty `workflow-conclusion` then means `success`, so a failed or unfinished run is not
+ * taken. `run-id` together with run filters is allowed: the filters must then match that run.
+ * As that run is named rather than searched for, the `success` default does not apply to it: a
  * `workflow_run`-triggered job can fetch a failed run's artifacts by id.
  */
-function applyConclusionDefault(query: Query): void {
-  if (query.runId === undefined && hasRunFilters(query.runFilters)) {
-    query.runFilters.conclusion ??= 'success'
-  }
+function applyConclusionDefault(query: Query, currentRunId: number | undefined): void {
+  if (searchesForRun(query, currentRunId)) query.runFilters.conclusion ??= 'success'
 }
 
 /** What the settings say, for the checks of which operation each setting belongs to. */

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { runnerStorage } from '../../src/action/storage.js'
 import type { ArtifactClient } from '../../src/core/api.js'
 import type { Clock } from '../../src/core/clock.js'
-import type { Reporter } from '../../src/core/reporter.js'
+import type { Progress, Reporter } from '../../src/core/reporter.js'
 import { GitHubSession } from '../../src/github/session.js'
 import {
   startEmulator,
@@ -95,6 +95,7 @@ export interface RecordingReporter extends Reporter {
   warnings: string[]
   debugs: string[]
   masked: string[]
+  progressed: Progress[]
 }
 
 export function recordingReporter(): RecordingReporter {
@@ -103,6 +104,7 @@ export function recordingReporter(): RecordingReporter {
     warnings: [] as string[],
     debugs: [] as string[],
     masked: [] as string[],
+    progressed: [] as Progress[],
   }
   return {
     ...recorded,
@@ -111,5 +113,7 @@ export function recordingReporter(): RecordingReporter {
     debug: (message) => recorded.debugs.push(message),
     mask: (secret) => recorded.masked.push(secret),
     word: (setting, value) => (value === undefined ? setting : `${setting}: ${value}`),
+    progress: (progress) => recorded.progressed.push(progress),
+    approveDeletion: () => Promise.resolve(true),
   }
 }

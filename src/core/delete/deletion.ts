@@ -85,6 +85,11 @@ export async function deleteArtifacts(
     }
   }
 
+  if (batch.length > 0 && !(await reporter.approveDeletion(batch))) {
+    throw new Error(
+      `Deletion not confirmed: nothing was deleted (${describeCount(batch.length)} selected)`,
+    )
+  }
   const outcomes = new Map<number, DeletionAnswer>()
   const stop = await deleteInOrder(batch, context, outcomes)
   const collected = collect(ordered, outcomes)
@@ -137,10 +142,12 @@ async function deleteInOrder(
       if (isHttpError(error) && error.status === 403)
         stop ??= { cause: 'forbidden', reason: FORBIDDEN_REASON }
     }
+    reporter.progress({ operation: 'delete', done: outcomes.size, total: batch.length })
     if (outcomes.size % PROGRESS_EVERY === 0) {
       reporter.info(`Deleting: ${outcomes.size} of ${batch.length} done`)
     }
   }
+  reporter.progress({ operation: 'delete', done: 0, total: batch.length })
   await session.deletions.drain(take, deleteOne)
   return stop
 }

@@ -8,7 +8,9 @@ import type { Reporter } from '../reporter.js'
 import type { DownloadOptions } from '../request.js'
 import { formatBytes } from '../units.js'
 import { extractZip, partialPathBeside } from './extraction.js'
-import { transferToFile, type Transfer } from './transfer.js'
+import { transferToFile, type Transfer, type TransferOptions } from './transfer.js'
+
+type OnReceived = NonNullable<TransferOptions['onReceived']>
 
 export interface DownloadResult {
   /** In the order they were written: oldest first. */
@@ -86,14 +88,17 @@ export async function downloadArtifacts(
     failure = error
     abort.abort(error)
   }
+  const byteCounter = trackReceivedBytes(plans, reporter)
   const slot = limiter(CONCURRENT_TRANSFERS)
   // Each resolves, never rejects (undefined when it failed or was abandoned), so no rejection
   // goes unhandled while the writer is still busy with an earlier artifact.
   const transfers = plans.map((plan) =>
-    slot(() => fetchVerified(plan, context, abort.signal)).catch((error: unknown) => {
-      if (!abort.signal.aborted) fail(error)
-      return undefined
-    }),
+    slot(() => fetchVerified(plan, context, abort.signal, byteCounter())).catch(
+      (error: unknown) => {
+        if (!abort.signal.aborted) fail(error)
+        return undefined
+      },
+    ),
   )
   const writer = new Writer(layout, reporter)
   try {
@@ -120,6 +125,24 @@ export async function downloadArtifacts(
   }
   if (failure !== undefined) throw withWhatWasKept(failure, result)
   return result
+}
+
+/**
+ * Reports the bytes received across the concurrent transfers against the selection's total.
+ * Each transfer gets a counter of its own, so an attempt that is retried counts afresh.
+ */
+function trackReceivedBytes(plans: Plan[], reporter: Reporter): () => OnReceived {
+  const total = plans.reduce((sum, plan) => sum + plan.artifact.size_in_bytes, 0)
+  let done = 0
+  reporter.progress({ operation: 'download', done, total })
+  return () => {
+    let counted = 0
+    return (bytes) => {
+      done += bytes - counted
+      counted = bytes
+      reporter.progress({ operation: 'download', done, total })
+    }
+  }
 }
 
 function planFor(artifact: Artifact, layout: DownloadLayout): Plan {
@@ -156,6 +179,7 @@ async function fetchVerified(
   plan: Plan,
   { client, storage, reporter }: DownloadContext,
   signal: AbortSignal,
+  onReceived: OnReceived,
 ): Promise<Transfer> {
   signal.throwIfAborted()
   await mkdir(path.dirname(plan.partial), { recursive: true })
@@ -166,6 +190,7 @@ async function fetchVerified(
     subject: plan.subject,
     reporter,
     signal,
+    onReceived,
   })
   verifyDigest(plan, transfer, reporter)
   return transfer

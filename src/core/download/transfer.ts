@@ -27,6 +27,8 @@ export interface TransferOptions {
   idleTimeoutMs?: number
   clock?: Clock
   signal?: AbortSignal
+  /** Told the bytes received so far by the current attempt (0 as each attempt starts). */
+  onReceived?: (bytes: number) => void
 }
 
 export interface Transfer {
@@ -80,6 +82,7 @@ export async function transferToFile(options: TransferOptions): Promise<Transfer
         urlTime = clock.now()
       }
       try {
+        options.onReceived?.(0)
         return await attemptTransfer(url, settings)
       } catch (error) {
         if (!(error instanceof AttemptError) || !error.retryable || attempt > settings.retries) {
@@ -131,6 +134,7 @@ async function attemptTransfer(url: string, settings: AttemptSettings): Promise<
         for await (const chunk of chunks) {
           hash.update(chunk)
           bytes += chunk.length
+          settings.onReceived?.(bytes)
           yield chunk
         }
       },

@@ -1,11 +1,12 @@
 import { compareNewestFirst, forkStatus, type Artifact } from '../artifact.js'
 import type { ArtifactClient, ArtifactQuery, WorkflowRun } from '../api.js'
 import { mapConcurrently } from '../concurrency.js'
-import { SettingError, WordedError } from '../errors.js'
+import { WordedError } from '../errors.js'
 import { matchesAny, singleExactName } from '../patterns.js'
 import type { Reporter } from '../reporter.js'
 import {
   hasRunFilters,
+  searchesForRun,
   type DownloadOptions,
   type NamePattern,
   type Query,
@@ -63,7 +64,8 @@ export async function selectForListing(
 
 /**
  * What `download` takes: the run asked for, else the newest run matching the run filters, else
- * the run this process belongs to. Artifacts of other runs made from forks are skipped unless
+ * the run this process belongs to, else (outside a run, as in a terminal) the newest run
+ * holding what was asked for. Artifacts of other runs made from forks are skipped unless
  * `allow-forks`; the current run's own are not, since it made them.
  */
 export async function selectForDownload(
@@ -72,16 +74,9 @@ export async function selectForDownload(
   client: ArtifactClient,
   reporter: Reporter,
 ): Promise<Selection> {
-  if (query.runId === undefined && hasRunFilters(query.runFilters)) {
-    return searchRunForDownload(query, options.allowForks, client, reporter)
-  }
   const runId = query.runId ?? options.currentRunId
-  if (runId === undefined) {
-    throw new SettingError(
-      'run-id',
-      (word) =>
-        `no run to download from: give \`${word('run-id')}\` or a run filter such as \`${word('workflow')}\``,
-    )
+  if (runId === undefined || searchesForRun(query, options.currentRunId)) {
+    return searchRunForDownload(query, options.allowForks, client, reporter)
   }
   const candidates = await listCandidates(query, runId, client, reporter)
   const unexpired = withoutExpired(candidates.artifacts, query, reporter)

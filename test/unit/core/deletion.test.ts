@@ -3,7 +3,7 @@ import type { Artifact } from '../../../src/core/artifact.js'
 import type { ApiSession, ArtifactClient, RateLimitState } from '../../../src/core/api.js'
 import { deleteArtifacts, describeDeletionFailures } from '../../../src/core/delete/deletion.js'
 import { RateLimitExhaustedError } from '../../../src/core/errors.js'
-import type { Reporter } from '../../../src/core/reporter.js'
+import type { Progress, Reporter } from '../../../src/core/reporter.js'
 import type { DeleteOptions } from '../../../src/core/request.js'
 import { deletePacing, Pacer } from '../../../src/core/delete/pacing.js'
 import { FakeClock } from '../../support/fake-clock.js'
@@ -93,6 +93,10 @@ class FakeClient implements ArtifactClient {
 
 class RecordingReporter implements Reporter {
   readonly lines: { level: 'info' | 'warning' | 'debug'; message: string }[] = []
+  readonly progressed: Progress[] = []
+  /** What each approval was asked for; `approves` is the answer. */
+  readonly approvals: number[][] = []
+  approves = true
   info(message: string): void {
     this.lines.push({ level: 'info', message })
   }
@@ -105,6 +109,13 @@ class RecordingReporter implements Reporter {
   mask(): void {}
   word(setting: string): string {
     return setting
+  }
+  progress(progress: Progress): void {
+    this.progressed.push(progress)
+  }
+  approveDeletion(artifacts: readonly Artifact[]): Promise<boolean> {
+    this.approvals.push(artifacts.map((a) => a.id))
+    return Promise.resolve(this.approves)
   }
   at(level: 'info' | 'warning' | 'debug'): string[] {
     return this.lines.filter((line) => line.level === level).map((line) => line.message)
@@ -123,13 +134,18 @@ function fakeSession(client: FakeClient, clock: FakeClock): ApiSession {
 
 async function run(
   selected: Artifact[],
-  given: { options?: Partial<DeleteOptions>; answer?: (id: number) => DeleteAnswer } = {},
+  given: {
+    options?: Partial<DeleteOptions>
+    answer?: (id: number) => DeleteAnswer
+    approves?: boolean
+  } = {},
   prepare: (client: FakeClient) => void = () => undefined,
 ) {
   const clock = new FakeClock(START)
   const client = new FakeClient(clock, given.answer)
   prepare(client)
   const reporter = new RecordingReporter()
+  reporter.approves = given.approves ?? true
   const session = fakeSession(client, clock)
   const result = await clock.run(
     deleteArtifacts(selected, options(given.options), { session, client, reporter, clock }),
@@ -173,6 +189,40 @@ describe('deleteArtifacts', () => {
     expect(ids(result.deleted)).toEqual([1, 2])
     expect(ids(result.remaining)).toEqual([3, 4, 5])
     expect(result.stoppedBy).toBe('max-deletions')
+  })
+
+  it('asks approval once, for exactly the artifacts it then deletes, and reports each as it settles', async () => {
+    const { client, reporter } = await run(artifacts(5), { options: { maxDeletions: 3 } })
+
+    expect(reporter.approvals).toEqual([[1, 2, 3]])
+    expect(client.deleteRequests).toEqual([1, 2, 3])
+    expect(reporter.progressed[0]).toEqual({ operation: 'delete', done: 0, total: 3 })
+    expect(reporter.progressed.at(-1)).toEqual({ operation: 'delete', done: 3, total: 3 })
+    expect(reporter.progressed.map((p) => p.done)).toEqual([0, 1, 2, 3])
+  })
+
+  it('deletes nothing when the approval is refused, and says so', async () => {
+    const clock = new FakeClock(START)
+    const client = new FakeClient(clock)
+    const reporter = new RecordingReporter()
+    reporter.approves = false
+    const deletion = deleteArtifacts(artifacts(4), options(), {
+      session: fakeSession(client, clock),
+      client,
+      reporter,
+      clock,
+    })
+
+    await expect(clock.run(deletion)).rejects.toThrow(
+      'Deletion not confirmed: nothing was deleted (4 artifacts selected)',
+    )
+    expect(client.deleteRequests).toEqual([])
+  })
+
+  it('asks no approval for a dry run', async () => {
+    const { reporter } = await run(artifacts(2), { options: { dryRun: true }, approves: false })
+
+    expect(reporter.approvals).toEqual([])
   })
 
   it('stops at max-deletions, the oldest deleted and the rest remaining', async () => {
