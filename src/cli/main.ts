@@ -1,0 +1,131 @@
+import type { SettingName } from '../core/errors.js'
+import { execute } from '../core/execute.js'
+import type { Request } from '../core/request.js'
+import { parseRequest } from '../core/settings.js'
+import { GitHubSession } from '../github/session.js'
+import { apiUrl, findRepository, findToken, type Found } from './environment.js'
+import { describeFailure, FAILED, UsageError } from './failures.js'
+import { jsonOutput, tableOutput } from './output.js'
+import { parseArguments, type Invocation } from './program.js'
+import { coloursFor, TerminalReporter, type Terminal } from './reporter.js'
+import { terminalStorage } from './storage.js'
+
+/** What the command needs before it makes its first API request. */
+interface Prepared {
+  request: Request
+  repository: string
+  apiUrl: string
+  token: string
+  /** Where the repository and the token came from, when no flag gave them. */
+  sources: string[]
+}
+
+/**
+ * The terminal front end: flags into a request (bad usage exits 2 before any API request), the
+ * core acts, and the result goes to standard output as a table or JSON; everything else goes to
+ * standard error. Returns the exit code.
+ */
+export async function runCli(
+  argv: string[],
+  terminal: Terminal,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<number> {
+  const errorColours = coloursFor(terminal.stderr)
+  const parsed = parseArguments(argv, {
+    writeOut: (text) => terminal.stdout.write(text),
+    writeErr: (text) => terminal.stderr.write(text),
+    error: (text) => errorColours.red(text),
+  })
+  if ('exitCode' in parsed) return parsed.exitCode
+  const { invocation } = parsed
+  let prepared: Prepared
+  try {
+    prepared = await prepare(invocation, terminal, env, cwd)
+  } catch (error) {
+    const { message, exitCode } = describeFailure(error)
+    terminal.stderr.write(`${errorColours.red(errorColours.bold('error:'))} ${message}\n`)
+    return exitCode
+  }
+  return act(prepared, invocation, terminal)
+}
+
+async function prepare(
+  invocation: Invocation,
+  terminal: Terminal,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<Prepared> {
+  const given = invocation.read('repository')
+  const found = given ? undefined : await repositoryFromSurroundings(env, cwd)
+  const repository = given || (found?.value ?? '')
+  const read = (setting: SettingName): string =>
+    setting === 'repository' ? repository : invocation.read(setting)
+  // A terminal has no current run: a download with no run given searches for one.
+  const request = parseRequest(read, { baseDirectory: cwd })
+  const url = apiUrl(invocation.apiUrl, env)
+  if (asksBeforeDeleting(request, invocation) && !terminal.stdin.isTTY) {
+    throw new UsageError(
+      'delete asks for confirmation, and standard input is not a terminal: nothing was deleted. ' +
+        'Pass --yes to delete without asking (see what would go with --dry-run first)',
+    )
+  }
+  const token = await findToken(env)
+  if (!token) {
+    throw new Error(
+      'No token: set GITHUB_TOKEN (or GH_TOKEN) to a token that can read the repository ' +
+        "(and delete its artifacts, for delete), or log in with 'gh auth login'",
+    )
+  }
+  const sources = [`token from ${token.source}`]
+  if (found) sources.unshift(`repository ${repository} from ${found.source}`)
+  return { request, repository, apiUrl: url, token: token.value, sources }
+}
+
+async function repositoryFromSurroundings(env: NodeJS.ProcessEnv, cwd: string): Promise<Found> {
+  const found = await findRepository(env, cwd)
+  if (!found) {
+    throw new UsageError(
+      '--repository: required: give owner/name (neither GITHUB_REPOSITORY nor the origin remote ' +
+        'of a git repository in the current folder names one)',
+    )
+  }
+  return found
+}
+
+function asksBeforeDeleting(request: Request, invocation: Invocation): boolean {
+  return request.operation === 'delete' && !request.delete.dryRun && !invocation.yes
+}
+
+async function act(
+  prepared: Prepared,
+  invocation: Invocation,
+  terminal: Terminal,
+): Promise<number> {
+  const { request } = prepared
+  const reporter = new TerminalReporter(terminal, {
+    ask: asksBeforeDeleting(request, invocation),
+    repository: prepared.repository,
+  })
+  reporter.info(`Using ${prepared.sources.join(', ')}`)
+  try {
+    const session = new GitHubSession(
+      { token: prepared.token, apiUrl: prepared.apiUrl },
+      terminalStorage(),
+      reporter,
+    )
+    const outcome = await execute(request, session, reporter)
+    reporter.finish()
+    for (const note of outcome.notes) reporter.info(note)
+    terminal.stdout.write(
+      invocation.json ? jsonOutput(outcome) : tableOutput(outcome, coloursFor(terminal.stdout)),
+    )
+    for (const failure of outcome.failures) reporter.error(failure)
+    return outcome.failures.length > 0 ? FAILED : 0
+  } catch (error) {
+    reporter.finish()
+    const { message, exitCode } = describeFailure(error)
+    reporter.error(message)
+    return exitCode
+  }
+}

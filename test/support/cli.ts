@@ -1,0 +1,96 @@
+import { spawn } from 'node:child_process'
+import path from 'node:path'
+import { projectRoot } from './action.js'
+
+/** The committed CLI bundle, as `package.json` `bin` names it. */
+export const cliBundle = path.join(projectRoot, 'dist', 'cli', 'index.js')
+
+export interface CliResult {
+  exitCode: number
+  stdout: string
+  stderr: string
+}
+
+export interface RunCliOptions {
+  /** The whole environment: nothing of the test process's leaks in but what is passed here. */
+  env: Record<string, string>
+  cwd: string
+  /** Written to standard input, which is then closed; default: nothing (closed at once). */
+  input?: string
+}
+
+/** Node binary for the bundle: ACTION_NODE (CI points it at Node 24) or this process's node. */
+export function cliNode(): string {
+  return process.env.ACTION_NODE ?? process.execPath
+}
+
+/** Runs the bundled CLI as a shell would with pipes on every standard stream. */
+export function runCli(args: string[], options: RunCliOptions): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cliNode(), [cliBundle, ...args], {
+      env: options.env,
+      cwd: options.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ exitCode: code ?? -1, stdout, stderr }))
+    child.stdin.end(options.input ?? '')
+  })
+}
+
+export interface TerminalResult {
+  exitCode: number
+  /** Everything the terminal showed (standard output and error together), escapes included. */
+  screen: string
+}
+
+export interface RunInTerminalOptions {
+  env: Record<string, string>
+  cwd: string
+  /** Typed (followed by Enter) once the screen shows this text. */
+  answer?: { when: string; type: string }
+}
+
+/**
+ * Runs the bundled CLI in a pseudo-terminal, with util-linux `script`: standard input, output
+ * and error are all a terminal, as in an interactive shell.
+ */
+export function runInTerminal(
+  args: string[],
+  options: RunInTerminalOptions,
+): Promise<TerminalResult> {
+  const command = [cliNode(), cliBundle, ...args].map(shellQuote).join(' ')
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
+      env: options.env,
+      cwd: options.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let screen = ''
+    let answered = false
+    child.stdout.on('data', (chunk: Buffer) => {
+      screen += chunk.toString()
+      if (options.answer && !answered && screen.includes(options.answer.when)) {
+        answered = true
+        child.stdin.write(`${options.answer.type}\r`)
+      }
+    })
+    child.stderr.on('data', (chunk: Buffer) => (screen += chunk.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ exitCode: code ?? -1, screen }))
+  })
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`
+}
+
+/** The screen's text without colours and cursor movements, lines split at carriage returns. */
+export function plainText(screen: string): string {
+  // eslint-disable-next-line no-control-regex
+  return screen.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '').replace(/\r\n?/g, '\n')
+}
