@@ -91,6 +91,5 @@ function shellQuote(text: string): string {
 
 /** The screen's text without colours and cursor movements, lines split at carriage returns. */
 export function plainText(screen: string): string {
-  // eslint-disable-next-line no-control-regex
   return screen.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '').replace(/\r\n?/g, '\n')
 }
