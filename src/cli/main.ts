@@ -10,6 +10,9 @@ import { parseArguments, type Invocation } from './program.js'
 import { coloursFor, TerminalReporter, type Terminal } from './reporter.js'
 import { terminalStorage } from './storage.js'
 
+/** The shell's exit status for a command ended by SIGINT: 128 + 2. */
+const INTERRUPTED = 130
+
 /** What the command needs before it makes its first API request. */
 interface Prepared {
   request: Request
@@ -108,6 +111,12 @@ async function act(
     repository: prepared.repository,
   })
   reporter.info(`Using ${prepared.sources.join(', ')}`)
+  // Ctrl-C still ends the command at once, but not with the cursor hidden under a progress bar.
+  const interrupted = (): void => {
+    reporter.finish()
+    process.exit(INTERRUPTED)
+  }
+  process.once('SIGINT', interrupted)
   try {
     const session = new GitHubSession(
       { token: prepared.token, apiUrl: prepared.apiUrl },
@@ -127,5 +136,7 @@ async function act(
     const { message, exitCode } = describeFailure(error)
     reporter.error(message)
     return exitCode
+  } finally {
+    process.removeListener('SIGINT', interrupted)
   }
 }

@@ -16,7 +16,12 @@ interface Snapshot {
 const LINES: Record<Progress['operation'], (snapshot: Snapshot) => string> = {
   download: ({ done, total, elapsedSeconds }) => {
     const rate = elapsedSeconds > 0 ? done / elapsedSeconds : 0
-    const left = rate > 0 ? `${formatSeconds((total - done) / rate)} left` : 'starting'
+    const left =
+      done >= total
+        ? `in ${formatSeconds(elapsedSeconds)}`
+        : rate > 0
+          ? `${formatSeconds((total - done) / rate)} left`
+          : 'starting'
     return `${formatBytes(done)} of ${formatBytes(total)} · ${formatBytes(Math.round(rate))}/s · ${left}`
   },
   delete: ({ done, total, elapsedSeconds }) => {
@@ -59,6 +64,8 @@ export class ProgressDisplay {
 
   /** Leaves the last state of the bar on screen, and the cursor below it. */
   stop(): void {
+    // A last redraw writes the lines logged since the previous one.
+    this.bars?.update()
     this.bars?.stop()
     this.bars = undefined
     this.bar = undefined

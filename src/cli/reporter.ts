@@ -105,10 +105,17 @@ export class TerminalReporter implements Reporter {
   private ask(question: string): Promise<string> {
     const prompt = createInterface({ input: this.terminal.stdin, output: this.terminal.stderr })
     return new Promise((resolve) => {
-      prompt.once('close', () => resolve(''))
+      prompt.once('close', () => {
+        // Closed with no line typed: end the question's line before what follows.
+        this.terminal.stderr.write('\n')
+        resolve('')
+      })
+      // Ctrl-C at the question is a no.
+      prompt.once('SIGINT', () => prompt.close())
       prompt.question(question, (answer) => {
-        resolve(answer)
+        prompt.removeAllListeners('close')
         prompt.close()
+        resolve(answer)
       })
     })
   }

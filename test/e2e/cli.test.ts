@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process'
-import { chmod, mkdir, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from '@jest/globals'
 import type { ArtifactRecord } from '../../src/core/artifact.js'
 import { formatBytes } from '../../src/core/units.js'
+import { projectRoot } from '../support/action.js'
 import { runCli, type CliResult } from '../support/cli.js'
 import { fetchApi, repoPath, type Emulator, type SeedRun } from '../support/emulator/index.js'
 import { daysAgo, tree, useEmulator, useScratchFolder } from '../support/fixtures.js'
@@ -214,6 +215,33 @@ describe('manage-artifacts usage errors', () => {
     expect(result.exitCode).toBe(2)
     expect(result.stderr).toContain('--repository:')
     expect(server.requests).toEqual([])
+  })
+
+  it('the README names exactly the flags the commands take', async () => {
+    const server = await start([])
+    const helps = await Promise.all(
+      ['list', 'download', 'delete'].map(
+        async (command) => (await cli(server, [command, '--help'])).stdout,
+      ),
+    )
+    const taken = new Set(
+      helps.flatMap((help) =>
+        [...help.matchAll(/^\s+(?:-\w, )?(--[a-z-]+)/gm)].map((match) => match[1]),
+      ),
+    )
+    const readme = await readFile(path.join(projectRoot, 'README.md'), 'utf8')
+    const section = readme.slice(
+      readme.indexOf('## From a terminal'),
+      readme.indexOf('## Permissions'),
+    )
+    const documented = new Set(
+      section
+        .split('\n')
+        .filter((line) => line.startsWith('| `--'))
+        .flatMap((line) => [...line.split('|')[1].matchAll(/`(--[a-z-]+)`/g)].map((m) => m[1])),
+    )
+
+    expect([...documented].sort()).toEqual([...taken].sort())
   })
 
   it('--help of each command names every flag of that command', async () => {
