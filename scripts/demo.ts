@@ -1,12 +1,15 @@
 /**
  * The action against the embedded GitHub API emulator: a seeded repository with several
  * workflows, branches, a fork pull request and expired artifacts. Each step runs the bundled
- * dist/index.js exactly as the runner would and prints its outputs and job summary.
+ * dist/index.js exactly as the runner would and prints its outputs and job summary. Then the
+ * command line, dist/cli/index.js, cleans up a fresh copy of the repository as a user in a
+ * terminal would.
  */
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { runAction, type ActionResult } from '../test/support/action.js'
+import { runCli } from '../test/support/cli.js'
 import { startEmulator, type Emulator, type SeedRun } from '../test/support/emulator/index.js'
 
 const DAY = 86_400_000
@@ -143,6 +146,36 @@ async function demo(emulator: Emulator, workspace: string): Promise<void> {
   console.log(`  left on the server: ${emulator.artifacts().length} artifacts`)
 }
 
+/** The quota-emergency recipe of the README, with the bundled command line. */
+async function terminalDemo(emulator: Emulator, folder: string): Promise<void> {
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: folder,
+    GITHUB_API_URL: emulator.apiUrl,
+    GH_TOKEN: emulator.token,
+    GITHUB_REPOSITORY: `${emulator.owner}/${emulator.repo}`,
+  }
+  const steps = [
+    ['list', '--name', 'dist', '--branch', 'main'],
+    ['delete', '--older-than', '14d', '--keep-latest', '3', '--exclude', 'release-*', '--dry-run'],
+    ['delete', '--older-than', '14d', '--keep-latest', '3', '--exclude', 'release-*', '--yes'],
+    ['download', '--name', 'dist', '--path', 'out'],
+    ['list', '--run-id', 'abc'],
+  ]
+  for (const args of steps) {
+    const result = await runCli(args, { env, cwd: folder })
+    console.log(`\n=== $ manage-artifacts ${args.join(' ')}   (exit code ${result.exitCode})`)
+    for (const [text, margin] of [
+      [result.stdout, '│'],
+      [result.stderr, '┊'],
+    ]) {
+      if (text !== '') console.log(text.trimEnd().replace(/^/gm, `  ${margin} `))
+    }
+  }
+  console.log('\n  (│ standard output, ┊ standard error)')
+  console.log(`  left on the server: ${emulator.artifacts().length} artifacts`)
+}
+
 const emulator = await startEmulator({ seed: { runs: demoRuns() } })
 const workspace = await mkdtemp(path.join(tmpdir(), 'demo-workspace-'))
 try {
@@ -154,4 +187,16 @@ try {
 } finally {
   await emulator.close()
   await rm(workspace, { recursive: true, force: true })
+}
+
+const fresh = await startEmulator({ seed: { runs: demoRuns() } })
+const folder = await mkdtemp(path.join(tmpdir(), 'demo-terminal-'))
+try {
+  console.log(
+    `\n\n##### From a terminal: the same repository afresh, ${fresh.artifacts().length} artifacts`,
+  )
+  await terminalDemo(fresh, folder)
+} finally {
+  await fresh.close()
+  await rm(folder, { recursive: true, force: true })
 }
