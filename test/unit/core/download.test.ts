@@ -262,6 +262,27 @@ describe('downloadArtifacts', () => {
     })
   })
 
+  it("reports the bytes received of the selection's total, a retried transfer counted afresh", async () => {
+    const { server, client, artifacts } = await setup([
+      { name: 'one', files: { 'a.bin': randomBytes(200_000) } },
+      { name: 'two', files: { 'b.bin': randomBytes(300_000) } },
+    ])
+    server.addFault({ target: 'storage', path: /./, cut: { afterFraction: 0.5, ending: 'fin' } })
+    const reporter = recordingReporter()
+
+    await downloadArtifacts(artifacts, layout(), contextOf(client, reporter))
+
+    const total = artifacts.reduce((sum, a) => sum + a.size_in_bytes, 0)
+    const done = reporter.progressed.map((p) => p.done)
+    expect(server.storageRequests).toHaveLength(3)
+    expect(reporter.progressed.every((p) => p.operation === 'download' && p.total === total)).toBe(
+      true,
+    )
+    expect(done[0]).toBe(0)
+    expect(done.at(-1)).toBe(total)
+    expect(Math.max(...done)).toBe(total)
+  })
+
   it('streams a large incompressible artifact intact', async () => {
     const big = randomBytes(8 * 1024 * 1024)
     const { server, client, artifacts } = await setup([
