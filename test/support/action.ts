@@ -85,9 +85,8 @@ export async function runAction(options: RunActionOptions): Promise<ActionResult
   try {
     const { exitCode, stdout, stderr } = await spawnNode(
       options.node ?? process.env.ACTION_NODE ?? process.execPath,
-      options.bundle ?? bundle,
-      env,
-      workspace,
+      [options.bundle ?? bundle],
+      { env, cwd: workspace },
     )
     const outputs = parseOutputFile(await readFile(outputFile, 'utf8'))
     const artifactsFile = outputs['artifacts-file']
@@ -120,14 +119,24 @@ async function actionDefaults(
   )
 }
 
-function spawnNode(
+export interface ProcessResult {
+  exitCode: number
+  stdout: string
+  stderr: string
+}
+
+/**
+ * Runs a Node script with its output collected; standard input is a pipe that carries `input`
+ * (nothing by default) and is then closed.
+ */
+export function spawnNode(
   node: string,
-  script: string,
-  env: Record<string, string>,
-  cwd: string,
-): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  args: string[],
+  options: { env: Record<string, string>; cwd: string; input?: string },
+): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(node, [script], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(node, args, { env: options.env, cwd: options.cwd, stdio: 'pipe' })
+    child.stdin.end(options.input ?? '')
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))

@@ -1,15 +1,11 @@
 import { spawn } from 'node:child_process'
 import path from 'node:path'
-import { projectRoot } from './action.js'
+import { projectRoot, spawnNode, type ProcessResult } from './action.js'
 
 /** The committed CLI bundle, as `package.json` `bin` names it. */
 export const cliBundle = path.join(projectRoot, 'dist', 'cli', 'index.js')
 
-export interface CliResult {
-  exitCode: number
-  stdout: string
-  stderr: string
-}
+export type CliResult = ProcessResult
 
 export interface RunCliOptions {
   /** The whole environment: nothing of the test process's leaks in but what is passed here. */
@@ -26,20 +22,7 @@ export function cliNode(): string {
 
 /** Runs the bundled CLI as a shell would with pipes on every standard stream. */
 export function runCli(args: string[], options: RunCliOptions): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cliNode(), [cliBundle, ...args], {
-      env: options.env,
-      cwd: options.cwd,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ exitCode: code ?? -1, stdout, stderr }))
-    child.stdin.end(options.input ?? '')
-  })
+  return spawnNode(cliNode(), [cliBundle, ...args], options)
 }
 
 export interface TerminalResult {
