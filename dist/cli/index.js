@@ -35695,6 +35695,15 @@ function defaultCallback(err) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6543);
 
+// A reader that stops early (`manage-artifacts list | head`) closes the pipe: that ends the
+// output quietly rather than in a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error) => {
+        if (error.code !== 'EPIPE')
+            throw error;
+        process.exit(process.exitCode ?? 0);
+    });
+}
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2), process, process.env, process.cwd());
 
 __webpack_async_result__();
@@ -43004,6 +43013,7 @@ const {
 
 ;// CONCATENATED MODULE: ./src/cli/program.ts
 
+
 const SCOPE = [
     {
         setting: 'repository',
@@ -43145,11 +43155,12 @@ function parseArguments(argv, output) {
         program.parse(argv, { from: 'user' });
     }
     catch (error) {
-        if (error instanceof CommanderError)
-            return { exitCode: error.exitCode === 0 ? 0 : 2 };
+        if (error instanceof CommanderError) {
+            return { exitCode: error.exitCode === 0 ? 0 : BAD_USAGE };
+        }
         throw error;
     }
-    return invocation ? { invocation } : { exitCode: 2 };
+    return invocation ? { invocation } : { exitCode: BAD_USAGE };
 }
 function addCommonOptions(command, operation) {
     const heading = 'Output and connection:';

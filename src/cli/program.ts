@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander'
 import type { SettingName } from '../core/errors.js'
 import type { Operation } from '../core/request.js'
 import type { ReadSetting } from '../core/settings.js'
+import { BAD_USAGE } from './failures.js'
 
 /** What the command line asks for, before any value is checked: that is the core's job. */
 export interface Invocation {
@@ -192,10 +193,12 @@ export function parseArguments(argv: string[], output: ProgramOutput): Parsed {
   try {
     program.parse(argv, { from: 'user' })
   } catch (error) {
-    if (error instanceof CommanderError) return { exitCode: error.exitCode === 0 ? 0 : 2 }
+    if (error instanceof CommanderError) {
+      return { exitCode: error.exitCode === 0 ? 0 : BAD_USAGE }
+    }
     throw error
   }
-  return invocation ? { invocation } : { exitCode: 2 }
+  return invocation ? { invocation } : { exitCode: BAD_USAGE }
 }
 
 function addCommonOptions(command: Command, operation: Operation): void {

@@ -249,8 +249,13 @@ describe('the download conclusion default', () => {
     expect(read(inputs).runFilters).toEqual({ branch: 'main', conclusion: 'failure' })
   })
 
-  it('does not apply without run filters', () => {
-    expect(read(given('download', { name: 'dist' })).runFilters).toEqual({})
+  it("does not apply without run filters: the download takes the step's own run", () => {
+    const inRun = { ...ENV, GITHUB_RUN_ID: '1234' }
+    expect(read(given('download', { name: 'dist' }), inRun).runFilters).toEqual({})
+  })
+
+  it('is success outside any run, where the download searches for one', () => {
+    expect(read(given('download', { name: 'dist' })).runFilters.conclusion).toBe('success')
   })
 
   it('does not apply to a run named by run-id', () => {
