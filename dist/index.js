@@ -43122,6 +43122,9 @@ async function deleteArtifacts(selected, options, context) {
             dryRun: true,
         };
     }
+    if (batch.length > 0 && !(await reporter.approveDeletion(batch))) {
+        throw new Error(`Deletion not confirmed: nothing was deleted (${describeCount(batch.length)} selected)`);
+    }
     const outcomes = new Map();
     const stop = await deleteInOrder(batch, context, outcomes);
     const collected = collect(ordered, outcomes);
@@ -43166,10 +43169,12 @@ async function deleteInOrder(batch, { session, client, reporter, clock = systemC
             if (isHttpError(error) && error.status === 403)
                 stop ??= { cause: 'forbidden', reason: FORBIDDEN_REASON };
         }
+        reporter.progress({ operation: 'delete', done: outcomes.size, total: batch.length });
         if (outcomes.size % PROGRESS_EVERY === 0) {
             reporter.info(`Deleting: ${outcomes.size} of ${batch.length} done`);
         }
     };
+    reporter.progress({ operation: 'delete', done: 0, total: batch.length });
     await session.deletions.drain(take, deleteOne);
     return stop;
 }
@@ -43768,6 +43773,7 @@ async function transferToFile(options) {
                 urlTime = clock.now();
             }
             try {
+                options.onReceived?.(0);
                 return await attemptTransfer(url, settings);
             }
             catch (error) {
@@ -43814,6 +43820,7 @@ async function attemptTransfer(url, settings) {
             for await (const chunk of chunks) {
                 hash.update(chunk);
                 bytes += chunk.length;
+                settings.onReceived?.(bytes);
                 yield chunk;
             }
         }, file, { signal: settings.signal });
@@ -43952,10 +43959,11 @@ async function downloadArtifacts(artifacts, layout, context) {
         failure = error;
         abort.abort(error);
     };
+    const byteCounter = trackReceivedBytes(plans, reporter);
     const slot = limiter(CONCURRENT_TRANSFERS);
     // Each resolves, never rejects (undefined when it failed or was abandoned), so no rejection
     // goes unhandled while the writer is still busy with an earlier artifact.
-    const transfers = plans.map((plan) => slot(() => fetchVerified(plan, context, abort.signal)).catch((error) => {
+    const transfers = plans.map((plan) => slot(() => fetchVerified(plan, context, abort.signal, byteCounter())).catch((error) => {
         if (!abort.signal.aborted)
             fail(error);
         return undefined;
@@ -43990,6 +43998,23 @@ async function downloadArtifacts(artifacts, layout, context) {
         throw withWhatWasKept(failure, result);
     return result;
 }
+/**
+ * Reports the bytes received across the concurrent transfers against the selection's total.
+ * Each transfer gets a counter of its own, so an attempt that is retried counts afresh.
+ */
+function trackReceivedBytes(plans, reporter) {
+    const total = plans.reduce((sum, plan) => sum + plan.artifact.size_in_bytes, 0);
+    let done = 0;
+    reporter.progress({ operation: 'download', done, total });
+    return () => {
+        let counted = 0;
+        return (bytes) => {
+            done += bytes - counted;
+            counted = bytes;
+            reporter.progress({ operation: 'download', done, total });
+        };
+    };
+}
 function planFor(artifact, layout) {
     const name = checkedFolderName(artifact);
     const folder = layout.mergeMultiple ? layout.path : external_node_path_default().join(layout.path, name);
@@ -44015,7 +44040,7 @@ function capitalise(text) {
     return text.charAt(0).toUpperCase() + text.slice(1);
 }
 /** Downloads one artifact to its partial file and checks it against the artifact's digest. */
-async function fetchVerified(plan, { client, storage, reporter }, signal) {
+async function fetchVerified(plan, { client, storage, reporter }, signal, onReceived) {
     signal.throwIfAborted();
     await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(plan.partial), { recursive: true });
     const transfer = await transferToFile({
@@ -44025,6 +44050,7 @@ async function fetchVerified(plan, { client, storage, reporter }, signal) {
         subject: plan.subject,
         reporter,
         signal,
+        onReceived,
     });
     verifyDigest(plan, transfer, reporter);
     return transfer;
@@ -44222,6 +44248,13 @@ function escapeRegex(text) {
 function hasRunFilters(filters) {
     return Object.values(filters).some((value) => value !== undefined);
 }
+/**
+ * Whether `download` searches back for the newest matching run rather than taking a known one:
+ * no `run-id`, and either run filters or no current run to fall back on (a terminal has none).
+ */
+function searchesForRun(query, currentRunId) {
+    return (query.runId === undefined && (hasRunFilters(query.runFilters) || currentRunId === undefined));
+}
 
 ;// CONCATENATED MODULE: ./src/core/select/runs.ts
 /**
@@ -44367,16 +44400,14 @@ async function selectForListing(query, client, reporter) {
 }
 /**
  * What `download` takes: the run asked for, else the newest run matching the run filters, else
- * the run this process belongs to. Artifacts of other runs made from forks are skipped unless
+ * the run this process belongs to, else (outside a run, as in a terminal) the newest run
+ * holding what was asked for. Artifacts of other runs made from forks are skipped unless
  * `allow-forks`; the current run's own are not, since it made them.
  */
 async function selectForDownload(query, options, client, reporter) {
-    if (query.runId === undefined && hasRunFilters(query.runFilters)) {
-        return searchRunForDownload(query, options.allowForks, client, reporter);
-    }
     const runId = query.runId ?? options.currentRunId;
-    if (runId === undefined) {
-        throw new SettingError('run-id', (word) => `no run to download from: give \`${word('run-id')}\` or a run filter such as \`${word('workflow')}\``);
+    if (runId === undefined || searchesForRun(query, options.currentRunId)) {
+        return searchRunForDownload(query, options.allowForks, client, reporter);
     }
     const candidates = await listCandidates(query, runId, client, reporter);
     const unexpired = withoutExpired(candidates.artifacts, query, reporter);
@@ -45731,7 +45762,7 @@ function parseRequest(read, context) {
     const remove = readDeleteOptions(read);
     checkOptionsFitOperation(operation, { query: base.query, download, remove }, read);
     if (operation === 'download') {
-        applyConclusionDefault(base.query);
+        applyConclusionDefault(base.query, download.currentRunId);
         return { ...base, operation, download };
     }
     if (operation === 'delete') {
@@ -45803,16 +45834,15 @@ function readRunFilters(read) {
     };
 }
 /**
- * `download` with run filters searches back for the newest matching run, and an empty
- * `workflow-conclusion` then means `success`, so a failed or unfinished run is not taken.
- * `run-id` together with run filters is allowed: the filters must then match that run. As that
- * run is named rather than searched for, the `success` default does not apply to it: a
+ * `download` with run filters (or outside any run) searches back for the newest matching run,
+ * and an empty `workflow-conclusion` then means `success`, so a failed or unfinished run is not
+ * taken. `run-id` together with run filters is allowed: the filters must then match that run.
+ * As that run is named rather than searched for, the `success` default does not apply to it: a
  * `workflow_run`-triggered job can fetch a failed run's artifacts by id.
  */
-function applyConclusionDefault(query) {
-    if (query.runId === undefined && hasRunFilters(query.runFilters)) {
+function applyConclusionDefault(query, currentRunId) {
+    if (searchesForRun(query, currentRunId))
         query.runFilters.conclusion ??= 'success';
-    }
 }
 // `list` accepts everything `delete` does, so that the same settings show what `delete` would
 // delete.
@@ -46026,6 +46056,10 @@ const actionReporter = {
     debug: (message) => core_debug(message),
     mask: (secret) => core_setSecret(secret),
     word: inputWording,
+    // The log is no place for a progress bar: the log lines of downloads and deletions suffice.
+    progress: () => undefined,
+    // The workflow that runs the step with `operation: delete` is the user's consent.
+    approveDeletion: () => Promise.resolve(true),
 };
 /** An error as the step's failure message: a bad setting is named as the input to fix. */
 function describeFailure(error) {
