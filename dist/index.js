@@ -1,849 +1,6 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 9659:
-/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
-
-
-/* eslint-disable @typescript-eslint/no-explicit-any */
-var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
-    if (k2 === undefined) k2 = k;
-    var desc = Object.getOwnPropertyDescriptor(m, k);
-    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
-      desc = { enumerable: true, get: function() { return m[k]; } };
-    }
-    Object.defineProperty(o, k2, desc);
-}) : (function(o, m, k, k2) {
-    if (k2 === undefined) k2 = k;
-    o[k2] = m[k];
-}));
-var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
-    Object.defineProperty(o, "default", { enumerable: true, value: v });
-}) : function(o, v) {
-    o["default"] = v;
-});
-var __importStar = (this && this.__importStar) || (function () {
-    var ownKeys = function(o) {
-        ownKeys = Object.getOwnPropertyNames || function (o) {
-            var ar = [];
-            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
-            return ar;
-        };
-        return ownKeys(o);
-    };
-    return function (mod) {
-        if (mod && mod.__esModule) return mod;
-        var result = {};
-        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
-        __setModuleDefault(result, mod);
-        return result;
-    };
-})();
-var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.HttpClient = exports.HttpClientResponse = exports.HttpClientError = exports.MediaTypes = exports.Headers = exports.HttpCodes = void 0;
-exports.getProxyUrl = getProxyUrl;
-exports.isHttps = isHttps;
-const http = __importStar(__nccwpck_require__(8611));
-const https = __importStar(__nccwpck_require__(5692));
-const pm = __importStar(__nccwpck_require__(3335));
-const tunnel = __importStar(__nccwpck_require__(770));
-const undici_1 = __nccwpck_require__(6752);
-var HttpCodes;
-(function (HttpCodes) {
-    HttpCodes[HttpCodes["OK"] = 200] = "OK";
-    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
-    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
-    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
-    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
-    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
-    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
-    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
-    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
-    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
-    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
-    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
-    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
-    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
-    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
-    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
-    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
-    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
-    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
-    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
-    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
-    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
-    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (exports.HttpCodes = HttpCodes = {}));
-var Headers;
-(function (Headers) {
-    Headers["Accept"] = "accept";
-    Headers["ContentType"] = "content-type";
-})(Headers || (exports.Headers = Headers = {}));
-var MediaTypes;
-(function (MediaTypes) {
-    MediaTypes["ApplicationJson"] = "application/json";
-})(MediaTypes || (exports.MediaTypes = MediaTypes = {}));
-/**
- * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
- * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
- */
-function getProxyUrl(serverUrl) {
-    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
-    return proxyUrl ? proxyUrl.href : '';
-}
-const HttpRedirectCodes = [
-    HttpCodes.MovedPermanently,
-    HttpCodes.ResourceMoved,
-    HttpCodes.SeeOther,
-    HttpCodes.TemporaryRedirect,
-    HttpCodes.PermanentRedirect
-];
-const HttpResponseRetryCodes = [
-    HttpCodes.BadGateway,
-    HttpCodes.ServiceUnavailable,
-    HttpCodes.GatewayTimeout
-];
-const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
-const ExponentialBackoffCeiling = 10;
-const ExponentialBackoffTimeSlice = 5;
-class HttpClientError extends Error {
-    constructor(message, statusCode) {
-        super(message);
-        this.name = 'HttpClientError';
-        this.statusCode = statusCode;
-        Object.setPrototypeOf(this, HttpClientError.prototype);
-    }
-}
-exports.HttpClientError = HttpClientError;
-class HttpClientResponse {
-    constructor(message) {
-        this.message = message;
-    }
-    readBody() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                let output = Buffer.alloc(0);
-                this.message.on('data', (chunk) => {
-                    output = Buffer.concat([output, chunk]);
-                });
-                this.message.on('end', () => {
-                    resolve(output.toString());
-                });
-            }));
-        });
-    }
-    readBodyBuffer() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                const chunks = [];
-                this.message.on('data', (chunk) => {
-                    chunks.push(chunk);
-                });
-                this.message.on('end', () => {
-                    resolve(Buffer.concat(chunks));
-                });
-            }));
-        });
-    }
-}
-exports.HttpClientResponse = HttpClientResponse;
-function isHttps(requestUrl) {
-    const parsedUrl = new URL(requestUrl);
-    return parsedUrl.protocol === 'https:';
-}
-class HttpClient {
-    constructor(userAgent, handlers, requestOptions) {
-        this._ignoreSslError = false;
-        this._allowRedirects = true;
-        this._allowRedirectDowngrade = false;
-        this._maxRedirects = 50;
-        this._allowRetries = false;
-        this._maxRetries = 1;
-        this._keepAlive = false;
-        this._disposed = false;
-        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
-        this.handlers = handlers || [];
-        this.requestOptions = requestOptions;
-        if (requestOptions) {
-            if (requestOptions.ignoreSslError != null) {
-                this._ignoreSslError = requestOptions.ignoreSslError;
-            }
-            this._socketTimeout = requestOptions.socketTimeout;
-            if (requestOptions.allowRedirects != null) {
-                this._allowRedirects = requestOptions.allowRedirects;
-            }
-            if (requestOptions.allowRedirectDowngrade != null) {
-                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
-            }
-            if (requestOptions.maxRedirects != null) {
-                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
-            }
-            if (requestOptions.keepAlive != null) {
-                this._keepAlive = requestOptions.keepAlive;
-            }
-            if (requestOptions.allowRetries != null) {
-                this._allowRetries = requestOptions.allowRetries;
-            }
-            if (requestOptions.maxRetries != null) {
-                this._maxRetries = requestOptions.maxRetries;
-            }
-        }
-    }
-    options(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    get(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('GET', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    del(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    post(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('POST', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    patch(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    put(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PUT', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    head(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    sendStream(verb, requestUrl, stream, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request(verb, requestUrl, stream, additionalHeaders);
-        });
-    }
-    /**
-     * Gets a typed object from an endpoint
-     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
-     */
-    getJson(requestUrl_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            const res = yield this.get(requestUrl, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    postJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.post(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    putJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.put(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    patchJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.patch(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    /**
-     * Makes a raw http request.
-     * All other methods such as get, post, patch, and request ultimately call this.
-     * Prefer get, del, post and patch
-     */
-    request(verb, requestUrl, data, headers) {
-        return __awaiter(this, void 0, void 0, function* () {
-            if (this._disposed) {
-                throw new Error('Client has already been disposed.');
-            }
-            const parsedUrl = new URL(requestUrl);
-            let info = this._prepareRequest(verb, parsedUrl, headers);
-            // Only perform retries on reads since writes may not be idempotent.
-            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
-                ? this._maxRetries + 1
-                : 1;
-            let numTries = 0;
-            let response;
-            do {
-                response = yield this.requestRaw(info, data);
-                // Check if it's an authentication challenge
-                if (response &&
-                    response.message &&
-                    response.message.statusCode === HttpCodes.Unauthorized) {
-                    let authenticationHandler;
-                    for (const handler of this.handlers) {
-                        if (handler.canHandleAuthentication(response)) {
-                            authenticationHandler = handler;
-                            break;
-                        }
-                    }
-                    if (authenticationHandler) {
-                        return authenticationHandler.handleAuthentication(this, info, data);
-                    }
-                    else {
-                        // We have received an unauthorized response but have no handlers to handle it.
-                        // Let the response return to the caller.
-                        return response;
-                    }
-                }
-                let redirectsRemaining = this._maxRedirects;
-                while (response.message.statusCode &&
-                    HttpRedirectCodes.includes(response.message.statusCode) &&
-                    this._allowRedirects &&
-                    redirectsRemaining > 0) {
-                    const redirectUrl = response.message.headers['location'];
-                    if (!redirectUrl) {
-                        // if there's no location to redirect to, we won't
-                        break;
-                    }
-                    const parsedRedirectUrl = new URL(redirectUrl);
-                    if (parsedUrl.protocol === 'https:' &&
-                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
-                        !this._allowRedirectDowngrade) {
-                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
-                    }
-                    // we need to finish reading the response before reassigning response
-                    // which will leak the open socket.
-                    yield response.readBody();
-                    // strip authorization header if redirected to a different hostname
-                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-                        for (const header in headers) {
-                            // header names are case insensitive
-                            if (header.toLowerCase() === 'authorization') {
-                                delete headers[header];
-                            }
-                        }
-                    }
-                    // let's make the request with the new redirectUrl
-                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
-                    response = yield this.requestRaw(info, data);
-                    redirectsRemaining--;
-                }
-                if (!response.message.statusCode ||
-                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
-                    // If not a retry code, return immediately instead of retrying
-                    return response;
-                }
-                numTries += 1;
-                if (numTries < maxTries) {
-                    yield response.readBody();
-                    yield this._performExponentialBackoff(numTries);
-                }
-            } while (numTries < maxTries);
-            return response;
-        });
-    }
-    /**
-     * Needs to be called if keepAlive is set to true in request options.
-     */
-    dispose() {
-        if (this._agent) {
-            this._agent.destroy();
-        }
-        this._disposed = true;
-    }
-    /**
-     * Raw request.
-     * @param info
-     * @param data
-     */
-    requestRaw(info, data) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => {
-                function callbackForResult(err, res) {
-                    if (err) {
-                        reject(err);
-                    }
-                    else if (!res) {
-                        // If `err` is not passed, then `res` must be passed.
-                        reject(new Error('Unknown error'));
-                    }
-                    else {
-                        resolve(res);
-                    }
-                }
-                this.requestRawWithCallback(info, data, callbackForResult);
-            });
-        });
-    }
-    /**
-     * Raw request with callback.
-     * @param info
-     * @param data
-     * @param onResult
-     */
-    requestRawWithCallback(info, data, onResult) {
-        if (typeof data === 'string') {
-            if (!info.options.headers) {
-                info.options.headers = {};
-            }
-            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
-        }
-        let callbackCalled = false;
-        function handleResult(err, res) {
-            if (!callbackCalled) {
-                callbackCalled = true;
-                onResult(err, res);
-            }
-        }
-        const req = info.httpModule.request(info.options, (msg) => {
-            const res = new HttpClientResponse(msg);
-            handleResult(undefined, res);
-        });
-        let socket;
-        req.on('socket', sock => {
-            socket = sock;
-        });
-        // If we ever get disconnected, we want the socket to timeout eventually
-        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
-            if (socket) {
-                socket.end();
-            }
-            handleResult(new Error(`Request timeout: ${info.options.path}`));
-        });
-        req.on('error', function (err) {
-            // err has statusCode property
-            // res should have headers
-            handleResult(err);
-        });
-        if (data && typeof data === 'string') {
-            req.write(data, 'utf8');
-        }
-        if (data && typeof data !== 'string') {
-            data.on('close', function () {
-                req.end();
-            });
-            data.pipe(req);
-        }
-        else {
-            req.end();
-        }
-    }
-    /**
-     * Gets an http agent. This function is useful when you need an http agent that handles
-     * routing through a proxy server - depending upon the url and proxy environment variables.
-     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
-     */
-    getAgent(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        return this._getAgent(parsedUrl);
-    }
-    getAgentDispatcher(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (!useProxy) {
-            return;
-        }
-        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
-    }
-    _prepareRequest(method, requestUrl, headers) {
-        const info = {};
-        info.parsedUrl = requestUrl;
-        const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? https : http;
-        const defaultPort = usingSsl ? 443 : 80;
-        info.options = {};
-        info.options.host = info.parsedUrl.hostname;
-        info.options.port = info.parsedUrl.port
-            ? parseInt(info.parsedUrl.port)
-            : defaultPort;
-        info.options.path =
-            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
-        info.options.method = method;
-        info.options.headers = this._mergeHeaders(headers);
-        if (this.userAgent != null) {
-            info.options.headers['user-agent'] = this.userAgent;
-        }
-        info.options.agent = this._getAgent(info.parsedUrl);
-        // gives handlers an opportunity to participate
-        if (this.handlers) {
-            for (const handler of this.handlers) {
-                handler.prepareRequest(info.options);
-            }
-        }
-        return info;
-    }
-    _mergeHeaders(headers) {
-        if (this.requestOptions && this.requestOptions.headers) {
-            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
-        }
-        return lowercaseKeys(headers || {});
-    }
-    /**
-     * Gets an existing header value or returns a default.
-     * Handles converting number header values to strings since HTTP headers must be strings.
-     * Note: This returns string | string[] since some headers can have multiple values.
-     * For headers that must always be a single string (like Content-Type), use the
-     * specialized _getExistingOrDefaultContentTypeHeader method instead.
-     */
-    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
-            if (headerValue) {
-                clientHeader =
-                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
-            }
-        }
-        const additionalValue = additionalHeaders[header];
-        if (additionalValue !== undefined) {
-            return typeof additionalValue === 'number'
-                ? additionalValue.toString()
-                : additionalValue;
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    /**
-     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
-     * Always returns a single string (not an array) since Content-Type should be a single value.
-     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
-     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
-     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
-     */
-    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
-            if (headerValue) {
-                if (typeof headerValue === 'number') {
-                    clientHeader = String(headerValue);
-                }
-                else if (Array.isArray(headerValue)) {
-                    clientHeader = headerValue.join(', ');
-                }
-                else {
-                    clientHeader = headerValue;
-                }
-            }
-        }
-        const additionalValue = additionalHeaders[Headers.ContentType];
-        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
-        if (additionalValue !== undefined) {
-            if (typeof additionalValue === 'number') {
-                return String(additionalValue);
-            }
-            else if (Array.isArray(additionalValue)) {
-                return additionalValue.join(', ');
-            }
-            else {
-                return additionalValue;
-            }
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    _getAgent(parsedUrl) {
-        let agent;
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (this._keepAlive && useProxy) {
-            agent = this._proxyAgent;
-        }
-        if (!useProxy) {
-            agent = this._agent;
-        }
-        // if agent is already assigned use that agent.
-        if (agent) {
-            return agent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        let maxSockets = 100;
-        if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
-        }
-        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
-        if (proxyUrl && proxyUrl.hostname) {
-            const agentOptions = {
-                maxSockets,
-                keepAlive: this._keepAlive,
-                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
-                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
-                })), { host: proxyUrl.hostname, port: proxyUrl.port })
-            };
-            let tunnelAgent;
-            const overHttps = proxyUrl.protocol === 'https:';
-            if (usingSsl) {
-                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
-            }
-            else {
-                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
-            }
-            agent = tunnelAgent(agentOptions);
-            this._proxyAgent = agent;
-        }
-        // if tunneling agent isn't assigned create a new agent
-        if (!agent) {
-            const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
-            this._agent = agent;
-        }
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            agent.options = Object.assign(agent.options || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return agent;
-    }
-    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
-        let proxyAgent;
-        if (this._keepAlive) {
-            proxyAgent = this._proxyAgentDispatcher;
-        }
-        // if agent is already assigned use that agent.
-        if (proxyAgent) {
-            return proxyAgent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new undici_1.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
-            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
-        })));
-        this._proxyAgentDispatcher = proxyAgent;
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return proxyAgent;
-    }
-    _getUserAgentWithOrchestrationId(userAgent) {
-        const baseUserAgent = userAgent || 'actions/http-client';
-        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
-        if (orchId) {
-            // Sanitize the orchestration ID to ensure it contains only valid characters
-            // Valid characters: 0-9, a-z, _, -, .
-            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
-            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
-        }
-        return baseUserAgent;
-    }
-    _performExponentialBackoff(retryNumber) {
-        return __awaiter(this, void 0, void 0, function* () {
-            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-            return new Promise(resolve => setTimeout(() => resolve(), ms));
-        });
-    }
-    _processResponse(res, options) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
-                const statusCode = res.message.statusCode || 0;
-                const response = {
-                    statusCode,
-                    result: null,
-                    headers: {}
-                };
-                // not found leads to null obj returned
-                if (statusCode === HttpCodes.NotFound) {
-                    resolve(response);
-                }
-                // get the result from the body
-                function dateTimeDeserializer(key, value) {
-                    if (typeof value === 'string') {
-                        const a = new Date(value);
-                        if (!isNaN(a.valueOf())) {
-                            return a;
-                        }
-                    }
-                    return value;
-                }
-                let obj;
-                let contents;
-                try {
-                    contents = yield res.readBody();
-                    if (contents && contents.length > 0) {
-                        if (options && options.deserializeDates) {
-                            obj = JSON.parse(contents, dateTimeDeserializer);
-                        }
-                        else {
-                            obj = JSON.parse(contents);
-                        }
-                        response.result = obj;
-                    }
-                    response.headers = res.message.headers;
-                }
-                catch (err) {
-                    // Invalid resource (contents not json);  leaving result obj null
-                }
-                // note that 3xx redirects are handled by the http layer.
-                if (statusCode > 299) {
-                    let msg;
-                    // if exception/error in body, attempt to get better error
-                    if (obj && obj.message) {
-                        msg = obj.message;
-                    }
-                    else if (contents && contents.length > 0) {
-                        // it may be the case that the exception is in the body message as string
-                        msg = contents;
-                    }
-                    else {
-                        msg = `Failed request: (${statusCode})`;
-                    }
-                    const err = new HttpClientError(msg, statusCode);
-                    err.result = response.result;
-                    reject(err);
-                }
-                else {
-                    resolve(response);
-                }
-            }));
-        });
-    }
-}
-exports.HttpClient = HttpClient;
-const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
-//# sourceMappingURL=index.js.map
-
-/***/ }),
-
-/***/ 3335:
-/***/ ((__unused_webpack_module, exports) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.getProxyUrl = getProxyUrl;
-exports.checkBypass = checkBypass;
-function getProxyUrl(reqUrl) {
-    const usingSsl = reqUrl.protocol === 'https:';
-    if (checkBypass(reqUrl)) {
-        return undefined;
-    }
-    const proxyVar = (() => {
-        if (usingSsl) {
-            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-        }
-        else {
-            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-        }
-    })();
-    if (proxyVar) {
-        try {
-            return new DecodedURL(proxyVar);
-        }
-        catch (_a) {
-            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-                return new DecodedURL(`http://${proxyVar}`);
-        }
-    }
-    else {
-        return undefined;
-    }
-}
-function checkBypass(reqUrl) {
-    if (!reqUrl.hostname) {
-        return false;
-    }
-    const reqHost = reqUrl.hostname;
-    if (isLoopbackAddress(reqHost)) {
-        return true;
-    }
-    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-    if (!noProxy) {
-        return false;
-    }
-    // Determine the request port
-    let reqPort;
-    if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
-    }
-    else if (reqUrl.protocol === 'http:') {
-        reqPort = 80;
-    }
-    else if (reqUrl.protocol === 'https:') {
-        reqPort = 443;
-    }
-    // Format the request hostname and hostname with port
-    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-    if (typeof reqPort === 'number') {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-    }
-    // Compare request host against noproxy
-    for (const upperNoProxyItem of noProxy
-        .split(',')
-        .map(x => x.trim().toUpperCase())
-        .filter(x => x)) {
-        if (upperNoProxyItem === '*' ||
-            upperReqHosts.some(x => x === upperNoProxyItem ||
-                x.endsWith(`.${upperNoProxyItem}`) ||
-                (upperNoProxyItem.startsWith('.') &&
-                    x.endsWith(`${upperNoProxyItem}`)))) {
-            return true;
-        }
-    }
-    return false;
-}
-function isLoopbackAddress(host) {
-    const hostLower = host.toLowerCase();
-    return (hostLower === 'localhost' ||
-        hostLower.startsWith('127.') ||
-        hostLower.startsWith('[::1]') ||
-        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
-}
-class DecodedURL extends URL {
-    constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
-    }
-    get username() {
-        return this._decodedUsername;
-    }
-    get password() {
-        return this._decodedPassword;
-    }
-}
-//# sourceMappingURL=proxy.js.map
-
-/***/ }),
-
 /***/ 3251:
 /***/ (function(module) {
 
@@ -2447,6 +1604,7 @@ module.exports = __nccwpck_require__(7837);
 /***/ 7837:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+var __webpack_unused_export__;
 
 
 var net = __nccwpck_require__(9278);
@@ -2710,7 +1868,7 @@ if (process.env.NODE_DEBUG && /\btunnel\b/.test(process.env.NODE_DEBUG)) {
 } else {
   debug = function() {};
 }
-exports.debug = debug; // for test
+__webpack_unused_export__ = debug; // for test
 
 
 /***/ }),
@@ -2718,6 +1876,7 @@ exports.debug = debug; // for test
 /***/ 6752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
+var __webpack_unused_export__;
 
 
 const Client = __nccwpck_require__(3701)
@@ -2745,29 +1904,29 @@ const createRedirectInterceptor = __nccwpck_require__(5092)
 
 Object.assign(Dispatcher.prototype, api)
 
-module.exports.Dispatcher = Dispatcher
-module.exports.Client = Client
-module.exports.Pool = Pool
-module.exports.BalancedPool = BalancedPool
-module.exports.Agent = Agent
-module.exports.ProxyAgent = ProxyAgent
-module.exports.EnvHttpProxyAgent = EnvHttpProxyAgent
-module.exports.RetryAgent = RetryAgent
-module.exports.RetryHandler = RetryHandler
+__webpack_unused_export__ = Dispatcher
+__webpack_unused_export__ = Client
+__webpack_unused_export__ = Pool
+__webpack_unused_export__ = BalancedPool
+__webpack_unused_export__ = Agent
+module.exports.kT = ProxyAgent
+__webpack_unused_export__ = EnvHttpProxyAgent
+__webpack_unused_export__ = RetryAgent
+__webpack_unused_export__ = RetryHandler
 
-module.exports.DecoratorHandler = DecoratorHandler
-module.exports.RedirectHandler = RedirectHandler
-module.exports.createRedirectInterceptor = createRedirectInterceptor
-module.exports.interceptors = {
+__webpack_unused_export__ = DecoratorHandler
+__webpack_unused_export__ = RedirectHandler
+__webpack_unused_export__ = createRedirectInterceptor
+__webpack_unused_export__ = {
   redirect: __nccwpck_require__(1514),
   retry: __nccwpck_require__(2026),
   dump: __nccwpck_require__(8060),
   dns: __nccwpck_require__(379)
 }
 
-module.exports.buildConnector = buildConnector
-module.exports.errors = errors
-module.exports.util = {
+__webpack_unused_export__ = buildConnector
+__webpack_unused_export__ = errors
+__webpack_unused_export__ = {
   parseHeaders: util.parseHeaders,
   headerNameToString: util.headerNameToString
 }
@@ -2821,11 +1980,11 @@ function makeDispatcher (fn) {
   }
 }
 
-module.exports.setGlobalDispatcher = setGlobalDispatcher
-module.exports.getGlobalDispatcher = getGlobalDispatcher
+__webpack_unused_export__ = setGlobalDispatcher
+__webpack_unused_export__ = getGlobalDispatcher
 
 const fetchImpl = (__nccwpck_require__(4398).fetch)
-module.exports.fetch = async function fetch (init, options = undefined) {
+module.exports.hd = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
   } catch (err) {
@@ -2836,57 +1995,57 @@ module.exports.fetch = async function fetch (init, options = undefined) {
     throw err
   }
 }
-module.exports.Headers = __nccwpck_require__(660).Headers
-module.exports.Response = __nccwpck_require__(9051).Response
-module.exports.Request = __nccwpck_require__(9967).Request
-module.exports.FormData = __nccwpck_require__(5910).FormData
-module.exports.File = globalThis.File ?? (__nccwpck_require__(4573).File)
-module.exports.FileReader = __nccwpck_require__(8355).FileReader
+/* unused reexport */ __nccwpck_require__(660).Headers
+/* unused reexport */ __nccwpck_require__(9051).Response
+/* unused reexport */ __nccwpck_require__(9967).Request
+/* unused reexport */ __nccwpck_require__(5910).FormData
+__webpack_unused_export__ = globalThis.File ?? (__nccwpck_require__(4573).File)
+/* unused reexport */ __nccwpck_require__(8355).FileReader
 
 const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
 
-module.exports.setGlobalOrigin = setGlobalOrigin
-module.exports.getGlobalOrigin = getGlobalOrigin
+__webpack_unused_export__ = setGlobalOrigin
+__webpack_unused_export__ = getGlobalOrigin
 
 const { CacheStorage } = __nccwpck_require__(3245)
 const { kConstruct } = __nccwpck_require__(109)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
-module.exports.caches = new CacheStorage(kConstruct)
+__webpack_unused_export__ = new CacheStorage(kConstruct)
 
 const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9061)
 
-module.exports.deleteCookie = deleteCookie
-module.exports.getCookies = getCookies
-module.exports.getSetCookies = getSetCookies
-module.exports.setCookie = setCookie
+__webpack_unused_export__ = deleteCookie
+__webpack_unused_export__ = getCookies
+__webpack_unused_export__ = getSetCookies
+__webpack_unused_export__ = setCookie
 
 const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
 
-module.exports.parseMIMEType = parseMIMEType
-module.exports.serializeAMimeType = serializeAMimeType
+__webpack_unused_export__ = parseMIMEType
+__webpack_unused_export__ = serializeAMimeType
 
 const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
-module.exports.WebSocket = __nccwpck_require__(3726).WebSocket
-module.exports.CloseEvent = CloseEvent
-module.exports.ErrorEvent = ErrorEvent
-module.exports.MessageEvent = MessageEvent
+/* unused reexport */ __nccwpck_require__(3726).WebSocket
+__webpack_unused_export__ = CloseEvent
+__webpack_unused_export__ = ErrorEvent
+__webpack_unused_export__ = MessageEvent
 
-module.exports.request = makeDispatcher(api.request)
-module.exports.stream = makeDispatcher(api.stream)
-module.exports.pipeline = makeDispatcher(api.pipeline)
-module.exports.connect = makeDispatcher(api.connect)
-module.exports.upgrade = makeDispatcher(api.upgrade)
+__webpack_unused_export__ = makeDispatcher(api.request)
+__webpack_unused_export__ = makeDispatcher(api.stream)
+__webpack_unused_export__ = makeDispatcher(api.pipeline)
+__webpack_unused_export__ = makeDispatcher(api.connect)
+__webpack_unused_export__ = makeDispatcher(api.upgrade)
 
-module.exports.MockClient = MockClient
-module.exports.MockPool = MockPool
-module.exports.MockAgent = MockAgent
-module.exports.mockErrors = mockErrors
+__webpack_unused_export__ = MockClient
+__webpack_unused_export__ = MockPool
+__webpack_unused_export__ = MockAgent
+__webpack_unused_export__ = mockErrors
 
 const { EventSource } = __nccwpck_require__(1238)
 
-module.exports.EventSource = EventSource
+__webpack_unused_export__ = EventSource
 
 
 /***/ }),
@@ -32157,7 +31316,7 @@ function defaultCallback(err) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4690);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2376);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -32166,7 +31325,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4690:
+/***/ 2376:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33044,7 +32203,7 @@ class lib_HttpClient {
             return proxyAgent;
         }
         const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new undici.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+        proxyAgent = new undici/* ProxyAgent */.kT(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
             token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
         })));
         this._proxyAgentDispatcher = proxyAgent;
@@ -35122,114 +34281,1924 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
-
-
-class Context {
-    /**
-     * Hydrate the context from the environment
-     */
-    constructor() {
-        var _a, _b, _c;
-        this.payload = {};
-        if (process.env.GITHUB_EVENT_PATH) {
-            if ((0,external_fs_.existsSync)(process.env.GITHUB_EVENT_PATH)) {
-                this.payload = JSON.parse((0,external_fs_.readFileSync)(process.env.GITHUB_EVENT_PATH, { encoding: 'utf8' }));
-            }
-            else {
-                const path = process.env.GITHUB_EVENT_PATH;
-                process.stdout.write(`GITHUB_EVENT_PATH ${path} does not exist${external_os_namespaceObject.EOL}`);
-            }
-        }
-        this.eventName = process.env.GITHUB_EVENT_NAME;
-        this.sha = process.env.GITHUB_SHA;
-        this.ref = process.env.GITHUB_REF;
-        this.workflow = process.env.GITHUB_WORKFLOW;
-        this.action = process.env.GITHUB_ACTION;
-        this.actor = process.env.GITHUB_ACTOR;
-        this.job = process.env.GITHUB_JOB;
-        this.runAttempt = parseInt(process.env.GITHUB_RUN_ATTEMPT, 10);
-        this.runNumber = parseInt(process.env.GITHUB_RUN_NUMBER, 10);
-        this.runId = parseInt(process.env.GITHUB_RUN_ID, 10);
-        this.apiUrl = (_a = process.env.GITHUB_API_URL) !== null && _a !== void 0 ? _a : `https://api.github.com`;
-        this.serverUrl = (_b = process.env.GITHUB_SERVER_URL) !== null && _b !== void 0 ? _b : `https://github.com`;
-        this.graphqlUrl =
-            (_c = process.env.GITHUB_GRAPHQL_URL) !== null && _c !== void 0 ? _c : `https://api.github.com/graphql`;
-    }
-    get issue() {
-        const payload = this.payload;
-        return Object.assign(Object.assign({}, this.repo), { number: (payload.issue || payload.pull_request || payload).number });
-    }
-    get repo() {
-        if (process.env.GITHUB_REPOSITORY) {
-            const [owner, repo] = process.env.GITHUB_REPOSITORY.split('/');
-            return { owner, repo };
-        }
-        if (this.payload.repository) {
-            return {
-                owner: this.payload.repository.owner.login,
-                repo: this.payload.repository.name
-            };
-        }
-        throw new Error("context.repo requires a GITHUB_REPOSITORY environment variable like 'owner/repo'");
-    }
+;// CONCATENATED MODULE: ./src/core/artifact.ts
+function toRecord(artifact, path) {
+    const run = artifact.workflow_run ?? {};
+    return {
+        id: artifact.id,
+        name: artifact.name,
+        size_in_bytes: artifact.size_in_bytes,
+        created_at: artifact.created_at,
+        expires_at: artifact.expires_at,
+        expired: artifact.expired,
+        digest: artifact.digest ?? null,
+        run_id: run.id ?? null,
+        head_branch: run.head_branch ?? null,
+        head_sha: run.head_sha ?? null,
+        ...(path === undefined ? {} : { path }),
+    };
 }
-//# sourceMappingURL=context.js.map
-// EXTERNAL MODULE: ./node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
-var lib = __nccwpck_require__(9659);
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/internal/utils.js
-var utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
+/** Newest first: by `created_at`, then by `id`, so ties are deterministic. */
+function compareNewestFirst(a, b) {
+    const byTime = Date.parse(b.created_at ?? '') - Date.parse(a.created_at ?? '');
+    if (byTime !== 0 && !Number.isNaN(byTime))
+        return byTime;
+    return b.id - a.id;
+}
+/**
+ * Whether the run that made the artifact came from a fork: its head repository is not the
+ * repository, so a pull request's author controlled what the run uploaded.
+ */
+function isFromFork(artifact) {
+    const run = artifact.workflow_run;
+    if (!run || run.head_repository_id === undefined || run.repository_id === undefined)
+        return false;
+    return run.head_repository_id !== run.repository_id;
+}
+
+;// CONCATENATED MODULE: ./src/core/clock.ts
+const systemClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
+;// CONCATENATED MODULE: ./src/core/errors.ts
+/** The wording used for an error's plain `message`: the setting's own name. */
+const plainWording = (setting, value) => value === undefined ? setting : `${setting}: ${value}`;
+/**
+ * An error whose text names settings: `message` uses the plain names, `explain` words them the
+ * way the front end showing it does.
+ */
+class WordedError extends Error {
+    explain;
+    constructor(explain, options) {
+        super(explain(plainWording), options);
+        this.explain = explain;
+        this.name = 'WordedError';
+    }
+}
+/** A bad setting: raised before any API call; `explain` says what is wrong with it. */
+class SettingError extends WordedError {
+    setting;
+    constructor(setting, explain) {
+        super(explain);
+        this.setting = setting;
+        this.name = 'SettingError';
+    }
+}
+/** The artifact has expired (its `expired` flag, or a 410 from the download endpoint). */
+class ArtifactExpiredError extends Error {
+    artifactName;
+    artifactId;
+    expiresAt;
+    constructor(artifactName, artifactId, expiresAt) {
+        super(`Artifact '${artifactName}' (id ${artifactId}) has expired` +
+            (expiresAt ? ` (at ${expiresAt})` : '') +
+            ' and can no longer be downloaded');
+        this.artifactName = artifactName;
+        this.artifactId = artifactId;
+        this.expiresAt = expiresAt;
+        this.name = 'ArtifactExpiredError';
+    }
+}
+/** The primary rate limit is (nearly) used up: callers stop cleanly rather than wait an hour. */
+class RateLimitExhaustedError extends Error {
+    resetAt;
+    constructor(resetAt) {
+        super(`The API rate limit is used up until ${resetAt.toISOString()}`);
+        this.resetAt = resetAt;
+        this.name = 'RateLimitExhaustedError';
+    }
+}
+function isHttpError(error) {
+    return error instanceof Error && typeof error.status === 'number';
+}
+/** The text a front end shows for an error, with settings in its own words. */
+function explainError(error, word) {
+    if (error instanceof WordedError)
+        return error.explain(word);
+    return error instanceof Error ? error.message : String(error);
+}
 
-function getAuthString(token, options) {
-    if (!token && !options.auth) {
-        throw new Error('Parameter token or opts.auth is required');
+;// CONCATENATED MODULE: ./src/core/delete/deletion.ts
+
+
+
+/** Requests left unused when stopping for the primary rate limit: in-flight DELETEs still spend some. */
+const RATE_LIMIT_RESERVE = 10;
+/** Progress lines in the log: one per this many artifacts, not one per artifact. */
+const PROGRESS_EVERY = 100;
+/** Failures named one by one in the step's error; the log has each of them. */
+const FAILURES_NAMED = 20;
+/**
+ * Deletes exactly the selected artifacts (the selection was made on the complete listing; nothing
+ * is listed here), oldest first, so a run that stops early has removed the oldest and the next
+ * run carries on from there. DELETEs are paced under GitHub's secondary limit.
+ *
+ * `max-deletions` caps the DELETE requests: the oldest N selected are attempted and the rest are
+ * `remaining`. An artifact found already gone counts toward the cap, as it counts as deleted.
+ */
+async function deleteArtifacts(selected, options, context) {
+    const { reporter } = context;
+    const ordered = [...selected].sort((a, b) => compareNewestFirst(b, a));
+    const cap = options.maxDeletions ?? ordered.length;
+    const batch = ordered.slice(0, cap);
+    const capStop = ordered.length > cap ? { cause: 'max-deletions', reason: capReason(cap, reporter) } : undefined;
+    if (options.dryRun) {
+        reporter.info(`Dry run: ${describeCount(batch.length)} would be deleted; nothing is deleted`);
+        for (const artifact of batch)
+            reporter.debug(`Would delete ${describe(artifact)}`);
+        return {
+            deleted: batch,
+            alreadyGone: [],
+            failed: [],
+            remaining: ordered.slice(cap),
+            ...stopFields(capStop, ordered.length - batch.length),
+            dryRun: true,
+        };
     }
-    else if (token && options.auth) {
-        throw new Error('Parameters token and opts.auth may not both be specified');
+    const outcomes = new Map();
+    const stop = await deleteInOrder(batch, context, outcomes);
+    const collected = collect(ordered, outcomes);
+    const result = { ...collected, ...stopFields(stop ?? capStop, collected.remaining.length) };
+    reporter.info(progressLine(result, ordered.length));
+    if (result.stopReason && result.stoppedBy === 'max-deletions')
+        reporter.info(result.stopReason);
+    else if (result.stopReason)
+        reporter.warning(result.stopReason);
+    return result;
+}
+/** Runs the paced DELETEs, recording each outcome; says why it stopped early, if it did. */
+async function deleteInOrder(batch, { session, client, reporter, clock = systemClock }, outcomes) {
+    let stop;
+    let next = 0;
+    const take = () => {
+        if (next >= batch.length)
+            return undefined;
+        stop ??= rateLimitStop(session, clock);
+        return stop ? undefined : batch[next++];
+    };
+    const deleteOne = async (artifact) => {
+        try {
+            const answer = await client.deleteArtifact(artifact.id);
+            outcomes.set(artifact.id, answer);
+            reporter.debug(`${answer === 'gone' ? 'Already gone' : 'Deleted'}: ${describe(artifact)}`);
+        }
+        catch (error) {
+            if (error instanceof RateLimitExhaustedError) {
+                // Not deleted: it stays for the next run, with everything after it.
+                stop ??= { cause: 'rate-limit', reason: rateLimitReason(error.resetAt) };
+                return;
+            }
+            const failure = `${describe(artifact)}: ${errorMessage(error)}`;
+            outcomes.set(artifact.id, { failure });
+            reporter.info(`Could not delete ${failure}`);
+            if (isHttpError(error) && error.status === 403)
+                stop ??= { cause: 'forbidden', reason: FORBIDDEN_REASON };
+        }
+        if (outcomes.size % PROGRESS_EVERY === 0) {
+            reporter.info(`Deleting: ${outcomes.size} of ${batch.length} done`);
+        }
+    };
+    await session.deletions.drain(take, deleteOne);
+    return stop;
+}
+/** A stop when the latest answer says the primary limit is nearly used up, and not yet reset. */
+function rateLimitStop(session, clock) {
+    const limit = session.rateLimit();
+    if (!limit || limit.remaining >= RATE_LIMIT_RESERVE)
+        return undefined;
+    const resetAt = new Date(limit.reset * 1000);
+    if (resetAt.getTime() <= clock.now())
+        return undefined;
+    return {
+        cause: 'rate-limit',
+        reason: rateLimitReason(resetAt, `${limit.remaining} of ${limit.limit} requests left`),
+    };
+}
+function rateLimitReason(resetAt, left = 'used up') {
+    return (`Stopped deleting to stay within the API rate limit (${left}; it resets at ` +
+        `${resetAt.toISOString()}). The next run carries on with the oldest of those left`);
+}
+function capReason(cap, reporter) {
+    return `Stopped after ${reporter.word('max-deletions')} (${cap}); the next run carries on with the oldest of those left`;
+}
+const FORBIDDEN_REASON = 'Stopped deleting: GitHub refused a deletion (HTTP 403) and would refuse the others the same ' +
+    'way. The usual cause is a token without the `actions: write` permission ' +
+    '(`permissions: { actions: write }` in the workflow)';
+function stopFields(stop, left) {
+    // A stop after the last artifact was taken left nothing undone.
+    if (!stop || left === 0)
+        return {};
+    return { stoppedBy: stop.cause, stopReason: `${stop.reason}: ${describeCount(left)} left.` };
+}
+/** Sorts the outcomes into the result's lists, in the order the artifacts were taken. */
+function collect(ordered, outcomes) {
+    const result = {
+        deleted: [],
+        alreadyGone: [],
+        failed: [],
+        remaining: [],
+        dryRun: false,
+    };
+    for (const artifact of ordered) {
+        const outcome = outcomes.get(artifact.id);
+        if (outcome === undefined)
+            result.remaining.push(artifact);
+        else if (outcome === 'deleted')
+            result.deleted.push(artifact);
+        else if (outcome === 'gone')
+            result.alreadyGone.push(artifact);
+        else
+            result.failed.push({ artifact, reason: outcome.failure });
     }
-    return typeof options.auth === 'string' ? options.auth : `token ${token}`;
+    return result;
 }
-function getProxyAgent(destinationUrl) {
-    const hc = new lib.HttpClient();
-    return hc.getAgent(destinationUrl);
+function progressLine(result, selectedCount) {
+    const parts = [`Deleted ${result.deleted.length} of ${describeCount(selectedCount)}`];
+    if (result.alreadyGone.length)
+        parts.push(`${result.alreadyGone.length} already gone`);
+    if (result.failed.length)
+        parts.push(`${result.failed.length} failed`);
+    if (result.remaining.length)
+        parts.push(`${result.remaining.length} left`);
+    return parts.join(', ');
 }
-function getProxyAgentDispatcher(destinationUrl) {
-    const hc = new lib.HttpClient();
-    return hc.getAgentDispatcher(destinationUrl);
+/**
+ * The step's error message for failed deletions, naming each artifact and why (the first
+ * FAILURES_NAMED of them; the log names every one).
+ */
+function describeDeletionFailures(failed) {
+    const named = failed.slice(0, FAILURES_NAMED).map((f) => `- ${f.reason}`);
+    const more = failed.length - named.length;
+    return [
+        `Could not delete ${describeCount(failed.length)}:`,
+        ...named,
+        ...(more > 0 ? [`- and ${more} more (each is named in the log)`] : []),
+    ].join('\n');
 }
-function getProxyFetch(destinationUrl) {
-    const httpDispatcher = getProxyAgentDispatcher(destinationUrl);
-    const proxyFetch = (url, opts) => utils_awaiter(this, void 0, void 0, function* () {
-        return (0,undici.fetch)(url, Object.assign(Object.assign({}, opts), { dispatcher: httpDispatcher }));
+function describe(artifact) {
+    const run = artifact.workflow_run?.id;
+    return `'${artifact.name}' (id ${artifact.id}${run === undefined ? '' : `, run ${run}`})`;
+}
+function describeCount(count) {
+    return `${count} artifact${count === 1 ? '' : 's'}`;
+}
+/** The error's message, with its HTTP status unless the message already gives it. */
+function errorMessage(error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const status = isHttpError(error) ? error.status : undefined;
+    return status === undefined || message.includes(`HTTP ${status}`)
+        ? message
+        : `HTTP ${status}: ${message}`;
+}
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+;// CONCATENATED MODULE: ./src/core/concurrency.ts
+/**
+ * A gate that runs the tasks handed to it at most `limit` at a time, starting them in the order
+ * they were handed in.
+ */
+function limiter(limit) {
+    let running = 0;
+    const waiting = [];
+    return async (task) => {
+        if (running < limit)
+            running++;
+        else
+            await new Promise((resolve) => waiting.push(resolve));
+        try {
+            return await task();
+        }
+        finally {
+            // Hand the slot straight to the next task in line, or give it back.
+            const next = waiting.shift();
+            if (next)
+                next();
+            else
+                running--;
+        }
+    };
+}
+/** Runs `work` on every item with at most `limit` at once, keeping the items' order. */
+function mapConcurrently(items, limit, work) {
+    const slot = limiter(limit);
+    return Promise.all(items.map((item) => slot(() => work(item))));
+}
+
+;// CONCATENATED MODULE: ./src/core/units.ts
+/** Durations and sizes as users write them in inputs, and sizes as summaries print them. */
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+const WEEK_MS = 7 * DAY_MS;
+const SHORT_DURATION = /^(\d+)\s*([mhdw])$/;
+const SHORT_DURATION_UNITS = {
+    m: MINUTE_MS,
+    h: HOUR_MS,
+    d: DAY_MS,
+    w: WEEK_MS,
+};
+// Years and months are matched too, only to refuse them with a message of their own.
+const ISO_DURATION = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i;
+const DURATION_FORMS = 'a whole number with a unit m, h, d or w (90m, 12h, 14d, 2w) ' +
+    'or an ISO 8601 duration (P14D, PT12H, P1W, P1DT12H)';
+/** Milliseconds in a duration such as `14d` or `P14D`; throws on anything else. */
+function parseDuration(text) {
+    const milliseconds = shortDurationMs(text) ?? isoDurationMs(text);
+    if (milliseconds === undefined) {
+        throw new Error(`'${text}' is not a duration: use ${DURATION_FORMS}`);
+    }
+    if (milliseconds === 0)
+        throw new Error(`'${text}' is zero: give a duration longer than that`);
+    if (!Number.isSafeInteger(milliseconds))
+        throw new Error(`'${text}' is too long a duration`);
+    return milliseconds;
+}
+function shortDurationMs(text) {
+    const match = SHORT_DURATION.exec(text);
+    if (!match)
+        return undefined;
+    return Number(match[1]) * SHORT_DURATION_UNITS[match[2]];
+}
+function isoDurationMs(text) {
+    const match = ISO_DURATION.exec(text);
+    // `P` and `PT` alone, or a `T` with no time after it, fit the pattern but are not durations.
+    if (!match || match.slice(1).every((part) => part === undefined) || /T$/i.test(text)) {
+        return undefined;
+    }
+    const [, years, months, weeks, days, hours, minutes, seconds] = match;
+    if (years !== undefined || months !== undefined) {
+        throw new Error(`'${text}' counts years or months, which have no fixed length: give days or weeks (P30D, P4W)`);
+    }
+    const count = (part) => Number(part ?? 0);
+    return (count(weeks) * WEEK_MS +
+        count(days) * DAY_MS +
+        count(hours) * HOUR_MS +
+        count(minutes) * MINUTE_MS +
+        count(seconds) * 1000);
+}
+const SIZE = /^(\d+)(?:\.(\d+))?\s*([a-z]*)$/i;
+const KB = 1024;
+const SIZE_UNITS = {
+    '': 1,
+    b: 1,
+    kb: KB,
+    kib: KB,
+    mb: KB ** 2,
+    mib: KB ** 2,
+    gb: KB ** 3,
+    gib: KB ** 3,
+    tb: KB ** 4,
+    tib: KB ** 4,
+};
+/** Bytes in a size such as `500`, `10KB` or `1.5GB` (1 KB = 1024 B), rounded down. */
+function parseSize(text) {
+    const match = SIZE.exec(text);
+    const unitBytes = match ? SIZE_UNITS[match[3].toLowerCase()] : undefined;
+    if (!match || unitBytes === undefined) {
+        throw new Error(`'${text}' is not a size: use a number of bytes (500) or a number with a unit ` +
+            'B, KB, MB, GB or TB (10KB, 50MB, 1.5GB; 1 KB = 1024 B)');
+    }
+    // Integer arithmetic, so that `1.1GB` is exactly 1181116006 and not off by a rounding error.
+    const [, whole, fraction = ''] = match;
+    const bytes = (BigInt(whole + fraction) * BigInt(unitBytes)) / 10n ** BigInt(fraction.length);
+    if (bytes > BigInt(Number.MAX_SAFE_INTEGER))
+        throw new Error(`'${text}' is too large a size`);
+    return Number(bytes);
+}
+const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
+/**
+ * A byte count for people: whole bytes below 1 KB (`512 B`), otherwise three significant digits
+ * in the largest unit that keeps the number at 1 or more (`1.50 KB`, `10.0 MB`, `1.00 GB`).
+ */
+function formatBytes(bytes) {
+    let value = bytes;
+    let unit = 0;
+    while (value >= KB && unit < BYTE_UNITS.length - 1) {
+        value /= KB;
+        unit++;
+    }
+    if (unit === 0)
+        return `${bytes} B`;
+    // toPrecision would switch to exponent notation from 1000 on (1000 to 1023.x of a unit).
+    const digits = value >= 100 ? value.toFixed(0) : value.toPrecision(3);
+    return `${digits} ${BYTE_UNITS[unit]}`;
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+// EXTERNAL MODULE: ./node_modules/yauzl/index.js
+var yauzl = __nccwpck_require__(663);
+;// CONCATENATED MODULE: ./src/core/download/extraction.ts
+
+
+
+
+
+
+
+
+const S_IFMT = 0o170000;
+const S_IFLNK = 0o120000;
+const MADE_BY_UNIX = 3;
+const CONCURRENT_WRITES = 8;
+const CACHE_BLOCK_SIZE = 256 * 1024;
+const CACHE_BLOCKS = 8;
+/** Reads of a large entry: a MiB at a time, 16 times fewer round trips than the default. */
+const LARGE_READ_SIZE = 1024 * 1024;
+/**
+ * A fresh name beside `target`, in the same folder and so on the same file system: work done
+ * there is moved into place with a rename, and never shows half-done at `target`.
+ */
+function partialPathBeside(target) {
+    const suffix = (0,external_node_crypto_.randomBytes)(6).toString('hex');
+    return external_node_path_default().join(external_node_path_default().dirname(target), `.${external_node_path_default().basename(target)}.partial-${suffix}`);
+}
+/**
+ * Extracts the zip archive `zipFile` into `destination` (created if missing, merged into if it
+ * exists) and returns the relative paths of the files written. Entries that would land outside
+ * the destination (`..`, absolute paths, drive letters, symbolic links) are refused. Everything
+ * is extracted into a temporary folder beside the destination first, and moved into place only
+ * once all of it succeeded: a failure leaves the destination as it was.
+ */
+async function extractZip(zipFile, destination, subject) {
+    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(destination), { recursive: true });
+    const staging = partialPathBeside(destination);
+    await (0,promises_namespaceObject.mkdir)(staging);
+    try {
+        const files = await extractInto(zipFile, staging, subject);
+        await moveInto(staging, destination).catch((error) => {
+            throw new Error(`Extracting ${subject}: ${message(error)}`);
+        });
+        return files;
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
+    }
+}
+async function extractInto(zipFile, root, subject) {
+    let zip;
+    try {
+        // Names are decoded and checked below, so the refusal can name the artifact and the entry.
+        zip = await openCached(zipFile, { decodeStrings: false, autoClose: false });
+    }
+    catch (error) {
+        throw new Error(`Extracting ${subject}: not a readable zip archive (${message(error)})`);
+    }
+    const files = new Set();
+    const folders = new Set();
+    const writes = new ConcurrentWrites(CONCURRENT_WRITES);
+    try {
+        for await (const entry of zip.eachEntry()) {
+            const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true);
+            const relative = checkedEntryPath(entry, name, subject);
+            const target = external_node_path_default().join(root, ...relative.split('/'));
+            assertInside(root, target, subject, name);
+            const folder = name.endsWith('/') || name.endsWith('\\') ? target : external_node_path_default().dirname(target);
+            if (!folders.has(folder)) {
+                await (0,promises_namespaceObject.mkdir)(folder, { recursive: true });
+                folders.add(folder);
+            }
+            if (folder !== target) {
+                await writes.add(relative, () => writeEntry(zip, entry, target, subject, name));
+                files.add(relative);
+            }
+        }
+        await writes.finish();
+    }
+    catch (error) {
+        throw error instanceof UnsafeEntryError
+            ? error
+            : new Error(`Extracting ${subject} failed: ${message(error)}`);
+    }
+    finally {
+        // Nothing may still be writing when the caller removes the folder.
+        await writes.settle();
+        zip.close();
+    }
+    return [...files];
+}
+/** Opens the archive through a CachingReader, closing the file when yauzl is done with it. */
+async function openCached(zipFile, options) {
+    const handle = await (0,promises_namespaceObject.open)(zipFile);
+    try {
+        const { size } = await handle.stat();
+        return await yauzl.fromRandomAccessReaderPromise(new CachingReader(handle), size, options);
+    }
+    catch (error) {
+        await handle.close();
+        throw error;
+    }
+}
+/**
+ * Reads small ranges of the archive through a few cached blocks. Without it, each entry of a
+ * zip of many small files costs three tiny reads (its central directory record, local header
+ * and data), each a round trip to the thread pool: most of the time such an extraction took.
+ */
+class CachingReader extends yauzl.RandomAccessReader {
+    handle;
+    blocks = new Map();
+    constructor(handle) {
+        super();
+        this.handle = handle;
+    }
+    _readStreamForRange(start, end) {
+        if (end - start > CACHE_BLOCK_SIZE) {
+            return this.handle.createReadStream({
+                start,
+                end: end - 1,
+                autoClose: false,
+                highWaterMark: LARGE_READ_SIZE,
+            });
+        }
+        return external_node_stream_.Readable.from(this.lazily(start, end), { objectMode: false });
+    }
+    /** The read starts when the stream is first read, so its failure always has a listener. */
+    async *lazily(start, end) {
+        yield await this.cached(start, end);
+    }
+    read(buffer, offset, length, position, callback) {
+        this.cached(position, position + length).then((bytes) => callback(bytes.copy(buffer, offset) === length ? null : new Error('unexpected end of file')), (error) => callback(error));
+    }
+    close(callback) {
+        this.handle.close().then(() => callback(null), callback);
+    }
+    async cached(start, end) {
+        const first = Math.floor(start / CACHE_BLOCK_SIZE);
+        const last = Math.floor((end - 1) / CACHE_BLOCK_SIZE);
+        const parts = [];
+        for (let index = first; index <= last; index++)
+            parts.push(await this.block(index));
+        const joined = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+        const from = start - first * CACHE_BLOCK_SIZE;
+        return joined.subarray(from, from + end - start);
+    }
+    block(index) {
+        let block = this.blocks.get(index);
+        if (!block) {
+            block = this.handle
+                .read(Buffer.allocUnsafe(CACHE_BLOCK_SIZE), 0, CACHE_BLOCK_SIZE, index * CACHE_BLOCK_SIZE)
+                .then(({ buffer, bytesRead }) => buffer.subarray(0, bytesRead));
+            this.blocks.set(index, block);
+            if (this.blocks.size > CACHE_BLOCKS)
+                this.blocks.delete(this.blocks.keys().next().value);
+        }
+        return block;
+    }
+}
+/**
+ * Entry writes in flight at once: extracting many small files waits on the file system far more
+ * than on the CPU, and overlapping them roughly halves the time (bench/extraction.ts).
+ */
+class ConcurrentWrites {
+    limit;
+    running = new Map();
+    failure;
+    constructor(limit) {
+        this.limit = limit;
+    }
+    /** Starts the write once a slot is free; a failure of an earlier one is thrown here. */
+    async add(file, write) {
+        while (this.running.size >= this.limit)
+            await Promise.race(this.running.values());
+        // An archive may hold a name twice: the later entry must win, as in a serial extraction.
+        await this.running.get(file);
+        this.throwIfFailed();
+        const done = write()
+            .catch((error) => {
+            this.failure ??= { error };
+        })
+            .finally(() => this.running.delete(file));
+        this.running.set(file, done);
+    }
+    /** Waits for every write, throwing the first failure. */
+    async finish() {
+        await this.settle();
+        this.throwIfFailed();
+    }
+    /** Waits for every write, whatever the outcome. */
+    async settle() {
+        await Promise.all(this.running.values());
+    }
+    throwIfFailed() {
+        if (this.failure)
+            throw this.failure.error;
+    }
+}
+class UnsafeEntryError extends Error {
+    constructor(subject, name, why) {
+        super(`Refusing to extract ${subject}: its entry '${name}' ${why}`);
+        this.name = 'UnsafeEntryError';
+    }
+}
+/** The entry's path relative to the destination, with `/` separators; throws if unsafe. */
+function checkedEntryPath(entry, name, subject) {
+    const normalised = name.replace(/\\/g, '/');
+    const refuse = (why) => new UnsafeEntryError(subject, name, why);
+    // `//server/share` (a UNC path once `\` is normalised) starts with `/` as well.
+    if (normalised.startsWith('/'))
+        throw refuse('is an absolute path');
+    if (/^[a-zA-Z]:/.test(normalised))
+        throw refuse('starts with a drive letter');
+    if (normalised.includes('\0'))
+        throw refuse('contains a NUL character');
+    const segments = normalised.split('/').filter((segment) => segment !== '' && segment !== '.');
+    if (segments.includes('..'))
+        throw refuse("contains a '..' segment");
+    if (((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK) {
+        throw refuse('is a symbolic link');
+    }
+    if (segments.length === 0 && !normalised.endsWith('/'))
+        throw refuse('has no file name');
+    return segments.join('/');
+}
+function assertInside(root, target, subject, name) {
+    const relative = external_node_path_default().relative(root, target);
+    if (relative.startsWith('..') || external_node_path_default().isAbsolute(relative)) {
+        throw new UnsafeEntryError(subject, name, 'would be written outside the destination');
+    }
+}
+async function writeEntry(zip, entry, target, subject, name) {
+    const content = await zip.openReadStreamPromise(entry);
+    await (0,external_node_stream_promises_namespaceObject.pipeline)(content, crcCheck(entry.crc32, () => `Extracting ${subject}: entry '${name}' is corrupt (CRC mismatch)`), (0,external_node_fs_namespaceObject.createWriteStream)(target, { mode: fileMode(entry) }));
+}
+/** yauzl checks sizes but not checksums: a corrupt entry would otherwise pass unnoticed. */
+function crcCheck(expected, describe) {
+    let crc = 0;
+    return new external_node_stream_.Transform({
+        transform(chunk, _encoding, done) {
+            crc = (0,external_node_zlib_.crc32)(chunk, crc);
+            done(null, chunk);
+        },
+        flush(done) {
+            done(crc === expected ? null : new Error(describe()));
+        },
     });
-    return proxyFetch;
 }
-function getApiBaseUrl() {
-    return process.env['GITHUB_API_URL'] || 'https://api.github.com';
+/** Unix permission bits from the archive, so executables stay executable; never setuid. */
+function fileMode(entry) {
+    const unixMode = (entry.externalFileAttributes >>> 16) & 0o777;
+    if (entry.versionMadeBy >> 8 !== MADE_BY_UNIX || unixMode === 0)
+        return 0o666;
+    return unixMode | 0o600;
 }
-function getUserAgentWithOrchestrationId(baseUserAgent) {
-    var _a;
-    const orchId = (_a = process.env['ACTIONS_ORCHESTRATION_ID']) === null || _a === void 0 ? void 0 : _a.trim();
-    if (orchId) {
-        const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
-        const tag = `actions_orchestration_id/${sanitizedId}`;
-        if (baseUserAgent === null || baseUserAgent === void 0 ? void 0 : baseUserAgent.includes(tag))
-            return baseUserAgent;
-        const ua = baseUserAgent ? `${baseUserAgent} ` : '';
-        return `${ua}${tag}`;
+/**
+ * Moves everything under `source` into `destination`, merging into folders that exist there
+ * and replacing files. Every conflict is found before the first move, so a refusal changes
+ * nothing; a folder or link in the way of a file (or the other way round) is a conflict, so
+ * nothing is ever written through a symbolic link already at the destination.
+ */
+async function moveInto(source, destination) {
+    // The destination itself may be a link to a folder (a user's choice): follow it.
+    const existing = await statIfExists(destination, promises_namespaceObject.stat);
+    if (existing && !existing.isDirectory())
+        throw inTheWay(destination);
+    const moves = existing
+        ? await planMoves(source, destination)
+        : [{ from: source, to: destination }];
+    for (const { from, to } of moves)
+        await (0,promises_namespaceObject.rename)(from, to);
+}
+async function planMoves(source, destination) {
+    const moves = [];
+    for (const entry of await (0,promises_namespaceObject.readdir)(source, { withFileTypes: true })) {
+        const from = external_node_path_default().join(source, entry.name);
+        const to = external_node_path_default().join(destination, entry.name);
+        const existing = await statIfExists(to, promises_namespaceObject.lstat);
+        if (entry.isDirectory() && existing) {
+            if (!existing.isDirectory())
+                throw inTheWay(to);
+            moves.push(...(await planMoves(from, to)));
+        }
+        else {
+            if (existing?.isDirectory())
+                throw inTheWay(to);
+            moves.push({ from, to });
+        }
     }
-    return baseUserAgent;
+    return moves;
 }
-//# sourceMappingURL=utils.js.map
+function inTheWay(target) {
+    return new Error(`cannot write '${target}': a file, folder or link of another kind is in the way`);
+}
+async function statIfExists(target, read) {
+    try {
+        return await read(target);
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return undefined;
+        throw error;
+    }
+}
+function message(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
+;// CONCATENATED MODULE: ./src/core/download/transfer.ts
+
+
+
+
+
+const DEFAULTS = {
+    retries: 3,
+    retryDelayMs: 1_000,
+    urlLifetimeMs: 50_000,
+    idleTimeoutMs: 60_000,
+};
+/** Longest `retry-after` honoured; the signed URL would have expired by then anyway. */
+const MAX_RETRY_AFTER_MS = 60_000;
+/** A failed attempt; `retryable` ones are tried again, `urlRefused` ones with a fresh URL. */
+class AttemptError extends Error {
+    retryable;
+    urlRefused;
+    retryAfterMs;
+    constructor(message, retryable, urlRefused = false, retryAfterMs = 0) {
+        super(message);
+        this.retryable = retryable;
+        this.urlRefused = urlRefused;
+        this.retryAfterMs = retryAfterMs;
+    }
+}
+/**
+ * Streams the artifact behind the signed storage URL into `options.file`, hashing the bytes on
+ * the way, so memory stays flat whatever the size. The request carries no Authorization header:
+ * the URL's signature is the only credential the storage host gets.
+ */
+async function transferToFile(options) {
+    const settings = { ...DEFAULTS, ...options };
+    const clock = options.clock ?? systemClock;
+    let url;
+    let urlTime = 0;
+    try {
+        for (let attempt = 1;; attempt++) {
+            options.signal?.throwIfAborted();
+            if (url === undefined || clock.now() - urlTime > settings.urlLifetimeMs) {
+                url = await options.getUrl();
+                options.reporter.mask(url);
+                urlTime = clock.now();
+            }
+            try {
+                return await attemptTransfer(url, settings);
+            }
+            catch (error) {
+                if (!(error instanceof AttemptError) || !error.retryable || attempt > settings.retries) {
+                    throw failure(error, settings.subject, attempt);
+                }
+                const delayMs = Math.max(settings.retryDelayMs * 2 ** (attempt - 1), error.retryAfterMs);
+                options.reporter.info(`Downloading ${settings.subject}: ${error.message}; retrying in ${Math.round(delayMs / 1000)} s (retry ${attempt} of ${settings.retries})`);
+                if (error.urlRefused)
+                    url = undefined;
+                await clock.sleep(delayMs);
+            }
+        }
+    }
+    catch (error) {
+        await (0,promises_namespaceObject.rm)(options.file, { force: true });
+        throw error;
+    }
+}
+async function attemptTransfer(url, settings) {
+    let response;
+    try {
+        response = await settings.get(url, settings.idleTimeoutMs);
+    }
+    catch (error) {
+        throw new AttemptError(reason(error, url), true);
+    }
+    if (response.statusCode !== 200) {
+        response.resume();
+        throw statusError(response);
+    }
+    if (settings.signal?.aborted) {
+        response.destroy();
+        settings.signal.throwIfAborted();
+    }
+    response.setTimeout(settings.idleTimeoutMs, () => response.destroy(new Error(`no data for ${settings.idleTimeoutMs / 1000} s`)));
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    let bytes = 0;
+    const file = (0,external_node_fs_namespaceObject.createWriteStream)(settings.file);
+    let fileError;
+    file.once('error', (error) => (fileError = error));
+    try {
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(response, async function* (chunks) {
+            for await (const chunk of chunks) {
+                hash.update(chunk);
+                bytes += chunk.length;
+                yield chunk;
+            }
+        }, file, { signal: settings.signal });
+    }
+    catch (error) {
+        settings.signal?.throwIfAborted();
+        // A full disk or a folder we may not write is not cured by downloading again.
+        throw new AttemptError(reason(error, url), error !== fileError);
+    }
+    const expected = Number(response.headers['content-length'] ?? NaN);
+    if (!Number.isNaN(expected) && bytes !== expected) {
+        throw new AttemptError(`the body ended after ${bytes} of ${expected} bytes`, true);
+    }
+    return {
+        file: settings.file,
+        sha256: hash.digest('hex'),
+        bytes,
+        contentType: mediaType(response.headers['content-type']),
+        fileName: fileNameFromDisposition(response.headers['content-disposition']),
+    };
+}
+function statusError(response) {
+    const status = response.statusCode ?? 0;
+    const answer = `the storage host answered HTTP ${status}`;
+    // An expired signature is refused with 403 (Azure: AuthenticationFailed).
+    if (status === 401 || status === 403)
+        return new AttemptError(answer, true, true);
+    if (status === 408 || status === 429 || status >= 500) {
+        return new AttemptError(answer, true, false, retryAfterMs(response.headers['retry-after']));
+    }
+    return new AttemptError(answer, false);
+}
+function retryAfterMs(header) {
+    const seconds = Number(header);
+    return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, MAX_RETRY_AFTER_MS) : 0;
+}
+/** The final error: names what failed and why, but never the signed URL (a credential). */
+function failure(error, subject, attempts) {
+    if (!(error instanceof AttemptError))
+        return error instanceof Error ? error : new Error(String(error));
+    const tries = attempts === 1 ? '' : ` after ${attempts} attempts`;
+    return new Error(`Downloading ${subject} from the storage URL failed${tries}: ${error.message}`);
+}
+/** An error's message with the signed URL (or its path and query) replaced by a neutral name. */
+function reason(error, url) {
+    const message = error instanceof Error ? error.message : String(error);
+    const parsed = new URL(url);
+    return [url, parsed.pathname + parsed.search].reduce((text, secret) => text.split(secret).join('the storage URL'), message);
+}
+function mediaType(header) {
+    return (header ?? '').split(';')[0].trim().toLowerCase();
+}
+/**
+ * The file name a Content-Disposition header gives (RFC 6266: `filename*` wins over `filename`),
+ * reduced to its base name and stripped of what no file system should get from a server.
+ */
+function fileNameFromDisposition(header) {
+    if (!header)
+        return undefined;
+    const extended = /filename\*\s*=\s*([\w!#$%&+^`{}~-]*)'[^']*'([^;\s]+)/i.exec(header);
+    const plain = /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]+))/i.exec(header);
+    const name = extended
+        ? decodeExtendedValue(extended[1], extended[2])
+        : plain && (plain[1]?.replace(/\\(.)/g, '$1') ?? plain[2]);
+    return name ? safeFileName(name) : undefined;
+}
+function decodeExtendedValue(charset, value) {
+    const bytes = [];
+    for (let i = 0; i < value.length; i++) {
+        if (value[i] === '%' && /^[0-9a-f]{2}$/i.test(value.slice(i + 1, i + 3))) {
+            bytes.push(parseInt(value.slice(i + 1, i + 3), 16));
+            i += 2;
+        }
+        else {
+            bytes.push(value.charCodeAt(i));
+        }
+    }
+    const encoding = charset.toLowerCase() === 'utf-8' ? 'utf8' : 'latin1';
+    return Buffer.from(bytes).toString(encoding);
+}
+function safeFileName(name) {
+    const base = name.split(/[\\/]/).pop() ?? '';
+    const cleaned = base
+        .replace(/[\u0000-\u001f\u007f]/g, '')
+        // Characters Windows refuses in file names; trailing dots and spaces it silently drops.
+        .replace(/[<>:"|?*]/g, '_')
+        .replace(/[. ]+$/, '')
+        .trim();
+    return cleaned === '' || cleaned === '.' || cleaned === '..' ? undefined : cleaned;
+}
+
+;// CONCATENATED MODULE: ./src/core/download/download.ts
+
+
+
+
+
+
+
+
+/** Transfers at once: enough to hide latency, few enough to leave the runner's bandwidth whole. */
+const CONCURRENT_TRANSFERS = 3;
+/**
+ * Storage media types of a zipped artifact (`zip` is what the artifact upload sets). Any other
+ * type is a file uploaded unzipped (`archive: false`).
+ */
+const ZIP_TYPES = new Set([
+    '',
+    'zip',
+    'application/zip',
+    'application/x-zip',
+    'application/x-zip-compressed',
+    'application/zip-compressed',
+]);
+/**
+ * Downloads the selected artifacts into `layout.path`: transfers run a few
+ * at a time, each is checked against its digest, then they are written one after another, oldest
+ * first, so that with `merge-multiple` a file present in several ends as the newest one's. When
+ * one fails, nothing of it is left behind, those already written stay, and the error says so.
+ */
+async function downloadArtifacts(artifacts, layout, context) {
+    const { client, reporter } = context;
+    const expired = artifacts.find((artifact) => artifact.expired);
+    if (expired)
+        throw new ArtifactExpiredError(expired.name, expired.id, expired.expires_at);
+    const plans = [...artifacts]
+        .sort(compareNewestFirst)
+        .reverse()
+        .map((artifact) => planFor(artifact, layout));
+    const result = { downloaded: [], deleted: [] };
+    const abort = new AbortController();
+    let failure;
+    const fail = (error) => {
+        if (failure !== undefined)
+            return;
+        failure = error;
+        abort.abort(error);
+    };
+    const slot = limiter(CONCURRENT_TRANSFERS);
+    // Each resolves, never rejects (undefined when it failed or was abandoned), so no rejection
+    // goes unhandled while the writer is still busy with an earlier artifact.
+    const transfers = plans.map((plan) => slot(() => fetchVerified(plan, context, abort.signal)).catch((error) => {
+        if (!abort.signal.aborted)
+            fail(error);
+        return undefined;
+    }));
+    const writer = new Writer(layout, reporter);
+    try {
+        for (const [index, plan] of plans.entries()) {
+            const transfer = await transfers[index];
+            if (!transfer || failure !== undefined)
+                break;
+            try {
+                result.downloaded.push({
+                    artifact: plan.artifact,
+                    path: await writer.write(plan, transfer),
+                });
+                if (layout.deleteAfterDownload) {
+                    await client.deleteArtifact(plan.artifact.id);
+                    result.deleted.push(plan.artifact);
+                }
+            }
+            catch (error) {
+                fail(error);
+            }
+        }
+    }
+    finally {
+        abort.abort();
+        await Promise.all(transfers);
+        await Promise.all(plans.map((plan) => (0,promises_namespaceObject.rm)(plan.partial, { force: true })));
+    }
+    if (failure !== undefined)
+        throw withWhatWasKept(failure, result);
+    return result;
+}
+function planFor(artifact, layout) {
+    const name = checkedFolderName(artifact);
+    const folder = layout.mergeMultiple ? layout.path : external_node_path_default().join(layout.path, name);
+    const landing = layout.extract ? folder : zipPath(layout, artifact);
+    return { artifact, subject: download_describe(artifact), folder, partial: partialPathBeside(landing) };
+}
+function zipPath(layout, artifact) {
+    return external_node_path_default().join(layout.path, `${artifact.name}.zip`);
+}
+/** An artifact name becomes a folder name: it must be one plain path segment. */
+function checkedFolderName(artifact) {
+    const name = artifact.name;
+    if (name === '' || name === '.' || name === '..' || /[\\/\0]/.test(name)) {
+        throw new Error(`${capitalise(download_describe(artifact))}: its name cannot be used as a folder name`);
+    }
+    return name;
+}
+function download_describe(artifact) {
+    const run = artifact.workflow_run?.id;
+    return `artifact '${artifact.name}' (id ${artifact.id}${run === undefined ? '' : `, run ${run}`})`;
+}
+function capitalise(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+}
+/** Downloads one artifact to its partial file and checks it against the artifact's digest. */
+async function fetchVerified(plan, { client, storage, reporter }, signal) {
+    signal.throwIfAborted();
+    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(plan.partial), { recursive: true });
+    const transfer = await transferToFile({
+        getUrl: () => client.getDownloadUrl(plan.artifact),
+        get: storage,
+        file: plan.partial,
+        subject: plan.subject,
+        reporter,
+        signal,
+    });
+    verifyDigest(plan, transfer, reporter);
+    return transfer;
+}
+function verifyDigest(plan, transfer, reporter) {
+    const digest = plan.artifact.digest;
+    if (!digest)
+        return;
+    const [algorithm, hex] = digest.split(':', 2);
+    if (hex === undefined || algorithm.toLowerCase() !== 'sha256') {
+        reporter.debug(`${capitalise(plan.subject)}: digest '${digest}' is of a kind not checked`);
+        return;
+    }
+    const expected = hex.toLowerCase();
+    if (expected !== transfer.sha256) {
+        throw new Error(`${capitalise(plan.subject)}: the downloaded bytes do not match the artifact's digest ` +
+            `(expected sha256:${expected}, received sha256:${transfer.sha256}); nothing was written`);
+    }
+}
+/** Puts verified downloads in place, one at a time, and says which files a newer one replaced. */
+class Writer {
+    layout;
+    reporter;
+    /** Per destination folder: which artifact wrote each file, for the overwrite warnings. */
+    writtenBy = new Map();
+    constructor(layout, reporter) {
+        this.layout = layout;
+        this.reporter = reporter;
+    }
+    /** Returns where the artifact landed: its folder, its `.zip`, or its single raw file. */
+    async write(plan, transfer) {
+        let landed;
+        if (!ZIP_TYPES.has(transfer.contentType)) {
+            const fileName = transfer.fileName ?? plan.artifact.name;
+            landed = external_node_path_default().join(plan.folder, fileName);
+            await (0,promises_namespaceObject.mkdir)(plan.folder, { recursive: true });
+            await (0,promises_namespaceObject.rename)(transfer.file, landed);
+            this.noteWritten(plan, [fileName]);
+        }
+        else if (!this.layout.extract) {
+            landed = zipPath(this.layout, plan.artifact);
+            await (0,promises_namespaceObject.rename)(transfer.file, landed);
+        }
+        else {
+            landed = plan.folder;
+            this.noteWritten(plan, await extractZip(transfer.file, plan.folder, plan.subject));
+        }
+        this.reporter.info(`Downloaded ${plan.subject}, ${formatBytes(transfer.bytes)}, to ${external_node_path_default().resolve(landed)}`);
+        return external_node_path_default().resolve(landed);
+    }
+    noteWritten(plan, files) {
+        const owners = this.writtenBy.get(plan.folder) ?? new Map();
+        this.writtenBy.set(plan.folder, owners);
+        const replaced = new Map();
+        for (const file of files) {
+            const previous = owners.get(file);
+            if (previous)
+                replaced.set(previous, [...(replaced.get(previous) ?? []), file]);
+            owners.set(file, plan.artifact);
+        }
+        for (const [older, names] of replaced) {
+            this.reporter.warning(`${capitalise(plan.subject)} overwrote ${names.length} file(s) of the older ` +
+                `${download_describe(older)} in ${external_node_path_default().resolve(plan.folder)}: ${names.join(', ')}`);
+        }
+    }
+}
+function withWhatWasKept(failure, result) {
+    if (result.downloaded.length === 0)
+        return failure;
+    const kept = result.downloaded
+        .map(({ artifact, path: landed }) => `'${artifact.name}' in ${landed}`)
+        .join(', ');
+    const text = failure instanceof Error ? failure.message : String(failure);
+    return new Error(`${text}. Downloaded before the failure, and left in place: ${kept}`, {
+        cause: failure,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/core/patterns.ts
+/**
+ * The `name` and `exclude` settings: one pattern a line. A line is
+ * - a regular expression when written `/pattern/flags`; it matches anywhere in the name unless
+ *   anchored, as `RegExp.test` does;
+ * - a glob when it holds `*` (any run of characters) or `?` (one character), with `[abc]`,
+ *   `[a-z]` and negated `[!abc]` / `[^abc]` classes; it matches the whole name;
+ * - otherwise an exact, case-sensitive name, as GitHub's own `name` filter is.
+ * Artifact names cannot hold `/`, `*` or `?`, so none of these forms shadows a real name.
+ */
+
+const REGEX_LINE = /^\/(.+)\/([a-z]*)$/i;
+// `g` and `d` are refused rather than ignored: they change what `exec` reports, never whether a
+// name matches, so a user who writes them expects something this setting does not do.
+const REGEX_FLAGS = 'imsuvy';
+/** The patterns of a multi-line value; blank lines are skipped, a comma is part of a name. */
+function parsePatterns(setting, text) {
+    return text
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '')
+        .map((line) => parsePattern(setting, line));
+}
+/** Whether any of the patterns matches the name (false for no patterns). */
+function matchesAny(patterns, name) {
+    return patterns.some((pattern) => pattern.matches(name));
+}
+/** The name when the patterns are one exact name (the server can filter on it), else undefined. */
+function singleExactName(patterns) {
+    return patterns.length === 1 && patterns[0].kind === 'exact' ? patterns[0].source : undefined;
+}
+function parsePattern(setting, line) {
+    if (line.startsWith('/'))
+        return regexPattern(setting, line);
+    if (/[*?]/.test(line))
+        return globPattern(setting, line);
+    return { kind: 'exact', source: line, matches: (name) => name === line };
+}
+function regexPattern(setting, line) {
+    const match = REGEX_LINE.exec(line);
+    if (!match) {
+        throw new SettingError(setting, () => `'${line}' starts with '/' but is not a regular expression written /pattern/flags ` +
+            "(artifact names cannot contain '/')");
+    }
+    const [, body, flags] = match;
+    const refused = [...flags].filter((flag) => !REGEX_FLAGS.includes(flag));
+    if (refused.length > 0) {
+        throw new SettingError(setting, () => `'${line}' has flag ${refused.join(', ')}: only ${[...REGEX_FLAGS].join(', ')} ` +
+            'apply to matching a name');
+    }
+    const regex = compile(setting, line, body, flags);
+    // `search` always starts at index 0, so a sticky (`y`) regex stays stateless between names.
+    return { kind: 'regex', source: line, matches: (name) => name.search(regex) !== -1 };
+}
+function globPattern(setting, line) {
+    const regex = compile(setting, line, `^${globToRegexSource(line)}$`, 'su');
+    return { kind: 'glob', source: line, matches: (name) => regex.test(name) };
+}
+function compile(setting, line, source, flags) {
+    try {
+        return new RegExp(source, flags);
+    }
+    catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new SettingError(setting, () => `'${line}' is not a valid pattern: ${reason}`);
+    }
+}
+function globToRegexSource(glob) {
+    let source = '';
+    for (let index = 0; index < glob.length; index++) {
+        const char = glob[index];
+        const classEnd = char === '[' ? findClassEnd(glob, index) : -1;
+        if (classEnd !== -1) {
+            source += classToRegexSource(glob.slice(index + 1, classEnd));
+            index = classEnd;
+        }
+        else if (char === '*') {
+            source += '.*';
+        }
+        else if (char === '?') {
+            source += '.';
+        }
+        else {
+            source += escapeRegex(char);
+        }
+    }
+    return source;
+}
+/** Index of the `]` closing the class opened at `start`, or -1 when `[` is a literal. */
+function findClassEnd(glob, start) {
+    let index = start + 1;
+    if (glob[index] === '!' || glob[index] === '^')
+        index++;
+    // As in shell globs, a `]` right after the opening is a member of the class, not its end.
+    if (glob[index] === ']')
+        index++;
+    return glob.indexOf(']', index);
+}
+function classToRegexSource(members) {
+    const negated = members.startsWith('!') || members.startsWith('^');
+    const body = negated ? members.slice(1) : members;
+    // `-` stays unescaped so that ranges such as `a-z` keep working.
+    return `[${negated ? '^' : ''}${body.replace(/[\\\]^[]/g, '\\$&')}]`;
+}
+// Only the characters that are syntax in a `u` regex: escaping any other is an error there.
+function escapeRegex(text) {
+    return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+}
+
+;// CONCATENATED MODULE: ./src/core/request.ts
+/**
+ * What a front end asks the core to do, split by who needs it: the target repository, the query
+ * that selects artifacts, and the options of the operation. How to reach the API (token, URL) is
+ * the session's, not the request's.
+ */
+/** True when any run filter is set. */
+function hasRunFilters(filters) {
+    return Object.values(filters).some((value) => value !== undefined);
+}
+
+;// CONCATENATED MODULE: ./src/core/select/selection.ts
+
+
+
+
+
+/** Runs looked up at once when checking run filters. */
+const RUN_LOOKUP_CONCURRENCY = 4;
+/** Up to this many runs are looked up one by one without trying the runs listing first. */
+const FEW_RUNS = 3;
+/**
+ * What `list` and `delete` act on: the run's or the repository's artifacts that match the query.
+ * `list` and `delete` select alike, so a `list` shows exactly what `delete` would delete.
+ */
+async function selectForListing(query, client, reporter) {
+    const candidates = await listCandidates(query, query.runId, client, reporter);
+    const { kept, rest } = splitKeepLatest(candidates.artifacts, query.keepLatest);
+    const selected = rest.filter((artifact) => isOldAndLargeEnough(artifact, query));
+    return { ...candidates, selected: selected.sort(compareNewestFirst), kept: kept.length };
+}
+/**
+ * What `download` takes: the run asked for, else the newest run matching the run filters, else
+ * the run this process belongs to. Artifacts of other runs made from forks are skipped unless
+ * `allow-forks`; the current run's own are not, since it made them.
+ */
+async function selectForDownload(query, options, client, reporter) {
+    if (query.runId === undefined && hasRunFilters(query.runFilters)) {
+        return searchRunForDownload(query, options.allowForks, client, reporter);
+    }
+    const runId = query.runId ?? options.currentRunId;
+    if (runId === undefined) {
+        throw new SettingError('run-id', (word) => `no run to download from: give \`${word('run-id')}\` or a run filter such as \`${word('workflow')}\``);
+    }
+    const candidates = await listCandidates(query, runId, client, reporter);
+    const trusted = options.allowForks || runId === options.currentRunId
+        ? candidates.artifacts
+        : withoutUntrustedForks(candidates.artifacts, reporter);
+    return { ...candidates, selected: trusted.sort(compareNewestFirst), kept: 0 };
+}
+/** The artifacts of the scope whose name and run match the query. */
+async function listCandidates(query, runId, client, reporter) {
+    const scope = describeScope(client, query, runId);
+    const listed = await client.listArtifacts(artifactQuery(query, runId));
+    reporter.info(`Listed ${listed.length} artifact(s) in ${scope}`);
+    const artifacts = await filterByRun(listed.filter((artifact) => isNameCandidate(query, artifact)), query.runFilters, client);
+    return { artifacts, runId, searched: `${scope}; ${listed.length} artifact(s) listed` };
+}
+/**
+ * The newest run that matches the run filters and holds every exact name asked for (with
+ * patterns, at least one match); artifacts of different runs are never mixed. Artifacts are
+ * read newest first, a page at a time, so the search usually stops after the first page; runs
+ * are looked up only for filters an artifact's own `workflow_run` cannot answer.
+ */
+async function searchRunForDownload(query, allowForks, client, reporter) {
+    const rejectedRuns = new Set();
+    let listed = 0;
+    for await (const page of client.artifactPages(artifactQuery(query))) {
+        listed += page.length;
+        const candidates = page.filter((a) => isSearchCandidate(query, a));
+        for (const runId of runsInOrder(candidates)) {
+            if (rejectedRuns.has(runId))
+                continue;
+            const seen = candidates.filter((a) => a.workflow_run?.id === runId);
+            const found = await tryRun(runId, seen, { query, allowForks, client, reporter });
+            if (found)
+                return found;
+            rejectedRuns.add(runId);
+        }
+    }
+    return {
+        selected: [],
+        kept: 0,
+        searched: `${describeScope(client, query)}; ${listed} artifact(s) listed, ` +
+            `${rejectedRuns.size} run(s) looked at` +
+            (query.names.length ? `, none holding ${quoted(query.names)}` : ''),
+    };
+}
+async function tryRun(runId, seen, { query, allowForks, client, reporter }) {
+    const filters = query.runFilters;
+    if (needsRunLookup(filters)) {
+        if (!(await runMatchesLookedUpFields(await client.getRun(runId), filters, client))) {
+            return undefined;
+        }
+    }
+    if (isFromFork(seen[0]) && !allowForks) {
+        reporter.warning(`Skipped run ${runId}: it was triggered from a fork, so its artifacts are untrusted (set ${reporter.word('allow-forks', 'true')} to accept them)`);
+        return undefined;
+    }
+    // With the server's name filter the page already holds all of this run's wanted artifacts.
+    const runArtifacts = singleExactName(query.names) ? seen : await client.listArtifacts({ runId });
+    const wanted = runArtifacts.filter((a) => isNameCandidate(query, a) && !a.expired);
+    if (!holdsWhatWasAsked(wanted, query))
+        return undefined;
+    reporter.info(`Run ${runId} is the newest run matching the filters`);
+    return {
+        selected: wanted.sort(compareNewestFirst),
+        kept: 0,
+        runId,
+        searched: describeScope(client, query, runId),
+    };
+}
+/** Every exact name asked for is there; with patterns only, at least one match. */
+function holdsWhatWasAsked(artifacts, query) {
+    const present = new Set(artifacts.map((a) => a.name));
+    const exactNames = query.names.filter((p) => p.kind === 'exact').map((p) => p.source);
+    return artifacts.length > 0 && exactNames.every((name) => present.has(name));
+}
+/** Run ids in the order their newest artifact appears. */
+function runsInOrder(artifacts) {
+    const ids = artifacts.map((a) => a.workflow_run?.id).filter((id) => id !== undefined);
+    return [...new Set(ids)];
+}
+function isSearchCandidate(query, artifact) {
+    return (isNameCandidate(query, artifact) &&
+        !artifact.expired &&
+        matchesOwnRunFields(artifact, query.runFilters));
+}
+function artifactQuery(query, runId) {
+    return { runId, name: singleExactName(query.names) };
+}
+function isNameCandidate(query, artifact) {
+    const named = query.names.length === 0 || matchesAny(query.names, artifact.name);
+    return named && !matchesAny(query.exclude, artifact.name);
+}
+/** Filters the artifact's own `workflow_run` answers, with no request. */
+function matchesOwnRunFields(artifact, filters) {
+    const run = artifact.workflow_run ?? {};
+    if (filters.branch !== undefined && run.head_branch !== filters.branch)
+        return false;
+    if (filters.commit !== undefined && !run.head_sha?.startsWith(filters.commit.toLowerCase())) {
+        return false;
+    }
+    return true;
+}
+function needsRunLookup(filters) {
+    const { workflow, event, pullRequest, conclusion } = filters;
+    return [workflow, event, pullRequest, conclusion].some((value) => value !== undefined);
+}
+async function runMatchesLookedUpFields(run, filters, client) {
+    if (!runMatchesItsOwnFields(run, filters))
+        return false;
+    if (filters.workflow === undefined)
+        return true;
+    return run.workflow_id === (await client.getWorkflowId(filters.workflow));
+}
+/** The filters a run object answers by itself: all but `workflow`, which needs its id. */
+function runMatchesItsOwnFields(run, filters) {
+    if (filters.event !== undefined && run.event !== filters.event)
+        return false;
+    if (filters.conclusion !== undefined && run.conclusion !== filters.conclusion)
+        return false;
+    return (filters.pullRequest === undefined ||
+        (run.pull_requests ?? []).some((pr) => pr.number === filters.pullRequest));
+}
+/** Keeps the artifacts whose run matches every run filter. */
+async function filterByRun(artifacts, filters, client) {
+    const own = artifacts.filter((artifact) => matchesOwnRunFields(artifact, filters));
+    if (!needsRunLookup(filters))
+        return own;
+    const matching = await matchingRuns(runsInOrder(own), filters, client);
+    return own.filter((artifact) => matching.has(artifact.workflow_run?.id ?? -1));
+}
+/**
+ * Which of these runs match the filters, in as few requests as possible: the runs listing (of the
+ * filtered workflow, whose runs need no workflow look-up) answers for many runs a page, while a
+ * look-up answers for one; the listing is read while that costs fewer requests than looking the
+ * remaining runs up.
+ */
+async function matchingRuns(runIds, filters, client) {
+    const matching = new Set();
+    const unknown = new Set(runIds);
+    if (unknown.size > FEW_RUNS && (await readRunsListing(unknown, matching, filters, client))) {
+        // A run the whole listing did not show is of another workflow (or gone): it does not match.
+        return matching;
+    }
+    const rest = [...unknown];
+    const verdicts = await mapConcurrently(rest, RUN_LOOKUP_CONCURRENCY, async (runId) => runMatchesLookedUpFields(await client.getRun(runId), filters, client));
+    rest.forEach((runId, index) => {
+        if (verdicts[index])
+            matching.add(runId);
+    });
+    return matching;
+}
+/**
+ * Settles the `unknown` runs the listing shows, moving matches into `matching`. True when it
+ * read the whole listing; false when it stopped because look-ups would cost fewer requests. The
+ * listing is read unfiltered: GitHub caps filtered run searches at 1,000 results.
+ */
+async function readRunsListing(unknown, matching, filters, client) {
+    for await (const page of client.runPages(filters.workflow)) {
+        for (const run of page.runs) {
+            if (unknown.delete(run.id) && runMatchesItsOwnFields(run, filters))
+                matching.add(run.id);
+        }
+        if (unknown.size === 0)
+            return true;
+        if (page.pagesLeft >= unknown.size)
+            return false;
+    }
+    return true;
+}
+/** Artifacts of fork runs are attacker-controlled: `download` skips them, naming each. */
+function withoutUntrustedForks(artifacts, reporter) {
+    const forked = artifacts.filter(isFromFork);
+    for (const artifact of forked) {
+        reporter.warning(`Skipped artifact '${artifact.name}' (id ${artifact.id}) of run ${artifact.workflow_run?.id}: the run was triggered from a fork, so the artifact is untrusted (set ${reporter.word('allow-forks', 'true')} to accept it)`);
+    }
+    return artifacts.filter((artifact) => !isFromFork(artifact));
+}
+/**
+ * Per name, the N newest unexpired candidates are protected, whatever their age or size; the
+ * age and size rules apply to the rest.
+ */
+function splitKeepLatest(artifacts, keepLatest) {
+    if (keepLatest <= 0)
+        return { kept: [], rest: [...artifacts] };
+    const keptIds = new Set();
+    const keptPerName = new Map();
+    for (const artifact of [...artifacts].sort(compareNewestFirst)) {
+        if (artifact.expired)
+            continue;
+        const count = keptPerName.get(artifact.name) ?? 0;
+        if (count < keepLatest) {
+            keptPerName.set(artifact.name, count + 1);
+            keptIds.add(artifact.id);
+        }
+    }
+    return {
+        kept: artifacts.filter((a) => keptIds.has(a.id)).sort(compareNewestFirst),
+        rest: artifacts.filter((a) => !keptIds.has(a.id)),
+    };
+}
+function isOldAndLargeEnough(artifact, query, now = Date.now()) {
+    if (query.olderThanMs !== undefined) {
+        const created = Date.parse(artifact.created_at ?? '');
+        if (Number.isNaN(created) || now - created <= query.olderThanMs)
+            return false;
+    }
+    return query.minSize === undefined || artifact.size_in_bytes >= query.minSize;
+}
+function quoted(patterns) {
+    return patterns.map((p) => `'${p.source}'`).join(', ');
+}
+/** The repository, run and filters searched, for messages a user can act on. */
+function describeScope(client, query, runId) {
+    const { owner, repo } = client.repository;
+    const parts = [`${owner}/${repo}`];
+    if (runId !== undefined)
+        parts.push(`run ${runId}`);
+    const filters = query.runFilters;
+    const labels = [
+        ['workflow', 'workflow'],
+        ['branch', 'branch'],
+        ['event', 'event'],
+        ['commit', 'commit'],
+        ['pullRequest', 'pull request'],
+        ['conclusion', 'conclusion'],
+    ];
+    for (const [key, label] of labels) {
+        if (filters[key] !== undefined)
+            parts.push(`${label} ${filters[key]}`);
+    }
+    if (query.names.length)
+        parts.push(`name ${quoted(query.names)}`);
+    if (query.exclude.length) {
+        parts.push(`excluding ${quoted(query.exclude)}`);
+    }
+    return parts.join(', ');
+}
+
+;// CONCATENATED MODULE: ./src/core/execute.ts
+
+
+
+
+
+const QUOTA_NOTE = 'GitHub recalculates storage usage every 6 to 12 hours, so the freed space shows in the quota later.';
+/** Selects the artifacts the request asks for, acts on them, and says what was done. */
+async function execute(request, session, reporter) {
+    const client = session.repository(request.repository);
+    const selection = request.operation === 'download'
+        ? await selectForDownload(request.query, request.download, client, reporter)
+        : await selectForListing(request.query, client, reporter);
+    if (selection.selected.length === 0)
+        reportNothingFound(request, selection, reporter);
+    const base = { operation: request.operation, dryRun: false, kept: selection.kept, notes: [] };
+    switch (request.operation) {
+        case 'list':
+            return { ...base, artifacts: selection.selected.map((a) => toRecord(a)), failures: [] };
+        case 'download':
+            return {
+                ...base,
+                ...(await download(request, selection, { client, storage: session.storage, reporter })),
+            };
+        case 'delete':
+            return { ...base, ...(await remove(request.delete, selection, session, client, reporter)) };
+    }
+}
+/** `if-no-artifact-found`: say what was searched, so the message can be acted on. */
+function reportNothingFound(request, selection, reporter) {
+    const kept = selection.kept ? ` (${selection.kept} kept by ${reporter.word('keep-latest')})` : '';
+    const message = `No artifact found${kept}. Searched ${selection.searched}.`;
+    if (request.ifNoArtifactFound === 'fail')
+        throw new Error(message);
+    if (request.ifNoArtifactFound === 'warn')
+        reporter.warning(message);
+    else
+        reporter.info(message);
+}
+async function download(request, selection, context) {
+    const options = request.download;
+    // One artifact asked for by a single exact name goes into `path` itself, as if merged.
+    const intoPath = options.mergeMultiple ||
+        (selection.selected.length === 1 && singleExactName(request.query.names) !== undefined);
+    const result = await downloadArtifacts(selection.selected, { ...options, mergeMultiple: intoPath }, context);
+    return {
+        artifacts: result.downloaded.map(({ artifact, path }) => toRecord(artifact, path)),
+        runId: selection.runId,
+        downloadPath: options.path,
+        notes: result.deleted.length
+            ? [`${result.deleted.length} artifact(s) deleted after download.`]
+            : [],
+        failures: [],
+    };
+}
+async function remove(options, selection, session, client, reporter) {
+    const result = await deleteArtifacts(selection.selected, options, { session, client, reporter });
+    const notes = result.dryRun ? ['Dry run: nothing was deleted.'] : [QUOTA_NOTE];
+    if (result.stopReason)
+        notes.unshift(result.stopReason);
+    return {
+        dryRun: result.dryRun,
+        artifacts: [...result.deleted, ...result.alreadyGone].map((a) => toRecord(a)),
+        remaining: result.remaining.length,
+        notes,
+        failures: result.failed.length ? [describeDeletionFailures(result.failed)] : [],
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/delete/pacing.ts
+
+/** GitHub's documented secondary limit for REST endpoints, and what a DELETE costs of it. */
+const SECONDARY_POINTS_PER_MINUTE = 900;
+const DELETE_POINTS = 5;
+/** Points left unused: a little room for the listing's GETs that precede the deletions. */
+const RESERVED_POINTS = 10;
+/** The server counts arrivals, we count starts: network jitter can pull two starts closer. */
+const JITTER_MARGIN_MS = 1_000;
+/**
+ * DELETE pacing: 178 starts in any 61 s, so at most 890 points in any minute the server sees even
+ * with a second of jitter. After a burst of 6 (a small clean-up never waits), that is one DELETE
+ * every ~355 ms: ~169 a minute, 94% of the 180 the limit allows.
+ */
+const deletePacing = {
+    startsPerWindow: (SECONDARY_POINTS_PER_MINUTE - RESERVED_POINTS) / DELETE_POINTS,
+    windowMs: 60_000 + JITTER_MARGIN_MS,
+    burst: 6,
+    concurrency: 3,
+};
+/**
+ * Spaces job starts with the generic cell rate algorithm (a token bucket holding `burst` starts,
+ * refilled evenly): in any interval of length L at most `burst + L / interval` jobs start, which
+ * with `interval = windowMs / (startsPerWindow - burst)` is exactly `startsPerWindow` per window.
+ * A token bucket rather than a sliding log of start times, so the rate stays even instead of
+ * arriving in window-sized bursts.
+ */
+class Pacer {
+    limits;
+    clock;
+    intervalMs;
+    toleranceMs;
+    /** When the bucket would be empty again if every start so far had used a full interval. */
+    theoreticalArrival = Number.NEGATIVE_INFINITY;
+    constructor(limits, clock = systemClock) {
+        this.limits = limits;
+        this.clock = clock;
+        this.intervalMs = limits.windowMs / (limits.startsPerWindow - limits.burst);
+        this.toleranceMs = (limits.burst - 1) * this.intervalMs;
+    }
+    /**
+     * Runs `job` on the items `take()` hands out, at most `concurrency` at once. `take()` is called
+     * only when a job may start at once, so it decides on the latest state (a rate limit read just
+     * now); `undefined` ends the run. Resolves when every started job has settled. A job that
+     * rejects does not hold up the others; the first rejection is rethrown once all have settled.
+     */
+    async drain(take, job) {
+        const failures = [];
+        let exhausted = false;
+        const worker = async () => {
+            while (!exhausted) {
+                // The check, take() and the recorded start run without a pause in between: workers
+                // waking together cannot all pass the same check.
+                const waitMs = this.waitBeforeNextStartMs();
+                if (waitMs > 0) {
+                    await this.clock.sleep(Math.ceil(waitMs));
+                    continue;
+                }
+                const item = take();
+                if (item === undefined) {
+                    exhausted = true;
+                    return;
+                }
+                this.recordStart();
+                try {
+                    await job(item);
+                }
+                catch (error) {
+                    failures.push(error);
+                }
+            }
+        };
+        await Promise.all(Array.from({ length: this.limits.concurrency }, worker));
+        if (failures.length > 0)
+            throw failures[0];
+    }
+    waitBeforeNextStartMs() {
+        return this.theoreticalArrival - this.toleranceMs - this.clock.now();
+    }
+    recordStart() {
+        this.theoreticalArrival = Math.max(this.theoreticalArrival, this.clock.now()) + this.intervalMs;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/github/client.ts
+
+
+const PER_PAGE = 100;
+/** Pages read at once after the first; far under GitHub's 100 concurrent requests. */
+const PAGE_CONCURRENCY = 8;
+const READ = 'actions: read';
+const WRITE = 'actions: write';
+/** The REST calls for one repository, made with the session's Octokit. */
+class RestArtifactClient {
+    octokit;
+    repository;
+    reporter;
+    runs = new Map();
+    workflowIds = new Map();
+    owner;
+    repo;
+    constructor(octokit, repository, reporter) {
+        this.octokit = octokit;
+        this.repository = repository;
+        this.reporter = reporter;
+        this.owner = repository.owner;
+        this.repo = repository.repo;
+    }
+    async listArtifacts(query) {
+        const first = await this.artifactPage(query, 1);
+        const pageCount = Math.ceil(first.totalCount / PER_PAGE);
+        const rest = await mapConcurrently(range(2, pageCount), PAGE_CONCURRENCY, (page) => this.artifactPage(query, page));
+        const pages = [first, ...rest];
+        // Artifacts created or deleted while the pages were read shift them, and pages read out of
+        // order can then miss an artifact. Read in order, a shift can only repeat one.
+        const shifted = pages.some((page) => page.totalCount !== first.totalCount) || pages[pages.length - 1].hasNext;
+        if (shifted)
+            return this.listInOrder(query);
+        return uniqueById(pages.flatMap((page) => page.artifacts));
+    }
+    async listInOrder(query) {
+        const artifacts = [];
+        for await (const page of this.artifactPages(query))
+            artifacts.push(...page);
+        return uniqueById(artifacts);
+    }
+    async *artifactPages(query) {
+        for (let page = 1;; page++) {
+            const { artifacts, hasNext } = await this.artifactPage(query, page);
+            yield artifacts;
+            if (!hasNext)
+                return;
+        }
+    }
+    getRun(runId) {
+        return memoise(this.runs, runId, async () => {
+            const call = {
+                action: `Reading workflow run ${runId}`,
+                permission: READ,
+                setting: 'run-id',
+            };
+            const response = await this.call(call, () => this.octokit.rest.actions.getWorkflowRun({
+                owner: this.owner,
+                repo: this.repo,
+                run_id: runId,
+            }));
+            return slimRun(response.data);
+        });
+    }
+    async *runPages(workflow) {
+        const common = { owner: this.owner, repo: this.repo, per_page: PER_PAGE };
+        const call = workflow
+            ? {
+                action: `Listing the runs of workflow '${workflow}'`,
+                permission: READ,
+                setting: 'workflow',
+            }
+            : { action: 'Listing workflow runs', permission: READ };
+        for (let page = 1;; page++) {
+            const response = await this.call(call, () => workflow
+                ? this.octokit.rest.actions.listWorkflowRuns({ ...common, page, workflow_id: workflow })
+                : this.octokit.rest.actions.listWorkflowRunsForRepo({ ...common, page }));
+            yield {
+                runs: response.data.workflow_runs.map(slimRun),
+                pagesLeft: Math.max(0, Math.ceil(response.data.total_count / PER_PAGE) - page),
+            };
+            if (!hasNextPage(response.headers.link))
+                return;
+        }
+    }
+    getWorkflowId(workflow) {
+        if (/^\d+$/.test(workflow))
+            return Promise.resolve(Number(workflow));
+        return memoise(this.workflowIds, workflow, async () => {
+            const call = {
+                action: `Reading workflow '${workflow}'`,
+                permission: READ,
+                setting: 'workflow',
+            };
+            const response = await this.call(call, () => this.octokit.rest.actions.getWorkflow({
+                owner: this.owner,
+                repo: this.repo,
+                workflow_id: workflow,
+            }));
+            return response.data.id;
+        });
+    }
+    async deleteArtifact(artifactId) {
+        try {
+            await this.call({ action: `Deleting artifact ${artifactId}`, permission: WRITE }, () => this.octokit.rest.actions.deleteArtifact({
+                owner: this.owner,
+                repo: this.repo,
+                artifact_id: artifactId,
+            }));
+            return 'deleted';
+        }
+        catch (error) {
+            if (error instanceof ApiError && error.status === 404)
+                return 'gone';
+            throw error;
+        }
+    }
+    async getDownloadUrl(artifact) {
+        try {
+            const action = `Downloading artifact '${artifact.name}' (id ${artifact.id})`;
+            const response = await this.call({ action, permission: READ }, () => this.octokit.rest.actions.downloadArtifact({
+                owner: this.owner,
+                repo: this.repo,
+                artifact_id: artifact.id,
+                archive_format: 'zip',
+                request: { redirect: 'manual' },
+            }));
+            const location = response.headers.location;
+            if (!location) {
+                throw new Error(`Downloading artifact '${artifact.name}' (id ${artifact.id}): the API answered ${response.status} without a redirect to the storage host`);
+            }
+            this.reporter.mask(location);
+            return location;
+        }
+        catch (error) {
+            if (error instanceof ApiError && error.status === 410) {
+                throw new ArtifactExpiredError(artifact.name, artifact.id, artifact.expires_at);
+            }
+            throw error;
+        }
+    }
+    async artifactPage(query, page) {
+        const common = { owner: this.owner, repo: this.repo, per_page: PER_PAGE, page };
+        const nameFilter = query.name === undefined ? {} : { name: query.name };
+        const call = query.runId === undefined
+            ? { action: 'Listing artifacts', permission: READ, setting: 'repository' }
+            : { action: `Listing artifacts of run ${query.runId}`, permission: READ, setting: 'run-id' };
+        const response = await this.call(call, () => query.runId === undefined
+            ? this.octokit.rest.actions.listArtifactsForRepo({ ...common, ...nameFilter })
+            : this.octokit.rest.actions.listWorkflowRunArtifacts({
+                ...common,
+                ...nameFilter,
+                run_id: query.runId,
+            }));
+        return {
+            artifacts: response.data.artifacts.map(slimArtifact),
+            totalCount: response.data.total_count,
+            hasNext: hasNextPage(response.headers.link),
+        };
+    }
+    /** Makes one API call, turning its failure into an error a user can act on. */
+    async call(call, request) {
+        try {
+            return await request();
+        }
+        catch (error) {
+            throw this.explain(error, call);
+        }
+    }
+    explain(error, { action, permission, setting }) {
+        if (!isHttpError(error))
+            return error instanceof Error ? error : new Error(String(error));
+        const headers = error.response?.headers ?? {};
+        if (headers['x-ratelimit-remaining'] === '0') {
+            return new RateLimitExhaustedError(new Date(Number(headers['x-ratelimit-reset'] ?? 0) * 1000));
+        }
+        const where = `${this.owner}/${this.repo}`;
+        const detail = apiMessage(error);
+        const hint = (word) => {
+            if (error.status === 401)
+                return ` The token was refused: check \`${word('github-token')}\`.`;
+            if (error.status === 403 && !/rate limit/i.test(detail)) {
+                return ` The token needs the \`${permission}\` permission on ${where} (a \`permissions:\` block in the workflow, or a token with access to that repository).`;
+            }
+            if (error.status === 404 && setting) {
+                return ` Check \`${word(setting)}\`, and that the token can read ${where}.`;
+            }
+            return '';
+        };
+        return new ApiError(error.status, (word) => `${action} in ${where} failed: HTTP ${error.status} ${detail}.${hint(word)}`);
+    }
+}
+/** An API answer that failed, with its HTTP status. */
+class ApiError extends WordedError {
+    status;
+    constructor(status, explain) {
+        super(explain);
+        this.status = status;
+        this.name = 'ApiError';
+    }
+}
+function hasNextPage(link) {
+    return /rel="next"/.test(link ?? '');
+}
+function apiMessage(error) {
+    const data = error.response?.data;
+    if (data && typeof data === 'object' && 'message' in data)
+        return String(data.message);
+    return error.message;
+}
+function memoise(cache, key, load) {
+    let value = cache.get(key);
+    if (!value) {
+        value = load();
+        cache.set(key, value);
+        value.catch(() => cache.delete(key));
+    }
+    return value;
+}
+function range(from, to) {
+    return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+}
+function uniqueById(artifacts) {
+    const seen = new Map();
+    for (const artifact of artifacts)
+        if (!seen.has(artifact.id))
+            seen.set(artifact.id, artifact);
+    return [...seen.values()];
+}
+/** Only the fields the product reads: a long listing keeps these, not every REST object whole. */
+function slimArtifact(artifact) {
+    const run = artifact.workflow_run;
+    return {
+        id: artifact.id,
+        name: artifact.name,
+        size_in_bytes: artifact.size_in_bytes,
+        expired: artifact.expired,
+        created_at: artifact.created_at,
+        expires_at: artifact.expires_at,
+        digest: artifact.digest ?? null,
+        workflow_run: run
+            ? {
+                id: run.id,
+                repository_id: run.repository_id,
+                head_repository_id: run.head_repository_id,
+                head_branch: run.head_branch,
+                head_sha: run.head_sha,
+            }
+            : null,
+    };
+}
+function slimRun(run) {
+    return {
+        id: run.id,
+        workflow_id: run.workflow_id,
+        event: run.event,
+        status: run.status,
+        conclusion: run.conclusion,
+        head_branch: run.head_branch,
+        head_sha: run.head_sha,
+        created_at: run.created_at,
+        repository: { id: run.repository.id },
+        head_repository: run.head_repository ? { id: run.head_repository.id } : null,
+        pull_requests: run.pull_requests?.map((pr) => ({ number: pr.number })) ?? null,
+    };
+}
+
 ;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
 function getUserAgent() {
   if (typeof navigator === "object" && "userAgent" in navigator) {
@@ -35399,7 +36368,7 @@ var VERSION = "0.0.0-development";
 
 // pkg/dist-src/defaults.js
 var userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
-var DEFAULTS = {
+var dist_bundle_DEFAULTS = {
   method: "GET",
   baseUrl: "https://api.github.com",
   headers: {
@@ -35733,7 +36702,7 @@ function withDefaults(oldDefaults, newDefaults) {
 }
 
 // pkg/dist-src/index.js
-var endpoint = withDefaults(null, DEFAULTS);
+var endpoint = withDefaults(null, dist_bundle_DEFAULTS);
 
 
 ;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
@@ -39654,2656 +40623,6 @@ legacyRestEndpointMethods.VERSION = dist_src_version_VERSION;
 
 //# sourceMappingURL=index.js.map
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
-// pkg/dist-src/version.js
-var plugin_paginate_rest_dist_bundle_VERSION = "0.0.0-development";
-
-// pkg/dist-src/normalize-paginated-list-response.js
-function normalizePaginatedListResponse(response) {
-  if (!response.data) {
-    return {
-      ...response,
-      data: []
-    };
-  }
-  const responseNeedsNormalization = ("total_count" in response.data || "total_commits" in response.data) && !("url" in response.data);
-  if (!responseNeedsNormalization) return response;
-  const incompleteResults = response.data.incomplete_results;
-  const repositorySelection = response.data.repository_selection;
-  const totalCount = response.data.total_count;
-  const totalCommits = response.data.total_commits;
-  delete response.data.incomplete_results;
-  delete response.data.repository_selection;
-  delete response.data.total_count;
-  delete response.data.total_commits;
-  const namespaceKey = Object.keys(response.data)[0];
-  const data = response.data[namespaceKey];
-  response.data = data;
-  if (typeof incompleteResults !== "undefined") {
-    response.data.incomplete_results = incompleteResults;
-  }
-  if (typeof repositorySelection !== "undefined") {
-    response.data.repository_selection = repositorySelection;
-  }
-  response.data.total_count = totalCount;
-  response.data.total_commits = totalCommits;
-  return response;
-}
-
-// pkg/dist-src/iterator.js
-function iterator(octokit, route, parameters) {
-  const options = typeof route === "function" ? route.endpoint(parameters) : octokit.request.endpoint(route, parameters);
-  const requestMethod = typeof route === "function" ? route : octokit.request;
-  const method = options.method;
-  const headers = options.headers;
-  let url = options.url;
-  return {
-    [Symbol.asyncIterator]: () => ({
-      async next() {
-        if (!url) return { done: true };
-        try {
-          const response = await requestMethod({ method, url, headers });
-          const normalizedResponse = normalizePaginatedListResponse(response);
-          url = ((normalizedResponse.headers.link || "").match(
-            /<([^<>]+)>;\s*rel="next"/
-          ) || [])[1];
-          if (!url && "total_commits" in normalizedResponse.data) {
-            const parsedUrl = new URL(normalizedResponse.url);
-            const params = parsedUrl.searchParams;
-            const page = parseInt(params.get("page") || "1", 10);
-            const per_page = parseInt(params.get("per_page") || "250", 10);
-            if (page * per_page < normalizedResponse.data.total_commits) {
-              params.set("page", String(page + 1));
-              url = parsedUrl.toString();
-            }
-          }
-          return { value: normalizedResponse };
-        } catch (error) {
-          if (error.status !== 409) throw error;
-          url = "";
-          return {
-            value: {
-              status: 200,
-              headers: {},
-              data: []
-            }
-          };
-        }
-      }
-    })
-  };
-}
-
-// pkg/dist-src/paginate.js
-function paginate(octokit, route, parameters, mapFn) {
-  if (typeof parameters === "function") {
-    mapFn = parameters;
-    parameters = void 0;
-  }
-  return gather(
-    octokit,
-    [],
-    iterator(octokit, route, parameters)[Symbol.asyncIterator](),
-    mapFn
-  );
-}
-function gather(octokit, results, iterator2, mapFn) {
-  return iterator2.next().then((result) => {
-    if (result.done) {
-      return results;
-    }
-    let earlyExit = false;
-    function done() {
-      earlyExit = true;
-    }
-    results = results.concat(
-      mapFn ? mapFn(result.value, done) : result.value.data
-    );
-    if (earlyExit) {
-      return results;
-    }
-    return gather(octokit, results, iterator2, mapFn);
-  });
-}
-
-// pkg/dist-src/compose-paginate.js
-var composePaginateRest = Object.assign(paginate, {
-  iterator
-});
-
-// pkg/dist-src/generated/paginating-endpoints.js
-var paginatingEndpoints = (/* unused pure expression or super */ null && ([
-  "GET /advisories",
-  "GET /app/hook/deliveries",
-  "GET /app/installation-requests",
-  "GET /app/installations",
-  "GET /assignments/{assignment_id}/accepted_assignments",
-  "GET /classrooms",
-  "GET /classrooms/{classroom_id}/assignments",
-  "GET /enterprises/{enterprise}/code-security/configurations",
-  "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}/repositories",
-  "GET /enterprises/{enterprise}/dependabot/alerts",
-  "GET /enterprises/{enterprise}/teams",
-  "GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships",
-  "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations",
-  "GET /events",
-  "GET /gists",
-  "GET /gists/public",
-  "GET /gists/starred",
-  "GET /gists/{gist_id}/comments",
-  "GET /gists/{gist_id}/commits",
-  "GET /gists/{gist_id}/forks",
-  "GET /installation/repositories",
-  "GET /issues",
-  "GET /licenses",
-  "GET /marketplace_listing/plans",
-  "GET /marketplace_listing/plans/{plan_id}/accounts",
-  "GET /marketplace_listing/stubbed/plans",
-  "GET /marketplace_listing/stubbed/plans/{plan_id}/accounts",
-  "GET /networks/{owner}/{repo}/events",
-  "GET /notifications",
-  "GET /organizations",
-  "GET /organizations/{org}/dependabot/repository-access",
-  "GET /orgs/{org}/actions/cache/usage-by-repository",
-  "GET /orgs/{org}/actions/hosted-runners",
-  "GET /orgs/{org}/actions/permissions/repositories",
-  "GET /orgs/{org}/actions/permissions/self-hosted-runners/repositories",
-  "GET /orgs/{org}/actions/runner-groups",
-  "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/hosted-runners",
-  "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/repositories",
-  "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/runners",
-  "GET /orgs/{org}/actions/runners",
-  "GET /orgs/{org}/actions/secrets",
-  "GET /orgs/{org}/actions/secrets/{secret_name}/repositories",
-  "GET /orgs/{org}/actions/variables",
-  "GET /orgs/{org}/actions/variables/{name}/repositories",
-  "GET /orgs/{org}/attestations/repositories",
-  "GET /orgs/{org}/attestations/{subject_digest}",
-  "GET /orgs/{org}/blocks",
-  "GET /orgs/{org}/campaigns",
-  "GET /orgs/{org}/code-scanning/alerts",
-  "GET /orgs/{org}/code-security/configurations",
-  "GET /orgs/{org}/code-security/configurations/{configuration_id}/repositories",
-  "GET /orgs/{org}/codespaces",
-  "GET /orgs/{org}/codespaces/secrets",
-  "GET /orgs/{org}/codespaces/secrets/{secret_name}/repositories",
-  "GET /orgs/{org}/copilot/billing/seats",
-  "GET /orgs/{org}/copilot/metrics",
-  "GET /orgs/{org}/dependabot/alerts",
-  "GET /orgs/{org}/dependabot/secrets",
-  "GET /orgs/{org}/dependabot/secrets/{secret_name}/repositories",
-  "GET /orgs/{org}/events",
-  "GET /orgs/{org}/failed_invitations",
-  "GET /orgs/{org}/hooks",
-  "GET /orgs/{org}/hooks/{hook_id}/deliveries",
-  "GET /orgs/{org}/insights/api/route-stats/{actor_type}/{actor_id}",
-  "GET /orgs/{org}/insights/api/subject-stats",
-  "GET /orgs/{org}/insights/api/user-stats/{user_id}",
-  "GET /orgs/{org}/installations",
-  "GET /orgs/{org}/invitations",
-  "GET /orgs/{org}/invitations/{invitation_id}/teams",
-  "GET /orgs/{org}/issues",
-  "GET /orgs/{org}/members",
-  "GET /orgs/{org}/members/{username}/codespaces",
-  "GET /orgs/{org}/migrations",
-  "GET /orgs/{org}/migrations/{migration_id}/repositories",
-  "GET /orgs/{org}/organization-roles/{role_id}/teams",
-  "GET /orgs/{org}/organization-roles/{role_id}/users",
-  "GET /orgs/{org}/outside_collaborators",
-  "GET /orgs/{org}/packages",
-  "GET /orgs/{org}/packages/{package_type}/{package_name}/versions",
-  "GET /orgs/{org}/personal-access-token-requests",
-  "GET /orgs/{org}/personal-access-token-requests/{pat_request_id}/repositories",
-  "GET /orgs/{org}/personal-access-tokens",
-  "GET /orgs/{org}/personal-access-tokens/{pat_id}/repositories",
-  "GET /orgs/{org}/private-registries",
-  "GET /orgs/{org}/projects",
-  "GET /orgs/{org}/projectsV2",
-  "GET /orgs/{org}/projectsV2/{project_number}/fields",
-  "GET /orgs/{org}/projectsV2/{project_number}/items",
-  "GET /orgs/{org}/properties/values",
-  "GET /orgs/{org}/public_members",
-  "GET /orgs/{org}/repos",
-  "GET /orgs/{org}/rulesets",
-  "GET /orgs/{org}/rulesets/rule-suites",
-  "GET /orgs/{org}/rulesets/{ruleset_id}/history",
-  "GET /orgs/{org}/secret-scanning/alerts",
-  "GET /orgs/{org}/security-advisories",
-  "GET /orgs/{org}/settings/immutable-releases/repositories",
-  "GET /orgs/{org}/settings/network-configurations",
-  "GET /orgs/{org}/team/{team_slug}/copilot/metrics",
-  "GET /orgs/{org}/teams",
-  "GET /orgs/{org}/teams/{team_slug}/discussions",
-  "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments",
-  "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions",
-  "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions",
-  "GET /orgs/{org}/teams/{team_slug}/invitations",
-  "GET /orgs/{org}/teams/{team_slug}/members",
-  "GET /orgs/{org}/teams/{team_slug}/projects",
-  "GET /orgs/{org}/teams/{team_slug}/repos",
-  "GET /orgs/{org}/teams/{team_slug}/teams",
-  "GET /projects/{project_id}/collaborators",
-  "GET /repos/{owner}/{repo}/actions/artifacts",
-  "GET /repos/{owner}/{repo}/actions/caches",
-  "GET /repos/{owner}/{repo}/actions/organization-secrets",
-  "GET /repos/{owner}/{repo}/actions/organization-variables",
-  "GET /repos/{owner}/{repo}/actions/runners",
-  "GET /repos/{owner}/{repo}/actions/runs",
-  "GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts",
-  "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/jobs",
-  "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs",
-  "GET /repos/{owner}/{repo}/actions/secrets",
-  "GET /repos/{owner}/{repo}/actions/variables",
-  "GET /repos/{owner}/{repo}/actions/workflows",
-  "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs",
-  "GET /repos/{owner}/{repo}/activity",
-  "GET /repos/{owner}/{repo}/assignees",
-  "GET /repos/{owner}/{repo}/attestations/{subject_digest}",
-  "GET /repos/{owner}/{repo}/branches",
-  "GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations",
-  "GET /repos/{owner}/{repo}/check-suites/{check_suite_id}/check-runs",
-  "GET /repos/{owner}/{repo}/code-scanning/alerts",
-  "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances",
-  "GET /repos/{owner}/{repo}/code-scanning/analyses",
-  "GET /repos/{owner}/{repo}/codespaces",
-  "GET /repos/{owner}/{repo}/codespaces/devcontainers",
-  "GET /repos/{owner}/{repo}/codespaces/secrets",
-  "GET /repos/{owner}/{repo}/collaborators",
-  "GET /repos/{owner}/{repo}/comments",
-  "GET /repos/{owner}/{repo}/comments/{comment_id}/reactions",
-  "GET /repos/{owner}/{repo}/commits",
-  "GET /repos/{owner}/{repo}/commits/{commit_sha}/comments",
-  "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls",
-  "GET /repos/{owner}/{repo}/commits/{ref}/check-runs",
-  "GET /repos/{owner}/{repo}/commits/{ref}/check-suites",
-  "GET /repos/{owner}/{repo}/commits/{ref}/status",
-  "GET /repos/{owner}/{repo}/commits/{ref}/statuses",
-  "GET /repos/{owner}/{repo}/compare/{basehead}",
-  "GET /repos/{owner}/{repo}/compare/{base}...{head}",
-  "GET /repos/{owner}/{repo}/contributors",
-  "GET /repos/{owner}/{repo}/dependabot/alerts",
-  "GET /repos/{owner}/{repo}/dependabot/secrets",
-  "GET /repos/{owner}/{repo}/deployments",
-  "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses",
-  "GET /repos/{owner}/{repo}/environments",
-  "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies",
-  "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/apps",
-  "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets",
-  "GET /repos/{owner}/{repo}/environments/{environment_name}/variables",
-  "GET /repos/{owner}/{repo}/events",
-  "GET /repos/{owner}/{repo}/forks",
-  "GET /repos/{owner}/{repo}/hooks",
-  "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries",
-  "GET /repos/{owner}/{repo}/invitations",
-  "GET /repos/{owner}/{repo}/issues",
-  "GET /repos/{owner}/{repo}/issues/comments",
-  "GET /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
-  "GET /repos/{owner}/{repo}/issues/events",
-  "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
-  "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by",
-  "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocking",
-  "GET /repos/{owner}/{repo}/issues/{issue_number}/events",
-  "GET /repos/{owner}/{repo}/issues/{issue_number}/labels",
-  "GET /repos/{owner}/{repo}/issues/{issue_number}/reactions",
-  "GET /repos/{owner}/{repo}/issues/{issue_number}/sub_issues",
-  "GET /repos/{owner}/{repo}/issues/{issue_number}/timeline",
-  "GET /repos/{owner}/{repo}/keys",
-  "GET /repos/{owner}/{repo}/labels",
-  "GET /repos/{owner}/{repo}/milestones",
-  "GET /repos/{owner}/{repo}/milestones/{milestone_number}/labels",
-  "GET /repos/{owner}/{repo}/notifications",
-  "GET /repos/{owner}/{repo}/pages/builds",
-  "GET /repos/{owner}/{repo}/projects",
-  "GET /repos/{owner}/{repo}/pulls",
-  "GET /repos/{owner}/{repo}/pulls/comments",
-  "GET /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions",
-  "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments",
-  "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits",
-  "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
-  "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews",
-  "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments",
-  "GET /repos/{owner}/{repo}/releases",
-  "GET /repos/{owner}/{repo}/releases/{release_id}/assets",
-  "GET /repos/{owner}/{repo}/releases/{release_id}/reactions",
-  "GET /repos/{owner}/{repo}/rules/branches/{branch}",
-  "GET /repos/{owner}/{repo}/rulesets",
-  "GET /repos/{owner}/{repo}/rulesets/rule-suites",
-  "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history",
-  "GET /repos/{owner}/{repo}/secret-scanning/alerts",
-  "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}/locations",
-  "GET /repos/{owner}/{repo}/security-advisories",
-  "GET /repos/{owner}/{repo}/stargazers",
-  "GET /repos/{owner}/{repo}/subscribers",
-  "GET /repos/{owner}/{repo}/tags",
-  "GET /repos/{owner}/{repo}/teams",
-  "GET /repos/{owner}/{repo}/topics",
-  "GET /repositories",
-  "GET /search/code",
-  "GET /search/commits",
-  "GET /search/issues",
-  "GET /search/labels",
-  "GET /search/repositories",
-  "GET /search/topics",
-  "GET /search/users",
-  "GET /teams/{team_id}/discussions",
-  "GET /teams/{team_id}/discussions/{discussion_number}/comments",
-  "GET /teams/{team_id}/discussions/{discussion_number}/comments/{comment_number}/reactions",
-  "GET /teams/{team_id}/discussions/{discussion_number}/reactions",
-  "GET /teams/{team_id}/invitations",
-  "GET /teams/{team_id}/members",
-  "GET /teams/{team_id}/projects",
-  "GET /teams/{team_id}/repos",
-  "GET /teams/{team_id}/teams",
-  "GET /user/blocks",
-  "GET /user/codespaces",
-  "GET /user/codespaces/secrets",
-  "GET /user/emails",
-  "GET /user/followers",
-  "GET /user/following",
-  "GET /user/gpg_keys",
-  "GET /user/installations",
-  "GET /user/installations/{installation_id}/repositories",
-  "GET /user/issues",
-  "GET /user/keys",
-  "GET /user/marketplace_purchases",
-  "GET /user/marketplace_purchases/stubbed",
-  "GET /user/memberships/orgs",
-  "GET /user/migrations",
-  "GET /user/migrations/{migration_id}/repositories",
-  "GET /user/orgs",
-  "GET /user/packages",
-  "GET /user/packages/{package_type}/{package_name}/versions",
-  "GET /user/public_emails",
-  "GET /user/repos",
-  "GET /user/repository_invitations",
-  "GET /user/social_accounts",
-  "GET /user/ssh_signing_keys",
-  "GET /user/starred",
-  "GET /user/subscriptions",
-  "GET /user/teams",
-  "GET /users",
-  "GET /users/{username}/attestations/{subject_digest}",
-  "GET /users/{username}/events",
-  "GET /users/{username}/events/orgs/{org}",
-  "GET /users/{username}/events/public",
-  "GET /users/{username}/followers",
-  "GET /users/{username}/following",
-  "GET /users/{username}/gists",
-  "GET /users/{username}/gpg_keys",
-  "GET /users/{username}/keys",
-  "GET /users/{username}/orgs",
-  "GET /users/{username}/packages",
-  "GET /users/{username}/projects",
-  "GET /users/{username}/projectsV2",
-  "GET /users/{username}/projectsV2/{project_number}/fields",
-  "GET /users/{username}/projectsV2/{project_number}/items",
-  "GET /users/{username}/received_events",
-  "GET /users/{username}/received_events/public",
-  "GET /users/{username}/repos",
-  "GET /users/{username}/social_accounts",
-  "GET /users/{username}/ssh_signing_keys",
-  "GET /users/{username}/starred",
-  "GET /users/{username}/subscriptions"
-]));
-
-// pkg/dist-src/paginating-endpoints.js
-function isPaginatingEndpoint(arg) {
-  if (typeof arg === "string") {
-    return paginatingEndpoints.includes(arg);
-  } else {
-    return false;
-  }
-}
-
-// pkg/dist-src/index.js
-function paginateRest(octokit) {
-  return {
-    paginate: Object.assign(paginate.bind(null, octokit), {
-      iterator: iterator.bind(null, octokit)
-    })
-  };
-}
-paginateRest.VERSION = plugin_paginate_rest_dist_bundle_VERSION;
-
-
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/utils.js
-
-
-// octokit + plugins
-
-
-
-const context = new Context();
-const baseUrl = getApiBaseUrl();
-const defaults = {
-    baseUrl,
-    request: {
-        agent: getProxyAgent(baseUrl),
-        fetch: getProxyFetch(baseUrl)
-    }
-};
-const GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(defaults);
-
-/**
- * Convience function to correctly format Octokit Options to pass into the constructor.
- *
- * @param     token    the repo PAT or GITHUB_TOKEN
- * @param     options  other options to set
- */
-function getOctokitOptions(token, options) {
-    const opts = Object.assign({}, options || {}); // Shallow clone - don't mutate the object provided by the caller
-    // Auth
-    const auth = Utils.getAuthString(token, opts);
-    if (auth) {
-        opts.auth = auth;
-    }
-    // Orchestration ID
-    const userAgent = Utils.getUserAgentWithOrchestrationId(opts.userAgent);
-    if (userAgent) {
-        opts.userAgent = userAgent;
-    }
-    return opts;
-}
-//# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./src/core/artifact.ts
-function toRecord(artifact, path) {
-    const run = artifact.workflow_run ?? {};
-    return {
-        id: artifact.id,
-        name: artifact.name,
-        size_in_bytes: artifact.size_in_bytes,
-        created_at: artifact.created_at,
-        expires_at: artifact.expires_at,
-        expired: artifact.expired,
-        digest: artifact.digest ?? null,
-        run_id: run.id ?? null,
-        head_branch: run.head_branch ?? null,
-        head_sha: run.head_sha ?? null,
-        ...(path === undefined ? {} : { path }),
-    };
-}
-/** Newest first: by `created_at`, then by `id`, so ties are deterministic. */
-function compareNewestFirst(a, b) {
-    const byTime = Date.parse(b.created_at ?? '') - Date.parse(a.created_at ?? '');
-    if (byTime !== 0 && !Number.isNaN(byTime))
-        return byTime;
-    return b.id - a.id;
-}
-/**
- * Whether the run that made the artifact came from a fork: its head repository is not the
- * repository (or is gone), so a pull request's author controlled what the run uploaded.
- * 'unknown' when the artifact does not say.
- */
-function forkStatus(artifact) {
-    const run = artifact.workflow_run;
-    if (!run || run.head_repository_id === undefined || run.repository_id === undefined) {
-        return 'unknown';
-    }
-    return run.head_repository_id === run.repository_id ? 'same' : 'fork';
-}
-
-;// CONCATENATED MODULE: ./src/core/clock.ts
-const systemClock = {
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-
-;// CONCATENATED MODULE: ./src/core/errors.ts
-/** The wording used for an error's plain `message`: the setting's own name. */
-const plainWording = (setting, value) => value === undefined ? setting : `${setting}: ${value}`;
-/**
- * An error whose text names settings: `message` uses the plain names, `explain` words them the
- * way the front end showing it does.
- */
-class WordedError extends Error {
-    explain;
-    constructor(explain, options) {
-        super(explain(plainWording), options);
-        this.explain = explain;
-        this.name = 'WordedError';
-    }
-}
-/** A bad setting: raised before any API call; `explain` says what is wrong with it. */
-class SettingError extends WordedError {
-    setting;
-    constructor(setting, explain) {
-        super(explain);
-        this.setting = setting;
-        this.name = 'SettingError';
-    }
-}
-/** The artifact has expired (its `expired` flag, or a 410 from the download endpoint). */
-class ArtifactExpiredError extends Error {
-    artifactName;
-    artifactId;
-    expiresAt;
-    constructor(artifactName, artifactId, expiresAt) {
-        super(`Artifact '${artifactName}' (id ${artifactId}) has expired` +
-            (expiresAt ? ` (at ${expiresAt})` : '') +
-            ' and can no longer be downloaded');
-        this.artifactName = artifactName;
-        this.artifactId = artifactId;
-        this.expiresAt = expiresAt;
-        this.name = 'ArtifactExpiredError';
-    }
-}
-/**
- * A rate limit refuses requests: the primary limit is (nearly) used up, or the secondary limit
- * keeps refusing for longer than is worth waiting. Callers stop cleanly rather than wait.
- */
-class RateLimitExhaustedError extends Error {
-    resetAt;
-    limit;
-    constructor(resetAt, limit = 'primary', 
-    /** What was refused, for the message: the call and the API's answer. */
-    refused) {
-        super((refused ? `${refused}. ` : '') +
-            (limit === 'primary'
-                ? `The API rate limit is used up until ${resetAt.toISOString()}`
-                : `GitHub's secondary rate limit refuses requests until about ${resetAt.toISOString()}`));
-        this.resetAt = resetAt;
-        this.limit = limit;
-        this.name = 'RateLimitExhaustedError';
-    }
-}
-function isHttpError(error) {
-    return error instanceof Error && typeof error.status === 'number';
-}
-/** The text a front end shows for an error, with settings in its own words. */
-function explainError(error, word) {
-    if (error instanceof WordedError)
-        return error.explain(word);
-    return error instanceof Error ? error.message : String(error);
-}
-
-;// CONCATENATED MODULE: ./src/core/delete/deletion.ts
-
-
-
-/** Requests left unused when stopping for the primary rate limit: in-flight DELETEs still spend some. */
-const RATE_LIMIT_RESERVE = 10;
-/** Progress lines in the log: one per this many artifacts, not one per artifact. */
-const PROGRESS_EVERY = 100;
-/** Failures named one by one in the step's error; the log has each of them. */
-const FAILURES_NAMED = 20;
-/**
- * Deletes exactly the selected artifacts (the selection was made on the complete listing; nothing
- * is listed here), oldest first, so a run that stops early has removed the oldest and the next
- * run carries on from there. DELETEs are paced under GitHub's secondary limit.
- *
- * `max-deletions` caps the DELETE requests: the oldest N selected are attempted and the rest are
- * `remaining`. An artifact found already gone counts toward the cap, as it counts as deleted.
- */
-async function deleteArtifacts(selected, options, context) {
-    const { reporter } = context;
-    const ordered = [...selected].sort((a, b) => compareNewestFirst(b, a));
-    const cap = options.maxDeletions ?? ordered.length;
-    const batch = ordered.slice(0, cap);
-    const capStop = ordered.length > cap ? { cause: 'max-deletions', reason: capReason(cap, reporter) } : undefined;
-    if (options.dryRun) {
-        reporter.info(`Dry run: ${describeCount(batch.length)} would be deleted; nothing is deleted`);
-        for (const artifact of batch)
-            reporter.debug(`Would delete ${describe(artifact)}`);
-        return {
-            deleted: batch,
-            alreadyGone: [],
-            failed: [],
-            remaining: ordered.slice(cap),
-            ...stopFields(capStop, ordered.length - batch.length),
-            dryRun: true,
-        };
-    }
-    const outcomes = new Map();
-    const stop = await deleteInOrder(batch, context, outcomes);
-    const collected = collect(ordered, outcomes);
-    const result = { ...collected, ...stopFields(stop ?? capStop, collected.remaining.length) };
-    reporter.info(progressLine(result, ordered.length));
-    if (result.stopReason && result.stoppedBy === 'max-deletions')
-        reporter.info(result.stopReason);
-    else if (result.stopReason)
-        reporter.warning(result.stopReason);
-    return result;
-}
-/** Runs the paced DELETEs, recording each outcome; says why it stopped early, if it did. */
-async function deleteInOrder(batch, { session, client, reporter, clock = systemClock }, outcomes) {
-    let stop;
-    let next = 0;
-    const take = () => {
-        if (next >= batch.length)
-            return undefined;
-        stop ??= rateLimitStop(session, clock);
-        return stop ? undefined : batch[next++];
-    };
-    const deleteOne = async (artifact) => {
-        try {
-            const answer = await client.deleteArtifact(artifact.id);
-            outcomes.set(artifact.id, answer);
-            reporter.debug(`${answer === 'gone' ? 'Already gone' : 'Deleted'}: ${describe(artifact)}`);
-        }
-        catch (error) {
-            if (error instanceof RateLimitExhaustedError) {
-                // Not deleted: it stays for the next run, with everything after it.
-                stop ??= {
-                    cause: 'rate-limit',
-                    reason: error.limit === 'primary'
-                        ? rateLimitReason(error.resetAt)
-                        : secondaryLimitReason(error.resetAt),
-                };
-                return;
-            }
-            const failure = `${describe(artifact)}: ${errorMessage(error)}`;
-            outcomes.set(artifact.id, { failure });
-            reporter.info(`Could not delete ${failure}`);
-            if (isHttpError(error) && error.status === 403)
-                stop ??= { cause: 'forbidden', reason: FORBIDDEN_REASON };
-        }
-        if (outcomes.size % PROGRESS_EVERY === 0) {
-            reporter.info(`Deleting: ${outcomes.size} of ${batch.length} done`);
-        }
-    };
-    await session.deletions.drain(take, deleteOne);
-    return stop;
-}
-/** A stop when the latest answer says the primary limit is nearly used up, and not yet reset. */
-function rateLimitStop(session, clock) {
-    const limit = session.rateLimit();
-    if (!limit || limit.remaining >= RATE_LIMIT_RESERVE)
-        return undefined;
-    const resetAt = new Date(limit.reset * 1000);
-    if (resetAt.getTime() <= clock.now())
-        return undefined;
-    return {
-        cause: 'rate-limit',
-        reason: rateLimitReason(resetAt, `${limit.remaining} of ${limit.limit} requests left`),
-    };
-}
-function rateLimitReason(resetAt, left = 'used up') {
-    return (`Stopped deleting to stay within the API rate limit (${left}; it resets at ` +
-        `${resetAt.toISOString()}). The next run carries on with the oldest of those left`);
-}
-function secondaryLimitReason(resetAt) {
-    return (`Stopped deleting: GitHub's secondary rate limit kept refusing requests (come back after ` +
-        `${resetAt.toISOString()}). The next run carries on with the oldest of those left`);
-}
-function capReason(cap, reporter) {
-    return `Stopped after ${reporter.word('max-deletions')} (${cap}); the next run carries on with the oldest of those left`;
-}
-const FORBIDDEN_REASON = 'Stopped deleting: GitHub refused a deletion (HTTP 403) and would refuse the others the same ' +
-    'way. The usual cause is a token without the `actions: write` permission ' +
-    '(`permissions: { actions: write }` in the workflow)';
-function stopFields(stop, left) {
-    // A stop after the last artifact was taken left nothing undone.
-    if (!stop || left === 0)
-        return {};
-    return { stoppedBy: stop.cause, stopReason: `${stop.reason}: ${describeCount(left)} left.` };
-}
-/** Sorts the outcomes into the result's lists, in the order the artifacts were taken. */
-function collect(ordered, outcomes) {
-    const result = {
-        deleted: [],
-        alreadyGone: [],
-        failed: [],
-        remaining: [],
-        dryRun: false,
-    };
-    for (const artifact of ordered) {
-        const outcome = outcomes.get(artifact.id);
-        if (outcome === undefined)
-            result.remaining.push(artifact);
-        else if (outcome === 'deleted')
-            result.deleted.push(artifact);
-        else if (outcome === 'gone')
-            result.alreadyGone.push(artifact);
-        else
-            result.failed.push({ artifact, reason: outcome.failure });
-    }
-    return result;
-}
-function progressLine(result, selectedCount) {
-    const parts = [`Deleted ${result.deleted.length} of ${describeCount(selectedCount)}`];
-    if (result.alreadyGone.length)
-        parts.push(`${result.alreadyGone.length} already gone`);
-    if (result.failed.length)
-        parts.push(`${result.failed.length} failed`);
-    if (result.remaining.length)
-        parts.push(`${result.remaining.length} left`);
-    return parts.join(', ');
-}
-/**
- * The step's error message for failed deletions, naming each artifact and why (the first
- * FAILURES_NAMED of them; the log names every one).
- */
-function describeDeletionFailures(failed) {
-    const named = failed.slice(0, FAILURES_NAMED).map((f) => `- ${f.reason}`);
-    const more = failed.length - named.length;
-    return [
-        `Could not delete ${describeCount(failed.length)}:`,
-        ...named,
-        ...(more > 0 ? [`- and ${more} more (each is named in the log)`] : []),
-    ].join('\n');
-}
-function describe(artifact) {
-    const run = artifact.workflow_run?.id;
-    return `'${artifact.name}' (id ${artifact.id}${run === undefined ? '' : `, run ${run}`})`;
-}
-function describeCount(count) {
-    return `${count} artifact${count === 1 ? '' : 's'}`;
-}
-/** The error's message, with its HTTP status unless the message already gives it. */
-function errorMessage(error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const status = isHttpError(error) ? error.status : undefined;
-    return status === undefined || message.includes(`HTTP ${status}`)
-        ? message
-        : `HTTP ${status}: ${message}`;
-}
-
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
-;// CONCATENATED MODULE: ./src/core/concurrency.ts
-/**
- * A gate that runs the tasks handed to it at most `limit` at a time, starting them in the order
- * they were handed in.
- */
-function limiter(limit) {
-    let running = 0;
-    const waiting = [];
-    return async (task) => {
-        if (running < limit)
-            running++;
-        else
-            await new Promise((resolve) => waiting.push(resolve));
-        try {
-            return await task();
-        }
-        finally {
-            // Hand the slot straight to the next task in line, or give it back.
-            const next = waiting.shift();
-            if (next)
-                next();
-            else
-                running--;
-        }
-    };
-}
-/** Runs `work` on every item with at most `limit` at once, keeping the items' order. */
-function mapConcurrently(items, limit, work) {
-    const slot = limiter(limit);
-    return Promise.all(items.map((item) => slot(() => work(item))));
-}
-
-;// CONCATENATED MODULE: ./src/core/units.ts
-/** Durations and sizes as users write them in inputs, and sizes as summaries print them. */
-const MINUTE_MS = 60_000;
-const HOUR_MS = 60 * MINUTE_MS;
-const DAY_MS = 24 * HOUR_MS;
-const WEEK_MS = 7 * DAY_MS;
-const SHORT_DURATION = /^(\d+)\s*([mhdw])$/;
-const SHORT_DURATION_UNITS = {
-    m: MINUTE_MS,
-    h: HOUR_MS,
-    d: DAY_MS,
-    w: WEEK_MS,
-};
-// Years and months are matched too, only to refuse them with a message of their own.
-const ISO_DURATION = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i;
-const DURATION_FORMS = 'a whole number with a unit m, h, d or w (90m, 12h, 14d, 2w) ' +
-    'or an ISO 8601 duration (P14D, PT12H, P1W, P1DT12H)';
-/** Milliseconds in a duration such as `14d` or `P14D`; throws on anything else. */
-function parseDuration(text) {
-    const milliseconds = shortDurationMs(text) ?? isoDurationMs(text);
-    if (milliseconds === undefined) {
-        throw new Error(`'${text}' is not a duration: use ${DURATION_FORMS}`);
-    }
-    if (milliseconds === 0)
-        throw new Error(`'${text}' is zero: give a duration longer than that`);
-    if (!Number.isSafeInteger(milliseconds))
-        throw new Error(`'${text}' is too long a duration`);
-    return milliseconds;
-}
-function shortDurationMs(text) {
-    const match = SHORT_DURATION.exec(text);
-    if (!match)
-        return undefined;
-    return Number(match[1]) * SHORT_DURATION_UNITS[match[2]];
-}
-function isoDurationMs(text) {
-    const match = ISO_DURATION.exec(text);
-    // `P` and `PT` alone, or a `T` with no time after it, fit the pattern but are not durations.
-    if (!match || match.slice(1).every((part) => part === undefined) || /T$/i.test(text)) {
-        return undefined;
-    }
-    const [, years, months, weeks, days, hours, minutes, seconds] = match;
-    if (years !== undefined || months !== undefined) {
-        throw new Error(`'${text}' counts years or months, which have no fixed length: give days or weeks (P30D, P4W)`);
-    }
-    const count = (part) => Number(part ?? 0);
-    return (count(weeks) * WEEK_MS +
-        count(days) * DAY_MS +
-        count(hours) * HOUR_MS +
-        count(minutes) * MINUTE_MS +
-        count(seconds) * 1000);
-}
-const SIZE = /^(\d+)(?:\.(\d+))?\s*([a-z]*)$/i;
-const KB = 1024;
-const SIZE_UNITS = {
-    '': 1,
-    b: 1,
-    kb: KB,
-    kib: KB,
-    mb: KB ** 2,
-    mib: KB ** 2,
-    gb: KB ** 3,
-    gib: KB ** 3,
-    tb: KB ** 4,
-    tib: KB ** 4,
-};
-/** Bytes in a size such as `500`, `10KB` or `1.5GB` (1 KB = 1024 B), rounded down. */
-function parseSize(text) {
-    const match = SIZE.exec(text);
-    const unitBytes = match ? SIZE_UNITS[match[3].toLowerCase()] : undefined;
-    if (!match || unitBytes === undefined) {
-        throw new Error(`'${text}' is not a size: use a number of bytes (500) or a number with a unit ` +
-            'B, KB, MB, GB or TB (10KB, 50MB, 1.5GB; 1 KB = 1024 B)');
-    }
-    // Integer arithmetic, so that `1.1GB` is exactly 1181116006 and not off by a rounding error.
-    const [, whole, fraction = ''] = match;
-    const bytes = (BigInt(whole + fraction) * BigInt(unitBytes)) / 10n ** BigInt(fraction.length);
-    if (bytes > BigInt(Number.MAX_SAFE_INTEGER))
-        throw new Error(`'${text}' is too large a size`);
-    return Number(bytes);
-}
-const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
-/**
- * A byte count for people: whole bytes below 1 KB (`512 B`), otherwise three significant digits
- * in the largest unit that keeps the number at 1 or more (`1.50 KB`, `10.0 MB`, `1.00 GB`).
- */
-function formatBytes(bytes) {
-    let value = bytes;
-    let unit = 0;
-    while (value >= KB && unit < BYTE_UNITS.length - 1) {
-        value /= KB;
-        unit++;
-    }
-    if (unit === 0)
-        return `${bytes} B`;
-    // toPrecision would switch to exponent notation from 1000 on (1000 to 1023.x of a unit).
-    const digits = value >= 100 ? value.toFixed(0) : value.toPrecision(3);
-    return `${digits} ${BYTE_UNITS[unit]}`;
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(8522);
-// EXTERNAL MODULE: ./node_modules/yauzl/index.js
-var yauzl = __nccwpck_require__(663);
-;// CONCATENATED MODULE: ./src/core/download/extraction.ts
-
-
-
-
-
-
-
-
-const S_IFMT = 0o170000;
-const S_IFLNK = 0o120000;
-const MADE_BY_UNIX = 3;
-const CONCURRENT_WRITES = 8;
-const CACHE_BLOCK_SIZE = 256 * 1024;
-const CACHE_BLOCKS = 8;
-/** Reads of a large entry: a MiB at a time, 16 times fewer round trips than the default. */
-const LARGE_READ_SIZE = 1024 * 1024;
-/**
- * A fresh name beside `target`, in the same folder and so on the same file system: work done
- * there is moved into place with a rename, and never shows half-done at `target`.
- */
-function partialPathBeside(target) {
-    const suffix = (0,external_node_crypto_.randomBytes)(6).toString('hex');
-    return external_node_path_default().join(external_node_path_default().dirname(target), `.${external_node_path_default().basename(target)}.partial-${suffix}`);
-}
-/**
- * Extracts the zip archive `zipFile` into `destination` (created if missing, merged into if it
- * exists) and returns the relative paths of the files written. Entries that would land outside
- * the destination (`..`, absolute paths, drive letters, symbolic links) are refused. Everything
- * is extracted into a temporary folder beside the destination first, and moved into place only
- * once all of it succeeded: a failure leaves the destination as it was.
- */
-async function extractZip(zipFile, destination, subject) {
-    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(destination), { recursive: true });
-    const staging = partialPathBeside(destination);
-    await (0,promises_namespaceObject.mkdir)(staging);
-    try {
-        const files = await extractInto(zipFile, staging, subject);
-        await moveInto(staging, destination).catch((error) => {
-            throw new Error(`Extracting ${subject}: ${message(error)}`);
-        });
-        return files;
-    }
-    finally {
-        await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
-    }
-}
-async function extractInto(zipFile, root, subject) {
-    let zip;
-    try {
-        // Names are decoded and checked below, so the refusal can name the artifact and the entry.
-        zip = await openCached(zipFile, { decodeStrings: false, autoClose: false });
-    }
-    catch (error) {
-        throw new Error(`Extracting ${subject}: not a readable zip archive (${message(error)})`);
-    }
-    const files = new Set();
-    const folders = new Set();
-    const writes = new ConcurrentWrites(CONCURRENT_WRITES);
-    try {
-        for await (const entry of zip.eachEntry()) {
-            const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true);
-            const relative = checkedEntryPath(entry, name, subject);
-            const target = external_node_path_default().join(root, ...relative.split('/'));
-            assertInside(root, target, subject, name);
-            const folder = name.endsWith('/') || name.endsWith('\\') ? target : external_node_path_default().dirname(target);
-            if (!folders.has(folder)) {
-                await (0,promises_namespaceObject.mkdir)(folder, { recursive: true });
-                folders.add(folder);
-            }
-            if (folder !== target) {
-                await writes.add(relative, () => writeEntry(zip, entry, target, subject, name));
-                files.add(relative);
-            }
-        }
-        await writes.finish();
-    }
-    catch (error) {
-        throw error instanceof UnsafeEntryError
-            ? error
-            : new Error(`Extracting ${subject} failed: ${message(error)}`);
-    }
-    finally {
-        // Nothing may still be writing when the caller removes the folder.
-        await writes.settle();
-        zip.close();
-    }
-    return [...files];
-}
-/** Opens the archive through a CachingReader, closing the file when yauzl is done with it. */
-async function openCached(zipFile, options) {
-    const handle = await (0,promises_namespaceObject.open)(zipFile);
-    try {
-        const { size } = await handle.stat();
-        return await yauzl.fromRandomAccessReaderPromise(new CachingReader(handle), size, options);
-    }
-    catch (error) {
-        await handle.close();
-        throw error;
-    }
-}
-/**
- * Reads small ranges of the archive through a few cached blocks. Without it, each entry of a
- * zip of many small files costs three tiny reads (its central directory record, local header
- * and data), each a round trip to the thread pool: most of the time such an extraction took.
- */
-class CachingReader extends yauzl.RandomAccessReader {
-    handle;
-    blocks = new Map();
-    constructor(handle) {
-        super();
-        this.handle = handle;
-    }
-    _readStreamForRange(start, end) {
-        if (end - start > CACHE_BLOCK_SIZE) {
-            return this.handle.createReadStream({
-                start,
-                end: end - 1,
-                autoClose: false,
-                highWaterMark: LARGE_READ_SIZE,
-            });
-        }
-        return external_node_stream_.Readable.from(this.lazily(start, end), { objectMode: false });
-    }
-    /** The read starts when the stream is first read, so its failure always has a listener. */
-    async *lazily(start, end) {
-        yield await this.cached(start, end);
-    }
-    read(buffer, offset, length, position, callback) {
-        this.cached(position, position + length).then((bytes) => callback(bytes.copy(buffer, offset) === length ? null : new Error('unexpected end of file')), (error) => callback(error));
-    }
-    close(callback) {
-        this.handle.close().then(() => callback(null), callback);
-    }
-    async cached(start, end) {
-        const first = Math.floor(start / CACHE_BLOCK_SIZE);
-        const last = Math.floor((end - 1) / CACHE_BLOCK_SIZE);
-        const parts = [];
-        for (let index = first; index <= last; index++)
-            parts.push(await this.block(index));
-        const joined = parts.length === 1 ? parts[0] : Buffer.concat(parts);
-        const from = start - first * CACHE_BLOCK_SIZE;
-        return joined.subarray(from, from + end - start);
-    }
-    block(index) {
-        let block = this.blocks.get(index);
-        if (!block) {
-            block = this.handle
-                .read(Buffer.allocUnsafe(CACHE_BLOCK_SIZE), 0, CACHE_BLOCK_SIZE, index * CACHE_BLOCK_SIZE)
-                .then(({ buffer, bytesRead }) => buffer.subarray(0, bytesRead));
-            this.blocks.set(index, block);
-            if (this.blocks.size > CACHE_BLOCKS)
-                this.blocks.delete(this.blocks.keys().next().value);
-        }
-        return block;
-    }
-}
-/**
- * Entry writes in flight at once: extracting many small files waits on the file system far more
- * than on the CPU, and overlapping them roughly halves the time (bench/extraction.ts).
- */
-class ConcurrentWrites {
-    limit;
-    running = new Map();
-    failure;
-    constructor(limit) {
-        this.limit = limit;
-    }
-    /** Starts the write once a slot is free; a failure of an earlier one is thrown here. */
-    async add(file, write) {
-        while (this.running.size >= this.limit)
-            await Promise.race(this.running.values());
-        // An archive may hold a name twice: the later entry must win, as in a serial extraction.
-        await this.running.get(file);
-        this.throwIfFailed();
-        const done = write()
-            .catch((error) => {
-            this.failure ??= { error };
-        })
-            .finally(() => this.running.delete(file));
-        this.running.set(file, done);
-    }
-    /** Waits for every write, throwing the first failure. */
-    async finish() {
-        await this.settle();
-        this.throwIfFailed();
-    }
-    /** Waits for every write, whatever the outcome. */
-    async settle() {
-        await Promise.all(this.running.values());
-    }
-    throwIfFailed() {
-        if (this.failure)
-            throw this.failure.error;
-    }
-}
-class UnsafeEntryError extends Error {
-    constructor(subject, name, why) {
-        super(`Refusing to extract ${subject}: its entry '${name}' ${why}`);
-        this.name = 'UnsafeEntryError';
-    }
-}
-/** The entry's path relative to the destination, with `/` separators; throws if unsafe. */
-function checkedEntryPath(entry, name, subject) {
-    const normalised = name.replace(/\\/g, '/');
-    const refuse = (why) => new UnsafeEntryError(subject, name, why);
-    // `//server/share` (a UNC path once `\` is normalised) starts with `/` as well.
-    if (normalised.startsWith('/'))
-        throw refuse('is an absolute path');
-    if (/^[a-zA-Z]:/.test(normalised))
-        throw refuse('starts with a drive letter');
-    if (normalised.includes('\0'))
-        throw refuse('contains a NUL character');
-    const segments = normalised.split('/').filter((segment) => segment !== '' && segment !== '.');
-    if (segments.includes('..'))
-        throw refuse("contains a '..' segment");
-    if (((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK) {
-        throw refuse('is a symbolic link');
-    }
-    if (segments.length === 0 && !normalised.endsWith('/'))
-        throw refuse('has no file name');
-    return segments.join('/');
-}
-function assertInside(root, target, subject, name) {
-    const relative = external_node_path_default().relative(root, target);
-    // Only a `..` segment leaves the root: `..foo` is an ordinary name.
-    if (relative === '..' || relative.startsWith(`..${(external_node_path_default()).sep}`) || external_node_path_default().isAbsolute(relative)) {
-        throw new UnsafeEntryError(subject, name, 'would be written outside the destination');
-    }
-}
-async function writeEntry(zip, entry, target, subject, name) {
-    const content = await zip.openReadStreamPromise(entry);
-    await (0,external_node_stream_promises_namespaceObject.pipeline)(content, crcCheck(entry.crc32, () => `Extracting ${subject}: entry '${name}' is corrupt (CRC mismatch)`), (0,external_node_fs_namespaceObject.createWriteStream)(target, { mode: fileMode(entry) }));
-}
-/** yauzl checks sizes but not checksums: a corrupt entry would otherwise pass unnoticed. */
-function crcCheck(expected, describe) {
-    let crc = 0;
-    return new external_node_stream_.Transform({
-        transform(chunk, _encoding, done) {
-            crc = (0,external_node_zlib_.crc32)(chunk, crc);
-            done(null, chunk);
-        },
-        flush(done) {
-            done(crc === expected ? null : new Error(describe()));
-        },
-    });
-}
-/** Unix permission bits from the archive, so executables stay executable; never setuid. */
-function fileMode(entry) {
-    const unixMode = (entry.externalFileAttributes >>> 16) & 0o777;
-    if (entry.versionMadeBy >> 8 !== MADE_BY_UNIX || unixMode === 0)
-        return 0o666;
-    return unixMode | 0o600;
-}
-/**
- * Moves everything under `source` into `destination`, merging into folders that exist there
- * and replacing files. Every conflict is found before the first move, so a refusal changes
- * nothing; a folder or link in the way of a file (or the other way round) is a conflict, so
- * nothing is ever written through a symbolic link already at the destination.
- */
-async function moveInto(source, destination) {
-    // The destination itself may be a link to a folder (a user's choice): follow it.
-    const existing = await statIfExists(destination, promises_namespaceObject.stat);
-    if (existing && !existing.isDirectory())
-        throw inTheWay(destination);
-    const moves = existing
-        ? await planMoves(source, destination)
-        : [{ from: source, to: destination }];
-    for (const { from, to } of moves)
-        await (0,promises_namespaceObject.rename)(from, to);
-}
-async function planMoves(source, destination) {
-    const moves = [];
-    for (const entry of await (0,promises_namespaceObject.readdir)(source, { withFileTypes: true })) {
-        const from = external_node_path_default().join(source, entry.name);
-        const to = external_node_path_default().join(destination, entry.name);
-        const existing = await statIfExists(to, promises_namespaceObject.lstat);
-        if (entry.isDirectory() && existing) {
-            if (!existing.isDirectory())
-                throw inTheWay(to);
-            moves.push(...(await planMoves(from, to)));
-        }
-        else {
-            if (existing?.isDirectory())
-                throw inTheWay(to);
-            moves.push({ from, to });
-        }
-    }
-    return moves;
-}
-function inTheWay(target) {
-    return new Error(`cannot write '${target}': a file, folder or link of another kind is in the way`);
-}
-async function statIfExists(target, read) {
-    try {
-        return await read(target);
-    }
-    catch (error) {
-        if (error.code === 'ENOENT')
-            return undefined;
-        throw error;
-    }
-}
-function message(error) {
-    return error instanceof Error ? error.message : String(error);
-}
-
-;// CONCATENATED MODULE: ./src/core/download/transfer.ts
-
-
-
-
-
-const transfer_DEFAULTS = {
-    retries: 3,
-    retryDelayMs: 1_000,
-    urlLifetimeMs: 50_000,
-    idleTimeoutMs: 60_000,
-};
-/** Longest `retry-after` honoured; the signed URL would have expired by then anyway. */
-const MAX_RETRY_AFTER_MS = 60_000;
-/** A failed attempt; `retryable` ones are tried again, `urlRefused` ones with a fresh URL. */
-class AttemptError extends Error {
-    retryable;
-    urlRefused;
-    retryAfterMs;
-    constructor(message, retryable, urlRefused = false, retryAfterMs = 0) {
-        super(message);
-        this.retryable = retryable;
-        this.urlRefused = urlRefused;
-        this.retryAfterMs = retryAfterMs;
-    }
-}
-/**
- * Streams the artifact behind the signed storage URL into `options.file`, hashing the bytes on
- * the way, so memory stays flat whatever the size. The request carries no Authorization header:
- * the URL's signature is the only credential the storage host gets.
- */
-async function transferToFile(options) {
-    const settings = { ...transfer_DEFAULTS, ...options };
-    const clock = options.clock ?? systemClock;
-    let url;
-    let urlTime = 0;
-    try {
-        for (let attempt = 1;; attempt++) {
-            options.signal?.throwIfAborted();
-            if (url === undefined || clock.now() - urlTime > settings.urlLifetimeMs) {
-                url = await options.getUrl();
-                options.reporter.mask(url);
-                urlTime = clock.now();
-            }
-            try {
-                return await attemptTransfer(url, settings);
-            }
-            catch (error) {
-                if (!(error instanceof AttemptError) || !error.retryable || attempt > settings.retries) {
-                    throw failure(error, settings.subject, attempt);
-                }
-                const delayMs = Math.max(settings.retryDelayMs * 2 ** (attempt - 1), error.retryAfterMs);
-                options.reporter.info(`Downloading ${settings.subject}: ${error.message}; retrying in ${Math.round(delayMs / 1000)} s (retry ${attempt} of ${settings.retries})`);
-                if (error.urlRefused)
-                    url = undefined;
-                await clock.sleep(delayMs);
-            }
-        }
-    }
-    catch (error) {
-        await (0,promises_namespaceObject.rm)(options.file, { force: true });
-        throw error;
-    }
-}
-async function attemptTransfer(url, settings) {
-    let response;
-    try {
-        response = await settings.get(url, settings.idleTimeoutMs);
-    }
-    catch (error) {
-        throw new AttemptError(reason(error, url), true);
-    }
-    if (response.statusCode !== 200) {
-        response.resume();
-        throw statusError(response);
-    }
-    if (settings.signal?.aborted) {
-        response.destroy();
-        settings.signal.throwIfAborted();
-    }
-    response.setTimeout(settings.idleTimeoutMs, () => response.destroy(new Error(`no data for ${settings.idleTimeoutMs / 1000} s`)));
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    let bytes = 0;
-    const file = (0,external_node_fs_namespaceObject.createWriteStream)(settings.file);
-    let fileError;
-    file.once('error', (error) => (fileError = error));
-    try {
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(response, async function* (chunks) {
-            for await (const chunk of chunks) {
-                hash.update(chunk);
-                bytes += chunk.length;
-                yield chunk;
-            }
-        }, file, { signal: settings.signal });
-    }
-    catch (error) {
-        settings.signal?.throwIfAborted();
-        // A full disk or a folder we may not write is not cured by downloading again.
-        throw new AttemptError(reason(error, url), error !== fileError);
-    }
-    const expected = Number(response.headers['content-length'] ?? NaN);
-    if (!Number.isNaN(expected) && bytes !== expected) {
-        throw new AttemptError(`the body ended after ${bytes} of ${expected} bytes`, true);
-    }
-    return {
-        file: settings.file,
-        sha256: hash.digest('hex'),
-        bytes,
-        contentType: mediaType(response.headers['content-type']),
-        fileName: fileNameFromDisposition(response.headers['content-disposition']),
-    };
-}
-function statusError(response) {
-    const status = response.statusCode ?? 0;
-    const answer = `the storage host answered HTTP ${status}`;
-    // An expired signature is refused with 403 (Azure: AuthenticationFailed).
-    if (status === 401 || status === 403)
-        return new AttemptError(answer, true, true);
-    if (status === 408 || status === 429 || status >= 500) {
-        return new AttemptError(answer, true, false, retryAfterMs(response.headers['retry-after']));
-    }
-    return new AttemptError(answer, false);
-}
-function retryAfterMs(header) {
-    const seconds = Number(header);
-    return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, MAX_RETRY_AFTER_MS) : 0;
-}
-/** The final error: names what failed and why, but never the signed URL (a credential). */
-function failure(error, subject, attempts) {
-    if (!(error instanceof AttemptError))
-        return error instanceof Error ? error : new Error(String(error));
-    const tries = attempts === 1 ? '' : ` after ${attempts} attempts`;
-    return new Error(`Downloading ${subject} from the storage URL failed${tries}: ${error.message}`);
-}
-/** An error's message with the signed URL (or its path and query) replaced by a neutral name. */
-function reason(error, url) {
-    const message = error instanceof Error ? error.message : String(error);
-    const parsed = new URL(url);
-    return [url, parsed.pathname + parsed.search].reduce((text, secret) => text.split(secret).join('the storage URL'), message);
-}
-function mediaType(header) {
-    return (header ?? '').split(';')[0].trim().toLowerCase();
-}
-/**
- * The file name a Content-Disposition header gives (RFC 6266: `filename*` wins over `filename`),
- * reduced to its base name and stripped of what no file system should get from a server.
- */
-function fileNameFromDisposition(header) {
-    if (!header)
-        return undefined;
-    const extended = /filename\*\s*=\s*([\w!#$%&+^`{}~-]*)'[^']*'([^;\s]+)/i.exec(header);
-    const plain = /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]+))/i.exec(header);
-    const name = extended
-        ? decodeExtendedValue(extended[1], extended[2])
-        : plain && (plain[1]?.replace(/\\(.)/g, '$1') ?? plain[2]);
-    return name ? safeFileName(name) : undefined;
-}
-function decodeExtendedValue(charset, value) {
-    const bytes = [];
-    for (let i = 0; i < value.length; i++) {
-        if (value[i] === '%' && /^[0-9a-f]{2}$/i.test(value.slice(i + 1, i + 3))) {
-            bytes.push(parseInt(value.slice(i + 1, i + 3), 16));
-            i += 2;
-        }
-        else {
-            bytes.push(value.charCodeAt(i));
-        }
-    }
-    const encoding = charset.toLowerCase() === 'utf-8' ? 'utf8' : 'latin1';
-    return Buffer.from(bytes).toString(encoding);
-}
-function safeFileName(name) {
-    const base = name.split(/[\\/]/).pop() ?? '';
-    const cleaned = base
-        .replace(/[\u0000-\u001f\u007f]/g, '')
-        // Characters Windows refuses in file names; trailing dots and spaces it silently drops.
-        .replace(/[<>:"|?*]/g, '_')
-        .replace(/[. ]+$/, '')
-        .trim();
-    return cleaned === '' || cleaned === '.' || cleaned === '..' ? undefined : cleaned;
-}
-
-;// CONCATENATED MODULE: ./src/core/download/download.ts
-
-
-
-
-
-
-
-
-/** Transfers at once: enough to hide latency, few enough to leave the runner's bandwidth whole. */
-const CONCURRENT_TRANSFERS = 3;
-/**
- * Storage media types of a zipped artifact (`zip` is what the artifact upload sets). Any other
- * type is a file uploaded unzipped (`archive: false`).
- */
-const ZIP_TYPES = new Set([
-    '',
-    'zip',
-    'application/zip',
-    'application/x-zip',
-    'application/x-zip-compressed',
-    'application/zip-compressed',
-]);
-/**
- * Downloads the selected artifacts into `layout.path`: transfers run a few
- * at a time, each is checked against its digest, then they are written one after another, oldest
- * first, so that with `merge-multiple` a file present in several ends as the newest one's. When
- * one fails, nothing of it is left behind, those already written stay, and the error says so.
- */
-async function downloadArtifacts(artifacts, layout, context) {
-    const { client, reporter } = context;
-    const expired = artifacts.find((artifact) => artifact.expired);
-    if (expired)
-        throw new ArtifactExpiredError(expired.name, expired.id, expired.expires_at);
-    const plans = [...artifacts]
-        .sort(compareNewestFirst)
-        .reverse()
-        .map((artifact) => planFor(artifact, layout));
-    const result = { downloaded: [], deleted: [] };
-    const abort = new AbortController();
-    let failure;
-    const fail = (error) => {
-        if (failure !== undefined)
-            return;
-        failure = error;
-        abort.abort(error);
-    };
-    const slot = limiter(CONCURRENT_TRANSFERS);
-    // Each resolves, never rejects (undefined when it failed or was abandoned), so no rejection
-    // goes unhandled while the writer is still busy with an earlier artifact.
-    const transfers = plans.map((plan) => slot(() => fetchVerified(plan, context, abort.signal)).catch((error) => {
-        if (!abort.signal.aborted)
-            fail(error);
-        return undefined;
-    }));
-    const writer = new Writer(layout, reporter);
-    try {
-        for (const [index, plan] of plans.entries()) {
-            const transfer = await transfers[index];
-            if (!transfer || failure !== undefined)
-                break;
-            try {
-                result.downloaded.push({
-                    artifact: plan.artifact,
-                    path: await writer.write(plan, transfer),
-                });
-                if (layout.deleteAfterDownload) {
-                    await client.deleteArtifact(plan.artifact.id);
-                    result.deleted.push(plan.artifact);
-                }
-            }
-            catch (error) {
-                fail(error);
-            }
-        }
-    }
-    finally {
-        abort.abort();
-        await Promise.all(transfers);
-        await Promise.all(plans.map((plan) => (0,promises_namespaceObject.rm)(plan.partial, { force: true })));
-    }
-    if (failure !== undefined)
-        throw withWhatWasKept(failure, result);
-    return result;
-}
-function planFor(artifact, layout) {
-    const name = checkedFolderName(artifact);
-    const folder = layout.mergeMultiple ? layout.path : external_node_path_default().join(layout.path, name);
-    const landing = layout.extract ? folder : zipPath(layout, artifact);
-    return { artifact, subject: download_describe(artifact), folder, partial: partialPathBeside(landing) };
-}
-function zipPath(layout, artifact) {
-    return external_node_path_default().join(layout.path, `${artifact.name}.zip`);
-}
-/** An artifact name becomes a folder name: it must be one plain path segment. */
-function checkedFolderName(artifact) {
-    const name = artifact.name;
-    if (name === '' || name === '.' || name === '..' || /[\\/\0]/.test(name)) {
-        throw new Error(`${capitalise(download_describe(artifact))}: its name cannot be used as a folder name`);
-    }
-    return name;
-}
-function download_describe(artifact) {
-    const run = artifact.workflow_run?.id;
-    return `artifact '${artifact.name}' (id ${artifact.id}${run === undefined ? '' : `, run ${run}`})`;
-}
-function capitalise(text) {
-    return text.charAt(0).toUpperCase() + text.slice(1);
-}
-/** Downloads one artifact to its partial file and checks it against the artifact's digest. */
-async function fetchVerified(plan, { client, storage, reporter }, signal) {
-    signal.throwIfAborted();
-    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(plan.partial), { recursive: true });
-    const transfer = await transferToFile({
-        getUrl: () => client.getDownloadUrl(plan.artifact),
-        get: storage,
-        file: plan.partial,
-        subject: plan.subject,
-        reporter,
-        signal,
-    });
-    verifyDigest(plan, transfer, reporter);
-    return transfer;
-}
-function verifyDigest(plan, transfer, reporter) {
-    const digest = plan.artifact.digest;
-    if (!digest)
-        return;
-    const [algorithm, hex] = digest.split(':', 2);
-    if (hex === undefined || algorithm.toLowerCase() !== 'sha256') {
-        reporter.debug(`${capitalise(plan.subject)}: digest '${digest}' is of a kind not checked`);
-        return;
-    }
-    const expected = hex.toLowerCase();
-    if (expected !== transfer.sha256) {
-        throw new Error(`${capitalise(plan.subject)}: the downloaded bytes do not match the artifact's digest ` +
-            `(expected sha256:${expected}, received sha256:${transfer.sha256}); nothing was written`);
-    }
-}
-/** Puts verified downloads in place, one at a time, and says which files a newer one replaced. */
-class Writer {
-    layout;
-    reporter;
-    /** Per destination folder: which artifact wrote each file, for the overwrite warnings. */
-    writtenBy = new Map();
-    constructor(layout, reporter) {
-        this.layout = layout;
-        this.reporter = reporter;
-    }
-    /** Returns where the artifact landed: its folder, its `.zip`, or its single raw file. */
-    async write(plan, transfer) {
-        let landed;
-        if (!ZIP_TYPES.has(transfer.contentType)) {
-            const fileName = transfer.fileName ?? plan.artifact.name;
-            landed = external_node_path_default().join(plan.folder, fileName);
-            await (0,promises_namespaceObject.mkdir)(plan.folder, { recursive: true });
-            await (0,promises_namespaceObject.rename)(transfer.file, landed);
-            this.noteWritten(plan, [fileName]);
-        }
-        else if (!this.layout.extract) {
-            landed = zipPath(this.layout, plan.artifact);
-            await (0,promises_namespaceObject.rename)(transfer.file, landed);
-        }
-        else {
-            landed = plan.folder;
-            this.noteWritten(plan, await extractZip(transfer.file, plan.folder, plan.subject));
-        }
-        this.reporter.info(`Downloaded ${plan.subject}, ${formatBytes(transfer.bytes)}, to ${external_node_path_default().resolve(landed)}`);
-        return external_node_path_default().resolve(landed);
-    }
-    noteWritten(plan, files) {
-        const owners = this.writtenBy.get(plan.folder) ?? new Map();
-        this.writtenBy.set(plan.folder, owners);
-        const replaced = new Map();
-        for (const file of files) {
-            const previous = owners.get(file);
-            if (previous)
-                replaced.set(previous, [...(replaced.get(previous) ?? []), file]);
-            owners.set(file, plan.artifact);
-        }
-        for (const [older, names] of replaced) {
-            this.reporter.warning(`${capitalise(plan.subject)} overwrote ${names.length} file(s) of the older ` +
-                `${download_describe(older)} in ${external_node_path_default().resolve(plan.folder)}: ${names.join(', ')}`);
-        }
-    }
-}
-function withWhatWasKept(failure, result) {
-    if (result.downloaded.length === 0)
-        return failure;
-    const kept = result.downloaded
-        .map(({ artifact, path: landed }) => `'${artifact.name}' in ${landed}`)
-        .join(', ');
-    const text = failure instanceof Error ? failure.message : String(failure);
-    return new Error(`${text}. Downloaded before the failure, and left in place: ${kept}`, {
-        cause: failure,
-    });
-}
-
-;// CONCATENATED MODULE: ./src/core/patterns.ts
-/**
- * The `name` and `exclude` settings: one pattern a line. A line is
- * - a regular expression when written `/pattern/flags`; it matches anywhere in the name unless
- *   anchored, as `RegExp.test` does;
- * - a glob when it holds `*` (any run of characters) or `?` (one character), with `[abc]`,
- *   `[a-z]` and negated `[!abc]` / `[^abc]` classes; it matches the whole name;
- * - otherwise an exact, case-sensitive name, as GitHub's own `name` filter is.
- * Artifact names cannot hold `/`, `*` or `?`, so none of these forms shadows a real name.
- */
-
-const REGEX_LINE = /^\/(.+)\/([a-z]*)$/i;
-// `g` and `d` are refused rather than ignored: they change what `exec` reports, never whether a
-// name matches, so a user who writes them expects something this setting does not do.
-const REGEX_FLAGS = 'imsuvy';
-/** The patterns of a multi-line value; blank lines are skipped, a comma is part of a name. */
-function parsePatterns(setting, text) {
-    return text
-        .split(/\r?\n/)
-        .map((line) => line.trim())
-        .filter((line) => line !== '')
-        .map((line) => parsePattern(setting, line));
-}
-/** Whether any of the patterns matches the name (false for no patterns). */
-function matchesAny(patterns, name) {
-    return patterns.some((pattern) => pattern.matches(name));
-}
-/** The name when the patterns are one exact name (the server can filter on it), else undefined. */
-function singleExactName(patterns) {
-    return patterns.length === 1 && patterns[0].kind === 'exact' ? patterns[0].source : undefined;
-}
-function parsePattern(setting, line) {
-    if (line.startsWith('/'))
-        return regexPattern(setting, line);
-    if (/[*?]/.test(line))
-        return globPattern(setting, line);
-    return { kind: 'exact', source: line, matches: (name) => name === line };
-}
-function regexPattern(setting, line) {
-    const match = REGEX_LINE.exec(line);
-    if (!match) {
-        throw new SettingError(setting, () => `'${line}' starts with '/' but is not a regular expression written /pattern/flags ` +
-            "(artifact names cannot contain '/')");
-    }
-    const [, body, flags] = match;
-    const refused = [...flags].filter((flag) => !REGEX_FLAGS.includes(flag));
-    if (refused.length > 0) {
-        throw new SettingError(setting, () => `'${line}' has flag ${refused.join(', ')}: only ${[...REGEX_FLAGS].join(', ')} ` +
-            'apply to matching a name');
-    }
-    const regex = compile(setting, line, body, flags);
-    // `search` always starts at index 0, so a sticky (`y`) regex stays stateless between names.
-    return { kind: 'regex', source: line, matches: (name) => name.search(regex) !== -1 };
-}
-function globPattern(setting, line) {
-    const regex = compile(setting, line, `^${globToRegexSource(line)}$`, 'su');
-    return { kind: 'glob', source: line, matches: (name) => regex.test(name) };
-}
-function compile(setting, line, source, flags) {
-    try {
-        return new RegExp(source, flags);
-    }
-    catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new SettingError(setting, () => `'${line}' is not a valid pattern: ${reason}`);
-    }
-}
-function globToRegexSource(glob) {
-    let source = '';
-    for (let index = 0; index < glob.length; index++) {
-        const char = glob[index];
-        const classEnd = char === '[' ? findClassEnd(glob, index) : -1;
-        if (classEnd !== -1) {
-            source += classToRegexSource(glob.slice(index + 1, classEnd));
-            index = classEnd;
-        }
-        else if (char === '*') {
-            source += '.*';
-        }
-        else if (char === '?') {
-            source += '.';
-        }
-        else {
-            source += escapeRegex(char);
-        }
-    }
-    return source;
-}
-/** Index of the `]` closing the class opened at `start`, or -1 when `[` is a literal. */
-function findClassEnd(glob, start) {
-    let index = start + 1;
-    if (glob[index] === '!' || glob[index] === '^')
-        index++;
-    // As in shell globs, a `]` right after the opening is a member of the class, not its end.
-    if (glob[index] === ']')
-        index++;
-    return glob.indexOf(']', index);
-}
-function classToRegexSource(members) {
-    const negated = members.startsWith('!') || members.startsWith('^');
-    const body = negated ? members.slice(1) : members;
-    // `-` stays unescaped so that ranges such as `a-z` keep working.
-    return `[${negated ? '^' : ''}${body.replace(/[\\\]^[]/g, '\\$&')}]`;
-}
-// Only the characters that are syntax in a `u` regex: escaping any other is an error there.
-function escapeRegex(text) {
-    return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
-}
-
-;// CONCATENATED MODULE: ./src/core/request.ts
-/**
- * What a front end asks the core to do, split by who needs it: the target repository, the query
- * that selects artifacts, and the options of the operation. How to reach the API (token, URL) is
- * the session's, not the request's.
- */
-/** True when any run filter is set. */
-function hasRunFilters(filters) {
-    return Object.values(filters).some((value) => value !== undefined);
-}
-
-;// CONCATENATED MODULE: ./src/core/select/runs.ts
-/**
- * GitHub answers a runs listing filtered by branch, event, status or head SHA with at most this
- * many runs, whatever the listing's `total_count` says; a listing that reaches it may be cut.
- */
-const FILTERED_LISTING_CAP = 1000;
-const FULL_SHA = /^[0-9a-f]{40}$/;
-/**
- * Looks up what the filters need beyond a run's own fields: the pull request's head, since
- * GitHub lists no pull request on runs whose head repository is a fork.
- */
-async function resolveCriteria(filters, client) {
-    if (filters.pullRequest === undefined)
-        return { filters };
-    return { filters, pullRequest: await client.getPullRequest(filters.pullRequest) };
-}
-/** Every filter but `workflow`, which a run answers only through its workflow's id. */
-function runMatches(run, { filters, pullRequest }) {
-    if (filters.branch !== undefined && run.head_branch !== filters.branch)
-        return false;
-    if (filters.commit !== undefined && !run.head_sha.startsWith(filters.commit))
-        return false;
-    if (filters.event !== undefined && run.event !== filters.event)
-        return false;
-    if (filters.conclusion !== undefined && run.conclusion !== filters.conclusion)
-        return false;
-    return pullRequest === undefined || isRunOf(run, pullRequest);
-}
-/**
- * A same-repository pull request's runs name it in `pull_requests`; a fork's runs name none, so
- * they are known by the head commit and head repository the pull request reports.
- */
-function isRunOf(run, pullRequest) {
-    if ((run.pull_requests ?? []).some((pr) => pr.number === pullRequest.number))
-        return true;
-    return (pullRequest.repositoryId !== null &&
-        run.head_sha === pullRequest.sha &&
-        run.head_repository?.id === pullRequest.repositoryId);
-}
-/** What the server can filter the runs listing on, for these criteria. */
-function listingFilters({ filters, pullRequest }) {
-    const listing = {
-        branch: filters.branch ?? pullRequest?.ref,
-        event: filters.event,
-        status: filters.conclusion,
-        head_sha: filters.commit !== undefined && FULL_SHA.test(filters.commit) ? filters.commit : undefined,
-    };
-    return Object.fromEntries(Object.entries(listing).filter(([, value]) => value !== undefined));
-}
-/**
- * The runs matching the criteria (of the filtered workflow, when there is one), newest first,
- * filtered on the server where it can. A server-filtered listing that reaches GitHub's cap may
- * have been cut, so it is then read again unfiltered and filtered here. Stops after `limit` runs
- * read, when given; `scan` says how far it went.
- */
-async function* matchingRuns(criteria, client, scan = { read: 0 }, limit = Infinity) {
-    const filters = listingFilters(criteria);
-    const filtered = Object.keys(filters).length > 0;
-    for await (const page of client.runPages(criteria.filters.workflow, filters)) {
-        // Only a scan going past the cap needs the runs a cut listing leaves out: the cap keeps the
-        // newest.
-        if (filtered && limit > FILTERED_LISTING_CAP && page.totalCount >= FILTERED_LISTING_CAP) {
-            yield* readListing(client.runPages(criteria.filters.workflow), criteria, scan, limit);
-            return;
-        }
-        yield* readListing([page], criteria, scan, limit);
-        if (scan.read >= limit)
-            return;
-    }
-}
-async function* readListing(pages, criteria, scan, limit) {
-    for await (const page of pages) {
-        for (const run of page.runs) {
-            if (scan.read >= limit)
-                return;
-            scan.read++;
-            scan.oldest = run.created_at;
-            if (runMatches(run, criteria))
-                yield run;
-        }
-    }
-}
-/** A run's artifacts, each told which run made it when the API leaves that out. */
-async function artifactsOfRun(run, client, name) {
-    const query = { runId: run.id, name };
-    return attributed(await client.listArtifacts(query), run);
-}
-/**
- * GitHub Enterprise Server's artifacts carry no `workflow_run`: artifacts listed for a run get
- * that run's fields, so its branch, commit and head repository are known.
- */
-function attributed(artifacts, run) {
-    return artifacts.map((artifact) => hasRunFields(artifact)
-        ? artifact
-        : {
-            ...artifact,
-            workflow_run: {
-                id: run.id,
-                repository_id: run.repository.id,
-                head_repository_id: run.head_repository?.id ?? null,
-                head_branch: run.head_branch ?? undefined,
-                head_sha: run.head_sha,
-            },
-        });
-}
-/** The artifact says which run made it, and that run's repository. */
-function hasRunFields(artifact) {
-    const run = artifact.workflow_run;
-    return run?.id !== undefined && run.repository_id !== undefined;
-}
-/** The run's commit came from another repository than the run's own, or from one now gone. */
-function isForkRun(run) {
-    return run.head_repository?.id !== run.repository.id;
-}
-
-;// CONCATENATED MODULE: ./src/core/select/selection.ts
-
-
-
-
-
-
-/** Runs looked up at once when checking run filters. */
-const RUN_LOOKUP_CONCURRENCY = 4;
-/** Up to this many runs are looked up one by one without trying the runs listing first. */
-const FEW_RUNS = 3;
-/**
- * A search for a run to download from reads at most this many runs of the listing (one page),
- * listing the artifacts of each that matches: about 100 requests at worst, a tenth of what
- * GITHUB_TOKEN may make in an hour.
- */
-const MAX_RUNS_SEARCHED = 100;
-/**
- * What `list` and `delete` act on: the run's or the repository's artifacts that match the query.
- * `list` and `delete` select alike, so a `list` shows exactly what `delete` would delete.
- */
-async function selectForListing(query, client, reporter) {
-    const candidates = await listCandidates(query, query.runId, client, reporter);
-    const { kept, rest } = splitKeepLatest(candidates.artifacts, query.keepLatest);
-    const selected = rest.filter((artifact) => isOldAndLargeEnough(artifact, query));
-    return { ...candidates, selected: selected.sort(compareNewestFirst), kept: kept.length };
-}
-/**
- * What `download` takes: the run asked for, else the newest run matching the run filters, else
- * the run this process belongs to. Artifacts of other runs made from forks are skipped unless
- * `allow-forks`; the current run's own are not, since it made them.
- */
-async function selectForDownload(query, options, client, reporter) {
-    if (query.runId === undefined && hasRunFilters(query.runFilters)) {
-        return searchRunForDownload(query, options.allowForks, client, reporter);
-    }
-    const runId = query.runId ?? options.currentRunId;
-    if (runId === undefined) {
-        throw new SettingError('run-id', (word) => `no run to download from: give \`${word('run-id')}\` or a run filter such as \`${word('workflow')}\``);
-    }
-    const candidates = await listCandidates(query, runId, client, reporter);
-    const unexpired = withoutExpired(candidates.artifacts, query, reporter);
-    const trusted = options.allowForks || runId === options.currentRunId
-        ? unexpired
-        : withoutUntrustedForks(unexpired, reporter);
-    return { ...candidates, selected: trusted.sort(compareNewestFirst), kept: 0 };
-}
-/** The artifacts of the scope whose name and run match the query. */
-async function listCandidates(query, runId, client, reporter) {
-    const scope = describeScope(client, query, runId);
-    const listed = await client.listArtifacts(artifactQuery(query, runId));
-    reporter.info(`Listed ${listed.length} artifact(s) in ${scope}`);
-    let named = listed.filter((artifact) => isNameCandidate(query, artifact));
-    if (runId !== undefined && !named.every(hasRunFields)) {
-        named = attributed(named, await client.getRun(runId));
-    }
-    const searched = `${scope}; ${listed.length} artifact(s) listed`;
-    if (!hasRunFilters(query.runFilters))
-        return { artifacts: named, runId, searched };
-    const criteria = await resolveCriteria(query.runFilters, client);
-    const artifacts = named.every(hasRunFields)
-        ? await filterByRun(named, criteria, client)
-        : await artifactsOfMatchingRuns(query, criteria, client, reporter);
-    return { artifacts, runId, searched };
-}
-/**
- * When the repository's artifacts do not say which run made them (GitHub Enterprise Server),
- * the runs matching the filters are read, and each one's artifacts listed.
- */
-async function artifactsOfMatchingRuns(query, criteria, client, reporter) {
-    const runs = [];
-    for await (const run of matchingRuns(criteria, client))
-        runs.push(run);
-    reporter.info(`The artifacts do not name the run that made them: listing the artifacts of the ${runs.length} run(s) matching the filters`);
-    const name = singleExactName(query.names);
-    const lists = await mapConcurrently(runs, RUN_LOOKUP_CONCURRENCY, (run) => artifactsOfRun(run, client, name));
-    return lists.flat().filter((artifact) => isNameCandidate(query, artifact));
-}
-/**
- * The newest run that matches the run filters and holds every exact name asked for (with
- * patterns, at least one match); artifacts of different runs are never mixed. With a workflow,
- * or when artifacts do not name their run, the runs are read (filtered on the server) and each
- * one's artifacts listed; otherwise the repository's artifacts are read newest first, a page at
- * a time, so the search usually stops after the first page.
- */
-async function searchRunForDownload(query, allowForks, client, reporter) {
-    const search = {
-        query,
-        criteria: await resolveCriteria(query.runFilters, client),
-        allowForks,
-        client,
-        reporter,
-    };
-    if (query.runFilters.workflow !== undefined)
-        return searchRuns(search);
-    const rejectedRuns = new Set();
-    let listed = 0;
-    for await (const page of client.artifactPages(artifactQuery(query))) {
-        listed += page.length;
-        const candidates = page.filter((a) => isSearchCandidate(query, a));
-        if (!candidates.every(hasRunFields))
-            return searchRuns(search);
-        for (const runId of runsInOrder(candidates)) {
-            if (rejectedRuns.has(runId))
-                continue;
-            const seen = candidates.filter((a) => a.workflow_run?.id === runId);
-            const found = await tryRun(runId, seen, search);
-            if (found)
-                return found;
-            rejectedRuns.add(runId);
-        }
-    }
-    return {
-        selected: [],
-        kept: 0,
-        searched: `${describeScope(client, query)}; ${listed} artifact(s) listed, ` +
-            `${rejectedRuns.size} run(s) looked at` +
-            (query.names.length ? `, none holding ${quoted(query.names)}` : ''),
-    };
-}
-/**
- * Reads the runs matching the filters newest first, at most MAX_RUNS_SEARCHED of them, and
- * takes the first that holds what was asked: one request per run for its artifacts.
- */
-async function searchRuns({ query, criteria, allowForks, client, reporter, }) {
-    const scan = { read: 0 };
-    const name = singleExactName(query.names);
-    for await (const run of matchingRuns(criteria, client, scan, MAX_RUNS_SEARCHED)) {
-        const wanted = (await artifactsOfRun(run, client, name)).filter((a) => isNameCandidate(query, a) && !a.expired);
-        if (!holdsWhatWasAsked(wanted, query))
-            continue;
-        if (!isForkRun(run) || allowForks)
-            return found(run.id, wanted, { query, client, reporter });
-        reporter.warning(forkRunSkipped(run.id, reporter));
-    }
-    const reach = describeReach(scan);
-    reporter.info(`Searched ${reach}`);
-    return {
-        selected: [],
-        kept: 0,
-        searched: `${describeScope(client, query)}; ${reach}` +
-            (query.names.length ? `, none holding ${quoted(query.names)}` : ''),
-    };
-}
-/** How far back a search of the runs went, and why it stopped there. */
-function describeReach(scan) {
-    const back = scan.oldest === undefined ? '' : `, back to one created ${scan.oldest}`;
-    const capped = scan.read >= MAX_RUNS_SEARCHED
-        ? ` (the search stops after ${MAX_RUNS_SEARCHED} runs; older runs were not searched)`
-        : '';
-    return `the newest ${scan.read} run(s) of the listing${back}${capped}`;
-}
-async function tryRun(runId, seen, { query, criteria, allowForks, client, reporter }) {
-    if (needsRunLookup(criteria.filters)) {
-        if (!(await runMatchesEveryFilter(await client.getRun(runId), criteria, client))) {
-            return undefined;
-        }
-    }
-    if (forkStatus(seen[0]) !== 'same' && !allowForks) {
-        reporter.warning(forkRunSkipped(runId, reporter));
-        return undefined;
-    }
-    // With the server's name filter the page already holds all of this run's wanted artifacts.
-    const runArtifacts = singleExactName(query.names) ? seen : await client.listArtifacts({ runId });
-    const wanted = runArtifacts.filter((a) => isNameCandidate(query, a) && !a.expired);
-    if (!holdsWhatWasAsked(wanted, query))
-        return undefined;
-    return found(runId, wanted, { query, client, reporter });
-}
-/** The run a search settled on, and its artifacts asked for. */
-function found(runId, wanted, { query, client, reporter }) {
-    reporter.info(`Run ${runId} is the newest run matching the filters`);
-    return {
-        selected: wanted.sort(compareNewestFirst),
-        kept: 0,
-        runId,
-        searched: describeScope(client, query, runId),
-    };
-}
-function forkRunSkipped(runId, reporter) {
-    return `Skipped run ${runId}: it was triggered from a fork, so its artifacts are untrusted (set ${reporter.word('allow-forks', 'true')} to accept them)`;
-}
-/** Every exact name asked for is there; with patterns only, at least one match. */
-function holdsWhatWasAsked(artifacts, query) {
-    const present = new Set(artifacts.map((a) => a.name));
-    const exactNames = query.names.filter((p) => p.kind === 'exact').map((p) => p.source);
-    return artifacts.length > 0 && exactNames.every((name) => present.has(name));
-}
-/** Run ids in the order their newest artifact appears. */
-function runsInOrder(artifacts) {
-    const ids = artifacts.map((a) => a.workflow_run?.id).filter((id) => id !== undefined);
-    return [...new Set(ids)];
-}
-function isSearchCandidate(query, artifact) {
-    return (isNameCandidate(query, artifact) &&
-        !artifact.expired &&
-        matchesOwnRunFields(artifact, query.runFilters));
-}
-function artifactQuery(query, runId) {
-    return { runId, name: singleExactName(query.names) };
-}
-function isNameCandidate(query, artifact) {
-    const named = query.names.length === 0 || matchesAny(query.names, artifact.name);
-    return named && !matchesAny(query.exclude, artifact.name);
-}
-/**
- * Filters the artifact's own `workflow_run` answers, with no request. A field the artifact
- * leaves out does not rule it out here: its run is looked up instead.
- */
-function matchesOwnRunFields(artifact, filters) {
-    const run = artifact.workflow_run ?? {};
-    if (filters.branch !== undefined && run.head_branch !== undefined) {
-        if (run.head_branch !== filters.branch)
-            return false;
-    }
-    return filters.commit === undefined || run.head_sha?.startsWith(filters.commit) !== false;
-}
-/** Filters only the run answers; `branch` and `commit` too when some artifact leaves them out. */
-function needsRunLookup(filters, artifacts = []) {
-    const { workflow, event, pullRequest, conclusion } = filters;
-    if ([workflow, event, pullRequest, conclusion].some((value) => value !== undefined))
-        return true;
-    return artifacts.some(({ workflow_run: run }) => (filters.branch !== undefined && run?.head_branch === undefined) ||
-        (filters.commit !== undefined && run?.head_sha === undefined));
-}
-async function runMatchesEveryFilter(run, criteria, client) {
-    if (!runMatches(run, criteria))
-        return false;
-    const workflow = criteria.filters.workflow;
-    return workflow === undefined || run.workflow_id === (await client.getWorkflowId(workflow));
-}
-/** Keeps the artifacts whose run matches every run filter. */
-async function filterByRun(artifacts, criteria, client) {
-    const own = artifacts.filter((artifact) => matchesOwnRunFields(artifact, criteria.filters));
-    if (!needsRunLookup(criteria.filters, own))
-        return own;
-    const matching = await matchingRunIds(runsInOrder(own), criteria, client);
-    return own.filter((artifact) => matching.has(artifact.workflow_run?.id ?? -1));
-}
-/**
- * Which of these runs match the filters, in as few requests as possible: the runs listing (of the
- * filtered workflow, whose runs need no workflow look-up) answers for many runs a page, while a
- * look-up answers for one; the listing is read while that costs fewer requests than looking the
- * remaining runs up.
- */
-async function matchingRunIds(runIds, criteria, client) {
-    const matching = new Set();
-    const unknown = new Set(runIds);
-    if (unknown.size > FEW_RUNS && (await readRunsListing(unknown, matching, criteria, client))) {
-        // A run the whole listing did not show is of another workflow (or gone): it does not match.
-        return matching;
-    }
-    const rest = [...unknown];
-    const verdicts = await mapConcurrently(rest, RUN_LOOKUP_CONCURRENCY, async (runId) => runMatchesEveryFilter(await client.getRun(runId), criteria, client));
-    rest.forEach((runId, index) => {
-        if (verdicts[index])
-            matching.add(runId);
-    });
-    return matching;
-}
-/**
- * Settles the `unknown` runs the listing shows, moving matches into `matching`. True when it
- * read the whole listing; false when it stopped because look-ups would cost fewer requests. The
- * listing is read unfiltered: GitHub caps filtered run searches at 1,000 results.
- */
-async function readRunsListing(unknown, matching, criteria, client) {
-    for await (const page of client.runPages(criteria.filters.workflow)) {
-        for (const run of page.runs) {
-            if (unknown.delete(run.id) && runMatches(run, criteria))
-                matching.add(run.id);
-        }
-        if (unknown.size === 0)
-            return true;
-        if (page.pagesLeft >= unknown.size)
-            return false;
-    }
-    return true;
-}
-/**
- * An expired artifact cannot be downloaded: among several it is skipped with a warning, while a
- * single exact name asked for still fails, naming it.
- */
-function withoutExpired(artifacts, query, reporter) {
-    if (singleExactName(query.names) !== undefined)
-        return artifacts;
-    for (const artifact of artifacts.filter((a) => a.expired)) {
-        reporter.warning(`Skipped artifact '${artifact.name}' (id ${artifact.id}): it has expired` +
-            (artifact.expires_at ? ` (at ${artifact.expires_at})` : '') +
-            ' and can no longer be downloaded');
-    }
-    return artifacts.filter((artifact) => !artifact.expired);
-}
-/**
- * Artifacts of fork runs are attacker-controlled: `download` skips them, naming each. An artifact
- * whose run's head repository cannot be told is refused rather than trusted.
- */
-function withoutUntrustedForks(artifacts, reporter) {
-    const unknown = artifacts.find((artifact) => forkStatus(artifact) === 'unknown');
-    if (unknown) {
-        throw new WordedError((word) => `Cannot tell whether artifact '${unknown.name}' (id ${unknown.id}) was made by a run triggered from a fork: the API does not say which repository its run's commit came from. Set \`${word('allow-forks', 'true')}\` to accept it anyway`);
-    }
-    const forked = artifacts.filter((artifact) => forkStatus(artifact) === 'fork');
-    for (const artifact of forked) {
-        reporter.warning(`Skipped artifact '${artifact.name}' (id ${artifact.id}) of run ${artifact.workflow_run?.id}: the run was triggered from a fork, so the artifact is untrusted (set ${reporter.word('allow-forks', 'true')} to accept it)`);
-    }
-    return artifacts.filter((artifact) => forkStatus(artifact) === 'same');
-}
-/**
- * Per name, the N newest unexpired candidates are protected, whatever their age or size; the
- * age and size rules apply to the rest.
- */
-function splitKeepLatest(artifacts, keepLatest) {
-    if (keepLatest <= 0)
-        return { kept: [], rest: [...artifacts] };
-    const keptIds = new Set();
-    const keptPerName = new Map();
-    for (const artifact of [...artifacts].sort(compareNewestFirst)) {
-        if (artifact.expired)
-            continue;
-        const count = keptPerName.get(artifact.name) ?? 0;
-        if (count < keepLatest) {
-            keptPerName.set(artifact.name, count + 1);
-            keptIds.add(artifact.id);
-        }
-    }
-    return {
-        kept: artifacts.filter((a) => keptIds.has(a.id)).sort(compareNewestFirst),
-        rest: artifacts.filter((a) => !keptIds.has(a.id)),
-    };
-}
-function isOldAndLargeEnough(artifact, query, now = Date.now()) {
-    if (query.olderThanMs !== undefined) {
-        const created = Date.parse(artifact.created_at ?? '');
-        if (Number.isNaN(created) || now - created <= query.olderThanMs)
-            return false;
-    }
-    return query.minSize === undefined || artifact.size_in_bytes >= query.minSize;
-}
-function quoted(patterns) {
-    return patterns.map((p) => `'${p.source}'`).join(', ');
-}
-/** The repository, run and filters searched, for messages a user can act on. */
-function describeScope(client, query, runId) {
-    const { owner, repo } = client.repository;
-    const parts = [`${owner}/${repo}`];
-    if (runId !== undefined)
-        parts.push(`run ${runId}`);
-    const filters = query.runFilters;
-    const labels = [
-        ['workflow', 'workflow'],
-        ['branch', 'branch'],
-        ['event', 'event'],
-        ['commit', 'commit'],
-        ['pullRequest', 'pull request'],
-        ['conclusion', 'conclusion'],
-    ];
-    for (const [key, label] of labels) {
-        if (filters[key] !== undefined)
-            parts.push(`${label} ${filters[key]}`);
-    }
-    if (query.names.length)
-        parts.push(`name ${quoted(query.names)}`);
-    if (query.exclude.length) {
-        parts.push(`excluding ${quoted(query.exclude)}`);
-    }
-    return parts.join(', ');
-}
-
-;// CONCATENATED MODULE: ./src/core/execute.ts
-
-
-
-
-
-const QUOTA_NOTE = 'GitHub recalculates storage usage every 6 to 12 hours, so the freed space shows in the quota later.';
-/** Selects the artifacts the request asks for, acts on them, and says what was done. */
-async function execute(request, session, reporter) {
-    const client = session.repository(request.repository);
-    const selection = request.operation === 'download'
-        ? await selectForDownload(request.query, request.download, client, reporter)
-        : await selectForListing(request.query, client, reporter);
-    if (selection.selected.length === 0)
-        reportNothingFound(request, selection, reporter);
-    const base = { operation: request.operation, dryRun: false, kept: selection.kept, notes: [] };
-    switch (request.operation) {
-        case 'list':
-            return { ...base, artifacts: selection.selected.map((a) => toRecord(a)), failures: [] };
-        case 'download':
-            return {
-                ...base,
-                ...(await download(request, selection, { client, storage: session.storage, reporter })),
-            };
-        case 'delete':
-            return { ...base, ...(await remove(request.delete, selection, session, client, reporter)) };
-    }
-}
-/** `if-no-artifact-found`: say what was searched, so the message can be acted on. */
-function reportNothingFound(request, selection, reporter) {
-    const kept = selection.kept ? ` (${selection.kept} kept by ${reporter.word('keep-latest')})` : '';
-    const message = `No artifact found${kept}. Searched ${selection.searched}.`;
-    if (request.ifNoArtifactFound === 'fail')
-        throw new Error(message);
-    if (request.ifNoArtifactFound === 'warn')
-        reporter.warning(message);
-    else
-        reporter.info(message);
-}
-async function download(request, selection, context) {
-    const options = request.download;
-    // One artifact asked for by a single exact name goes into `path` itself, as if merged.
-    const intoPath = options.mergeMultiple ||
-        (selection.selected.length === 1 && singleExactName(request.query.names) !== undefined);
-    reportUncheckable(selection.selected, context.reporter);
-    const result = await downloadArtifacts(selection.selected, { ...options, mergeMultiple: intoPath }, context);
-    return {
-        artifacts: result.downloaded.map(({ artifact, path }) => toRecord(artifact, path)),
-        runId: selection.runId,
-        downloadPath: options.path,
-        notes: result.deleted.length
-            ? [`${result.deleted.length} artifact(s) deleted after download.`]
-            : [],
-        failures: [],
-    };
-}
-/** Artifacts without a digest still download, but nothing can check their bytes: say so. */
-function reportUncheckable(artifacts, reporter) {
-    const undigested = artifacts.filter((artifact) => !artifact.digest);
-    if (undigested.length === 0)
-        return;
-    const names = undigested.map((artifact) => `'${artifact.name}' (id ${artifact.id})`).join(', ');
-    reporter.info(`No digest given for ${names} (GitHub Enterprise Server and older uploads give none): ` +
-        'the bytes received cannot be checked against one');
-}
-async function remove(options, selection, session, client, reporter) {
-    const result = await deleteArtifacts(selection.selected, options, { session, client, reporter });
-    const notes = result.dryRun ? ['Dry run: nothing was deleted.'] : [QUOTA_NOTE];
-    if (result.stopReason)
-        notes.unshift(result.stopReason);
-    return {
-        dryRun: result.dryRun,
-        artifacts: [...result.deleted, ...result.alreadyGone].map((a) => toRecord(a)),
-        remaining: result.remaining.length,
-        notes,
-        failures: result.failed.length ? [describeDeletionFailures(result.failed)] : [],
-    };
-}
-
-;// CONCATENATED MODULE: ./src/core/delete/pacing.ts
-
-/** GitHub's documented secondary limit for REST endpoints, and what a DELETE costs of it. */
-const SECONDARY_POINTS_PER_MINUTE = 900;
-const DELETE_POINTS = 5;
-/** Points left unused: a little room for the listing's GETs that precede the deletions. */
-const RESERVED_POINTS = 10;
-/** The server counts arrivals, we count starts: network jitter can pull two starts closer. */
-const JITTER_MARGIN_MS = 1_000;
-/**
- * DELETE pacing: 178 starts in any 61 s, so at most 890 points in any minute the server sees even
- * with a second of jitter. After a burst of 6 (a small clean-up never waits), that is one DELETE
- * every ~355 ms: ~169 a minute, 94% of the 180 the limit allows.
- */
-const deletePacing = {
-    startsPerWindow: (SECONDARY_POINTS_PER_MINUTE - RESERVED_POINTS) / DELETE_POINTS,
-    windowMs: 60_000 + JITTER_MARGIN_MS,
-    burst: 6,
-    concurrency: 3,
-};
-/**
- * Spaces job starts with the generic cell rate algorithm (a token bucket holding `burst` starts,
- * refilled evenly): in any interval of length L at most `burst + L / interval` jobs start, which
- * with `interval = windowMs / (startsPerWindow - burst)` is exactly `startsPerWindow` per window.
- * A token bucket rather than a sliding log of start times, so the rate stays even instead of
- * arriving in window-sized bursts.
- */
-class Pacer {
-    limits;
-    clock;
-    intervalMs;
-    toleranceMs;
-    /** When the bucket would be empty again if every start so far had used a full interval. */
-    theoreticalArrival = Number.NEGATIVE_INFINITY;
-    constructor(limits, clock = systemClock) {
-        this.limits = limits;
-        this.clock = clock;
-        this.intervalMs = limits.windowMs / (limits.startsPerWindow - limits.burst);
-        this.toleranceMs = (limits.burst - 1) * this.intervalMs;
-    }
-    /**
-     * Runs `job` on the items `take()` hands out, at most `concurrency` at once. `take()` is called
-     * only when a job may start at once, so it decides on the latest state (a rate limit read just
-     * now); `undefined` ends the run. Resolves when every started job has settled. A job that
-     * rejects does not hold up the others; the first rejection is rethrown once all have settled.
-     */
-    async drain(take, job) {
-        const failures = [];
-        let exhausted = false;
-        const worker = async () => {
-            while (!exhausted) {
-                // The check, take() and the recorded start run without a pause in between: workers
-                // waking together cannot all pass the same check.
-                const waitMs = this.waitBeforeNextStartMs();
-                if (waitMs > 0) {
-                    await this.clock.sleep(Math.ceil(waitMs));
-                    continue;
-                }
-                const item = take();
-                if (item === undefined) {
-                    exhausted = true;
-                    return;
-                }
-                this.recordStart();
-                try {
-                    await job(item);
-                }
-                catch (error) {
-                    failures.push(error);
-                }
-            }
-        };
-        await Promise.all(Array.from({ length: this.limits.concurrency }, worker));
-        if (failures.length > 0)
-            throw failures[0];
-    }
-    waitBeforeNextStartMs() {
-        return this.theoreticalArrival - this.toleranceMs - this.clock.now();
-    }
-    recordStart() {
-        this.theoreticalArrival = Math.max(this.theoreticalArrival, this.clock.now()) + this.intervalMs;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/github/client.ts
-
-
-const PER_PAGE = 100;
-/** Pages read at once after the first; far under GitHub's 100 concurrent requests. */
-const PAGE_CONCURRENCY = 8;
-const READ = 'actions: read';
-const WRITE = 'actions: write';
-const PULLS_READ = 'pull-requests: read';
-/** The REST calls for one repository, made with the session's Octokit. */
-class RestArtifactClient {
-    octokit;
-    repository;
-    reporter;
-    runs = new Map();
-    workflowIds = new Map();
-    pullRequests = new Map();
-    owner;
-    repo;
-    constructor(octokit, repository, reporter) {
-        this.octokit = octokit;
-        this.repository = repository;
-        this.reporter = reporter;
-        this.owner = repository.owner;
-        this.repo = repository.repo;
-    }
-    async listArtifacts(query) {
-        const first = await this.artifactPage(query, 1);
-        const pageCount = Math.ceil(first.totalCount / PER_PAGE);
-        const rest = await mapConcurrently(range(2, pageCount), PAGE_CONCURRENCY, (page) => this.artifactPage(query, page));
-        const pages = [first, ...rest];
-        // Artifacts created or deleted while the pages were read shift them, and pages read out of
-        // order can then miss an artifact. Read in order, a shift can only repeat one.
-        const shifted = pages.some((page) => page.totalCount !== first.totalCount) || pages[pages.length - 1].hasNext;
-        if (shifted)
-            return this.listInOrder(query);
-        return uniqueById(pages.flatMap((page) => page.artifacts));
-    }
-    async listInOrder(query) {
-        const artifacts = [];
-        for await (const page of this.artifactPages(query))
-            artifacts.push(...page);
-        return uniqueById(artifacts);
-    }
-    async *artifactPages(query) {
-        for (let page = 1;; page++) {
-            const { artifacts, hasNext } = await this.artifactPage(query, page);
-            yield artifacts;
-            if (!hasNext)
-                return;
-        }
-    }
-    getRun(runId) {
-        return memoise(this.runs, runId, async () => {
-            const call = {
-                action: `Reading workflow run ${runId}`,
-                permission: READ,
-                setting: 'run-id',
-            };
-            const response = await this.call(call, () => this.octokit.rest.actions.getWorkflowRun({
-                owner: this.owner,
-                repo: this.repo,
-                run_id: runId,
-            }));
-            return slimRun(response.data);
-        });
-    }
-    async *runPages(workflow, filters = {}) {
-        // The status was checked against GitHub's list when the setting was read.
-        const status = filters.status;
-        const common = { owner: this.owner, repo: this.repo, per_page: PER_PAGE, ...filters, status };
-        const call = workflow
-            ? {
-                action: `Listing the runs of workflow '${workflow}'`,
-                permission: READ,
-                setting: 'workflow',
-            }
-            : { action: 'Listing workflow runs', permission: READ };
-        for (let page = 1;; page++) {
-            const response = await this.call(call, () => workflow
-                ? this.octokit.rest.actions.listWorkflowRuns({ ...common, page, workflow_id: workflow })
-                : this.octokit.rest.actions.listWorkflowRunsForRepo({ ...common, page }));
-            yield {
-                runs: response.data.workflow_runs.map(slimRun),
-                pagesLeft: Math.max(0, Math.ceil(response.data.total_count / PER_PAGE) - page),
-                totalCount: response.data.total_count,
-            };
-            if (!hasNextPage(response.headers.link))
-                return;
-        }
-    }
-    getPullRequest(number) {
-        return memoise(this.pullRequests, number, async () => {
-            const call = {
-                action: `Reading pull request #${number}`,
-                permission: PULLS_READ,
-                setting: 'pull-request',
-            };
-            const response = await this.call(call, () => this.octokit.rest.pulls.get({ owner: this.owner, repo: this.repo, pull_number: number }));
-            const head = response.data.head;
-            return { number, ref: head.ref, sha: head.sha, repositoryId: head.repo?.id ?? null };
-        });
-    }
-    getWorkflowId(workflow) {
-        if (/^\d+$/.test(workflow))
-            return Promise.resolve(Number(workflow));
-        return memoise(this.workflowIds, workflow, async () => {
-            const call = {
-                action: `Reading workflow '${workflow}'`,
-                permission: READ,
-                setting: 'workflow',
-            };
-            const response = await this.call(call, () => this.octokit.rest.actions.getWorkflow({
-                owner: this.owner,
-                repo: this.repo,
-                workflow_id: workflow,
-            }));
-            return response.data.id;
-        });
-    }
-    async deleteArtifact(artifactId) {
-        try {
-            await this.call({ action: `Deleting artifact ${artifactId}`, permission: WRITE }, () => this.octokit.rest.actions.deleteArtifact({
-                owner: this.owner,
-                repo: this.repo,
-                artifact_id: artifactId,
-            }));
-            return 'deleted';
-        }
-        catch (error) {
-            if (error instanceof ApiError && error.status === 404)
-                return 'gone';
-            throw error;
-        }
-    }
-    async getDownloadUrl(artifact) {
-        try {
-            const action = `Downloading artifact '${artifact.name}' (id ${artifact.id})`;
-            const response = await this.call({ action, permission: READ }, () => this.octokit.rest.actions.downloadArtifact({
-                owner: this.owner,
-                repo: this.repo,
-                artifact_id: artifact.id,
-                archive_format: 'zip',
-                request: { redirect: 'manual' },
-            }));
-            const location = response.headers.location;
-            if (!location) {
-                throw new Error(`Downloading artifact '${artifact.name}' (id ${artifact.id}): the API answered ${response.status} without a redirect to the storage host`);
-            }
-            this.reporter.mask(location);
-            return location;
-        }
-        catch (error) {
-            if (error instanceof ApiError && error.status === 410) {
-                throw new ArtifactExpiredError(artifact.name, artifact.id, artifact.expires_at);
-            }
-            throw error;
-        }
-    }
-    async artifactPage(query, page) {
-        const common = { owner: this.owner, repo: this.repo, per_page: PER_PAGE, page };
-        const nameFilter = query.name === undefined ? {} : { name: query.name };
-        const call = query.runId === undefined
-            ? { action: 'Listing artifacts', permission: READ, setting: 'repository' }
-            : { action: `Listing artifacts of run ${query.runId}`, permission: READ, setting: 'run-id' };
-        const response = await this.call(call, () => query.runId === undefined
-            ? this.octokit.rest.actions.listArtifactsForRepo({ ...common, ...nameFilter })
-            : this.octokit.rest.actions.listWorkflowRunArtifacts({
-                ...common,
-                ...nameFilter,
-                run_id: query.runId,
-            }));
-        return {
-            artifacts: response.data.artifacts.map(slimArtifact),
-            totalCount: response.data.total_count,
-            hasNext: hasNextPage(response.headers.link),
-        };
-    }
-    /** Makes one API call, turning its failure into an error a user can act on. */
-    async call(call, request) {
-        try {
-            return await request();
-        }
-        catch (error) {
-            throw this.explain(error, call);
-        }
-    }
-    explain(error, { action, permission, setting }) {
-        if (!isHttpError(error))
-            return error instanceof Error ? error : new Error(String(error));
-        const headers = error.response?.headers ?? {};
-        if (headers['x-ratelimit-remaining'] === '0') {
-            return new RateLimitExhaustedError(new Date(Number(headers['x-ratelimit-reset'] ?? 0) * 1000));
-        }
-        const detail = apiMessage(error);
-        const where = `${this.owner}/${this.repo}`;
-        const failed = `${action} in ${where} failed: HTTP ${error.status} ${detail}`;
-        if (isSecondaryLimit(error, detail)) {
-            const seconds = Number(headers['retry-after'] ?? SECONDARY_LIMIT_UNSTATED_WAIT_SECONDS);
-            const resetAt = new Date(Date.now() + seconds * 1000);
-            return new RateLimitExhaustedError(resetAt, 'secondary', failed);
-        }
-        const hint = (word) => {
-            if (error.status === 401)
-                return ` The token was refused: check \`${word('github-token')}\`.`;
-            if (error.status === 403) {
-                return ` The token needs the \`${permission}\` permission on ${where} (a \`permissions:\` block in the workflow, or a token with access to that repository).`;
-            }
-            if (error.status === 404 && setting) {
-                return ` Check \`${word(setting)}\`, and that the token can read ${where}.`;
-            }
-            return '';
-        };
-        return new ApiError(error.status, (word) => `${failed}.${hint(word)}`);
-    }
-}
-/** An API answer that failed, with its HTTP status. */
-class ApiError extends WordedError {
-    status;
-    constructor(status, explain) {
-        super(explain);
-        this.status = status;
-        this.name = 'ApiError';
-    }
-}
-/** GitHub's advice for a secondary limit that does not say how long to wait: at least a minute. */
-const SECONDARY_LIMIT_UNSTATED_WAIT_SECONDS = 60;
-/**
- * A secondary-limit answer that outlasted the retries: a 403 or 429 worded as such or saying
- * when to come back (`retry-after`), unlike a refusal for want of permission.
- */
-function isSecondaryLimit(error, detail) {
-    if (error.status !== 403 && error.status !== 429)
-        return false;
-    return (/secondary rate limit|abuse/i.test(detail) ||
-        error.response?.headers['retry-after'] !== undefined ||
-        error.status === 429);
-}
-function hasNextPage(link) {
-    return /rel="next"/.test(link ?? '');
-}
-function apiMessage(error) {
-    const data = error.response?.data;
-    if (data && typeof data === 'object' && 'message' in data)
-        return String(data.message);
-    return error.message;
-}
-function memoise(cache, key, load) {
-    let value = cache.get(key);
-    if (!value) {
-        value = load();
-        cache.set(key, value);
-        value.catch(() => cache.delete(key));
-    }
-    return value;
-}
-function range(from, to) {
-    return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
-}
-function uniqueById(artifacts) {
-    const seen = new Map();
-    for (const artifact of artifacts)
-        if (!seen.has(artifact.id))
-            seen.set(artifact.id, artifact);
-    return [...seen.values()];
-}
-/** Only the fields the product reads: a long listing keeps these, not every REST object whole. */
-function slimArtifact(artifact) {
-    const run = artifact.workflow_run;
-    return {
-        id: artifact.id,
-        name: artifact.name,
-        size_in_bytes: artifact.size_in_bytes,
-        expired: artifact.expired,
-        created_at: artifact.created_at,
-        expires_at: artifact.expires_at,
-        digest: artifact.digest ?? null,
-        workflow_run: run
-            ? {
-                id: run.id,
-                repository_id: run.repository_id,
-                head_repository_id: run.head_repository_id,
-                head_branch: run.head_branch,
-                head_sha: run.head_sha,
-            }
-            : null,
-    };
-}
-function slimRun(run) {
-    return {
-        id: run.id,
-        workflow_id: run.workflow_id,
-        event: run.event,
-        status: run.status,
-        conclusion: run.conclusion,
-        head_branch: run.head_branch,
-        head_sha: run.head_sha,
-        created_at: run.created_at,
-        repository: { id: run.repository.id },
-        head_repository: run.head_repository ? { id: run.head_repository.id } : null,
-        pull_requests: run.pull_requests?.map((pr) => ({ number: pr.number })) ?? null,
-    };
-}
-
 // EXTERNAL MODULE: ./node_modules/bottleneck/light.js
 var light = __nccwpck_require__(3251);
 var light_default = /*#__PURE__*/__nccwpck_require__.n(light);
@@ -42641,11 +40960,6 @@ throttling.triggersNotification = triggersNotification;
 
 
 const RestOctokit = Octokit.plugin(restEndpointMethods, retry, throttling);
-/**
- * GitHub ends an API request that takes more than 10 seconds with a time-out answer, so one
- * still silent well after that is stalled somewhere on the way: it is given up and retried.
- */
-const REQUEST_DEADLINE_MS = 20_000;
 /** Retries of one request, whatever made it fail: never more than this. */
 const MAX_RETRIES = 3;
 /** A primary-limit reset further away than this is not waited for: the caller stops instead. */
@@ -42663,9 +40977,7 @@ function createOctokit(connection, reporter, clock = systemClock) {
     const octokit = new RestOctokit({
         auth: connection.token,
         baseUrl: connection.apiUrl.replace(/\/+$/, ''),
-        request: {
-            fetch: withDeadline(connection.fetch ?? fetch, connection.requestDeadlineMs ?? REQUEST_DEADLINE_MS),
-        },
+        request: connection.fetch ? { fetch: connection.fetch } : {},
         // Not `request.retries`: plugin-retry then retries every failure, 403 and 404 included.
         retry: { retries: MAX_RETRIES, doNotRetry: NOT_RETRIED_BY_BACKOFF },
         throttle: {
@@ -42692,30 +41004,6 @@ function createOctokit(connection, reporter, clock = systemClock) {
     });
     return octokit;
 }
-/**
- * A fetch whose answer, body included, must arrive within `deadlineMs`. The body is read here,
- * so a stall while reading it fails the fetch itself, which Octokit turns into a 500 that
- * plugin-retry retries like any other transient failure.
- */
-function withDeadline(base, deadlineMs) {
-    return async (input, init) => {
-        const deadline = AbortSignal.timeout(deadlineMs);
-        const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
-        try {
-            const response = await base(input, { ...init, signal });
-            const body = NULL_BODY_STATUSES.has(response.status) ? null : await response.arrayBuffer();
-            const { status, statusText, headers } = response;
-            return new Response(body, { status, statusText, headers });
-        }
-        catch (error) {
-            if (!deadline.aborted)
-                throw error;
-            throw new Error(`no complete answer within ${deadlineMs / 1000} s`, { cause: error });
-        }
-    };
-}
-/** Statuses whose Response may not carry a body. */
-const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 function octokit_describe(request) {
     return `${request.method} ${request.url}`;
 }
@@ -43090,21 +41378,10 @@ function readToken(getInput) {
 
 ;// CONCATENATED MODULE: ./src/action/outputs.ts
 
-
-
-
-
-
-/** GitHub refuses a job output larger than 1 MB: the `artifacts` output stays within it. */
-const ARTIFACTS_OUTPUT_BYTE_LIMIT = 1_000_000;
-/**
- * Sets the step's outputs from what the operation did. The `artifacts` output holds as many
- * artifacts as GitHub accepts, newest first; `artifacts-file` names a JSON file holding them all.
- */
-async function writeOutputs(outcome, runnerTemp) {
+/** Sets the step's outputs from what the operation did. */
+function writeOutputs(outcome) {
     const totalBytes = outcome.artifacts.reduce((sum, a) => sum + a.size_in_bytes, 0);
-    setOutput('artifacts', cappedArtifactsJson(outcome.artifacts));
-    setOutput('artifacts-file', await writeArtifactsFile(outcome.artifacts, runnerTemp));
+    setOutput('artifacts', JSON.stringify(outcome.artifacts));
     setOutput('count', String(outcome.artifacts.length));
     setOutput('total-bytes', String(totalBytes));
     if (outcome.operation === 'download') {
@@ -43114,33 +41391,21 @@ async function writeOutputs(outcome, runnerTemp) {
     if (outcome.operation === 'delete')
         setOutput('remaining', String(outcome.remaining ?? 0));
 }
+
+;// CONCATENATED MODULE: ./src/action/proxy.ts
+
+
 /**
- * The artifacts as a JSON array within the output limit: the newest that fit, in the outcome's
- * order, with a warning naming how many were left out.
+ * A fetch for the API at `apiUrl` through the runner's proxy (`https_proxy`, `no_proxy`), built
+ * from the toolkit HTTP client's proxy agent; undefined when no proxy applies to it, and Node's
+ * own fetch goes direct. The agent is undici's, so the fetch is the same undici's.
  */
-function cappedArtifactsJson(artifacts) {
-    const whole = JSON.stringify(artifacts);
-    if (Buffer.byteLength(whole) <= ARTIFACTS_OUTPUT_BYTE_LIMIT)
-        return whole;
-    const kept = new Set();
-    let bytes = 2; // the brackets
-    for (const artifact of [...artifacts].sort(compareNewestFirst)) {
-        const size = Buffer.byteLength(JSON.stringify(artifact)) + (kept.size > 0 ? 1 : 0);
-        if (bytes + size > ARTIFACTS_OUTPUT_BYTE_LIMIT)
-            break;
-        bytes += size;
-        kept.add(artifact);
-    }
-    warning(`The artifacts output holds the newest ${kept.size} of ${artifacts.length} artifacts: GitHub ` +
-        `refuses an output over 1 MB. The ${artifacts.length - kept.size} left out are in the file ` +
-        'the artifacts-file output names, with all the others');
-    return JSON.stringify(artifacts.filter((artifact) => kept.has(artifact)));
-}
-/** Every artifact, as JSON, in a file of its own under the runner's temporary folder. */
-async function writeArtifactsFile(artifacts, runnerTemp) {
-    const file = external_node_path_default().join(runnerTemp || (0,external_node_os_namespaceObject.tmpdir)(), `manage-artifacts-${(0,external_node_crypto_.randomUUID)()}.json`);
-    await (0,promises_namespaceObject.writeFile)(file, JSON.stringify(artifacts), { flag: 'wx' });
-    return file;
+function runnerProxyFetch(apiUrl) {
+    const dispatcher = new lib_HttpClient('manage-artifacts').getAgentDispatcher(apiUrl);
+    if (!dispatcher)
+        return undefined;
+    const proxied = (input, init) => (0,undici/* fetch */.hd)(input, { ...init, dispatcher });
+    return proxied;
 }
 
 ;// CONCATENATED MODULE: ./src/action/reporter.ts
@@ -43177,11 +41442,8 @@ function runnerStorage() {
 
 ;// CONCATENATED MODULE: ./src/action/summary.ts
 
-/**
- * GitHub refuses a job summary larger than 1 MiB. Rows are added while the whole summary stays
- * under this many bytes, with room kept for the line saying how many were left out.
- */
-const SUMMARY_BYTE_BUDGET = 1024 * 1024 - 4096;
+/** Rows shown in the job summary; past this the table says how many more there are. */
+const MAX_ROWS = 1000;
 /** Tables longer than this are folded into a details block. */
 const FOLD_AFTER_ROWS = 20;
 const HEADINGS = {
@@ -43189,30 +41451,14 @@ const HEADINGS = {
     download: 'Artifacts downloaded',
     delete: 'Artifacts deleted',
 };
-const COLUMNS = [
-    { heading: 'Name', align: '---', cell: (a) => a.name },
-    { heading: 'Size', align: '---:', cell: (a) => formatBytes(a.size_in_bytes) },
-    { heading: 'Created', align: '---', cell: (a) => a.created_at ?? '' },
-    { heading: 'Expires', align: '---', cell: (a) => a.expires_at ?? '' },
-    { heading: 'Run', align: '---:', cell: (a) => (a.run_id === null ? '' : String(a.run_id)) },
-    { heading: 'Branch', align: '---', cell: (a) => a.head_branch ?? '' },
-    { heading: 'Expired', align: '---', cell: (a) => (a.expired ? 'yes' : 'no') },
-    {
-        heading: 'Saved to',
-        align: '---',
-        shown: (outcome) => outcome.operation === 'download',
-        cell: (a) => a.path ?? '',
-    },
-];
 /** The job summary in Markdown: what was acted on, the totals, and anything left undone. */
 function buildSummary(outcome) {
     const lines = [`## ${heading(outcome)}`, '', totalsLine(outcome), ''];
     for (const note of outcome.notes)
         lines.push(`> ${escapeMarkdown(note)}`, '');
-    const head = lines.join('\n');
-    if (outcome.artifacts.length === 0)
-        return head + '\n';
-    return `${head}\n${foldIfLong(table(outcome, Buffer.byteLength(head)), outcome.artifacts.length)}\n`;
+    if (outcome.artifacts.length > 0)
+        lines.push(foldIfLong(table(outcome), outcome.artifacts.length));
+    return lines.join('\n') + '\n';
 }
 function heading(outcome) {
     if (outcome.operation === 'delete' && outcome.dryRun) {
@@ -43227,33 +41473,41 @@ function totalsLine(outcome) {
     if (outcome.runId !== undefined)
         parts.push(`from run ${outcome.runId}`);
     if (outcome.downloadPath !== undefined)
-        parts.push(`into ${escapeMarkdown(outcome.downloadPath)}`);
+        parts.push(`into \`${outcome.downloadPath}\``);
     if (outcome.kept > 0)
         parts.push(`${outcome.kept} kept by \`keep-latest\``);
     if (outcome.remaining !== undefined)
         parts.push(`${outcome.remaining} remaining`);
     return parts.join(' · ');
 }
-/** The table, with as many rows as fit the byte budget after `usedBytes` of summary. */
-function table(outcome, usedBytes) {
-    const columns = COLUMNS.filter((column) => column.shown?.(outcome) ?? true);
-    const lines = [
-        `| ${columns.map((c) => c.heading).join(' | ')} |`,
-        `|${columns.map((c) => c.align).join('|')}|`,
-    ];
-    let bytes = usedBytes + Buffer.byteLength(lines.join('\n'));
-    for (const artifact of outcome.artifacts) {
-        const line = `| ${columns.map((c) => escapeMarkdown(c.cell(artifact))).join(' | ')} |`;
-        bytes += Buffer.byteLength(line) + 1;
-        if (bytes > SUMMARY_BYTE_BUDGET)
-            break;
-        lines.push(line);
+function table(outcome) {
+    const withPath = outcome.operation === 'download';
+    const rows = outcome.artifacts.slice(0, MAX_ROWS).map((artifact) => row(artifact, withPath));
+    const headings = ['Name', 'Size', 'Created', 'Expires', 'Run', 'Branch', 'Expired'];
+    const alignments = ['---', '---:', '---', '---', '---:', '---', '---'];
+    if (withPath) {
+        headings.push('Saved to');
+        alignments.push('---');
     }
-    const hidden = outcome.artifacts.length - (lines.length - 2);
-    if (hidden > 0) {
-        lines.push('', `…and ${hidden} more, left out to keep the summary under GitHub's 1 MiB limit (all of them are in the \`artifacts-file\` output).`);
-    }
+    const lines = [`| ${headings.join(' | ')} |`, `|${alignments.join('|')}|`, ...rows];
+    const hidden = outcome.artifacts.length - rows.length;
+    if (hidden > 0)
+        lines.push('', `…and ${hidden} more (all of them are in the \`artifacts\` output).`);
     return lines.join('\n');
+}
+function row(artifact, withPath) {
+    const cells = [
+        escapeMarkdown(artifact.name),
+        formatBytes(artifact.size_in_bytes),
+        artifact.created_at ?? '',
+        artifact.expires_at ?? '',
+        artifact.run_id === null ? '' : String(artifact.run_id),
+        escapeMarkdown(artifact.head_branch ?? ''),
+        artifact.expired ? 'yes' : 'no',
+    ];
+    if (withPath)
+        cells.push(`\`${artifact.path ?? ''}\``);
+    return `| ${cells.join(' | ')} |`;
 }
 function foldIfLong(markdown, rowCount) {
     if (rowCount <= FOLD_AFTER_ROWS)
@@ -43261,8 +41515,8 @@ function foldIfLong(markdown, rowCount) {
     return `<details><summary>${rowCount} artifacts</summary>\n\n${markdown}\n\n</details>`;
 }
 /**
- * Artifact names, branches and paths are user-controlled: neutralise HTML and the Markdown
- * characters that could break a table cell or inject links and formatting.
+ * Artifact and branch names are user-controlled: neutralise HTML and the Markdown characters that
+ * could break a table cell or inject links and formatting.
  */
 function escapeMarkdown(text) {
     return text
@@ -43271,7 +41525,7 @@ function escapeMarkdown(text) {
         .replace(/>/g, '&gt;')
         .replace(/"/g, '&quot;')
         .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`)
-        .replace(/\r?\n|\r/g, ' ');
+        .replace(/\r?\n/g, ' ');
 }
 
 ;// CONCATENATED MODULE: ./src/action/main.ts
@@ -43288,26 +41542,15 @@ function escapeMarkdown(text) {
 async function run() {
     try {
         const { request, token, apiUrl } = readActionSettings((name) => getInput(name), process.env);
-        const session = new GitHubSession(
-        // The toolkit's fetch goes through the runner's proxy, when it has one.
-        { token, apiUrl, fetch: defaults.request?.fetch }, runnerStorage(), actionReporter);
+        const session = new GitHubSession({ token, apiUrl, fetch: runnerProxyFetch(apiUrl) }, runnerStorage(), actionReporter);
         const outcome = await execute(request, session, actionReporter);
-        await writeOutputs(outcome, process.env.RUNNER_TEMP);
-        await writeSummary(buildSummary(outcome));
+        writeOutputs(outcome);
+        await summary.addRaw(buildSummary(outcome)).write();
         if (outcome.failures.length > 0)
             setFailed(outcome.failures.join('\n'));
     }
     catch (error) {
         setFailed(describeFailure(error));
-    }
-}
-/** The work is done by now: a summary GitHub cannot take is worth a warning, not a failed step. */
-async function writeSummary(markdown) {
-    try {
-        await summary.addRaw(markdown).write();
-    }
-    catch (error) {
-        warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
     }
 }
 
