@@ -9,6 +9,7 @@ import {
   type DownloadContext,
   type DownloadLayout,
 } from '../../../src/core/download/download.js'
+import { fileNameRules } from '../../../src/core/download/extraction.js'
 import { runnerStorage } from '../../../src/action/storage.js'
 import type { Reporter } from '../../../src/core/reporter.js'
 import { ArtifactExpiredError } from '../../../src/core/errors.js'
@@ -139,6 +140,30 @@ describe('downloadArtifacts', () => {
     )
     expect(reporter.warnings[0]).toContain('shared.txt')
     expect(reporter.warnings[0]).toContain('config/app.json')
+  })
+
+  it('merges names differing only in case as one file where case is ignored', async () => {
+    const { client, artifacts } = await setup([
+      { name: 'part-old', files: { 'Notes.TXT': 'old', 'Docs/a.md': 'a' } },
+      { name: 'part-new', files: { 'notes.txt': 'new', 'docs/b.md': 'b' } },
+    ])
+    const reporter = recordingReporter()
+
+    await downloadArtifacts(artifacts, layout({ mergeMultiple: true }), {
+      ...contextOf(client, reporter),
+      fileNames: fileNameRules('win32'),
+    })
+
+    expect(await tree(destination)).toEqual({
+      'notes.txt': 'new',
+      'Docs/': '',
+      'Docs/a.md': 'a',
+      'Docs/b.md': 'b',
+    })
+    expect(reporter.warnings).toHaveLength(1)
+    expect(reporter.warnings[0]).toMatch(
+      /Artifact 'part-new' .* overwrote 1 file\(s\) of the older artifact 'part-old' .*: notes\.txt \(was Notes\.TXT\)$/,
+    )
   })
 
   it('saves <name>.zip unextracted with extract: false', async () => {
