@@ -31316,7 +31316,7 @@ function defaultCallback(err) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2533);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6216);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -31325,7 +31325,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2533:
+/***/ 6216:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32788,7 +32788,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir: io_util_readdir, rename, rm: io_util_rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -32904,7 +32904,7 @@ function tryGetExecutablePath(filePath, extensions) {
                     try {
                         const directory = external_path_namespaceObject.dirname(filePath);
                         const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
-                        for (const actualName of yield readdir(directory)) {
+                        for (const actualName of yield io_util_readdir(directory)) {
                             if (upperName === actualName.toUpperCase()) {
                                 filePath = external_path_namespaceObject.join(directory, actualName);
                                 break;
@@ -34246,9 +34246,9 @@ function group(name, fn) {
 function saveState(name, value) {
     const filePath = process.env['GITHUB_STATE'] || '';
     if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
     }
-    issueCommand('save-state', { name }, toCommandValue(value));
+    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
 }
 /**
  * Gets the value of an state set by this action's main execution.
@@ -34702,7 +34702,39 @@ const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createR
 var external_node_zlib_ = __nccwpck_require__(8522);
 // EXTERNAL MODULE: ./node_modules/yauzl/index.js
 var yauzl = __nccwpck_require__(663);
+;// CONCATENATED MODULE: ./src/core/download/leftovers.ts
+
+
+
+/** Random, so that another process's temporary files, or a user's, never carry it. */
+const temporaryMarker = (0,external_node_crypto_.randomBytes)(6).toString('hex');
+/** The leftovers of a download whose temporary files are these. */
+function leftoversOf(temporaryPaths) {
+    const folders = new Set(temporaryPaths.map((file) => external_node_path_default().dirname(external_node_path_default().resolve(file))));
+    return { marker: temporaryMarker, folders: [...folders] };
+}
+/** Removes the temporary files and folders a download left; returns what it removed. */
+async function removeLeftovers({ marker, folders }) {
+    const tag = `.partial-${marker}-`;
+    const removed = [];
+    for (const folder of folders) {
+        const names = await readdir(folder).catch((error) => {
+            if (error.code === 'ENOENT')
+                return [];
+            throw error;
+        });
+        for (const name of names.filter((entry) => entry.startsWith('.') && entry.includes(tag))) {
+            const leftover = path.join(folder, name);
+            await rm(leftover, { recursive: true, force: true });
+            removed.push(leftover);
+        }
+    }
+    return removed;
+}
+
 ;// CONCATENATED MODULE: ./src/core/download/extraction.ts
+
+
 
 
 
@@ -34721,26 +34753,44 @@ const CACHE_BLOCKS = 8;
 const LARGE_READ_SIZE = 1024 * 1024;
 /**
  * A fresh name beside `target`, in the same folder and so on the same file system: work done
- * there is moved into place with a rename, and never shows half-done at `target`.
+ * there is moved into place with a rename, and never shows half-done at `target`. The name
+ * carries this process's marker, so what a killed process left can be found (leftovers.ts).
  */
 function partialPathBeside(target) {
-    const suffix = (0,external_node_crypto_.randomBytes)(6).toString('hex');
+    const suffix = `${temporaryMarker}-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}`;
     return external_node_path_default().join(external_node_path_default().dirname(target), `.${external_node_path_default().basename(target)}.partial-${suffix}`);
 }
 /**
+ * The rules of the usual file system of each platform: NTFS ignores case, and so does APFS as
+ * macOS formats it by default (it also takes both Unicode normal forms of a name as one).
+ */
+function fileNameRules(platform) {
+    const fold = platform === 'win32'
+        ? (name) => name.toLowerCase()
+        : platform === 'darwin'
+            ? (name) => name.normalize('NFD').toLowerCase()
+            : (name) => name;
+    return { windowsNames: platform === 'win32', fold };
+}
+const hostFileNameRules = fileNameRules(process.platform);
+/**
  * Extracts the zip archive `zipFile` into `destination` (created if missing, merged into if it
  * exists) and returns the relative paths of the files written. Entries that would land outside
- * the destination (`..`, absolute paths, drive letters, symbolic links) are refused. Everything
- * is extracted into a temporary folder beside the destination first, and moved into place only
- * once all of it succeeded: a failure leaves the destination as it was.
+ * the destination (`..`, absolute paths, drive letters, symbolic links), and on Windows names it
+ * cannot hold, are refused. Everything is extracted into a temporary folder beside the
+ * destination first, and moved into place only once all of it succeeded: a failure leaves the
+ * destination as it was.
  */
-async function extractZip(zipFile, destination, subject) {
+async function extractZip(zipFile, destination, subject, { rules = hostFileNameRules, warn = () => { } } = {}) {
     await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(destination), { recursive: true });
     const staging = partialPathBeside(destination);
     await (0,promises_namespaceObject.mkdir)(staging);
     try {
-        const files = await extractInto(zipFile, staging, subject);
-        await moveInto(staging, destination).catch((error) => {
+        const names = new FoldedNames(rules.fold);
+        const files = await extractInto(zipFile, staging, subject, rules, names);
+        if (names.collisions.length > 0)
+            warn(describeCollisions(subject, names.collisions));
+        await moveInto(staging, destination, rules.fold).catch((error) => {
             throw new Error(`Extracting ${subject}: ${message(error)}`);
         });
         return files;
@@ -34749,7 +34799,7 @@ async function extractZip(zipFile, destination, subject) {
         await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
     }
 }
-async function extractInto(zipFile, root, subject) {
+async function extractInto(zipFile, root, subject, rules, names) {
     let zip;
     try {
         // Names are decoded and checked below, so the refusal can name the artifact and the entry.
@@ -34764,16 +34814,30 @@ async function extractInto(zipFile, root, subject) {
     try {
         for await (const entry of zip.eachEntry()) {
             const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true);
-            const relative = checkedEntryPath(entry, name, subject);
+            const isFolder = name.endsWith('/') || name.endsWith('\\');
+            const checked = checkedEntryPath(entry, name, subject);
+            if (rules.windowsNames)
+                checkWindowsNames(checked, subject, name);
+            const relative = names.spelling(checked, isFolder);
             const target = external_node_path_default().join(root, ...relative.split('/'));
             assertInside(root, target, subject, name);
-            const folder = name.endsWith('/') || name.endsWith('\\') ? target : external_node_path_default().dirname(target);
+            const folder = isFolder ? target : external_node_path_default().dirname(target);
             if (!folders.has(folder)) {
                 await (0,promises_namespaceObject.mkdir)(folder, { recursive: true });
                 folders.add(folder);
             }
-            if (folder !== target) {
-                await writes.add(relative, () => writeEntry(zip, entry, target, subject, name));
+            if (!isFolder) {
+                const earlier = names.replacedBy(relative);
+                const replaced = earlier && external_node_path_default().join(root, ...earlier.split('/'));
+                // Keyed by the folded name: a later entry waits for the one it replaces, as in a serial
+                // extraction, and removes it when spelt differently, so its own spelling is what stays.
+                await writes.add(rules.fold(relative), async () => {
+                    if (replaced)
+                        await (0,promises_namespaceObject.rm)(replaced, { force: true });
+                    await writeEntry(zip, entry, target, subject, name);
+                });
+                if (earlier)
+                    files.delete(earlier);
                 files.add(relative);
             }
         }
@@ -34931,6 +34995,76 @@ function assertInside(root, target, subject, name) {
         throw new UnsafeEntryError(subject, name, 'would be written outside the destination');
     }
 }
+/** Names Windows reserves for devices, whatever the extension: `CON`, `nul.txt`, `COM1.tar.gz`. */
+const WINDOWS_DEVICE_NAME = /^(CON|PRN|AUX|NUL|COM[1-9]|LPT[1-9])(\.|$)/i;
+/** Characters Windows forbids in a name; `:` would write an NTFS alternate data stream. */
+const WINDOWS_FORBIDDEN_CHARACTERS = /[<>:"|?*\u0001-\u001f]/;
+/**
+ * Refuses names that Windows cannot hold, or would turn into another: it strips trailing dots
+ * and spaces, so `a.` and `a ` would both be written to `a`.
+ */
+function checkWindowsNames(relative, subject, name) {
+    for (const segment of relative.split('/')) {
+        const why = windowsNameProblem(segment);
+        if (why)
+            throw new UnsafeEntryError(subject, name, `${why} (not a valid file name on Windows)`);
+    }
+}
+function windowsNameProblem(segment) {
+    const device = WINDOWS_DEVICE_NAME.exec(segment);
+    if (device)
+        return `uses the reserved device name '${device[1]}'`;
+    const forbidden = WINDOWS_FORBIDDEN_CHARACTERS.exec(segment);
+    if (forbidden)
+        return `contains the character ${JSON.stringify(forbidden[0])}`;
+    if (/[. ]$/.test(segment))
+        return `has a name ending in a dot or a space ('${segment}')`;
+    return undefined;
+}
+/**
+ * The names an archive's entries are written at, as a case-insensitive file system sees them
+ * when `fold` folds case: a folder keeps the spelling it was first given, and of two files that
+ * are one there, the later replaces the earlier, as an entry does one of the very same name.
+ */
+class FoldedNames {
+    fold;
+    folders = new Map();
+    files = new Map();
+    /** Earlier and later spelling of each file replaced by a differently spelt one. */
+    collisions = [];
+    constructor(fold) {
+        this.fold = fold;
+    }
+    /** `relative` with its folders spelt as they were first seen. */
+    spelling(relative, isFolder) {
+        const segments = relative === '' ? [] : relative.split('/');
+        const folderCount = isFolder ? segments.length : segments.length - 1;
+        for (let index = 0; index < folderCount; index++) {
+            const key = this.fold(segments.slice(0, index + 1).join('/'));
+            const known = this.folders.get(key);
+            if (known === undefined)
+                this.folders.set(key, segments.slice(0, index + 1).join('/'));
+            else
+                segments.splice(0, index + 1, ...known.split('/'));
+        }
+        return segments.join('/');
+    }
+    /** Records the file; returns the spelling of an earlier one it replaces, if spelt otherwise. */
+    replacedBy(relative) {
+        const key = this.fold(relative);
+        const earlier = this.files.get(key);
+        this.files.set(key, relative);
+        if (earlier === undefined || earlier === relative)
+            return undefined;
+        this.collisions.push([earlier, relative]);
+        return earlier;
+    }
+}
+function describeCollisions(subject, collisions) {
+    const pairs = collisions.map(([earlier, later]) => `'${later}' replaced '${earlier}'`);
+    return (`${subject.charAt(0).toUpperCase()}${subject.slice(1)} holds names that differ only in case, ` +
+        `one file on this runner's file system; the later entry of each was kept: ${pairs.join(', ')}`);
+}
 async function writeEntry(zip, entry, target, subject, name) {
     const content = await zip.openReadStreamPromise(entry);
     await (0,external_node_stream_promises_namespaceObject.pipeline)(content, crcCheck(entry.crc32, () => `Extracting ${subject}: entry '${name}' is corrupt (CRC mismatch)`), (0,external_node_fs_namespaceObject.createWriteStream)(target, { mode: fileMode(entry) }));
@@ -34959,37 +35093,71 @@ function fileMode(entry) {
  * Moves everything under `source` into `destination`, merging into folders that exist there
  * and replacing files. Every conflict is found before the first move, so a refusal changes
  * nothing; a folder or link in the way of a file (or the other way round) is a conflict, so
- * nothing is ever written through a symbolic link already at the destination.
+ * nothing is ever written through a symbolic link already at the destination. Names are looked
+ * up as `fold` sees them: where case is ignored, a file spelt otherwise is replaced (so the new
+ * spelling is what stays) and a folder spelt otherwise is merged into.
  */
-async function moveInto(source, destination) {
+async function moveInto(source, destination, fold) {
     // The destination itself may be a link to a folder (a user's choice): follow it.
     const existing = await statIfExists(destination, promises_namespaceObject.stat);
     if (existing && !existing.isDirectory())
         throw inTheWay(destination);
     const moves = existing
-        ? await planMoves(source, destination)
+        ? await planMoves(source, destination, fold)
         : [{ from: source, to: destination }];
-    for (const { from, to } of moves)
-        await (0,promises_namespaceObject.rename)(from, to);
+    for (const { from, to, replaces } of moves) {
+        if (replaces)
+            await (0,promises_namespaceObject.rm)(replaces, { force: true });
+        await renameRetrying(from, to);
+    }
 }
-async function planMoves(source, destination) {
+async function planMoves(source, destination, fold) {
+    const present = new Map();
+    for (const name of await (0,promises_namespaceObject.readdir)(destination))
+        present.set(fold(name), name);
     const moves = [];
     for (const entry of await (0,promises_namespaceObject.readdir)(source, { withFileTypes: true })) {
         const from = external_node_path_default().join(source, entry.name);
-        const to = external_node_path_default().join(destination, entry.name);
-        const existing = await statIfExists(to, promises_namespaceObject.lstat);
-        if (entry.isDirectory() && existing) {
+        const presentName = present.get(fold(entry.name));
+        const existing = presentName === undefined
+            ? undefined
+            : await statIfExists(external_node_path_default().join(destination, presentName), promises_namespaceObject.lstat);
+        if (entry.isDirectory() && existing && presentName !== undefined) {
+            const into = external_node_path_default().join(destination, presentName);
             if (!existing.isDirectory())
-                throw inTheWay(to);
-            moves.push(...(await planMoves(from, to)));
+                throw inTheWay(into);
+            moves.push(...(await planMoves(from, into, fold)));
         }
         else {
+            const to = external_node_path_default().join(destination, entry.name);
             if (existing?.isDirectory())
                 throw inTheWay(to);
-            moves.push({ from, to });
+            const spelling = existing && presentName !== entry.name ? presentName : undefined;
+            moves.push({ from, to, replaces: spelling && external_node_path_default().join(destination, spelling) });
         }
     }
     return moves;
+}
+/** Errors of a file held open for a moment by another program: antivirus, the search indexer. */
+const TRANSIENT_RENAME_ERRORS = new Set(['EPERM', 'EBUSY', 'EACCES']);
+/** Pauses before each retry of a rename, 3.1 s in all, before its error stands. */
+const RENAME_RETRY_DELAYS_MS = [100, 200, 400, 800, 1600];
+/**
+ * Renames `from` to `to`, retrying for a few seconds when Windows refuses because another
+ * program holds one of them open; any other error, or the last, is thrown.
+ */
+async function renameRetrying(from, to, clock = systemClock, attempt = promises_namespaceObject.rename) {
+    for (const delayMs of [...RENAME_RETRY_DELAYS_MS, undefined]) {
+        try {
+            return await attempt(from, to);
+        }
+        catch (error) {
+            const code = error.code ?? '';
+            if (delayMs === undefined || !TRANSIENT_RENAME_ERRORS.has(code))
+                throw error;
+            await clock.sleep(delayMs);
+        }
+    }
 }
 function inTheWay(target) {
     return new Error(`cannot write '${target}': a file, folder or link of another kind is in the way`);
@@ -35199,6 +35367,7 @@ function safeFileName(name) {
 
 
 
+
 /** Transfers at once: enough to hide latency, few enough to leave the runner's bandwidth whole. */
 const CONCURRENT_TRANSFERS = 3;
 /**
@@ -35228,6 +35397,8 @@ async function downloadArtifacts(artifacts, layout, context) {
         .sort(compareNewestFirst)
         .reverse()
         .map((artifact) => planFor(artifact, layout));
+    // Extraction stages beside each folder, which is beside where its bytes arrive.
+    reporter.temporaryFiles?.(leftoversOf(plans.map((plan) => plan.partial)));
     const result = { downloaded: [], deleted: [] };
     const abort = new AbortController();
     let failure;
@@ -35245,7 +35416,7 @@ async function downloadArtifacts(artifacts, layout, context) {
             fail(error);
         return undefined;
     }));
-    const writer = new Writer(layout, reporter);
+    const writer = new Writer(layout, reporter, context.fileNames ?? hostFileNameRules);
     try {
         for (const [index, plan] of plans.entries()) {
             const transfer = await transfers[index];
@@ -35333,11 +35504,16 @@ function verifyDigest(plan, transfer, reporter) {
 class Writer {
     layout;
     reporter;
-    /** Per destination folder: which artifact wrote each file, for the overwrite warnings. */
+    rules;
+    /**
+     * Per destination folder, per file name as its file system sees it: which artifact wrote the
+     * file and as what, for the overwrite warnings.
+     */
     writtenBy = new Map();
-    constructor(layout, reporter) {
+    constructor(layout, reporter, rules) {
         this.layout = layout;
         this.reporter = reporter;
+        this.rules = rules;
     }
     /** Returns where the artifact landed: its folder, its `.zip`, or its single raw file. */
     async write(plan, transfer) {
@@ -35346,16 +35522,20 @@ class Writer {
             const fileName = transfer.fileName ?? plan.artifact.name;
             landed = external_node_path_default().join(plan.folder, fileName);
             await (0,promises_namespaceObject.mkdir)(plan.folder, { recursive: true });
-            await (0,promises_namespaceObject.rename)(transfer.file, landed);
+            await renameRetrying(transfer.file, landed);
             this.noteWritten(plan, [fileName]);
         }
         else if (!this.layout.extract) {
             landed = zipPath(this.layout, plan.artifact);
-            await (0,promises_namespaceObject.rename)(transfer.file, landed);
+            await renameRetrying(transfer.file, landed);
         }
         else {
             landed = plan.folder;
-            this.noteWritten(plan, await extractZip(transfer.file, plan.folder, plan.subject));
+            const files = await extractZip(transfer.file, plan.folder, plan.subject, {
+                rules: this.rules,
+                warn: (message) => this.reporter.warning(message),
+            });
+            this.noteWritten(plan, files);
         }
         this.reporter.info(`Downloaded ${plan.subject}, ${formatBytes(transfer.bytes)}, to ${external_node_path_default().resolve(landed)}`);
         return external_node_path_default().resolve(landed);
@@ -35365,10 +35545,14 @@ class Writer {
         this.writtenBy.set(plan.folder, owners);
         const replaced = new Map();
         for (const file of files) {
-            const previous = owners.get(file);
-            if (previous)
-                replaced.set(previous, [...(replaced.get(previous) ?? []), file]);
-            owners.set(file, plan.artifact);
+            const key = this.rules.fold(file);
+            const previous = owners.get(key);
+            if (previous) {
+                // Names that differ only in case are one file where case is ignored: say both.
+                const named = previous.file === file ? file : `${file} (was ${previous.file})`;
+                replaced.set(previous.artifact, [...(replaced.get(previous.artifact) ?? []), named]);
+            }
+            owners.set(key, { artifact: plan.artifact, file });
         }
         for (const [older, names] of replaced) {
             this.reporter.warning(`${capitalise(plan.subject)} overwrote ${names.length} file(s) of the older ` +
@@ -44933,13 +45117,19 @@ function runnerProxyFetch(apiUrl) {
 
 /** Settings are inputs here: `run-id`, and with a value as a workflow would write it. */
 const inputWording = (setting, value) => value === undefined ? setting : `${setting}: ${value}`;
-/** The core's messages go to the runner's log, warnings as annotations. */
+/** The saved state that tells the post step where the main step made temporary files. */
+const LEFTOVERS_STATE = 'leftovers';
+/**
+ * The core's messages go to the runner's log, warnings as annotations. Where a download makes
+ * temporary files is saved at once (the runner's state file), since a cancelled step is killed.
+ */
 const actionReporter = {
     info: (message) => info(message),
     warning: (message) => warning(message),
     debug: (message) => core_debug(message),
     mask: (secret) => core_setSecret(secret),
     word: inputWording,
+    temporaryFiles: (leftovers) => saveState(LEFTOVERS_STATE, JSON.stringify(leftovers)),
 };
 /** An error as the step's failure message: a bad setting is named as the input to fix. */
 function describeFailure(error) {

@@ -1,3 +1,4 @@
+import type { Leftovers } from './download/leftovers.js'
 import type { Wording } from './errors.js'
 
 /**
@@ -12,4 +13,9 @@ export interface Reporter {
   /** Keep a value (token, signed URL) out of every later log line. */
   mask(secret: string): void
   word: Wording
+  /**
+   * Where a download is about to make temporary files. A front end that can act after this
+   * process is killed (the action's post step) keeps it, and removes what was left.
+   */
+  temporaryFiles?(leftovers: Leftovers): void
 }

@@ -14,6 +14,7 @@ import {
   renameRetrying,
   type FileNameRules,
 } from './extraction.js'
+import { leftoversOf } from './leftovers.js'
 import { transferToFile, type Transfer } from './transfer.js'
 
 export interface DownloadResult {
@@ -85,6 +86,8 @@ export async function downloadArtifacts(
     .sort(compareNewestFirst)
     .reverse()
     .map((artifact) => planFor(artifact, layout))
+  // Extraction stages beside each folder, which is beside where its bytes arrive.
+  reporter.temporaryFiles?.(leftoversOf(plans.map((plan) => plan.partial)))
 
   const result: DownloadResult = { downloaded: [], deleted: [] }
   const abort = new AbortController()

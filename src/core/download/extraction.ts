@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises'
 import { crc32 } from 'node:zlib'
 import yauzl, { type Entry } from 'yauzl'
 import { systemClock, type Clock } from '../clock.js'
+import { temporaryMarker } from './leftovers.js'
 
 const S_IFMT = 0o170000
 const S_IFLNK = 0o120000
@@ -19,10 +20,11 @@ const LARGE_READ_SIZE = 1024 * 1024
 
 /**
  * A fresh name beside `target`, in the same folder and so on the same file system: work done
- * there is moved into place with a rename, and never shows half-done at `target`.
+ * there is moved into place with a rename, and never shows half-done at `target`. The name
+ * carries this process's marker, so what a killed process left can be found (leftovers.ts).
  */
 export function partialPathBeside(target: string): string {
-  const suffix = randomBytes(6).toString('hex')
+  const suffix = `${temporaryMarker}-${randomBytes(6).toString('hex')}`
   return path.join(path.dirname(target), `.${path.basename(target)}.partial-${suffix}`)
 }
 

@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto'
+import { mkdir, readdir, stat } from 'node:fs/promises'
+import path from 'node:path'
+import { beforeEach, describe, expect, it } from '@jest/globals'
+import { postBundle, runAction } from '../support/action.js'
+import { tree, useEmulator, useScratchFolder } from '../support/fixtures.js'
+
+const start = useEmulator()
+const scratch = useScratchFolder('cancellation-')
+let workspace: string
+
+beforeEach(async () => {
+  workspace = path.join(scratch.path, 'workspace')
+  await mkdir(workspace)
+})
+
+const RUN = 8_100
+
+/** Temporary files and folders in the workspace, with their sizes. */
+async function halfDone(): Promise<{ name: string; size: number }[]> {
+  const names = (await readdir(workspace)).filter((name) => name.includes('.partial-'))
+  return Promise.all(
+    names.map(async (name) => ({ name, size: (await stat(path.join(workspace, name))).size })),
+  )
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  )
+}
+
+describe('a cancelled download', () => {
+  it('leaves nothing half-done once the post step has run, and keeps what finished', async () => {
+    const hour = 3_600_000
+    const server = await start(
+      [
+        {
+          id: RUN,
+          workflow: 'build.yml',
+          artifacts: [
+            {
+              name: 'finished',
+              files: { 'report.txt': 'done' },
+              createdAt: new Date(Date.now() - 2 * hour).toISOString(),
+            },
+            // Incompressible, so the slow link keeps it in flight for about half a minute.
+            {
+              name: 'in-flight',
+              files: { 'big.bin': randomBytes(2 * 1024 * 1024) },
+              createdAt: new Date(Date.now() - hour).toISOString(),
+            },
+          ],
+        },
+      ],
+      { storageLink: { bytesPerSecond: 64 * 1024 } },
+    )
+    let seenHalfDone: { name: string; size: number }[] = []
+
+    const main = await runAction({
+      inputs: { operation: 'download', 'run-id': String(RUN) },
+      emulator: server,
+      workspace,
+      // Killed once the older artifact is in place and the newer one is partly on disk.
+      killWhen: async () => {
+        seenHalfDone = await halfDone()
+        return (
+          (await exists(path.join(workspace, 'finished', 'report.txt'))) &&
+          seenHalfDone.some(({ size }) => size > 0)
+        )
+      },
+    })
+
+    expect(main.killed).toBe(true)
+    // The newer one's bytes in flight, and the older one's downloaded archive.
+    const leftBehind = (await halfDone()).map(({ name }) => name).sort()
+    expect(leftBehind).toEqual([
+      expect.stringMatching(/^\.finished\.partial-/),
+      expect.stringMatching(/^\.in-flight\.partial-/),
+    ])
+
+    const post = await runAction({
+      inputs: {},
+      emulator: server,
+      workspace,
+      bundle: postBundle,
+      state: main.state,
+    })
+
+    expect(post.exitCode).toBe(0)
+    expect(await tree(workspace)).toEqual({ 'finished/': '', 'finished/report.txt': 'done' })
+    for (const name of leftBehind) {
+      expect(post.stdout).toContain(
+        `Removed ${path.join(workspace, name)}, left half-done by the download`,
+      )
+    }
+  })
+
+  it('has nothing to remove after a download that finished', async () => {
+    const server = await start([
+      { id: RUN, workflow: 'build.yml', artifacts: [{ name: 'dist', files: { 'a.txt': 'a' } }] },
+    ])
+    const main = await runAction({
+      inputs: { operation: 'download', 'run-id': String(RUN), name: 'dist' },
+      emulator: server,
+      workspace,
+    })
+    expect(main.exitCode).toBe(0)
+
+    const post = await runAction({
+      inputs: {},
+      emulator: server,
+      workspace,
+      bundle: postBundle,
+      state: main.state,
+    })
+
+    expect(post.exitCode).toBe(0)
+    expect(post.stdout).not.toContain('Removed')
+    expect(await tree(workspace)).toEqual({ 'a.txt': 'a' })
+  })
+})
