@@ -8,6 +8,7 @@ import type { Reporter } from '../reporter.js'
 import type { DownloadOptions } from '../request.js'
 import { formatBytes } from '../units.js'
 import {
+  checkWindowsName,
   extractZip,
   hostFileNameRules,
   partialPathBeside,
@@ -85,7 +86,7 @@ export async function downloadArtifacts(
   const plans = [...artifacts]
     .sort(compareNewestFirst)
     .reverse()
-    .map((artifact) => planFor(artifact, layout))
+    .map((artifact) => planFor(artifact, layout, context.fileNames ?? hostFileNameRules))
   // Extraction stages beside each folder, which is beside where its bytes arrive.
   reporter.temporaryFiles?.(leftoversOf(plans.map((plan) => plan.partial)))
 
@@ -133,8 +134,12 @@ export async function downloadArtifacts(
   return result
 }
 
-function planFor(artifact: Artifact, layout: DownloadLayout): Plan {
+function planFor(artifact: Artifact, layout: DownloadLayout, rules: FileNameRules): Plan {
   const name = checkedFolderName(artifact)
+  // Its name is on disk unless it is extracted into `path` itself.
+  if (rules.windowsNames && !(layout.mergeMultiple && layout.extract)) {
+    checkWindowsName(layout.extract ? name : `${name}.zip`, () => capitalise(describe(artifact)))
+  }
   const folder = layout.mergeMultiple ? layout.path : path.join(layout.path, name)
   const landing = layout.extract ? folder : zipPath(layout, artifact)
   return { artifact, subject: describe(artifact), folder, partial: partialPathBeside(landing) }

@@ -320,16 +320,24 @@ const WINDOWS_FORBIDDEN_CHARACTERS = /[<>:"|?*\u0001-\u001f]/
 function checkWindowsNames(relative: string, subject: string, name: string): void {
   for (const segment of relative.split('/')) {
     const why = windowsNameProblem(segment)
-    if (why) throw new UnsafeEntryError(subject, name, `${why} (not a valid file name on Windows)`)
+    if (why) throw new UnsafeEntryError(subject, name, `${why} ${NOT_ON_WINDOWS}`)
   }
 }
+
+/** Refuses a file or folder name Windows cannot hold; the error starts with `describe()`. */
+export function checkWindowsName(name: string, describe: () => string): void {
+  const why = windowsNameProblem(name)
+  if (why) throw new Error(`${describe()}: its name ${why} ${NOT_ON_WINDOWS}`)
+}
+
+const NOT_ON_WINDOWS = '(not a valid file name on Windows)'
 
 function windowsNameProblem(segment: string): string | undefined {
   const device = WINDOWS_DEVICE_NAME.exec(segment)
   if (device) return `uses the reserved device name '${device[1]}'`
   const forbidden = WINDOWS_FORBIDDEN_CHARACTERS.exec(segment)
   if (forbidden) return `contains the character ${JSON.stringify(forbidden[0])}`
-  if (/[. ]$/.test(segment)) return `has a name ending in a dot or a space ('${segment}')`
+  if (/[. ]$/.test(segment)) return `has '${segment}', ending in a dot or a space`
   return undefined
 }
 

@@ -166,6 +166,28 @@ describe('downloadArtifacts', () => {
     )
   })
 
+  it('refuses, on Windows, an artifact whose name would be a reserved file name there', async () => {
+    const { server, client, artifacts } = await setup([
+      { name: 'fine', files: { 'a.txt': 'a' } },
+      { name: 'con', files: { 'b.txt': 'b' } },
+    ])
+    const windows = { ...contextOf(client), fileNames: fileNameRules('win32') }
+
+    for (const extract of [true, false]) {
+      const failure = await failureOf(downloadArtifacts(artifacts, layout({ extract }), windows))
+      expect(failure.message).toBe(
+        `Artifact 'con' (id ${artifacts[1].id}, run ${artifacts[1].workflow_run?.id}): its name ` +
+          "uses the reserved device name 'con' (not a valid file name on Windows)",
+      )
+    }
+    expect(server.storageRequests).toEqual([])
+    expect(await readdir(scratch.path)).toEqual([])
+
+    // Merged, its name is never on disk.
+    await downloadArtifacts(artifacts, layout({ mergeMultiple: true }), windows)
+    expect(await tree(destination)).toEqual({ 'a.txt': 'a', 'b.txt': 'b' })
+  })
+
   it('saves <name>.zip unextracted with extract: false', async () => {
     const { server, client, artifacts } = await setup([
       { name: 'dist', files: { 'index.js': 'code' } },

@@ -252,9 +252,9 @@ describe('extractZip on Windows', () => {
     ['"quoted"', 'contains the character "\\""'],
     ['star*', 'contains the character "*"'],
     ['tab\tname', 'contains the character "\\t"'],
-    ['trailing.', "has a name ending in a dot or a space ('trailing.')"],
-    ['trailing ', "has a name ending in a dot or a space ('trailing ')"],
-    ['folder./file.txt', "has a name ending in a dot or a space ('folder.')"],
+    ['trailing.', "has 'trailing.', ending in a dot or a space"],
+    ['trailing ', "has 'trailing ', ending in a dot or a space"],
+    ['folder./file.txt', "has 'folder.', ending in a dot or a space"],
   ])('refuses %j, naming the entry and the artifact, writing nothing', async (name, why) => {
     const archive = await zipFile([
       { name: 'fine.txt', data: 'fine' },
