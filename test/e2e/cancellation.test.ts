@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { beforeEach, describe, expect, it } from '@jest/globals'
-import { postBundle, runAction } from '../support/action.js'
+import { postBundle, runAction, type ActionResult } from '../support/action.js'
+import type { Emulator } from '../support/emulator/index.js'
 import { tree, useEmulator, useScratchFolder } from '../support/fixtures.js'
 
 const start = useEmulator()
@@ -22,6 +23,17 @@ async function halfDone(): Promise<{ name: string; size: number }[]> {
   return Promise.all(
     names.map(async (name) => ({ name, size: (await stat(path.join(workspace, name))).size })),
   )
+}
+
+/** The post step, as the runner runs it at the end of the job with what the main step saved. */
+function runPostStep(server: Emulator, main: ActionResult): Promise<ActionResult> {
+  return runAction({
+    inputs: {},
+    emulator: server,
+    workspace,
+    bundle: postBundle,
+    state: main.state,
+  })
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -80,13 +92,7 @@ describe('a cancelled download', () => {
       expect.stringMatching(/^\.in-flight\.partial-/),
     ])
 
-    const post = await runAction({
-      inputs: {},
-      emulator: server,
-      workspace,
-      bundle: postBundle,
-      state: main.state,
-    })
+    const post = await runPostStep(server, main)
 
     expect(post.exitCode).toBe(0)
     expect(await tree(workspace)).toEqual({ 'finished/': '', 'finished/report.txt': 'done' })
@@ -108,13 +114,7 @@ describe('a cancelled download', () => {
     })
     expect(main.exitCode).toBe(0)
 
-    const post = await runAction({
-      inputs: {},
-      emulator: server,
-      workspace,
-      bundle: postBundle,
-      state: main.state,
-    })
+    const post = await runPostStep(server, main)
 
     expect(post.exitCode).toBe(0)
     expect(post.stdout).not.toContain('Removed')
