@@ -35007,9 +35007,16 @@ function checkWindowsNames(relative, subject, name) {
     for (const segment of relative.split('/')) {
         const why = windowsNameProblem(segment);
         if (why)
-            throw new UnsafeEntryError(subject, name, `${why} (not a valid file name on Windows)`);
+            throw new UnsafeEntryError(subject, name, `${why} ${NOT_ON_WINDOWS}`);
     }
 }
+/** Refuses a file or folder name Windows cannot hold; the error starts with `describe()`. */
+function checkWindowsName(name, describe) {
+    const why = windowsNameProblem(name);
+    if (why)
+        throw new Error(`${describe()}: its name ${why} ${NOT_ON_WINDOWS}`);
+}
+const NOT_ON_WINDOWS = '(not a valid file name on Windows)';
 function windowsNameProblem(segment) {
     const device = WINDOWS_DEVICE_NAME.exec(segment);
     if (device)
@@ -35018,7 +35025,7 @@ function windowsNameProblem(segment) {
     if (forbidden)
         return `contains the character ${JSON.stringify(forbidden[0])}`;
     if (/[. ]$/.test(segment))
-        return `has a name ending in a dot or a space ('${segment}')`;
+        return `has '${segment}', ending in a dot or a space`;
     return undefined;
 }
 /**
@@ -35396,7 +35403,7 @@ async function downloadArtifacts(artifacts, layout, context) {
     const plans = [...artifacts]
         .sort(compareNewestFirst)
         .reverse()
-        .map((artifact) => planFor(artifact, layout));
+        .map((artifact) => planFor(artifact, layout, context.fileNames ?? hostFileNameRules));
     // Extraction stages beside each folder, which is beside where its bytes arrive.
     reporter.temporaryFiles?.(leftoversOf(plans.map((plan) => plan.partial)));
     const result = { downloaded: [], deleted: [] };
@@ -35446,8 +35453,12 @@ async function downloadArtifacts(artifacts, layout, context) {
         throw withWhatWasKept(failure, result);
     return result;
 }
-function planFor(artifact, layout) {
+function planFor(artifact, layout, rules) {
     const name = checkedFolderName(artifact);
+    // Its name is on disk unless it is extracted into `path` itself.
+    if (rules.windowsNames && !(layout.mergeMultiple && layout.extract)) {
+        checkWindowsName(layout.extract ? name : `${name}.zip`, () => capitalise(download_describe(artifact)));
+    }
     const folder = layout.mergeMultiple ? layout.path : external_node_path_default().join(layout.path, name);
     const landing = layout.extract ? folder : zipPath(layout, artifact);
     return { artifact, subject: download_describe(artifact), folder, partial: partialPathBeside(landing) };
