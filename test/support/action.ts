@@ -170,7 +170,10 @@ function spawnNode(
           await new Promise((wake) => setTimeout(wake, 20))
         }
         if (running) killed = child.kill('SIGKILL')
-      })().catch(reject)
+      })().catch((error: unknown) => {
+        child.kill('SIGKILL')
+        reject(error)
+      })
     }
   })
 }
