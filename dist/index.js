@@ -35531,6 +35531,9 @@ class Writer {
         let landed;
         if (!ZIP_TYPES.has(transfer.contentType)) {
             const fileName = transfer.fileName ?? plan.artifact.name;
+            if (this.rules.windowsNames) {
+                checkWindowsName(fileName, () => `${capitalise(plan.subject)}, file '${fileName}'`);
+            }
             landed = external_node_path_default().join(plan.folder, fileName);
             await (0,promises_namespaceObject.mkdir)(plan.folder, { recursive: true });
             await renameRetrying(transfer.file, landed);

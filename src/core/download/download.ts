@@ -223,6 +223,9 @@ class Writer {
     let landed: string
     if (!ZIP_TYPES.has(transfer.contentType)) {
       const fileName = transfer.fileName ?? plan.artifact.name
+      if (this.rules.windowsNames) {
+        checkWindowsName(fileName, () => `${capitalise(plan.subject)}, file '${fileName}'`)
+      }
       landed = path.join(plan.folder, fileName)
       await mkdir(plan.folder, { recursive: true })
       await renameRetrying(transfer.file, landed)

@@ -219,6 +219,22 @@ describe('downloadArtifacts', () => {
     expect(result.downloaded[0].path).toBe(path.join(destination, 'coverage', 'coverage.html'))
   })
 
+  it('refuses, on Windows, a file uploaded unzipped whose name Windows cannot hold', async () => {
+    const data = Buffer.from('log')
+    const { client, artifacts } = await setup([
+      { name: 'logs', rawFile: { fileName: 'aux.log', data } },
+    ])
+    const windows = { ...contextOf(client), fileNames: fileNameRules('win32') }
+
+    const failure = await failureOf(downloadArtifacts(artifacts, layout(), windows))
+
+    expect(failure.message).toBe(
+      `Artifact 'logs' (id ${artifacts[0].id}, run ${artifacts[0].workflow_run?.id}), file ` +
+        "'aux.log': its name uses the reserved device name 'aux' (not a valid file name on Windows)",
+    )
+    expect(await tree(destination)).toEqual({})
+  })
+
   it('refuses bytes that do not match the digest, printing both, writing nothing', async () => {
     const wrong = `sha256:${'0'.repeat(64)}`
     const { client, artifacts } = await setup([
