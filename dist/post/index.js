@@ -28458,12 +28458,22 @@ class ArtifactExpiredError extends Error {
         this.name = 'ArtifactExpiredError';
     }
 }
-/** The primary rate limit is (nearly) used up: callers stop cleanly rather than wait an hour. */
+/**
+ * A rate limit refuses requests: the primary limit is (nearly) used up, or the secondary limit
+ * keeps refusing for longer than is worth waiting. Callers stop cleanly rather than wait.
+ */
 class RateLimitExhaustedError extends Error {
     resetAt;
-    constructor(resetAt) {
-        super(`The API rate limit is used up until ${resetAt.toISOString()}`);
+    limit;
+    constructor(resetAt, limit = 'primary', 
+    /** What was refused, for the message: the call and the API's answer. */
+    refused) {
+        super((refused ? `${refused}. ` : '') +
+            (limit === 'primary'
+                ? `The API rate limit is used up until ${resetAt.toISOString()}`
+                : `GitHub's secondary rate limit refuses requests until about ${resetAt.toISOString()}`));
         this.resetAt = resetAt;
+        this.limit = limit;
         this.name = 'RateLimitExhaustedError';
     }
 }
