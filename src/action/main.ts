@@ -1,9 +1,9 @@
 import * as core from '@actions/core'
-import { defaults } from '@actions/github/lib/utils'
 import { execute } from '../core/execute.js'
 import { GitHubSession } from '../github/session.js'
 import { readActionSettings } from './inputs.js'
 import { writeOutputs } from './outputs.js'
+import { runnerProxyFetch } from './proxy.js'
 import { actionReporter, describeFailure } from './reporter.js'
 import { runnerStorage } from './storage.js'
 import { buildSummary } from './summary.js'
@@ -16,8 +16,7 @@ export async function run(): Promise<void> {
       process.env,
     )
     const session = new GitHubSession(
-      // The toolkit's fetch goes through the runner's proxy, when it has one.
-      { token, apiUrl, fetch: defaults.request?.fetch },
+      { token, apiUrl, fetch: runnerProxyFetch(apiUrl) },
       runnerStorage(),
       actionReporter,
     )

@@ -6,7 +6,13 @@ import type { Reporter } from '../core/reporter.js'
 const inputWording: Wording = (setting, value) =>
   value === undefined ? setting : `${setting}: ${value}`
 
-/** The core's messages go to the runner's log, warnings as annotations. */
+/** The saved state that tells the post step where the main step made temporary files. */
+export const LEFTOVERS_STATE = 'leftovers'
+
+/**
+ * The core's messages go to the runner's log, warnings as annotations. Where a download makes
+ * temporary files is saved at once (the runner's state file), since a cancelled step is killed.
+ */
 export const actionReporter: Reporter = {
   info: (message) => core.info(message),
   warning: (message) => core.warning(message),
@@ -17,6 +23,7 @@ export const actionReporter: Reporter = {
   progress: () => undefined,
   // The workflow that runs the step with `operation: delete` is the user's consent.
   approveDeletion: () => Promise.resolve(true),
+  temporaryFiles: (leftovers) => core.saveState(LEFTOVERS_STATE, JSON.stringify(leftovers)),
 }
 
 /** An error as the step's failure message: a bad setting is named as the input to fix. */

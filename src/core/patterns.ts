@@ -2,13 +2,30 @@
  * The `name` and `exclude` settings: one pattern a line. A line is
  * - a regular expression when written `/pattern/flags`; it matches anywhere in the name unless
  *   anchored, as `RegExp.test` does;
- * - a glob when it holds `*` (any run of characters) or `?` (one character), with `[abc]`,
- *   `[a-z]` and negated `[!abc]` / `[^abc]` classes; it matches the whole name;
+ * - a glob when it holds `*` (any run of characters), `?` (one character) or a brace set
+ *   (`{linux,macos}`, `{1..3}`), with `[abc]`, `[a-z]` and negated `[!abc]` / `[^abc]` classes;
+ *   it matches the whole name;
  * - otherwise an exact, case-sensitive name, as GitHub's own `name` filter is.
- * Artifact names cannot hold `/`, `*` or `?`, so none of these forms shadows a real name.
+ * Artifact names cannot hold `/`, `*` or `?`, so only a name with a brace set in it (`a{b,c}`) is
+ * read as something else; a regular expression matches it.
  */
+import { braceExpand, Minimatch, type MinimatchOptions } from 'minimatch'
 import { SettingError, type SettingName } from './errors.js'
 import type { NamePattern } from './request.js'
+
+/**
+ * Globs as actions/download-artifact's `pattern` reads them (minimatch), for one name rather
+ * than a path: a leading `#` or `!` and a leading `.` are plain characters (`exclude` is the
+ * negation), `+(...)` and the other extended globs are not syntax, since names hold parentheses,
+ * and `\\` escapes the same on every runner's platform.
+ */
+const GLOB_OPTIONS: MinimatchOptions = {
+  nocomment: true,
+  nonegate: true,
+  dot: true,
+  noext: true,
+  platform: 'linux',
+}
 
 const REGEX_LINE = /^\/(.+)\/([a-z]*)$/i
 
@@ -37,7 +54,7 @@ export function singleExactName(patterns: readonly NamePattern[]): string | unde
 
 function parsePattern(setting: SettingName, line: string): NamePattern {
   if (line.startsWith('/')) return regexPattern(setting, line)
-  if (/[*?]/.test(line)) return globPattern(setting, line)
+  if (/[*?]/.test(line) || hasBraceSet(line)) return globPattern(setting, line)
   return { kind: 'exact', source: line, matches: (name) => name === line }
 }
 
@@ -67,8 +84,33 @@ function regexPattern(setting: SettingName, line: string): NamePattern {
 }
 
 function globPattern(setting: SettingName, line: string): NamePattern {
-  const regex = compile(setting, line, `^${globToRegexSource(line)}$`, 'su')
-  return { kind: 'glob', source: line, matches: (name) => regex.test(name) }
+  const backward = backwardRange(line)
+  if (backward !== undefined) {
+    throw new SettingError(
+      setting,
+      () => `'${line}' is not a valid pattern: the range ${backward} runs backwards`,
+    )
+  }
+  const glob = new Minimatch(line, GLOB_OPTIONS)
+  return { kind: 'glob', source: line, matches: (name) => glob.match(name) }
+}
+
+/** A brace set with more than one member (`{a,b}`, `{1..3}`), which makes a line a glob. */
+function hasBraceSet(line: string): boolean {
+  return braceExpand(line, GLOB_OPTIONS).length > 1
+}
+
+/**
+ * A range written backwards in a `[...]` class (`[z-a]`). minimatch drops it silently, as a
+ * shell does, leaving a class that may match nothing: almost certainly a typo, so it is refused.
+ */
+function backwardRange(glob: string): string | undefined {
+  for (const [, members] of glob.matchAll(/\[[!^]?(\]?(?:\\.|[^\]\\])*)\]/gsu)) {
+    for (const [range, from, to] of members.matchAll(/\\?(.)-\\?(.)/gsu)) {
+      if ((from.codePointAt(0) ?? 0) > (to.codePointAt(0) ?? 0)) return range
+    }
+  }
+  return undefined
 }
 
 function compile(setting: SettingName, line: string, source: string, flags: string): RegExp {
@@ -78,44 +120,4 @@ function compile(setting: SettingName, line: string, source: string, flags: stri
     const reason = error instanceof Error ? error.message : String(error)
     throw new SettingError(setting, () => `'${line}' is not a valid pattern: ${reason}`)
   }
-}
-
-function globToRegexSource(glob: string): string {
-  let source = ''
-  for (let index = 0; index < glob.length; index++) {
-    const char = glob[index]
-    const classEnd = char === '[' ? findClassEnd(glob, index) : -1
-    if (classEnd !== -1) {
-      source += classToRegexSource(glob.slice(index + 1, classEnd))
-      index = classEnd
-    } else if (char === '*') {
-      source += '.*'
-    } else if (char === '?') {
-      source += '.'
-    } else {
-      source += escapeRegex(char)
-    }
-  }
-  return source
-}
-
-/** Index of the `]` closing the class opened at `start`, or -1 when `[` is a literal. */
-function findClassEnd(glob: string, start: number): number {
-  let index = start + 1
-  if (glob[index] === '!' || glob[index] === '^') index++
-  // As in shell globs, a `]` right after the opening is a member of the class, not its end.
-  if (glob[index] === ']') index++
-  return glob.indexOf(']', index)
-}
-
-function classToRegexSource(members: string): string {
-  const negated = members.startsWith('!') || members.startsWith('^')
-  const body = negated ? members.slice(1) : members
-  // `-` stays unescaped so that ranges such as `a-z` keep working.
-  return `[${negated ? '^' : ''}${body.replace(/[\\\]^[]/g, '\\$&')}]`
-}
-
-// Only the characters that are syntax in a `u` regex: escaping any other is an error there.
-function escapeRegex(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&')
 }

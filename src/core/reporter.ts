@@ -1,4 +1,5 @@
 import type { Artifact } from './artifact.js'
+import type { Leftovers } from './download/leftovers.js'
 import type { Wording } from './errors.js'
 
 /**
@@ -31,4 +32,9 @@ export interface Reporter {
    * false deletes nothing. A front end whose user already consented (a workflow step) says yes.
    */
   approveDeletion(artifacts: readonly Artifact[]): Promise<boolean>
+  /**
+   * Where a download is about to make temporary files. A front end that can act after this
+   * process is killed (the action's post step) keeps it, and removes what was left.
+   */
+  temporaryFiles?(leftovers: Leftovers): void
 }

@@ -7,6 +7,8 @@ import { parse } from 'yaml'
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const bundle = path.join(projectRoot, 'dist', 'index.js')
+/** The post step's bundle, which the runner runs at the end of the job. */
+export const postBundle = path.join(projectRoot, 'dist', 'post', 'index.js')
 
 /** The emulator fields the runner's environment is made from. */
 export interface ActionTarget {
@@ -27,6 +29,13 @@ export interface RunActionOptions {
   node?: string
   /** The bundle to run; default the committed `dist/index.js`. */
   bundle?: string
+  /** State the main step saved, which the runner hands to the post step as `STATE_*`. */
+  state?: Record<string, string>
+  /**
+   * Asked again and again while the action runs; once it answers true the process is killed
+   * (SIGKILL), as a runner ends a cancelled step that outlives its grace period.
+   */
+  killWhen?: () => Promise<boolean>
 }
 
 export interface ActionResult {
@@ -34,6 +43,10 @@ export interface ActionResult {
   stdout: string
   stderr: string
   outputs: Record<string, string>
+  /** What the step saved for its post step (`GITHUB_STATE`). */
+  state: Record<string, string>
+  /** Whether `killWhen` ended it. */
+  killed: boolean
   summary: string
   /** What the file named by the `artifacts-file` output held, read before RUNNER_TEMP is removed. */
   artifactsFile?: string
@@ -57,8 +70,10 @@ export async function runAction(options: RunActionOptions): Promise<ActionResult
   await mkdir(workspace, { recursive: true })
   const outputFile = path.join(scratch, 'output')
   const summaryFile = path.join(scratch, 'summary')
+  const stateFile = path.join(scratch, 'state')
   await writeFile(outputFile, '')
   await writeFile(summaryFile, '')
+  await writeFile(stateFile, '')
   const { owner, repo, token, apiUrl } = options.emulator
   const expressions: Record<string, string> = {
     '${{ github.token }}': token,
@@ -76,17 +91,21 @@ export async function runAction(options: RunActionOptions): Promise<ActionResult
     GITHUB_WORKSPACE: workspace,
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
+    GITHUB_STATE: stateFile,
     RUNNER_TEMP: scratch,
+    ...Object.fromEntries(
+      Object.entries(options.state ?? {}).map(([name, value]) => [`STATE_${name}`, value]),
+    ),
     ...Object.fromEntries(
       Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]),
     ),
     ...options.env,
   }
   try {
-    const { exitCode, stdout, stderr } = await spawnNode(
+    const { exitCode, stdout, stderr, killed } = await spawnNode(
       options.node ?? process.env.ACTION_NODE ?? process.execPath,
       [options.bundle ?? bundle],
-      { env, cwd: workspace },
+      { env, cwd: workspace, killWhen: options.killWhen },
     )
     const outputs = parseOutputFile(await readFile(outputFile, 'utf8'))
     const artifactsFile = outputs['artifacts-file']
@@ -94,8 +113,10 @@ export async function runAction(options: RunActionOptions): Promise<ActionResult
       exitCode,
       stdout,
       stderr,
+      killed,
       outputs,
       artifactsFile: artifactsFile ? await readFile(artifactsFile, 'utf8') : undefined,
+      state: parseOutputFile(await readFile(stateFile, 'utf8')),
       summary: await readFile(summaryFile, 'utf8'),
       warnings: commandLines(stdout, 'warning'),
       errors: commandLines(stdout, 'error'),
@@ -123,30 +144,55 @@ export interface ProcessResult {
   exitCode: number
   stdout: string
   stderr: string
+  /** Whether `killWhen` said so and the process was killed. */
+  killed: boolean
 }
 
 /**
  * Runs a Node script with its output collected; standard input is a pipe that carries `input`
- * (nothing by default) and is then closed.
+ * (nothing by default) and is then closed. `killWhen`, polled while it runs, kills it with SIGKILL
+ * once it answers true, as a cancelled job's runner would.
  */
 export function spawnNode(
   node: string,
   args: string[],
-  options: { env: Record<string, string>; cwd: string; input?: string },
+  options: {
+    env: Record<string, string>
+    cwd: string
+    input?: string
+    killWhen?: () => Promise<boolean>
+  },
 ): Promise<ProcessResult> {
+  const { killWhen } = options
   return new Promise((resolve, reject) => {
     const child = spawn(node, args, { env: options.env, cwd: options.cwd, stdio: 'pipe' })
     child.stdin.end(options.input ?? '')
     let stdout = ''
     let stderr = ''
+    let running = true
+    let killed = false
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     child.on('error', reject)
-    child.on('close', (code) => resolve({ exitCode: code ?? -1, stdout, stderr }))
+    child.on('close', (code) => {
+      running = false
+      resolve({ exitCode: code ?? -1, stdout, stderr, killed })
+    })
+    if (killWhen) {
+      void (async () => {
+        while (running && !(await killWhen())) {
+          await new Promise((wake) => setTimeout(wake, 20))
+        }
+        if (running) killed = child.kill('SIGKILL')
+      })().catch((error: unknown) => {
+        child.kill('SIGKILL')
+        reject(error)
+      })
+    }
   })
 }
 
-/** Reads the `name<<DELIMITER` heredoc form that @actions/core writes to GITHUB_OUTPUT. */
+/** Reads the `name<<DELIMITER` heredoc form that @actions/core writes to GITHUB_OUTPUT and GITHUB_STATE. */
 export function parseOutputFile(text: string): Record<string, string> {
   const outputs: Record<string, string> = {}
   const lines = text.split('\n')

@@ -1,4 +1,4 @@
-import { mkdir, rename, rm } from 'node:fs/promises'
+import { mkdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { compareNewestFirst, type Artifact } from '../artifact.js'
 import type { ArtifactClient, StorageGet } from '../api.js'
@@ -7,7 +7,15 @@ import { ArtifactExpiredError } from '../errors.js'
 import type { Reporter } from '../reporter.js'
 import type { DownloadOptions } from '../request.js'
 import { formatBytes } from '../units.js'
-import { extractZip, partialPathBeside } from './extraction.js'
+import {
+  checkWindowsName,
+  extractZip,
+  hostFileNameRules,
+  partialPathBeside,
+  renameRetrying,
+  type FileNameRules,
+} from './extraction.js'
+import { leftoversOf } from './leftovers.js'
 import { transferToFile, type Transfer, type TransferOptions } from './transfer.js'
 
 type OnReceived = NonNullable<TransferOptions['onReceived']>
@@ -49,6 +57,8 @@ export interface DownloadContext {
   client: ArtifactClient
   storage: StorageGet
   reporter: Reporter
+  /** How the destination's file system treats names; default: the usual one of this platform. */
+  fileNames?: FileNameRules
 }
 
 /** Where one artifact goes, and the temporary file its bytes arrive in. */
@@ -78,7 +88,9 @@ export async function downloadArtifacts(
   const plans = [...artifacts]
     .sort(compareNewestFirst)
     .reverse()
-    .map((artifact) => planFor(artifact, layout))
+    .map((artifact) => planFor(artifact, layout, context.fileNames ?? hostFileNameRules))
+  // Extraction stages beside each folder, which is beside where its bytes arrive.
+  reporter.temporaryFiles?.(leftoversOf(plans.map((plan) => plan.partial)))
 
   const result: DownloadResult = { downloaded: [], deleted: [] }
   const abort = new AbortController()
@@ -100,7 +112,7 @@ export async function downloadArtifacts(
       },
     ),
   )
-  const writer = new Writer(layout, reporter)
+  const writer = new Writer(layout, reporter, context.fileNames ?? hostFileNameRules)
   try {
     for (const [index, plan] of plans.entries()) {
       const transfer = await transfers[index]
@@ -145,8 +157,12 @@ function trackReceivedBytes(plans: Plan[], reporter: Reporter): () => OnReceived
   }
 }
 
-function planFor(artifact: Artifact, layout: DownloadLayout): Plan {
+function planFor(artifact: Artifact, layout: DownloadLayout, rules: FileNameRules): Plan {
   const name = checkedFolderName(artifact)
+  // Its name is on disk unless it is extracted into `path` itself.
+  if (rules.windowsNames && !(layout.mergeMultiple && layout.extract)) {
+    checkWindowsName(layout.extract ? name : `${name}.zip`, () => capitalise(describe(artifact)))
+  }
   const folder = layout.mergeMultiple ? layout.path : path.join(layout.path, name)
   const landing = layout.extract ? folder : zipPath(layout, artifact)
   return { artifact, subject: describe(artifact), folder, partial: partialPathBeside(landing) }
@@ -215,12 +231,16 @@ function verifyDigest(plan: Plan, transfer: Transfer, reporter: Reporter): void 
 
 /** Puts verified downloads in place, one at a time, and says which files a newer one replaced. */
 class Writer {
-  /** Per destination folder: which artifact wrote each file, for the overwrite warnings. */
-  private readonly writtenBy = new Map<string, Map<string, Artifact>>()
+  /**
+   * Per destination folder, per file name as its file system sees it: which artifact wrote the
+   * file and as what, for the overwrite warnings.
+   */
+  private readonly writtenBy = new Map<string, Map<string, { artifact: Artifact; file: string }>>()
 
   constructor(
     private readonly layout: DownloadLayout,
     private readonly reporter: Reporter,
+    private readonly rules: FileNameRules,
   ) {}
 
   /** Returns where the artifact landed: its folder, its `.zip`, or its single raw file. */
@@ -228,16 +248,23 @@ class Writer {
     let landed: string
     if (!ZIP_TYPES.has(transfer.contentType)) {
       const fileName = transfer.fileName ?? plan.artifact.name
+      if (this.rules.windowsNames) {
+        checkWindowsName(fileName, () => `${capitalise(plan.subject)}, file '${fileName}'`)
+      }
       landed = path.join(plan.folder, fileName)
       await mkdir(plan.folder, { recursive: true })
-      await rename(transfer.file, landed)
+      await renameRetrying(transfer.file, landed)
       this.noteWritten(plan, [fileName])
     } else if (!this.layout.extract) {
       landed = zipPath(this.layout, plan.artifact)
-      await rename(transfer.file, landed)
+      await renameRetrying(transfer.file, landed)
     } else {
       landed = plan.folder
-      this.noteWritten(plan, await extractZip(transfer.file, plan.folder, plan.subject))
+      const files = await extractZip(transfer.file, plan.folder, plan.subject, {
+        rules: this.rules,
+        warn: (message) => this.reporter.warning(message),
+      })
+      this.noteWritten(plan, files)
     }
     this.reporter.info(
       `Downloaded ${plan.subject}, ${formatBytes(transfer.bytes)}, to ${path.resolve(landed)}`,
@@ -246,13 +273,18 @@ class Writer {
   }
 
   private noteWritten(plan: Plan, files: string[]): void {
-    const owners = this.writtenBy.get(plan.folder) ?? new Map<string, Artifact>()
+    const owners = this.writtenBy.get(plan.folder) ?? new Map()
     this.writtenBy.set(plan.folder, owners)
     const replaced = new Map<Artifact, string[]>()
     for (const file of files) {
-      const previous = owners.get(file)
-      if (previous) replaced.set(previous, [...(replaced.get(previous) ?? []), file])
-      owners.set(file, plan.artifact)
+      const key = this.rules.fold(file)
+      const previous = owners.get(key)
+      if (previous) {
+        // Names that differ only in case are one file where case is ignored: say both.
+        const named = previous.file === file ? file : `${file} (was ${previous.file})`
+        replaced.set(previous.artifact, [...(replaced.get(previous.artifact) ?? []), named])
+      }
+      owners.set(key, { artifact: plan.artifact, file })
     }
     for (const [older, names] of replaced) {
       this.reporter.warning(

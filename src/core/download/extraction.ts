@@ -6,6 +6,8 @@ import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { crc32 } from 'node:zlib'
 import yauzl, { type Entry } from 'yauzl'
+import { systemClock, type Clock } from '../clock.js'
+import { temporaryMarker } from './leftovers.js'
 
 const S_IFMT = 0o170000
 const S_IFLNK = 0o120000
@@ -18,31 +20,67 @@ const LARGE_READ_SIZE = 1024 * 1024
 
 /**
  * A fresh name beside `target`, in the same folder and so on the same file system: work done
- * there is moved into place with a rename, and never shows half-done at `target`.
+ * there is moved into place with a rename, and never shows half-done at `target`. The name
+ * carries this process's marker, so what a killed process left can be found (leftovers.ts).
  */
 export function partialPathBeside(target: string): string {
-  const suffix = randomBytes(6).toString('hex')
+  const suffix = `${temporaryMarker}-${randomBytes(6).toString('hex')}`
   return path.join(path.dirname(target), `.${path.basename(target)}.partial-${suffix}`)
+}
+
+/** How the file system written to treats names. */
+export interface FileNameRules {
+  /** Names Windows refuses or silently changes are refused, naming the entry. */
+  windowsNames: boolean
+  /** The key under which names are one file there: folded where the file system ignores case. */
+  fold: (name: string) => string
+}
+
+/**
+ * The rules of the usual file system of each platform: NTFS ignores case, and so does APFS as
+ * macOS formats it by default (it also takes both Unicode normal forms of a name as one).
+ */
+export function fileNameRules(platform: NodeJS.Platform): FileNameRules {
+  const fold =
+    platform === 'win32'
+      ? (name: string) => name.toLowerCase()
+      : platform === 'darwin'
+        ? (name: string) => name.normalize('NFD').toLowerCase()
+        : (name: string) => name
+  return { windowsNames: platform === 'win32', fold }
+}
+
+export const hostFileNameRules = fileNameRules(process.platform)
+
+export interface ExtractOptions {
+  /** Default: those of the platform this runs on. */
+  rules?: FileNameRules
+  /** Told about entries that are one file on a case-insensitive file system. */
+  warn?: (message: string) => void
 }
 
 /**
  * Extracts the zip archive `zipFile` into `destination` (created if missing, merged into if it
  * exists) and returns the relative paths of the files written. Entries that would land outside
- * the destination (`..`, absolute paths, drive letters, symbolic links) are refused. Everything
- * is extracted into a temporary folder beside the destination first, and moved into place only
- * once all of it succeeded: a failure leaves the destination as it was.
+ * the destination (`..`, absolute paths, drive letters, symbolic links), and on Windows names it
+ * cannot hold, are refused. Everything is extracted into a temporary folder beside the
+ * destination first, and moved into place only once all of it succeeded: a failure leaves the
+ * destination as it was.
  */
 export async function extractZip(
   zipFile: string,
   destination: string,
   subject: string,
+  { rules = hostFileNameRules, warn = () => {} }: ExtractOptions = {},
 ): Promise<string[]> {
   await mkdir(path.dirname(destination), { recursive: true })
   const staging = partialPathBeside(destination)
   await mkdir(staging)
   try {
-    const files = await extractInto(zipFile, staging, subject)
-    await moveInto(staging, destination).catch((error: unknown) => {
+    const names = new FoldedNames(rules.fold)
+    const files = await extractInto(zipFile, staging, subject, rules, names)
+    if (names.collisions.length > 0) warn(describeCollisions(subject, names.collisions))
+    await moveInto(staging, destination, rules.fold).catch((error: unknown) => {
       throw new Error(`Extracting ${subject}: ${message(error)}`)
     })
     return files
@@ -51,7 +89,13 @@ export async function extractZip(
   }
 }
 
-async function extractInto(zipFile: string, root: string, subject: string): Promise<string[]> {
+async function extractInto(
+  zipFile: string,
+  root: string,
+  subject: string,
+  rules: FileNameRules,
+  names: FoldedNames,
+): Promise<string[]> {
   let zip: yauzl.ZipFile
   try {
     // Names are decoded and checked below, so the refusal can name the artifact and the entry.
@@ -70,16 +114,27 @@ async function extractInto(zipFile: string, root: string, subject: string): Prom
         entry.extraFields,
         true,
       )
-      const relative = checkedEntryPath(entry, name, subject)
+      const isFolder = name.endsWith('/') || name.endsWith('\\')
+      const checked = checkedEntryPath(entry, name, subject)
+      if (rules.windowsNames) checkWindowsNames(checked, subject, name)
+      const relative = names.spelling(checked, isFolder)
       const target = path.join(root, ...relative.split('/'))
       assertInside(root, target, subject, name)
-      const folder = name.endsWith('/') || name.endsWith('\\') ? target : path.dirname(target)
+      const folder = isFolder ? target : path.dirname(target)
       if (!folders.has(folder)) {
         await mkdir(folder, { recursive: true })
         folders.add(folder)
       }
-      if (folder !== target) {
-        await writes.add(relative, () => writeEntry(zip, entry, target, subject, name))
+      if (!isFolder) {
+        const earlier = names.replacedBy(relative)
+        const replaced = earlier && path.join(root, ...earlier.split('/'))
+        // Keyed by the folded name: a later entry waits for the one it replaces, as in a serial
+        // extraction, and removes it when spelt differently, so its own spelling is what stays.
+        await writes.add(rules.fold(relative), async () => {
+          if (replaced) await rm(replaced, { force: true })
+          await writeEntry(zip, entry, target, subject, name)
+        })
+        if (earlier) files.delete(earlier)
         files.add(relative)
       }
     }
@@ -253,6 +308,84 @@ function assertInside(root: string, target: string, subject: string, name: strin
   }
 }
 
+/** Names Windows reserves for devices, whatever the extension: `CON`, `nul.txt`, `COM1.tar.gz`. */
+const WINDOWS_DEVICE_NAME = /^(CON|PRN|AUX|NUL|COM[1-9]|LPT[1-9])(\.|$)/i
+/** Characters Windows forbids in a name; `:` would write an NTFS alternate data stream. */
+const WINDOWS_FORBIDDEN_CHARACTERS = /[<>:"|?*\u0001-\u001f]/
+
+/**
+ * Refuses names that Windows cannot hold, or would turn into another: it strips trailing dots
+ * and spaces, so `a.` and `a ` would both be written to `a`.
+ */
+function checkWindowsNames(relative: string, subject: string, name: string): void {
+  for (const segment of relative.split('/')) {
+    const why = windowsNameProblem(segment)
+    if (why) throw new UnsafeEntryError(subject, name, `${why} ${NOT_ON_WINDOWS}`)
+  }
+}
+
+/** Refuses a file or folder name Windows cannot hold; the error starts with `describe()`. */
+export function checkWindowsName(name: string, describe: () => string): void {
+  const why = windowsNameProblem(name)
+  if (why) throw new Error(`${describe()}: its name ${why} ${NOT_ON_WINDOWS}`)
+}
+
+const NOT_ON_WINDOWS = '(not a valid file name on Windows)'
+
+function windowsNameProblem(segment: string): string | undefined {
+  const device = WINDOWS_DEVICE_NAME.exec(segment)
+  if (device) return `uses the reserved device name '${device[1]}'`
+  const forbidden = WINDOWS_FORBIDDEN_CHARACTERS.exec(segment)
+  if (forbidden) return `contains the character ${JSON.stringify(forbidden[0])}`
+  if (/[. ]$/.test(segment)) return `has '${segment}', ending in a dot or a space`
+  return undefined
+}
+
+/**
+ * The names an archive's entries are written at, as a case-insensitive file system sees them
+ * when `fold` folds case: a folder keeps the spelling it was first given, and of two files that
+ * are one there, the later replaces the earlier, as an entry does one of the very same name.
+ */
+class FoldedNames {
+  private readonly folders = new Map<string, string>()
+  private readonly files = new Map<string, string>()
+  /** Earlier and later spelling of each file replaced by a differently spelt one. */
+  readonly collisions: [string, string][] = []
+
+  constructor(private readonly fold: (name: string) => string) {}
+
+  /** `relative` with its folders spelt as they were first seen. */
+  spelling(relative: string, isFolder: boolean): string {
+    const segments = relative === '' ? [] : relative.split('/')
+    const folderCount = isFolder ? segments.length : segments.length - 1
+    for (let index = 0; index < folderCount; index++) {
+      const key = this.fold(segments.slice(0, index + 1).join('/'))
+      const known = this.folders.get(key)
+      if (known === undefined) this.folders.set(key, segments.slice(0, index + 1).join('/'))
+      else segments.splice(0, index + 1, ...known.split('/'))
+    }
+    return segments.join('/')
+  }
+
+  /** Records the file; returns the spelling of an earlier one it replaces, if spelt otherwise. */
+  replacedBy(relative: string): string | undefined {
+    const key = this.fold(relative)
+    const earlier = this.files.get(key)
+    this.files.set(key, relative)
+    if (earlier === undefined || earlier === relative) return undefined
+    this.collisions.push([earlier, relative])
+    return earlier
+  }
+}
+
+function describeCollisions(subject: string, collisions: [string, string][]): string {
+  const pairs = collisions.map(([earlier, later]) => `'${later}' replaced '${earlier}'`)
+  return (
+    `${subject.charAt(0).toUpperCase()}${subject.slice(1)} holds names that differ only in case, ` +
+    `one file on this runner's file system; the later entry of each was kept: ${pairs.join(', ')}`
+  )
+}
+
 async function writeEntry(
   zip: yauzl.ZipFile,
   entry: Entry,
@@ -293,38 +426,87 @@ function fileMode(entry: Entry): number {
  * Moves everything under `source` into `destination`, merging into folders that exist there
  * and replacing files. Every conflict is found before the first move, so a refusal changes
  * nothing; a folder or link in the way of a file (or the other way round) is a conflict, so
- * nothing is ever written through a symbolic link already at the destination.
+ * nothing is ever written through a symbolic link already at the destination. Names are looked
+ * up as `fold` sees them: where case is ignored, a file spelt otherwise is replaced (so the new
+ * spelling is what stays) and a folder spelt otherwise is merged into.
  */
-async function moveInto(source: string, destination: string): Promise<void> {
+async function moveInto(
+  source: string,
+  destination: string,
+  fold: (name: string) => string,
+): Promise<void> {
   // The destination itself may be a link to a folder (a user's choice): follow it.
   const existing = await statIfExists(destination, stat)
   if (existing && !existing.isDirectory()) throw inTheWay(destination)
   const moves = existing
-    ? await planMoves(source, destination)
+    ? await planMoves(source, destination, fold)
     : [{ from: source, to: destination }]
-  for (const { from, to } of moves) await rename(from, to)
+  for (const { from, to, replaces } of moves) {
+    if (replaces) await rm(replaces, { force: true })
+    await renameRetrying(from, to)
+  }
 }
 
 interface Move {
   from: string
   to: string
+  /** A file of the same name but another spelling, removed first. */
+  replaces?: string
 }
 
-async function planMoves(source: string, destination: string): Promise<Move[]> {
+async function planMoves(
+  source: string,
+  destination: string,
+  fold: (name: string) => string,
+): Promise<Move[]> {
+  const present = new Map<string, string>()
+  for (const name of await readdir(destination)) present.set(fold(name), name)
   const moves: Move[] = []
   for (const entry of await readdir(source, { withFileTypes: true })) {
     const from = path.join(source, entry.name)
-    const to = path.join(destination, entry.name)
-    const existing = await statIfExists(to, lstat)
-    if (entry.isDirectory() && existing) {
-      if (!existing.isDirectory()) throw inTheWay(to)
-      moves.push(...(await planMoves(from, to)))
+    const presentName = present.get(fold(entry.name))
+    const existing =
+      presentName === undefined
+        ? undefined
+        : await statIfExists(path.join(destination, presentName), lstat)
+    if (entry.isDirectory() && existing && presentName !== undefined) {
+      const into = path.join(destination, presentName)
+      if (!existing.isDirectory()) throw inTheWay(into)
+      moves.push(...(await planMoves(from, into, fold)))
     } else {
+      const to = path.join(destination, entry.name)
       if (existing?.isDirectory()) throw inTheWay(to)
-      moves.push({ from, to })
+      const spelling = existing && presentName !== entry.name ? presentName : undefined
+      moves.push({ from, to, replaces: spelling && path.join(destination, spelling) })
     }
   }
   return moves
+}
+
+/** Errors of a file held open for a moment by another program: antivirus, the search indexer. */
+const TRANSIENT_RENAME_ERRORS = new Set(['EPERM', 'EBUSY', 'EACCES'])
+/** Pauses before each retry of a rename, 3.1 s in all, before its error stands. */
+const RENAME_RETRY_DELAYS_MS = [100, 200, 400, 800, 1600]
+
+/**
+ * Renames `from` to `to`, retrying for a few seconds when Windows refuses because another
+ * program holds one of them open; any other error, or the last, is thrown.
+ */
+export async function renameRetrying(
+  from: string,
+  to: string,
+  clock: Clock = systemClock,
+  attempt: (from: string, to: string) => Promise<void> = rename,
+): Promise<void> {
+  for (const delayMs of [...RENAME_RETRY_DELAYS_MS, undefined]) {
+    try {
+      return await attempt(from, to)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? ''
+      if (delayMs === undefined || !TRANSIENT_RENAME_ERRORS.has(code)) throw error
+      await clock.sleep(delayMs)
+    }
+  }
 }
 
 function inTheWay(target: string): Error {

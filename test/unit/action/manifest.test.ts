@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { parse } from 'yaml'
 import { projectRoot } from '../../support/action.js'
@@ -7,7 +7,7 @@ import { projectRoot } from '../../support/action.js'
 interface Manifest {
   inputs: Record<string, { description: string; required?: boolean; default?: string }>
   outputs: Record<string, { description: string }>
-  runs: { using: string; main: string }
+  runs: { using: string; main: string; post: string }
 }
 
 /** The SPEC's inputs and their defaults: names are fixed, users rely on them. */
@@ -62,10 +62,18 @@ describe('action.yml', () => {
     expect(inputs.operation.required).toBe(true)
   })
 
-  it('declares every output and runs the bundle on node24', async () => {
+  it('declares every output and runs the bundle on node24, and its post step always', async () => {
     const { outputs, runs } = await manifest()
 
     expect(Object.keys(outputs).sort()).toEqual([...SPEC_OUTPUTS].sort())
-    expect(runs).toEqual({ using: 'node24', main: 'dist/index.js' })
+    expect(runs).toEqual({
+      using: 'node24',
+      main: 'dist/index.js',
+      post: 'dist/post/index.js',
+      'post-if': 'always()',
+    })
+    for (const bundle of [runs.main, runs.post]) {
+      await expect(stat(path.join(projectRoot, bundle))).resolves.toBeDefined()
+    }
   })
 })

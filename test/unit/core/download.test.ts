@@ -9,6 +9,7 @@ import {
   type DownloadContext,
   type DownloadLayout,
 } from '../../../src/core/download/download.js'
+import { fileNameRules } from '../../../src/core/download/extraction.js'
 import { runnerStorage } from '../../../src/action/storage.js'
 import type { Reporter } from '../../../src/core/reporter.js'
 import { ArtifactExpiredError } from '../../../src/core/errors.js'
@@ -141,6 +142,52 @@ describe('downloadArtifacts', () => {
     expect(reporter.warnings[0]).toContain('config/app.json')
   })
 
+  it('merges names differing only in case as one file where case is ignored', async () => {
+    const { client, artifacts } = await setup([
+      { name: 'part-old', files: { 'Notes.TXT': 'old', 'Docs/a.md': 'a' } },
+      { name: 'part-new', files: { 'notes.txt': 'new', 'docs/b.md': 'b' } },
+    ])
+    const reporter = recordingReporter()
+
+    await downloadArtifacts(artifacts, layout({ mergeMultiple: true }), {
+      ...contextOf(client, reporter),
+      fileNames: fileNameRules('win32'),
+    })
+
+    expect(await tree(destination)).toEqual({
+      'notes.txt': 'new',
+      'Docs/': '',
+      'Docs/a.md': 'a',
+      'Docs/b.md': 'b',
+    })
+    expect(reporter.warnings).toHaveLength(1)
+    expect(reporter.warnings[0]).toMatch(
+      /Artifact 'part-new' .* overwrote 1 file\(s\) of the older artifact 'part-old' .*: notes\.txt \(was Notes\.TXT\)$/,
+    )
+  })
+
+  it('refuses, on Windows, an artifact whose name would be a reserved file name there', async () => {
+    const { server, client, artifacts } = await setup([
+      { name: 'fine', files: { 'a.txt': 'a' } },
+      { name: 'con', files: { 'b.txt': 'b' } },
+    ])
+    const windows = { ...contextOf(client), fileNames: fileNameRules('win32') }
+
+    for (const extract of [true, false]) {
+      const failure = await failureOf(downloadArtifacts(artifacts, layout({ extract }), windows))
+      expect(failure.message).toBe(
+        `Artifact 'con' (id ${artifacts[1].id}, run ${artifacts[1].workflow_run?.id}): its name ` +
+          "uses the reserved device name 'con' (not a valid file name on Windows)",
+      )
+    }
+    expect(server.storageRequests).toEqual([])
+    expect(await readdir(scratch.path)).toEqual([])
+
+    // Merged, its name is never on disk.
+    await downloadArtifacts(artifacts, layout({ mergeMultiple: true }), windows)
+    expect(await tree(destination)).toEqual({ 'a.txt': 'a', 'b.txt': 'b' })
+  })
+
   it('saves <name>.zip unextracted with extract: false', async () => {
     const { server, client, artifacts } = await setup([
       { name: 'dist', files: { 'index.js': 'code' } },
@@ -170,6 +217,22 @@ describe('downloadArtifacts', () => {
       'other/x.txt': 'x',
     })
     expect(result.downloaded[0].path).toBe(path.join(destination, 'coverage', 'coverage.html'))
+  })
+
+  it('refuses, on Windows, a file uploaded unzipped whose name Windows cannot hold', async () => {
+    const data = Buffer.from('log')
+    const { client, artifacts } = await setup([
+      { name: 'logs', rawFile: { fileName: 'aux.log', data } },
+    ])
+    const windows = { ...contextOf(client), fileNames: fileNameRules('win32') }
+
+    const failure = await failureOf(downloadArtifacts(artifacts, layout(), windows))
+
+    expect(failure.message).toBe(
+      `Artifact 'logs' (id ${artifacts[0].id}, run ${artifacts[0].workflow_run?.id}), file ` +
+        "'aux.log': its name uses the reserved device name 'aux' (not a valid file name on Windows)",
+    )
+    expect(await tree(destination)).toEqual({})
   })
 
   it('refuses bytes that do not match the digest, printing both, writing nothing', async () => {

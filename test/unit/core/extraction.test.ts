@@ -1,7 +1,8 @@
-import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, readdir, readFile, rename, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { beforeEach, describe, expect, it } from '@jest/globals'
-import { extractZip } from '../../../src/core/download/extraction.js'
+import { extractZip, fileNameRules, renameRetrying } from '../../../src/core/download/extraction.js'
+import { FakeClock } from '../../support/fake-clock.js'
 import { buildZip, type ZipEntry } from '../../support/zip.js'
 import { tree, useScratchFolder } from '../../support/fixtures.js'
 
@@ -227,5 +228,176 @@ describe('extractZip', () => {
       `Extracting ${SUBJECT}: cannot write '${path.join(destination, 'report')}'`,
     )
     expect(await tree(destination)).toEqual({ 'report/': '' })
+  })
+})
+
+/** Names Linux holds but a case-insensitive host cannot: those tests run where they mean something. */
+const caseSensitiveHost = process.platform === 'linux'
+const notOnWindows = process.platform === 'win32' ? it.skip : it
+
+describe('extractZip on Windows', () => {
+  const windows = { rules: fileNameRules('win32') }
+
+  it.each([
+    ['CON', "uses the reserved device name 'CON'"],
+    ['docs/con.txt', "uses the reserved device name 'con'"],
+    ['Nul.tar.gz', "uses the reserved device name 'Nul'"],
+    ['logs/COM1', "uses the reserved device name 'COM1'"],
+    ['lpt9.log', "uses the reserved device name 'lpt9'"],
+    ['aux/inner.txt', "uses the reserved device name 'aux'"],
+    ['notes.txt:hidden', 'contains the character ":"'],
+    ['what?.txt', 'contains the character "?"'],
+    ['a<b>.txt', 'contains the character "<"'],
+    ['pipe|name', 'contains the character "|"'],
+    ['"quoted"', 'contains the character "\\""'],
+    ['star*', 'contains the character "*"'],
+    ['tab\tname', 'contains the character "\\t"'],
+    ['trailing.', "has 'trailing.', ending in a dot or a space"],
+    ['trailing ', "has 'trailing ', ending in a dot or a space"],
+    ['folder./file.txt', "has 'folder.', ending in a dot or a space"],
+  ])('refuses %j, naming the entry and the artifact, writing nothing', async (name, why) => {
+    const archive = await zipFile([
+      { name: 'fine.txt', data: 'fine' },
+      { name, data: 'x' },
+    ])
+
+    await expect(extractZip(archive, destination, SUBJECT, windows)).rejects.toThrow(
+      `Refusing to extract ${SUBJECT}: its entry '${name}' ${why} (not a valid file name on Windows)`,
+    )
+    expect(await besideDestination()).toEqual([])
+  })
+
+  it('writes names that only resemble reserved ones', async () => {
+    const names = ['CONSOLE.txt', 'COM10', 'lpt0.log', 'aux-file', 'prn_x', '.hidden', 'a.b.c']
+    const archive = await zipFile(names.map((name) => ({ name, data: name })))
+
+    const files = await extractZip(archive, destination, SUBJECT, windows)
+
+    expect(files.sort()).toEqual([...names].sort())
+  })
+
+  notOnWindows('writes the same names on Linux and macOS, where they are legal', async () => {
+    const names = ['CON', 'nul.txt', 'notes.txt:hidden', 'what?', 'trailing.', 'trailing ']
+    const archive = await zipFile(names.map((name) => ({ name, data: name })))
+
+    for (const platform of ['linux', 'darwin'] as const) {
+      const into = path.join(destination, platform)
+      await extractZip(archive, into, SUBJECT, { rules: fileNameRules(platform) })
+      expect(await tree(into)).toEqual(Object.fromEntries(names.map((name) => [name, name])))
+    }
+  })
+})
+
+describe('extractZip where case is ignored', () => {
+  it.each(['win32', 'darwin'] as const)(
+    'on %s, lets the later of two names differing in case win, in its spelling, and warns',
+    async (platform) => {
+      const warnings: string[] = []
+      const archive = await zipFile([
+        { name: 'Docs/Guide.md', data: 'first '.repeat(50_000) },
+        { name: 'docs/extra.md', data: 'extra' },
+        { name: 'DOCS/guide.md', data: 'second' },
+        { name: 'docs/', directory: true },
+      ])
+
+      const files = await extractZip(archive, destination, SUBJECT, {
+        rules: fileNameRules(platform),
+        warn: (message) => warnings.push(message),
+      })
+
+      expect(await tree(destination)).toEqual({
+        'Docs/': '',
+        'Docs/guide.md': 'second',
+        'Docs/extra.md': 'extra',
+      })
+      expect(files.sort()).toEqual(['Docs/extra.md', 'Docs/guide.md'])
+      expect(warnings).toEqual([
+        `Artifact 'dist' (id 7) holds names that differ only in case, one file on this ` +
+          `runner's file system; the later entry of each was kept: 'Docs/guide.md' replaced 'Docs/Guide.md'`,
+      ])
+    },
+  )
+
+  it('merges into a folder spelt otherwise, replacing a file spelt otherwise', async () => {
+    await mkdir(path.join(destination, 'Sub'), { recursive: true })
+    await writeFile(path.join(destination, 'README.TXT'), 'mine')
+    await writeFile(path.join(destination, 'Sub', 'old.txt'), 'old')
+    const archive = await zipFile([
+      { name: 'readme.txt', data: 'new' },
+      { name: 'sub/new.txt', data: 'added' },
+    ])
+
+    await extractZip(archive, destination, SUBJECT, { rules: fileNameRules('win32') })
+
+    expect(await tree(destination)).toEqual({
+      'readme.txt': 'new',
+      'Sub/': '',
+      'Sub/old.txt': 'old',
+      'Sub/new.txt': 'added',
+    })
+  })
+
+  ;(caseSensitiveHost ? it : it.skip)('keeps both names on Linux, where case counts', async () => {
+    const warnings: string[] = []
+    const archive = await zipFile([
+      { name: 'A.txt', data: 'upper' },
+      { name: 'a.txt', data: 'lower' },
+    ])
+
+    await extractZip(archive, destination, SUBJECT, {
+      rules: fileNameRules('linux'),
+      warn: (message) => warnings.push(message),
+    })
+
+    expect(await tree(destination)).toEqual({ 'A.txt': 'upper', 'a.txt': 'lower' })
+    expect(warnings).toEqual([])
+  })
+})
+
+describe('renameRetrying', () => {
+  const refused = (code: string) => Object.assign(new Error(`${code}: refused`), { code })
+
+  it('retries a rename refused while another program holds the file, then makes it', async () => {
+    const from = path.join(scratch.path, 'from.txt')
+    const to = path.join(scratch.path, 'to.txt')
+    await writeFile(from, 'moved')
+    const codes = ['EBUSY', 'EPERM', 'EACCES']
+    const clock = new FakeClock()
+    const attempts: number[] = []
+    const flaky = async (source: string, target: string) => {
+      attempts.push(clock.now())
+      const code = codes.shift()
+      if (code) throw refused(code)
+      await rename(source, target)
+    }
+
+    await clock.run(renameRetrying(from, to, clock, flaky))
+
+    expect(await readFile(to, 'utf8')).toBe('moved')
+    expect(attempts).toEqual([0, 100, 300, 700])
+  })
+
+  it('gives up after a few seconds with the last error', async () => {
+    const clock = new FakeClock()
+    let attempts = 0
+    const held = async () => {
+      attempts++
+      throw refused('EPERM')
+    }
+
+    await expect(clock.run(renameRetrying('a', 'b', clock, held))).rejects.toThrow('EPERM')
+    expect(attempts).toBe(6)
+    expect(clock.now()).toBe(3_100)
+  })
+
+  it('throws any other error at once', async () => {
+    let attempts = 0
+    const missing = async () => {
+      attempts++
+      throw refused('ENOENT')
+    }
+
+    await expect(renameRetrying('a', 'b', new FakeClock(), missing)).rejects.toThrow('ENOENT')
+    expect(attempts).toBe(1)
   })
 })

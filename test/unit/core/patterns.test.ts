@@ -135,6 +135,41 @@ describe('globs', () => {
   })
 })
 
+describe('brace sets', () => {
+  it('make a glob of a line without * or ?, matching each member', () => {
+    const platforms = pattern('dist-{linux,macos}')
+    expect(platforms.kind).toBe('glob')
+    const names = ['dist-linux', 'dist-macos', 'dist-windows', 'dist-', 'dist-{linux,macos}']
+    expect(names.filter((name) => platforms.matches(name))).toEqual(['dist-linux', 'dist-macos'])
+  })
+
+  it('combine with *, classes and one another', () => {
+    const logs = pattern('{unit,e2e}-logs-[0-9]*')
+    expect(logs.matches('unit-logs-1')).toBe(true)
+    expect(logs.matches('e2e-logs-42-retry')).toBe(true)
+    expect(logs.matches('lint-logs-1')).toBe(false)
+    expect(logs.matches('unit-logs-x')).toBe(false)
+    expect(pattern('{a,b}{1,2}').matches('b1')).toBe(true)
+  })
+
+  it('expand numeric sequences', () => {
+    const shards = pattern('shard-{1..3}')
+    const names = ['shard-0', 'shard-1', 'shard-2', 'shard-3', 'shard-4']
+    expect(names.filter((name) => shards.matches(name))).toEqual(['shard-1', 'shard-2', 'shard-3'])
+  })
+
+  it('leave a single-member or empty brace literal, so the line stays an exact name', () => {
+    expect(pattern('build-{x}').kind).toBe('exact')
+    expect(pattern('build-{}').kind).toBe('exact')
+  })
+
+  it('take a leading # or ! as part of the name', () => {
+    expect(pattern('#{a,b}').matches('#a')).toBe(true)
+    expect(pattern('!{a,b}').matches('!b')).toBe(true)
+    expect(pattern('!{a,b}').matches('c')).toBe(false)
+  })
+})
+
 describe('regular expressions', () => {
   it('match anywhere in the name unless anchored', () => {
     const coverage = pattern('/cov(er)?/')

@@ -1,0 +1,42 @@
+import { randomBytes } from 'node:crypto'
+import { readdir, rm } from 'node:fs/promises'
+import path from 'node:path'
+
+/**
+ * Where this process makes temporary files and folders while downloading. A killed process
+ * never reaches its own clean-up, so it says this up front, and a later process (the action's
+ * post step) removes what is left.
+ */
+export interface Leftovers {
+  /** In the name of every temporary file and folder this process makes, and of nothing else. */
+  marker: string
+  /** The folders they are made in. */
+  folders: string[]
+}
+
+/** Random, so that another process's temporary files, or a user's, never carry it. */
+export const temporaryMarker = randomBytes(6).toString('hex')
+
+/** The leftovers of a download whose temporary files are these. */
+export function leftoversOf(temporaryPaths: string[]): Leftovers {
+  const folders = new Set(temporaryPaths.map((file) => path.dirname(path.resolve(file))))
+  return { marker: temporaryMarker, folders: [...folders] }
+}
+
+/** Removes the temporary files and folders a download left; returns what it removed. */
+export async function removeLeftovers({ marker, folders }: Leftovers): Promise<string[]> {
+  const tag = `.partial-${marker}-`
+  const removed: string[] = []
+  for (const folder of folders) {
+    const names = await readdir(folder).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return []
+      throw error
+    })
+    for (const name of names.filter((entry) => entry.startsWith('.') && entry.includes(tag))) {
+      const leftover = path.join(folder, name)
+      await rm(leftover, { recursive: true, force: true })
+      removed.push(leftover)
+    }
+  }
+  return removed
+}
