@@ -37,7 +37,7 @@ function without(all: number[], removed: number[]): number[] {
 }
 
 describe('delete', () => {
-  it('applies the SPEC retention example: keep-latest per name, then older-than and min-size, never excluded ones', async () => {
+  it('applies the README retention recipe: keep-latest per name, then older-than and min-size, never excluded ones', async () => {
     const server = await start(
       runsOf([
         // keep-latest 3 protects 101-103; 106 is too small; 104, 105 and 107 go.

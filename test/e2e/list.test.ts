@@ -43,7 +43,7 @@ describe('list', () => {
     expect(pages.every((r) => r.query.per_page === '100')).toBe(true)
   })
 
-  it('gives every field of the SPEC for each artifact', async () => {
+  it('gives every documented field for each artifact', async () => {
     const server = await start([
       { workflow: 'build.yml', branch: 'feature/x', artifacts: [{ name: 'dist' }] },
     ])

@@ -5,7 +5,7 @@ import { readActionSettings } from '../../../src/action/inputs.js'
 import { describeFailure } from '../../../src/action/reporter.js'
 import { SettingError } from '../../../src/core/errors.js'
 
-// The inputs of the SPEC: asking for any other name is a typo in inputs.ts.
+// Every input the action declares: asking for any other name is a typo.
 const INPUT_NAMES = [
   'operation',
   'github-token',
@@ -363,7 +363,7 @@ describe('options that do not fit the operation', () => {
     ['keep-latest', '3'],
     ['dry-run', 'true'],
     ['max-deletions', '10'],
-  ])('refuses %s for download (SPEC rule 5)', (input, value) => {
+  ])('refuses %s for download, which has nothing to delete', (input, value) => {
     const error = inputError(given('download', { [input]: value }))
     expect(error.message).toBe(
       `Input '${input}': '${value}' cannot be used with operation 'download': ` +
@@ -396,7 +396,7 @@ describe('options that do not fit the operation', () => {
   })
 })
 
-describe('a delete with nothing to narrow it (SPEC rule 6)', () => {
+describe('a delete with nothing to narrow it', () => {
   it('is refused with a pointer to name: *', () => {
     const error = inputError(given('delete'))
     expect(error.input).toBe('name')

@@ -10,8 +10,8 @@ interface Manifest {
   runs: { using: string; main: string; post: string }
 }
 
-/** The SPEC's inputs and their defaults: names are fixed, users rely on them. */
-const SPEC_INPUTS: Record<string, string | undefined> = {
+/** The inputs and their defaults: names are fixed, users rely on them. */
+const FIXED_INPUTS: Record<string, string | undefined> = {
   operation: undefined,
   'github-token': '${{ github.token }}',
   repository: '${{ github.repository }}',
@@ -36,7 +36,7 @@ const SPEC_INPUTS: Record<string, string | undefined> = {
   'dry-run': 'false',
   'max-deletions': '',
 }
-const SPEC_OUTPUTS = [
+const FIXED_OUTPUTS = [
   'artifacts',
   'artifacts-file',
   'count',
@@ -51,11 +51,11 @@ async function manifest(): Promise<Manifest> {
 }
 
 describe('action.yml', () => {
-  it('declares every input of the SPEC with its default and a description', async () => {
+  it('declares every fixed input with its default and a description', async () => {
     const { inputs } = await manifest()
 
-    expect(Object.keys(inputs).sort()).toEqual(Object.keys(SPEC_INPUTS).sort())
-    for (const [name, defaultValue] of Object.entries(SPEC_INPUTS)) {
+    expect(Object.keys(inputs).sort()).toEqual(Object.keys(FIXED_INPUTS).sort())
+    for (const [name, defaultValue] of Object.entries(FIXED_INPUTS)) {
       expect(inputs[name].default).toBe(defaultValue)
       expect(inputs[name].description.length).toBeGreaterThan(10)
     }
@@ -65,7 +65,7 @@ describe('action.yml', () => {
   it('declares every output and runs the bundle on node24, and its post step always', async () => {
     const { outputs, runs } = await manifest()
 
-    expect(Object.keys(outputs).sort()).toEqual([...SPEC_OUTPUTS].sort())
+    expect(Object.keys(outputs).sort()).toEqual([...FIXED_OUTPUTS].sort())
     expect(runs).toEqual({
       using: 'node24',
       main: 'dist/index.js',
