@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { HttpClient } from '@actions/http-client'
-import type { StorageGet } from '../core/api.js'
+import type { StorageGet, StorageRequest } from '../core/api.js'
 
 /**
  * Storage requests through the toolkit's HTTP client, which honours `https_proxy` and
@@ -9,8 +9,11 @@ import type { StorageGet } from '../core/api.js'
  */
 export function terminalStorage(): StorageGet {
   const userAgent = 'manage-artifacts-cli'
-  return async (url: string, idleTimeoutMs: number): Promise<IncomingMessage> => {
+  return async (
+    url: string,
+    { idleTimeoutMs, headers }: StorageRequest,
+  ): Promise<IncomingMessage> => {
     const http = new HttpClient(userAgent, undefined, { socketTimeout: idleTimeoutMs })
-    return (await http.get(url)).message
+    return (await http.get(url, headers)).message
   }
 }

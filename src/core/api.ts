@@ -81,12 +81,21 @@ export interface ApiSession {
   readonly storage: StorageGet
 }
 
+/** How one storage GET is made. */
+export interface StorageRequest {
+  /** The connection is dropped when it stays silent this long. */
+  idleTimeoutMs: number
+  /** Extra request headers: `Range` and `If-Match` when resuming or fetching a part. */
+  headers?: Record<string, string>
+  /** Abandons the request; a front end whose client takes no signal may leave it out. */
+  signal?: AbortSignal
+}
+
 /**
- * A GET of a signed storage URL, answered with the response whatever its status, given up when
- * the connection stays silent for `idleTimeoutMs`. It sends no credential but the URL's own
- * signature. A front end supplies it, so its proxy settings apply.
+ * A GET of a signed storage URL, answered with the response whatever its status. It sends no
+ * credential but the URL's own signature. A front end supplies it, so its proxy settings apply.
  */
-export type StorageGet = (url: string, idleTimeoutMs: number) => Promise<IncomingMessage>
+export type StorageGet = (url: string, request: StorageRequest) => Promise<IncomingMessage>
 
 /** The REST calls the core makes for one repository, independent of how they are made. */
 export interface ArtifactClient {

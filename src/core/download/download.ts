@@ -205,6 +205,7 @@ async function fetchVerified(
     file: plan.partial,
     subject: plan.subject,
     reporter,
+    expectedBytes: plan.artifact.size_in_bytes,
     signal,
     onReceived,
   })

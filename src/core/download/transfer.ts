@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
-import { rm } from 'node:fs/promises'
+import { createHash, type Hash } from 'node:crypto'
+import { open, rm, type FileHandle } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
-import { pipeline } from 'node:stream/promises'
 import type { StorageGet } from '../api.js'
 import { systemClock, type Clock } from '../clock.js'
+import { limiter } from '../concurrency.js'
 import type { Reporter } from '../reporter.js'
 
 export interface TransferOptions {
@@ -12,12 +11,15 @@ export interface TransferOptions {
   getUrl: () => Promise<string>
   /** Fetches the signed URL from the storage host. */
   get: StorageGet
-  /** Where the body goes; rewritten on each attempt, removed when the transfer fails. */
+  /** Where the body goes; removed when the transfer fails. */
   file: string
   /** What is transferred, for messages: "artifact 'dist' (id 7)". */
   subject: string
   reporter: Reporter
-  /** Retries after the first attempt, for 5xx, dropped connections and truncated bodies. */
+  /**
+   * Retries in a row without a byte received, for 5xx, dropped connections, truncated bodies and
+   * stalls; an attempt that received something resumes where it stopped and starts the count anew.
+   */
   retries?: number
   /** First pause between attempts; it doubles on each retry. */
   retryDelayMs?: number
@@ -25,15 +27,31 @@ export interface TransferOptions {
   urlLifetimeMs?: number
   /** A connection that sends nothing for this long is dropped and retried. */
   idleTimeoutMs?: number
+  /** The size the API announced: from `parallel.minBytes` on, parts go over several connections. */
+  expectedBytes?: number
+  parallel?: ParallelSettings
   clock?: Clock
   signal?: AbortSignal
-  /** Told the bytes received so far by the current attempt (0 as each attempt starts). */
+  /**
+   * Told the bytes received so far, over every part; fewer again when a part must start over
+   * (a server that ignored a resume's Range).
+   */
   onReceived?: (bytes: number) => void
+}
+
+/** How a large download is split into ranged requests. */
+export interface ParallelSettings {
+  /** Bytes per ranged request. */
+  partBytes: number
+  /** Ranged requests in flight at once for one download. */
+  connections: number
+  /** Smaller downloads use one connection. */
+  minBytes: number
 }
 
 export interface Transfer {
   file: string
-  /** Hex SHA-256 of exactly the bytes received. */
+  /** Hex SHA-256 of exactly the bytes received, in order. */
   sha256: string
   bytes: number
   /** The media type the storage host gave, lower-cased, without parameters ('' if none). */
@@ -42,14 +60,31 @@ export interface Transfer {
   fileName?: string
 }
 
+const MiB = 1024 * 1024
+
 const DEFAULTS = {
   retries: 3,
   retryDelayMs: 1_000,
   urlLifetimeMs: 50_000,
   idleTimeoutMs: 60_000,
+  expectedBytes: 0,
 }
+
+/**
+ * Measured on the emulator's link model (README, "Large downloads"): 8 connections fill a path
+ * that caps each one, and 8 MiB parts keep the round trip before each part's first byte small
+ * beside its transfer time, while a cut costs at most one part.
+ */
+export const PARALLEL_DEFAULTS: ParallelSettings = {
+  partBytes: 8 * MiB,
+  connections: 8,
+  minBytes: 32 * MiB,
+}
+
 /** Longest `retry-after` honoured; the signed URL would have expired by then anyway. */
 const MAX_RETRY_AFTER_MS = 60_000
+/** Read-back size when hashing parts that arrived ahead of the bytes before them. */
+const HASH_READ_BYTES = MiB
 
 /** A failed attempt; `retryable` ones are tried again, `urlRefused` ones with a fresh URL. */
 class AttemptError extends Error {
@@ -63,100 +98,456 @@ class AttemptError extends Error {
   }
 }
 
+/** The local file could not be written: downloading again would not help. */
+class DiskError extends Error {}
+
+/** Writing problems a retry cannot cure, in words a user can act on. */
+const DISK_PROBLEMS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is exhausted',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOTDIR: 'a file is in the place of a folder on its path',
+  EISDIR: 'a folder is in its place',
+}
+
+/** A byte range of the object and how much of it is already in the file. */
+interface Part {
+  start: number
+  /** Inclusive; undefined while the object's size is unknown (its end is the object's end). */
+  end: number | undefined
+  received: number
+}
+
+/** What the storage host said about the object, from its first accepted answer. */
+interface ObjectFacts {
+  size: number | undefined
+  etag: string | undefined
+  contentType: string
+  fileName: string | undefined
+}
+
 /**
- * Streams the artifact behind the signed storage URL into `options.file`, hashing the bytes on
- * the way, so memory stays flat whatever the size. The request carries no Authorization header:
- * the URL's signature is the only credential the storage host gets.
+ * Streams the artifact behind the signed storage URL into `options.file`, hashing the bytes in
+ * order on the way, so memory stays flat whatever the size. A connection that fails is resumed
+ * where it stopped with a ranged request checked to be the same object's right part. Large
+ * objects are fetched as parts over several connections. The request carries no Authorization
+ * header: the URL's signature is the only credential the storage host gets.
  */
 export async function transferToFile(options: TransferOptions): Promise<Transfer> {
   const settings = { ...DEFAULTS, ...options }
-  const clock = options.clock ?? systemClock
-  let url: string | undefined
-  let urlTime = 0
+  let handle: FileHandle | undefined
   try {
-    for (let attempt = 1; ; attempt++) {
-      options.signal?.throwIfAborted()
-      if (url === undefined || clock.now() - urlTime > settings.urlLifetimeMs) {
-        url = await options.getUrl()
-        options.reporter.mask(url)
-        urlTime = clock.now()
-      }
-      try {
-        options.onReceived?.(0)
-        return await attemptTransfer(url, settings)
-      } catch (error) {
-        if (!(error instanceof AttemptError) || !error.retryable || attempt > settings.retries) {
-          throw failure(error, settings.subject, attempt)
-        }
-        const delayMs = Math.max(settings.retryDelayMs * 2 ** (attempt - 1), error.retryAfterMs)
-        options.reporter.info(
-          `Downloading ${settings.subject}: ${error.message}; retrying in ${Math.round(delayMs / 1000)} s (retry ${attempt} of ${settings.retries})`,
-        )
-        if (error.urlRefused) url = undefined
-        await clock.sleep(delayMs)
-      }
-    }
+    handle = await open(options.file, 'w+').catch((error: unknown) => {
+      throw diskError(error, settings)
+    })
+    return await new Download(settings, handle).run()
   } catch (error) {
-    await rm(options.file, { force: true })
+    await handle?.close().catch(() => undefined)
+    // Where the file could not be made (a file in place of its folder), there is nothing to remove.
+    await rm(options.file, { force: true }).catch(() => undefined)
     throw error
+  } finally {
+    await handle?.close().catch(() => undefined)
   }
 }
 
-type AttemptSettings = TransferOptions & typeof DEFAULTS
+type Settings = TransferOptions & typeof DEFAULTS
 
-async function attemptTransfer(url: string, settings: AttemptSettings): Promise<Transfer> {
-  let response: IncomingMessage
-  try {
-    response = await settings.get(url, settings.idleTimeoutMs)
-  } catch (error) {
-    throw new AttemptError(reason(error, url), true)
+/** One transfer: its parts, the signed URL they share, and the hash over the whole. */
+class Download {
+  private readonly urls: SignedUrl
+  private readonly hash: OrderedHash
+  private readonly parts: Part[] = []
+  private readonly facts: ObjectFacts = {
+    size: undefined,
+    etag: undefined,
+    contentType: '',
+    fileName: undefined,
   }
-  if (response.statusCode !== 200) {
-    response.resume()
-    throw statusError(response)
+  private readonly stop = new AbortController()
+  private readonly signal: AbortSignal
+  private attempts = 0
+  /** Whether the object was split into several parts (and may no longer restart from byte 0). */
+  private split = false
+  private answered!: () => void
+  private readonly firstAnswer = new Promise<void>((resolve) => (this.answered = resolve))
+
+  constructor(
+    private readonly settings: Settings,
+    private readonly handle: FileHandle,
+  ) {
+    this.urls = new SignedUrl(settings)
+    this.hash = new OrderedHash(handle, this.parts)
+    this.signal = settings.signal
+      ? AbortSignal.any([settings.signal, this.stop.signal])
+      : this.stop.signal
   }
-  if (settings.signal?.aborted) {
-    response.destroy()
-    settings.signal.throwIfAborted()
+
+  async run(): Promise<Transfer> {
+    const parallel = this.settings.parallel ?? PARALLEL_DEFAULTS
+    const ranged = this.settings.expectedBytes >= parallel.minBytes
+    const first: Part = { start: 0, end: ranged ? parallel.partBytes - 1 : undefined, received: 0 }
+    this.parts.push(first)
+    const slot = limiter(ranged ? parallel.connections : 1)
+    const running = [this.guarded(slot(() => this.fetchPart(first)))]
+    if (ranged) {
+      await Promise.race([this.firstAnswer, running[0].catch(() => undefined)])
+      for (const part of this.remainingParts(parallel.partBytes)) {
+        running.push(this.guarded(slot(() => this.fetchPart(part))))
+      }
+    }
+    const outcomes = await Promise.allSettled(running)
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected')
+    if (failed) throw failed.reason
+    const bytes = this.received()
+    return {
+      file: this.settings.file,
+      sha256: await this.hash.digest(bytes),
+      bytes,
+      contentType: this.facts.contentType,
+      fileName: this.facts.fileName,
+    }
   }
-  response.setTimeout(settings.idleTimeoutMs, () =>
-    response.destroy(new Error(`no data for ${settings.idleTimeoutMs / 1000} s`)),
-  )
-  const hash = createHash('sha256')
-  let bytes = 0
-  const file = createWriteStream(settings.file)
-  let fileError: unknown
-  file.once('error', (error) => (fileError = error))
-  try {
-    await pipeline(
-      response,
-      async function* (chunks: AsyncIterable<Buffer>) {
-        for await (const chunk of chunks) {
-          hash.update(chunk)
-          bytes += chunk.length
-          settings.onReceived?.(bytes)
-          yield chunk
+
+  /** The first failure stops every other part. */
+  private guarded(work: Promise<void>): Promise<void> {
+    return work.catch((error: unknown) => {
+      if (!this.stop.signal.aborted) this.stop.abort(error)
+      throw this.settings.signal?.aborted ? this.settings.signal.reason : error
+    })
+  }
+
+  /** Once the first part's answer told the size, the parts after it. */
+  private remainingParts(partBytes: number): Part[] {
+    const size = this.facts.size
+    const first = this.parts[0]
+    if (size === undefined || first.end === undefined || first.end >= size - 1) return []
+    this.split = true
+    const rest: Part[] = []
+    for (let start = first.end + 1; start < size; start += partBytes) {
+      rest.push({ start, end: Math.min(start + partBytes, size) - 1, received: 0 })
+    }
+    this.parts.push(...rest)
+    return rest
+  }
+
+  private received(): number {
+    return this.parts.reduce((total, part) => total + part.received, 0)
+  }
+
+  /** Fetches one part, resuming it after a retryable failure. */
+  private async fetchPart(part: Part): Promise<void> {
+    for (let failures = 0; ;) {
+      this.signal.throwIfAborted()
+      const url = await this.urls.current()
+      const before = part.received
+      this.attempts++
+      try {
+        await this.attempt(url, part)
+        return
+      } catch (error) {
+        this.signal.throwIfAborted()
+        failures = part.received > before ? 1 : failures + 1
+        if (
+          !(error instanceof AttemptError) ||
+          !error.retryable ||
+          failures > this.settings.retries
+        ) {
+          throw failure(error, this.settings.subject, this.attempts)
         }
-      },
-      file,
-      { signal: settings.signal },
+        await this.pauseBeforeRetry(error, failures, url)
+      }
+    }
+  }
+
+  private async pauseBeforeRetry(
+    error: AttemptError,
+    failures: number,
+    url: string,
+  ): Promise<void> {
+    const { retryDelayMs, retries, reporter, subject } = this.settings
+    const delayMs = Math.max(retryDelayMs * 2 ** (failures - 1), error.retryAfterMs)
+    reporter.info(
+      `Downloading ${subject}: ${error.message}; retrying in ${Math.round(delayMs / 1000)} s (retry ${failures} of ${retries})`,
     )
-  } catch (error) {
-    settings.signal?.throwIfAborted()
-    // A full disk or a folder we may not write is not cured by downloading again.
-    throw new AttemptError(reason(error, url), error !== fileError)
+    if (error.urlRefused) this.urls.refused(url)
+    await (this.settings.clock ?? systemClock).sleep(delayMs)
   }
-  const expected = Number(response.headers['content-length'] ?? NaN)
-  if (!Number.isNaN(expected) && bytes !== expected) {
-    throw new AttemptError(`the body ended after ${bytes} of ${expected} bytes`, true)
+
+  private async attempt(url: string, part: Part): Promise<void> {
+    const position = part.start + part.received
+    const response = await this.request(url, part, position)
+    try {
+      this.accept(response, part, position)
+      await this.receive(response, part)
+    } finally {
+      response.destroy()
+    }
+    const expected = part.end === undefined ? undefined : part.end - part.start + 1
+    if (expected !== undefined && part.received < expected) {
+      throw new AttemptError(
+        `the body ended after ${part.start + part.received} of ${part.end! + 1} bytes`,
+        true,
+      )
+    }
   }
-  return {
-    file: settings.file,
-    sha256: hash.digest('hex'),
-    bytes,
-    contentType: mediaType(response.headers['content-type']),
-    fileName: fileNameFromDisposition(response.headers['content-disposition']),
+
+  private async request(url: string, part: Part, position: number): Promise<IncomingMessage> {
+    const headers: Record<string, string> = {}
+    if (position > 0 || part.end !== undefined)
+      headers.range = `bytes=${position}-${part.end ?? ''}`
+    if (this.facts.etag !== undefined) headers['if-match'] = this.facts.etag
+    const { get, idleTimeoutMs } = this.settings
+    let response: IncomingMessage
+    try {
+      response = await abandonable(
+        get(url, { idleTimeoutMs, headers, signal: this.signal }),
+        this.signal,
+      )
+    } catch (error) {
+      this.signal.throwIfAborted()
+      throw new AttemptError(reason(error, url), true)
+    }
+    if (response.statusCode !== 200 && response.statusCode !== 206) {
+      response.resume()
+      throw statusError(response)
+    }
+    return response
   }
+
+  /**
+   * Checks the answer is the part asked for, of the same object: a 206 whose Content-Range starts
+   * where the part resumes. A 200 is the whole object: taken as a fresh start when the part
+   * begins the object and nothing was split off it, else refused like a wrong part.
+   */
+  private accept(response: IncomingMessage, part: Part, position: number): void {
+    const body = answeredRange(response)
+    const sameObject = this.facts.size === undefined || body.size === this.facts.size
+    if (response.statusCode === 200 && part.start === 0 && !this.split && sameObject) {
+      part.received = 0
+      part.end = body.end
+      this.hash.restart()
+    } else {
+      const size = this.facts.size ?? body.size
+      const end = size === undefined ? part.end : Math.min(part.end ?? Infinity, size - 1)
+      if (!sameObject || body.start !== position || (end !== undefined && body.end !== end)) {
+        throw new AttemptError(
+          `the storage host answered ${describeRange(response)} when asked for bytes ` +
+            `${position}-${part.end ?? ''}`,
+          true,
+        )
+      }
+      part.end = end ?? body.end
+    }
+    this.learn(response, body.size)
+  }
+
+  private learn(response: IncomingMessage, size: number | undefined): void {
+    if (this.facts.size === undefined) this.facts.size = size
+    const etag = response.headers.etag
+    if (this.facts.etag === undefined && etag) this.facts.etag = etag
+    if (response.headers['content-type'] !== undefined && this.facts.contentType === '') {
+      this.facts.contentType = mediaType(response.headers['content-type'])
+    }
+    this.facts.fileName ??= fileNameFromDisposition(response.headers['content-disposition'])
+    this.answered()
+  }
+
+  /** Writes the body at its place in the file; network failures are retryable, disk ones not. */
+  private async receive(response: IncomingMessage, part: Part): Promise<void> {
+    const { idleTimeoutMs } = this.settings
+    response.setTimeout(idleTimeoutMs, () =>
+      response.destroy(new Error(`no data for ${idleTimeoutMs / 1000} s`)),
+    )
+    const abandon = (): void => void response.destroy()
+    this.signal.addEventListener('abort', abandon, { once: true })
+    try {
+      const chunks = response[Symbol.asyncIterator]() as AsyncIterator<Buffer>
+      for (;;) {
+        let next: IteratorResult<Buffer>
+        try {
+          next = await chunks.next()
+        } catch (error) {
+          this.signal.throwIfAborted()
+          throw new AttemptError(reason(error, this.urls.latest()), true)
+        }
+        if (next.done) return
+        await this.store(next.value, part)
+      }
+    } finally {
+      this.signal.removeEventListener('abort', abandon)
+    }
+  }
+
+  private async store(chunk: Buffer, part: Part): Promise<void> {
+    const position = part.start + part.received
+    if (part.end !== undefined && position + chunk.length > part.end + 1) {
+      throw new AttemptError('the storage host sent more bytes than asked for', true)
+    }
+    try {
+      await this.handle.write(chunk, 0, chunk.length, position)
+    } catch (error) {
+      throw diskError(error, this.settings)
+    }
+    part.received += chunk.length
+    this.settings.onReceived?.(this.received())
+    this.hash.written(chunk, position)
+  }
+}
+
+/**
+ * The answer, or a rejection as soon as `signal` aborts: a storage client may take no signal,
+ * and its response, should it still come, is dropped.
+ */
+function abandonable(
+  answer: Promise<IncomingMessage>,
+  signal: AbortSignal,
+): Promise<IncomingMessage> {
+  signal.throwIfAborted()
+  return new Promise((resolve, reject) => {
+    const abandon = (): void => reject(signal.reason as Error)
+    signal.addEventListener('abort', abandon, { once: true })
+    answer.then(
+      (response) => {
+        signal.removeEventListener('abort', abandon)
+        if (signal.aborted) response.destroy()
+        else resolve(response)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', abandon)
+        reject(error as Error)
+      },
+    )
+  })
+}
+
+/** The signed URL the parts share: asked for once, again when old or refused. */
+class SignedUrl {
+  private url: Promise<string> | undefined
+  private value = ''
+  private since = 0
+
+  constructor(private readonly settings: Settings) {}
+
+  current(): Promise<string> {
+    const clock = this.settings.clock ?? systemClock
+    if (this.url === undefined || clock.now() - this.since > this.settings.urlLifetimeMs) {
+      this.since = clock.now()
+      const asked = this.settings.getUrl().then((url) => {
+        this.settings.reporter.mask(url)
+        this.value = url
+        return url
+      })
+      // A failed request for a URL is not kept: the next part asks again.
+      asked.catch(() => {
+        if (this.url === asked) this.url = undefined
+      })
+      this.url = asked
+    }
+    return this.url
+  }
+
+  /** The storage host refused `url`: the next request gets a fresh one, unless it already has. */
+  refused(url: string): void {
+    if (this.value === url) this.url = undefined
+  }
+
+  /** The URL last handed out, to keep it out of messages. */
+  latest(): string {
+    return this.value
+  }
+}
+
+/**
+ * SHA-256 of the file's bytes in order, while parts arrive in any order: bytes that continue the
+ * hashed prefix are hashed as they come; parts that arrived ahead are read back from the file
+ * once the bytes before them are in.
+ */
+class OrderedHash {
+  private hash: Hash = createHash('sha256')
+  private hashed = 0
+  private reading: Promise<void> | undefined
+  private failure: { error: unknown } | undefined
+  private readonly buffer = Buffer.allocUnsafe(HASH_READ_BYTES)
+
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly parts: Part[],
+  ) {}
+
+  /** The part that begins the object starts again from its first byte. */
+  restart(): void {
+    this.hash = createHash('sha256')
+    this.hashed = 0
+  }
+
+  /** `chunk` is now in the file at `position`. */
+  written(chunk: Buffer, position: number): void {
+    if (this.reading === undefined && position === this.hashed) {
+      this.hash.update(chunk)
+      this.hashed += chunk.length
+    }
+    if (this.reading === undefined && this.available() > 0) {
+      this.reading = this.readAhead()
+        .catch((error: unknown) => void (this.failure ??= { error }))
+        .finally(() => (this.reading = undefined))
+    }
+  }
+
+  /** The hex digest once `bytes` bytes are hashed. */
+  async digest(bytes: number): Promise<string> {
+    while (this.reading) await this.reading
+    if (this.failure) throw this.failure.error
+    await this.readAhead()
+    if (this.hashed !== bytes) throw new Error(`only ${this.hashed} of ${bytes} bytes were hashed`)
+    return this.hash.digest('hex')
+  }
+
+  /** Hashes, from the file, what the parts have already written past the hashed prefix. */
+  private async readAhead(): Promise<void> {
+    for (let available = this.available(); available > 0; available = this.available()) {
+      const length = Math.min(available, this.buffer.length)
+      const { bytesRead } = await this.handle.read(this.buffer, 0, length, this.hashed)
+      if (bytesRead === 0) return
+      this.hash.update(this.buffer.subarray(0, bytesRead))
+      this.hashed += bytesRead
+    }
+  }
+
+  /** Bytes written from the end of the hashed prefix on, without a gap. */
+  private available(): number {
+    const part = this.parts.find(
+      ({ start, received }) => start <= this.hashed && this.hashed < start + received,
+    )
+    return part ? part.start + part.received - this.hashed : 0
+  }
+}
+
+/** The part a 200 or 206 answer carries, and the object's size when the answer tells it. */
+interface AnsweredRange {
+  start: number
+  end: number | undefined
+  size: number | undefined
+}
+
+function answeredRange(response: IncomingMessage): AnsweredRange {
+  if (response.statusCode === 206) {
+    const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers['content-range'] ?? '')
+    if (!match) return { start: -1, end: undefined, size: undefined }
+    const size = match[3] === '*' ? undefined : Number(match[3])
+    return { start: Number(match[1]), end: Number(match[2]), size }
+  }
+  const length = Number(response.headers['content-length'] ?? NaN)
+  const size = Number.isNaN(length) ? undefined : length
+  return { start: 0, end: size === undefined ? undefined : size - 1, size }
+}
+
+function describeRange(response: IncomingMessage): string {
+  if (response.statusCode === 200) return 'HTTP 200 with the whole object'
+  const range = response.headers['content-range']
+  return range ? `the part '${range}'` : 'HTTP 206 without a Content-Range'
 }
 
 function statusError(response: IncomingMessage): AttemptError {
@@ -164,6 +555,9 @@ function statusError(response: IncomingMessage): AttemptError {
   const answer = `the storage host answered HTTP ${status}`
   // An expired signature is refused with 403 (Azure: AuthenticationFailed).
   if (status === 401 || status === 403) return new AttemptError(answer, true, true)
+  if (status === 412) {
+    return new AttemptError(`${answer}: the object changed on the storage host`, false)
+  }
   if (status === 408 || status === 429 || status >= 500) {
     return new AttemptError(answer, true, false, retryAfterMs(response.headers['retry-after']))
   }
@@ -173,6 +567,15 @@ function statusError(response: IncomingMessage): AttemptError {
 function retryAfterMs(header: string | undefined): number {
   const seconds = Number(header)
   return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, MAX_RETRY_AFTER_MS) : 0
+}
+
+function diskError(error: unknown, settings: Settings): DiskError {
+  const code = (error as NodeJS.ErrnoException).code ?? ''
+  const problem = DISK_PROBLEMS[code] ?? (error instanceof Error ? error.message : String(error))
+  return new DiskError(
+    `Downloading ${settings.subject}: cannot write ${settings.file}: ${problem}` +
+      `${code && DISK_PROBLEMS[code] ? ` (${code})` : ''}; nothing was kept`,
+  )
 }
 
 /** The final error: names what failed and why, but never the signed URL (a credential). */
@@ -186,6 +589,7 @@ function failure(error: unknown, subject: string, attempts: number): Error {
 /** An error's message with the signed URL (or its path and query) replaced by a neutral name. */
 function reason(error: unknown, url: string): string {
   const message = error instanceof Error ? error.message : String(error)
+  if (url === '') return message
   const parsed = new URL(url)
   return [url, parsed.pathname + parsed.search].reduce(
     (text, secret) => text.split(secret).join('the storage URL'),
