@@ -104,7 +104,10 @@ async function main(): Promise<void> {
               {
                 name: 'big',
                 digest,
-                content: { size: zipSize, stream: () => createReadStream(zip) },
+                content: {
+                  size: zipSize,
+                  stream: (start, end) => createReadStream(zip, { start, end }),
+                },
               },
             ],
           },

@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { execute } from '../core/execute.js'
 import { GitHubSession } from '../github/session.js'
+import { runnerCache } from './cache.js'
 import { readActionSettings } from './inputs.js'
 import { writeOutputs } from './outputs.js'
 import { runnerProxyFetch } from './proxy.js'
@@ -20,7 +21,7 @@ export async function run(): Promise<void> {
       runnerStorage(),
       actionReporter,
     )
-    const outcome = await execute(request, session, actionReporter)
+    const outcome = await execute(request, session, actionReporter, runnerCache())
     await writeOutputs(outcome, process.env.RUNNER_TEMP)
     await writeSummary(buildSummary(outcome))
     if (outcome.failures.length > 0) core.setFailed(outcome.failures.join('\n'))

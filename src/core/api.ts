@@ -97,6 +97,23 @@ export interface StorageRequest {
  */
 export type StorageGet = (url: string, request: StorageRequest) => Promise<IncomingMessage>
 
+/** A verified artifact's bytes as kept on the runner, with what the storage host said of them. */
+export interface CachedArtifact {
+  file: string
+  contentType: string
+  fileName?: string
+}
+
+/**
+ * Verified artifacts kept on the runner by digest (`sha256:<hex>`), so that a later download of
+ * the same bytes needs no storage request. A front end supplies it; what it hands back is checked
+ * against the digest before use.
+ */
+export interface ArtifactCache {
+  find(digest: string): Promise<CachedArtifact | undefined>
+  keep(digest: string, artifact: CachedArtifact): Promise<void>
+}
+
 /** The REST calls the core makes for one repository, independent of how they are made. */
 export interface ArtifactClient {
   readonly repository: Repository

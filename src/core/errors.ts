@@ -27,6 +27,7 @@ export type SettingName =
   | 'min-size'
   | 'dry-run'
   | 'max-deletions'
+  | 'cache'
 
 /**
  * How a front end writes a setting, optionally with a value: the action `allow-forks: true`, the

@@ -1,5 +1,5 @@
 import { toRecord, type Artifact } from './artifact.js'
-import type { ApiSession, ArtifactClient } from './api.js'
+import type { ApiSession, ArtifactCache, ArtifactClient } from './api.js'
 import { deleteArtifacts, describeDeletionFailures } from './delete/deletion.js'
 import { downloadArtifacts, type DownloadContext } from './download/download.js'
 import type { Outcome } from './outcome.js'
@@ -11,11 +11,15 @@ import { selectForDownload, selectForListing, type Selection } from './select/se
 const QUOTA_NOTE =
   'GitHub recalculates storage usage every 6 to 12 hours, so the freed space shows in the quota later.'
 
-/** Selects the artifacts the request asks for, acts on them, and says what was done. */
+/**
+ * Selects the artifacts the request asks for, acts on them, and says what was done. `cache` is
+ * where the front end keeps verified artifacts, used when the request asks for it.
+ */
 export async function execute(
   request: Request,
   session: ApiSession,
   reporter: Reporter,
+  cache?: ArtifactCache,
 ): Promise<Outcome> {
   const client = session.repository(request.repository)
   const selection =
@@ -30,7 +34,12 @@ export async function execute(
     case 'download':
       return {
         ...base,
-        ...(await download(request, selection, { client, storage: session.storage, reporter })),
+        ...(await download(request, selection, {
+          client,
+          storage: session.storage,
+          reporter,
+          cache: request.download.cache ? cache : undefined,
+        })),
       }
     case 'delete':
       return { ...base, ...(await remove(request.delete, selection, session, client, reporter)) }

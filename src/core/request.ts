@@ -56,6 +56,8 @@ export interface DownloadOptions {
   deleteAfterDownload: boolean
   /** Accept artifacts of other runs triggered from forks (untrusted). */
   allowForks: boolean
+  /** Keep verified artifacts in the runner's cache by digest, and serve them from there. */
+  cache: boolean
   /**
    * The run this process belongs to, when it runs inside one: a download with no run scope and
    * no run filter takes its artifacts, and they are trusted whatever made the run.

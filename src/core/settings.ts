@@ -122,6 +122,7 @@ function readDownloadOptions(read: ReadSetting, context: SettingContext): Downlo
     extract: readBoolean(read, 'extract', true),
     deleteAfterDownload: readBoolean(read, 'delete-after-download', false),
     allowForks: readBoolean(read, 'allow-forks', false),
+    cache: readBoolean(read, 'cache', false),
     currentRunId: context.currentRunId,
   }
 }
@@ -215,6 +216,7 @@ const DOWNLOAD_ONLY: Misfit[] = [
   { setting: 'merge-multiple', given: ({ download }) => download.mergeMultiple },
   { setting: 'extract', given: ({ download }) => !download.extract },
   { setting: 'delete-after-download', given: ({ download }) => download.deleteAfterDownload },
+  { setting: 'cache', given: ({ download }) => download.cache },
 ]
 
 function checkOptionsFitOperation(operation: Operation, given: Given, read: ReadSetting): void {

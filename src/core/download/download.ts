@@ -1,12 +1,13 @@
 import { mkdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { compareNewestFirst, type Artifact } from '../artifact.js'
-import type { ArtifactClient, StorageGet } from '../api.js'
+import type { ArtifactCache, ArtifactClient, StorageGet } from '../api.js'
 import { limiter } from '../concurrency.js'
 import { ArtifactExpiredError } from '../errors.js'
 import type { Reporter } from '../reporter.js'
 import type { DownloadOptions } from '../request.js'
 import { formatBytes } from '../units.js'
+import { cacheKey, copyFromCache, keepInCache } from './cache.js'
 import {
   checkWindowsName,
   extractZip,
@@ -16,7 +17,12 @@ import {
   type FileNameRules,
 } from './extraction.js'
 import { leftoversOf } from './leftovers.js'
-import { transferToFile, type Transfer, type TransferOptions } from './transfer.js'
+import {
+  transferToFile,
+  type ParallelSettings,
+  type Transfer,
+  type TransferOptions,
+} from './transfer.js'
 
 type OnReceived = NonNullable<TransferOptions['onReceived']>
 
@@ -59,6 +65,10 @@ export interface DownloadContext {
   reporter: Reporter
   /** How the destination's file system treats names; default: the usual one of this platform. */
   fileNames?: FileNameRules
+  /** How large artifacts are split over several connections (default: measured defaults). */
+  parallel?: ParallelSettings
+  /** Where verified artifacts are kept by digest and looked up first (`cache: true`). */
+  cache?: ArtifactCache
 }
 
 /** Where one artifact goes, and the temporary file its bytes arrive in. */
@@ -190,15 +200,24 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1)
 }
 
-/** Downloads one artifact to its partial file and checks it against the artifact's digest. */
+/**
+ * Downloads one artifact to its partial file and checks it against the artifact's digest; with a
+ * cache, a kept copy of the same digest is used instead, and a new download is kept.
+ */
 async function fetchVerified(
   plan: Plan,
-  { client, storage, reporter }: DownloadContext,
+  context: DownloadContext,
   signal: AbortSignal,
   onReceived: OnReceived,
 ): Promise<Transfer> {
   signal.throwIfAborted()
+  const { client, storage, reporter, parallel, cache } = context
   await mkdir(path.dirname(plan.partial), { recursive: true })
+  const key = cache && cacheKey(plan.artifact.digest)
+  if (cache && key) {
+    const cached = await copyFromCache(cache, key, plan.partial, plan.subject, reporter)
+    if (cached) return cached
+  }
   const transfer = await transferToFile({
     getUrl: () => client.getDownloadUrl(plan.artifact),
     get: storage,
@@ -206,10 +225,12 @@ async function fetchVerified(
     subject: plan.subject,
     reporter,
     expectedBytes: plan.artifact.size_in_bytes,
+    parallel,
     signal,
     onReceived,
   })
   verifyDigest(plan, transfer, reporter)
+  if (cache && key) await keepInCache(cache, key, transfer, plan.subject, reporter)
   return transfer
 }
 

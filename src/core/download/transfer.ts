@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto'
 import { open, rm, type FileHandle } from 'node:fs/promises'
+import { setMaxListeners } from 'node:events'
 import type { IncomingMessage } from 'node:http'
 import type { StorageGet } from '../api.js'
 import { systemClock, type Clock } from '../clock.js'
@@ -183,6 +184,9 @@ class Download {
     this.signal = settings.signal
       ? AbortSignal.any([settings.signal, this.stop.signal])
       : this.stop.signal
+    // Each connection listens for the abort twice (its request and its body).
+    const { connections } = settings.parallel ?? PARALLEL_DEFAULTS
+    setMaxListeners(2 * connections + 2, this.signal)
   }
 
   async run(): Promise<Transfer> {

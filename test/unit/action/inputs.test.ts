@@ -24,6 +24,7 @@ const INPUT_NAMES = [
   'merge-multiple',
   'extract',
   'delete-after-download',
+  'cache',
   'if-no-artifact-found',
   'older-than',
   'keep-latest',
@@ -100,6 +101,7 @@ describe('readSettings defaults', () => {
       mergeMultiple: false,
       extract: true,
       deleteAfterDownload: false,
+      cache: false,
     })
   })
 
@@ -135,6 +137,7 @@ describe('readSettings defaults', () => {
       'merge-multiple': 'false',
       extract: 'true',
       'delete-after-download': 'false',
+      cache: 'false',
       'keep-latest': '0',
       'dry-run': 'false',
     }
@@ -340,6 +343,7 @@ describe('bad values', () => {
     ['merge-multiple', 'on'],
     ['extract', 'no'],
     ['delete-after-download', 'y'],
+    ['cache', 'always'],
     ['dry-run', 'maybe'],
     ['if-no-artifact-found', 'error'],
     ['if-no-artifact-found', 'Fail'],
@@ -381,6 +385,7 @@ describe('options that do not fit the operation', () => {
     ['merge-multiple', 'true'],
     ['extract', 'false'],
     ['delete-after-download', 'true'],
+    ['cache', 'true'],
   ])('refuses %s for list and delete', (input, value) => {
     for (const operation of ['list', 'delete']) {
       const error = inputError(given(operation, { name: 'dist', [input]: value }))

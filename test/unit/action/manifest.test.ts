@@ -35,6 +35,7 @@ const FIXED_INPUTS: Record<string, string | undefined> = {
   'min-size': '',
   'dry-run': 'false',
   'max-deletions': '',
+  cache: 'false',
 }
 const FIXED_OUTPUTS = [
   'artifacts',

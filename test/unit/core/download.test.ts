@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { readdir, readFile } from 'node:fs/promises'
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { beforeEach, describe, expect, it } from '@jest/globals'
 import type { Artifact } from '../../../src/core/artifact.js'
@@ -9,6 +9,7 @@ import {
   type DownloadContext,
   type DownloadLayout,
 } from '../../../src/core/download/download.js'
+import { runnerCache } from '../../../src/action/cache.js'
 import { fileNameRules } from '../../../src/core/download/extraction.js'
 import { runnerStorage } from '../../../src/action/storage.js'
 import type { Reporter } from '../../../src/core/reporter.js'
@@ -250,6 +251,23 @@ describe('downloadArtifacts', () => {
     expect(await tree(scratch.path)).toEqual({ 'artifacts/': '' })
   })
 
+  it('checks the digest over every part of a parallel download, writing nothing on a mismatch', async () => {
+    const wrong = `sha256:${'0'.repeat(64)}`
+    const { server, client, artifacts } = await setup([
+      { name: 'dist', files: { 'data.bin': randomBytes(100_000) }, digest: wrong },
+    ])
+    const parallel = { partBytes: 16 * 1024, connections: 4, minBytes: 1 }
+
+    const error = await failureOf(
+      downloadArtifacts(artifacts, layout(), { ...contextOf(client), parallel }),
+    )
+
+    expect(error.message).toContain(`expected ${wrong}`)
+    expect(server.storageRequests.length).toBeGreaterThan(4)
+    expect(server.storageRequests.every((request) => request.status === 206)).toBe(true)
+    expect(await tree(scratch.path)).toEqual({ 'artifacts/': '' })
+  })
+
   it('skips the check of a digest of another kind, saying so in the debug log', async () => {
     const { client, artifacts } = await setup([
       { name: 'dist', files: { 'index.js': 'code' }, digest: 'md5:0123' },
@@ -356,5 +374,90 @@ describe('downloadArtifacts', () => {
 
     expect((await readFile(path.join(destination, 'big', 'blob.bin'))).equals(big)).toBe(true)
     expect(server.storageRequests).toHaveLength(1)
+  })
+})
+
+describe('downloadArtifacts with the runner cache', () => {
+  beforeEach(() => {
+    process.env.RUNNER_TOOL_CACHE = path.join(scratch.path, 'tool-cache')
+    process.env.RUNNER_TEMP = scratch.path
+  })
+
+  function cachingContext(client: ArtifactClient, reporter = recordingReporter()): DownloadContext {
+    return { ...contextOf(client, reporter), cache: runnerCache() }
+  }
+
+  const files = { 'index.js': 'code', 'lib/util.js': 'util' }
+
+  it('serves a second download of the same digest from the cache: no storage request', async () => {
+    const { server, client, artifacts } = await setup([{ name: 'dist', files }])
+    await downloadArtifacts(artifacts, layout(), cachingContext(client))
+    await rm(destination, { recursive: true })
+    const reporter = recordingReporter()
+
+    await downloadArtifacts(artifacts, layout(), cachingContext(client, reporter))
+
+    expect(server.storageRequests).toHaveLength(1)
+    expect(await tree(destination)).toEqual({
+      'dist/': '',
+      'dist/index.js': 'code',
+      'dist/lib/': '',
+      'dist/lib/util.js': 'util',
+    })
+    expect(reporter.infos.join('\n')).toContain(
+      `Using the copy of artifact 'dist' (id ${artifacts[0].id}, run `,
+    )
+  })
+
+  it('downloads what it has not kept, and keeps it', async () => {
+    const { server, client, artifacts } = await setup([{ name: 'dist', files }])
+
+    await downloadArtifacts(artifacts, layout(), cachingContext(client))
+
+    expect(server.storageRequests).toHaveLength(1)
+    const kept = await readdir(path.join(scratch.path, 'tool-cache'))
+    expect(kept).toContain(`manage-artifacts-${artifacts[0].digest?.replace(':', '-')}`)
+  })
+
+  it('never caches an artifact without a digest', async () => {
+    const { server, client, artifacts } = await setup([{ name: 'dist', files, digest: null }])
+
+    await downloadArtifacts(artifacts, layout(), cachingContext(client))
+    await downloadArtifacts(artifacts, layout(), cachingContext(client))
+
+    expect(server.storageRequests).toHaveLength(2)
+    await expect(readdir(path.join(scratch.path, 'tool-cache'))).rejects.toThrow(/ENOENT/)
+  })
+
+  it('detects a damaged cached copy before use, and downloads it again', async () => {
+    const { server, client, artifacts } = await setup([{ name: 'dist', files }])
+    await downloadArtifacts(artifacts, layout(), cachingContext(client))
+    const entry = path.join(
+      scratch.path,
+      'tool-cache',
+      `manage-artifacts-${artifacts[0].digest?.replace(':', '-')}`,
+    )
+    const [kept] = await readdir(entry, { recursive: true, withFileTypes: true }).then((found) =>
+      found.filter((item) => item.isFile() && item.name === 'artifact'),
+    )
+    await writeFile(path.join(kept.parentPath, kept.name), 'damaged')
+    await rm(destination, { recursive: true })
+    const reporter = recordingReporter()
+
+    await downloadArtifacts(artifacts, layout(), cachingContext(client, reporter))
+
+    expect(server.storageRequests).toHaveLength(2)
+    expect(reporter.warnings.join('\n')).toContain(
+      `The cached copy of artifact 'dist' (id ${artifacts[0].id}, run `,
+    )
+    expect(await tree(path.join(destination, 'dist'))).toEqual({
+      'index.js': 'code',
+      'lib/': '',
+      'lib/util.js': 'util',
+    })
+    // The damaged copy was replaced by the fresh download.
+    expect(await readFile(path.join(kept.parentPath, kept.name))).not.toEqual(
+      Buffer.from('damaged'),
+    )
   })
 })

@@ -1,0 +1,169 @@
+/**
+ * Downloading over a link that caps each connection (the emulator's link model: a rate cap per
+ * connection and a round trip before each answer's first byte), as a long path to a far storage
+ * region does. First a sweep of part sizes and connection counts with the core's transfer, which
+ * chose the defaults; then the bundled action (run `npm run bundle` first) beside one stream of
+ * the same download (curl) in the same run. Prints figures; asserts nothing.
+ *
+ *   npx tsx bench/parallel.ts [size in MiB, default 256] [sweep size in MiB, default 64]
+ */
+import { spawn } from 'node:child_process'
+import { createReadStream } from 'node:fs'
+import { mkdir, rm, stat } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { runnerStorage } from '../src/action/storage.js'
+import { transferToFile } from '../src/core/download/transfer.js'
+import { GitHubSession } from '../src/github/session.js'
+import { runAction } from '../test/support/action.js'
+import { fetchApi, repoPath, startEmulator, type Emulator } from '../test/support/emulator/index.js'
+import { MiB, randomChunks, sha256File, writeZip } from './large-zip.js'
+
+const SIZE = Number(process.argv[2] ?? 256) * MiB
+const SWEEP_SIZE = Number(process.argv[3] ?? 64) * MiB
+const LINK = { bytesPerSecond: 8 * MiB, roundTripMs: 40 }
+const RUN_ID = 7_600
+const PART_SIZES_MIB = [2, 8, 32]
+const CONNECTIONS = [4, 8, 16]
+
+const work = path.join(path.dirname(fileURLToPath(import.meta.url)), '.work')
+
+const quiet = {
+  info: () => undefined,
+  warning: () => undefined,
+  debug: () => undefined,
+  mask: () => undefined,
+  word: (setting: string) => setting,
+}
+
+function run(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] })
+    child.on('error', reject)
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} exited with ${code}`)),
+    )
+  })
+}
+
+async function emulatorServing(zip: string, name: string): Promise<Emulator> {
+  const size = (await stat(zip)).size
+  return startEmulator({
+    storageLink: LINK,
+    seed: {
+      runs: [
+        {
+          id: RUN_ID,
+          workflow: 'build.yml',
+          artifacts: [
+            {
+              name,
+              digest: `sha256:${await sha256File(zip)}`,
+              content: { size, stream: (start, end) => createReadStream(zip, { start, end }) },
+            },
+          ],
+        },
+      ],
+    },
+  })
+}
+
+async function signedUrl(emulator: Emulator): Promise<string> {
+  const id = emulator.artifacts()[0].id
+  const answer = await fetchApi(emulator, `${repoPath(emulator)}/actions/artifacts/${id}/zip`)
+  return answer.headers.get('location') ?? ''
+}
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const started = performance.now()
+  await work()
+  return (performance.now() - started) / 1000
+}
+
+/** The core's transfer alone, with the given split. */
+async function sweep(zip: string): Promise<void> {
+  const emulator = await emulatorServing(zip, 'sweep')
+  const session = new GitHubSession(
+    { token: emulator.token, apiUrl: emulator.apiUrl },
+    runnerStorage(),
+    quiet,
+  )
+  const client = session.repository({ owner: emulator.owner, repo: emulator.repo })
+  const [artifact] = await client.listArtifacts({})
+  const file = path.join(work, 'sweep.zip')
+  const rate = (seconds: number) => `${(SWEEP_SIZE / MiB / seconds).toFixed(0)} MiB/s`
+  console.log(
+    `sweep: ${SWEEP_SIZE / MiB} MiB, link ${LINK.bytesPerSecond / MiB} MiB/s per connection, ${LINK.roundTripMs} ms round trip`,
+  )
+  try {
+    for (const connections of CONNECTIONS) {
+      const cells: string[] = []
+      for (const partMiB of PART_SIZES_MIB) {
+        const parallel = { partBytes: partMiB * MiB, connections, minBytes: 0 }
+        const seconds = await timed(() =>
+          transferToFile({
+            getUrl: () => client.getDownloadUrl(artifact),
+            get: runnerStorage(),
+            file,
+            subject: 'sweep',
+            reporter: quiet,
+            expectedBytes: artifact.size_in_bytes,
+            parallel,
+          }),
+        )
+        cells.push(`${partMiB} MiB parts ${rate(seconds)}`)
+      }
+      console.log(`  ${connections} connections: ${cells.join(', ')}`)
+    }
+  } finally {
+    await rm(file, { force: true })
+    await emulator.close()
+  }
+}
+
+/** The bundled action with its defaults, beside one stream (curl) of the same download. */
+async function compare(zip: string): Promise<void> {
+  const emulator = await emulatorServing(zip, 'big')
+  const size = (await stat(zip)).size
+  const rate = (seconds: number) => `${(size / MiB / seconds).toFixed(1)} MiB/s`
+  try {
+    const curlFile = path.join(work, 'curl.zip')
+    const url = await signedUrl(emulator)
+    const oneStream = await timed(() =>
+      run('curl', ['--silent', '--show-error', '--fail', '--output', curlFile, url]),
+    )
+    await rm(curlFile, { force: true })
+    const workspace = path.join(work, 'workspace')
+    await mkdir(workspace, { recursive: true })
+    const inputs = { operation: 'download', 'run-id': String(RUN_ID), name: 'big', path: 'out' }
+    const action = await timed(async () => {
+      const result = await runAction({ inputs, emulator, workspace })
+      if (result.exitCode !== 0) throw new Error(`the action failed:\n${result.stdout}`)
+    })
+    await rm(workspace, { recursive: true, force: true })
+    console.log(`\n${(size / MiB).toFixed(0)} MiB over the same link:`)
+    console.log(`  one stream (curl): ${oneStream.toFixed(2)} s (${rate(oneStream)})`)
+    console.log(`  action:            ${action.toFixed(2)} s (${rate(action)})`)
+    console.log(`  speed-up: ${(oneStream / action).toFixed(1)}x (target >= 4x)`)
+  } finally {
+    await emulator.close()
+  }
+}
+
+async function main(): Promise<void> {
+  await mkdir(work, { recursive: true })
+  const sweepZip = path.join(work, 'sweep-artifact.zip')
+  const zip = path.join(work, 'parallel-artifact.zip')
+  try {
+    await writeZip(sweepZip, [{ name: 'r.bin', method: 'store', chunks: randomChunks(SWEEP_SIZE) }])
+    await sweep(sweepZip)
+    await rm(sweepZip, { force: true })
+    await writeZip(zip, [{ name: 'random.bin', method: 'store', chunks: randomChunks(SIZE) }])
+    await compare(zip)
+  } finally {
+    await rm(sweepZip, { force: true })
+    await rm(zip, { force: true })
+  }
+}
+
+await main()
