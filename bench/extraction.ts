@@ -1,11 +1,12 @@
 /**
- * Extraction with yauzl (the project's extractZip) against unzip-stream (what actions/toolkit's
- * artifact download pipes into), on two large archives: one 1 GiB stored entry of random bytes,
- * and 20,000 small deflated text files. Each extraction runs in a child process of its own under
- * GNU time for its peak memory; best time of two rounds. unzip-stream is not a dependency: install it for the measurement
- * only (`npm install --no-save unzip-stream`). Prints figures; asserts nothing.
+ * Extraction with yauzl (the project's extractZip) against `unzip -q`, and against unzip-stream
+ * (what actions/toolkit's artifact download pipes into) when it is installed, on two archives:
+ * one 1 GiB stored entry of random bytes, and 20,000 deflated files of 1–4 KiB in 200 folders.
+ * Each extraction runs in a process of its own under GNU time for its peak memory; best time of
+ * two rounds. unzip-stream is not a dependency: install it for the measurement only
+ * (`npm install --no-save unzip-stream`). Prints figures; asserts nothing.
  *
- *   npx tsx bench/extraction.ts
+ *   npx tsx bench/extraction.ts [small]
  */
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -24,11 +25,10 @@ import {
   type BenchEntry,
 } from './large-zip.js'
 
-type Extractor = 'yauzl' | 'unzip-stream'
+type Extractor = 'yauzl' | 'unzip' | 'unzip-stream'
 
-const EXTRACTORS: Extractor[] = ['yauzl', 'unzip-stream']
 const SMALL_FILES = 20_000
-const SMALL_FILE_LINES = 200
+const SMALL_FOLDERS = 200
 const self = fileURLToPath(import.meta.url)
 const work = path.join(path.dirname(self), '.work')
 
@@ -48,13 +48,15 @@ const archives: Archive[] = [
     entries: () => [{ name: 'random.bin', method: 'store', chunks: randomChunks(1024 * MiB) }],
   },
   {
-    label: `${SMALL_FILES} deflated text files`,
+    label: `${SMALL_FILES} deflated files of 1–4 KiB in ${SMALL_FOLDERS} folders`,
     file: path.join(work, 'many.zip'),
-    bytes: SMALL_FILES * textFile(0).length,
+    bytes: Array.from({ length: SMALL_FILES }, (_, i) => textFile(i).length).reduce(
+      (a, b) => a + b,
+    ),
     entries: function* () {
       for (let i = 0; i < SMALL_FILES; i++) {
         yield {
-          name: `src/module-${i % 100}/file-${i}.txt`,
+          name: `src/module-${i % SMALL_FOLDERS}/file-${i}.txt`,
           method: 'deflate',
           chunks: [textFile(i)],
         }
@@ -63,10 +65,19 @@ const archives: Archive[] = [
   },
 ]
 
+/** 1 to 4 KiB of text (32-byte lines), the size depending on the index. */
 function textFile(index: number): Buffer {
+  const lines = 32 + ((index * 7919) % 97)
   const line = (n: number) =>
     `line ${String(n).padStart(4, '0')} of file ${String(index).padStart(6, '0')}\n`
-  return Buffer.from(Array.from({ length: SMALL_FILE_LINES }, (_, n) => line(n)).join(''))
+  return Buffer.from(Array.from({ length: lines }, (_, n) => line(n)).join(''))
+}
+
+async function installed(moduleName: string): Promise<boolean> {
+  return import(moduleName).then(
+    () => true,
+    () => false,
+  )
 }
 
 /** In the child: extract and exit. */
@@ -90,6 +101,23 @@ async function measure(
 ): Promise<{ seconds: number; rssMiB: number }> {
   const destination = path.join(work, 'out')
   const rssFile = path.join(work, 'rss')
+  if (extractor === 'unzip') {
+    const started = performance.now()
+    await run('/usr/bin/time', [
+      '-f',
+      '%M',
+      '-o',
+      rssFile,
+      'unzip',
+      '-q',
+      archive.file,
+      '-d',
+      destination,
+    ])
+    const seconds = (performance.now() - started) / 1000
+    await rm(destination, { recursive: true, force: true })
+    return { seconds, rssMiB: await peakRssMiB(rssFile) }
+  }
   const node = await writeMeasuredNode(work)
   // The child times the extraction itself, leaving out its start-up, and prints the seconds.
   const printed = await new Promise<string>((resolve, reject) => {
@@ -108,17 +136,29 @@ async function measure(
   return { seconds: Number(printed.trim()), rssMiB: await peakRssMiB(rssFile) }
 }
 
-async function main(): Promise<void> {
+function run(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] })
+    child.on('error', reject)
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} exited with ${code}`)),
+    )
+  })
+}
+
+async function main(onlySmall: boolean): Promise<void> {
+  const extractors: Extractor[] = ['yauzl', 'unzip']
+  if (await installed('unzip-stream')) extractors.push('unzip-stream')
   await rm(work, { recursive: true, force: true })
   await mkdir(work, { recursive: true })
   try {
-    for (const archive of archives) {
+    for (const archive of onlySmall ? archives.slice(1) : archives) {
       await writeZip(archive.file, archive.entries())
       console.log(`\n${archive.label} (${(archive.bytes / MiB).toFixed(0)} MiB uncompressed)`)
       // Best of two rounds in alternating order: the first run after writing the archive
       // competes with its write-back, which would otherwise always handicap the same one.
       const results = new Map<Extractor, { seconds: number; rssMiB: number }[]>()
-      for (const order of [EXTRACTORS, [...EXTRACTORS].reverse()]) {
+      for (const order of [extractors, [...extractors].reverse()]) {
         for (const extractor of order) {
           results.set(extractor, [
             ...(results.get(extractor) ?? []),
@@ -143,10 +183,10 @@ async function main(): Promise<void> {
 }
 
 const [extractor, zip, destination] = process.argv.slice(2)
-if (extractor) {
+if (extractor && extractor !== 'small') {
   const started = performance.now()
   await extractWith(extractor as Extractor, zip, destination)
   console.log(((performance.now() - started) / 1000).toFixed(3))
 } else {
-  await main()
+  await main(extractor === 'small')
 }

@@ -3,9 +3,10 @@
  * connection and a round trip before each answer's first byte), as a long path to a far storage
  * region does. First a sweep of part sizes and connection counts with the core's transfer, which
  * chose the defaults; then the bundled action (run `npm run bundle` first) beside one stream of
- * the same download (curl) in the same run. Prints figures; asserts nothing.
+ * the same download (curl) in the same run; last, the action with `cache: true` twice, the second
+ * served from the runner's tool cache. Prints figures; asserts nothing.
  *
- *   npx tsx bench/parallel.ts [size in MiB, default 256] [sweep size in MiB, default 64]
+ *   npx tsx bench/parallel.ts [size in MiB, default 256] [sweep size in MiB, default 64; 0: none]
  */
 import { spawn } from 'node:child_process'
 import { createReadStream } from 'node:fs'
@@ -133,20 +134,48 @@ async function compare(zip: string): Promise<void> {
       run('curl', ['--silent', '--show-error', '--fail', '--output', curlFile, url]),
     )
     await rm(curlFile, { force: true })
-    const workspace = path.join(work, 'workspace')
-    await mkdir(workspace, { recursive: true })
-    const inputs = { operation: 'download', 'run-id': String(RUN_ID), name: 'big', path: 'out' }
-    const action = await timed(async () => {
-      const result = await runAction({ inputs, emulator, workspace })
-      if (result.exitCode !== 0) throw new Error(`the action failed:\n${result.stdout}`)
-    })
-    await rm(workspace, { recursive: true, force: true })
+    const action = await timed(() => download(emulator, {}))
     console.log(`\n${(size / MiB).toFixed(0)} MiB over the same link:`)
     console.log(`  one stream (curl): ${oneStream.toFixed(2)} s (${rate(oneStream)})`)
     console.log(`  action:            ${action.toFixed(2)} s (${rate(action)})`)
     console.log(`  speed-up: ${(oneStream / action).toFixed(1)}x (target >= 4x)`)
+    const env = { RUNNER_TOOL_CACHE: path.join(work, 'tool-cache'), RUNNER_TEMP: work }
+    const servedBefore = emulator.storageBytesServed()
+    const first = await timed(() => download(emulator, { cache: 'true' }, env))
+    const servedFirst = emulator.storageBytesServed() - servedBefore
+    const second = await timed(() => download(emulator, { cache: 'true' }, env))
+    const servedSecond = emulator.storageBytesServed() - servedBefore - servedFirst
+    console.log('cache: true, the same artifact twice:')
+    console.log(
+      `  first:  ${first.toFixed(2)} s, ${(servedFirst / MiB).toFixed(0)} MiB from storage`,
+    )
+    console.log(`  second: ${second.toFixed(2)} s, ${servedSecond} bytes from storage`)
   } finally {
+    await rm(path.join(work, 'tool-cache'), { recursive: true, force: true })
     await emulator.close()
+  }
+}
+
+/** One run of the bundled action downloading the artifact into a fresh workspace. */
+async function download(
+  emulator: Emulator,
+  extraInputs: Record<string, string>,
+  env: Record<string, string> = {},
+): Promise<void> {
+  const workspace = path.join(work, 'workspace')
+  await mkdir(workspace, { recursive: true })
+  const inputs = {
+    operation: 'download',
+    'run-id': String(RUN_ID),
+    name: 'big',
+    path: 'out',
+    ...extraInputs,
+  }
+  try {
+    const result = await runAction({ inputs, emulator, workspace, env })
+    if (result.exitCode !== 0) throw new Error(`the action failed:\n${result.stdout}`)
+  } finally {
+    await rm(workspace, { recursive: true, force: true })
   }
 }
 
@@ -155,9 +184,12 @@ async function main(): Promise<void> {
   const sweepZip = path.join(work, 'sweep-artifact.zip')
   const zip = path.join(work, 'parallel-artifact.zip')
   try {
-    await writeZip(sweepZip, [{ name: 'r.bin', method: 'store', chunks: randomChunks(SWEEP_SIZE) }])
-    await sweep(sweepZip)
-    await rm(sweepZip, { force: true })
+    if (SWEEP_SIZE > 0) {
+      const chunks = randomChunks(SWEEP_SIZE)
+      await writeZip(sweepZip, [{ name: 'r.bin', method: 'store', chunks }])
+      await sweep(sweepZip)
+      await rm(sweepZip, { force: true })
+    }
     await writeZip(zip, [{ name: 'random.bin', method: 'store', chunks: randomChunks(SIZE) }])
     await compare(zip)
   } finally {
