@@ -162,7 +162,7 @@ describe('download safety', () => {
     })
   })
 
-  it('retries dropped, failed and truncated storage answers', async () => {
+  it('retries dropped and failed storage answers, and resumes a truncated one', async () => {
     const data = randomBytes(200_000)
     const server = await startWith([
       { name: 'big', zip: buildZip([{ name: 'data.bin', data, method: 'store' }]) },
@@ -174,7 +174,8 @@ describe('download safety', () => {
     const result = await download(server, { name: 'big' })
 
     expect(result.exitCode).toBe(0)
-    expect(server.storageRequests.map((r) => r.status)).toEqual([0, 502, 200, 200])
+    expect(server.storageRequests.map((r) => r.status)).toEqual([0, 502, 200, 206])
+    expect(server.storageRequests[3].range?.start).toBe(1_000)
     expect((await readFile(path.join(workspace, 'data.bin'))).equals(data)).toBe(true)
   })
 

@@ -178,6 +178,22 @@ describe('extractZip', () => {
     expect(await besideDestination()).toEqual([])
   })
 
+  it.each([
+    ['a small deflated entry declaring fewer bytes', 'x'.repeat(4_000), -1, 'holds 4000 bytes'],
+    ['a small deflated entry declaring more bytes', 'x'.repeat(4_000), +1, 'holds 4000 bytes'],
+    ['a small deflated entry declaring far fewer bytes', 'x'.repeat(4_000), -100, 'holds more'],
+    ['a large deflated entry declaring fewer bytes', 'x'.repeat(200_000), -1, 'too many bytes'],
+  ])('refuses %s than it holds, writing nothing', async (_kind, data, change, reason) => {
+    const whole = Buffer.from(buildZip([{ name: 'liar.txt', data, method: 'deflate' }]))
+    // The size in the central directory, which is what extraction goes by.
+    const central = whole.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]))
+    whole.writeUInt32LE(data.length + change, central + 24)
+    const archive = await zipFile(whole)
+
+    await expect(extractZip(archive, destination, SUBJECT)).rejects.toThrow(reason)
+    expect(await besideDestination()).toEqual([])
+  })
+
   it('merges into an existing destination, replacing files the archive holds', async () => {
     await mkdir(path.join(destination, 'sub'), { recursive: true })
     await writeFile(path.join(destination, 'kept.txt'), 'mine')
