@@ -26,8 +26,8 @@ import {
 const SIZE = Number(process.argv[2] ?? 1024) * MiB
 const ROUNDS = Number(process.argv[3] ?? 2)
 const RUN_ID = 7_500
-const TARGET_RSS_MIB = 150
-const TARGET_SHARE = 0.7
+const TARGET_RSS_MIB = 120
+const TARGET_SHARE = 1.3
 
 const work = path.join(path.dirname(fileURLToPath(import.meta.url)), '.work')
 

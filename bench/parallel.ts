@@ -37,9 +37,12 @@ const quiet = {
   word: (setting: string) => setting,
 }
 
-function run(command: string, args: string[]): Promise<void> {
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] })
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, ...env },
+    })
     child.on('error', reject)
     child.on('close', (code) =>
       code === 0 ? resolve() : reject(new Error(`${command} exited with ${code}`)),
@@ -135,9 +138,13 @@ async function compare(zip: string): Promise<void> {
     )
     await rm(curlFile, { force: true })
     const action = await timed(() => download(emulator, {}))
+    const toolkit = await timed(() => toolkitClient(emulator))
     console.log(`\n${(size / MiB).toFixed(0)} MiB over the same link:`)
     console.log(`  one stream (curl): ${oneStream.toFixed(2)} s (${rate(oneStream)})`)
-    console.log(`  action:            ${action.toFixed(2)} s (${rate(action)})`)
+    console.log(
+      `  @actions/artifact: ${toolkit.toFixed(2)} s (${rate(toolkit)}), download and unzip`,
+    )
+    console.log(`  action:            ${action.toFixed(2)} s (${rate(action)}), download and unzip`)
     console.log(`  speed-up: ${(oneStream / action).toFixed(1)}x (target >= 4x)`)
     const env = { RUNNER_TOOL_CACHE: path.join(work, 'tool-cache'), RUNNER_TEMP: work }
     const servedBefore = emulator.storageBytesServed()
@@ -153,6 +160,22 @@ async function compare(zip: string): Promise<void> {
   } finally {
     await rm(path.join(work, 'tool-cache'), { recursive: true, force: true })
     await emulator.close()
+  }
+}
+
+/** The toolkit's client, in a process of its own (it reads GITHUB_API_URL as it loads). */
+async function toolkitClient(emulator: Emulator): Promise<void> {
+  const folder = path.join(work, 'toolkit')
+  const id = String(emulator.artifacts()[0].id)
+  const repository = `${emulator.owner}/${emulator.repo}`
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'toolkit-client.ts')
+  try {
+    await run('npx', ['tsx', script, repository, String(RUN_ID), id, folder], {
+      GITHUB_API_URL: emulator.apiUrl,
+      BENCH_TOKEN: emulator.token,
+    })
+  } finally {
+    await rm(folder, { recursive: true, force: true })
   }
 }
 
