@@ -7,21 +7,13 @@
  *
  *   npx tsx bench/download.ts [size in MiB, default 1024] [rounds, default 2]
  */
-import { spawn } from 'node:child_process'
-import { createReadStream } from 'node:fs'
 import { mkdir, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runAction } from '../test/support/action.js'
 import { fetchApi, repoPath, startEmulator, type Emulator } from '../test/support/emulator/index.js'
-import {
-  MiB,
-  peakRssMiB,
-  randomChunks,
-  sha256File,
-  writeMeasuredNode,
-  writeZip,
-} from './large-zip.js'
+import { run, zipArtifact } from './harness.js'
+import { MiB, peakRssMiB, randomChunks, writeMeasuredNode, writeZip } from './large-zip.js'
 
 const SIZE = Number(process.argv[2] ?? 1024) * MiB
 const ROUNDS = Number(process.argv[3] ?? 2)
@@ -30,16 +22,6 @@ const TARGET_RSS_MIB = 120
 const TARGET_SHARE = 1.3
 
 const work = path.join(path.dirname(fileURLToPath(import.meta.url)), '.work')
-
-function run(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] })
-    child.on('error', reject)
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${command} exited with ${code}`)),
-    )
-  })
-}
 
 async function signedUrl(emulator: Emulator, artifactId: number): Promise<string> {
   const answer = await fetchApi(
@@ -93,25 +75,9 @@ async function main(): Promise<void> {
     console.log(`writing a ${SIZE / MiB} MiB incompressible artifact...`)
     await writeZip(zip, [{ name: 'random.bin', method: 'store', chunks: randomChunks(SIZE) }])
     const zipSize = (await stat(zip)).size
-    const digest = `sha256:${await sha256File(zip)}`
     const emulator = await startEmulator({
       seed: {
-        runs: [
-          {
-            id: RUN_ID,
-            workflow: 'build.yml',
-            artifacts: [
-              {
-                name: 'big',
-                digest,
-                content: {
-                  size: zipSize,
-                  stream: (start, end) => createReadStream(zip, { start, end }),
-                },
-              },
-            ],
-          },
-        ],
+        runs: [{ id: RUN_ID, workflow: 'build.yml', artifacts: [await zipArtifact(zip, 'big')] }],
       },
     })
     const artifactId = emulator.artifacts()[0].id

@@ -24,6 +24,7 @@ import {
   writeZip,
   type BenchEntry,
 } from './large-zip.js'
+import { run } from './harness.js'
 
 type Extractor = 'yauzl' | 'unzip' | 'unzip-stream'
 
@@ -135,16 +136,6 @@ async function measure(
   })
   await rm(destination, { recursive: true, force: true })
   return { seconds: Number(printed.trim()), rssMiB: await peakRssMiB(rssFile) }
-}
-
-function run(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] })
-    child.on('error', reject)
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${command} exited with ${code}`)),
-    )
-  })
 }
 
 async function main(onlySmall: boolean): Promise<void> {

@@ -8,17 +8,15 @@
  *
  *   npx tsx bench/parallel.ts [size in MiB, default 256] [sweep size in MiB, default 64; 0: none]
  */
-import { spawn } from 'node:child_process'
-import { createReadStream } from 'node:fs'
 import { mkdir, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runnerStorage } from '../src/action/storage.js'
 import { transferToFile } from '../src/core/download/transfer.js'
-import { GitHubSession } from '../src/github/session.js'
 import { runAction } from '../test/support/action.js'
 import { fetchApi, repoPath, startEmulator, type Emulator } from '../test/support/emulator/index.js'
-import { MiB, randomChunks, sha256File, writeZip } from './large-zip.js'
+import { quietClient, quietReporter, run, zipArtifact } from './harness.js'
+import { MiB, randomChunks, writeZip } from './large-zip.js'
 
 const SIZE = Number(process.argv[2] ?? 256) * MiB
 const SWEEP_SIZE = Number(process.argv[3] ?? 64) * MiB
@@ -29,46 +27,11 @@ const CONNECTIONS = [4, 8, 16]
 
 const work = path.join(path.dirname(fileURLToPath(import.meta.url)), '.work')
 
-const quiet = {
-  info: () => undefined,
-  warning: () => undefined,
-  debug: () => undefined,
-  mask: () => undefined,
-  word: (setting: string) => setting,
-}
-
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, ...env },
-    })
-    child.on('error', reject)
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${command} exited with ${code}`)),
-    )
-  })
-}
-
 async function emulatorServing(zip: string, name: string): Promise<Emulator> {
-  const size = (await stat(zip)).size
+  const artifacts = [await zipArtifact(zip, name)]
   return startEmulator({
     storageLink: LINK,
-    seed: {
-      runs: [
-        {
-          id: RUN_ID,
-          workflow: 'build.yml',
-          artifacts: [
-            {
-              name,
-              digest: `sha256:${await sha256File(zip)}`,
-              content: { size, stream: (start, end) => createReadStream(zip, { start, end }) },
-            },
-          ],
-        },
-      ],
-    },
+    seed: { runs: [{ id: RUN_ID, workflow: 'build.yml', artifacts }] },
   })
 }
 
@@ -87,12 +50,7 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
 /** The core's transfer alone, with the given split. */
 async function sweep(zip: string): Promise<void> {
   const emulator = await emulatorServing(zip, 'sweep')
-  const session = new GitHubSession(
-    { token: emulator.token, apiUrl: emulator.apiUrl },
-    runnerStorage(),
-    quiet,
-  )
-  const client = session.repository({ owner: emulator.owner, repo: emulator.repo })
+  const client = quietClient(emulator)
   const [artifact] = await client.listArtifacts({})
   const file = path.join(work, 'sweep.zip')
   const rate = (seconds: number) => `${(SWEEP_SIZE / MiB / seconds).toFixed(0)} MiB/s`
@@ -110,7 +68,7 @@ async function sweep(zip: string): Promise<void> {
             get: runnerStorage(),
             file,
             subject: 'sweep',
-            reporter: quiet,
+            reporter: quietReporter,
             expectedBytes: artifact.size_in_bytes,
             parallel,
           }),

@@ -7,16 +7,15 @@
  *
  *   npx tsx bench/resume.ts [size in MiB, default 48]
  */
-import { createReadStream } from 'node:fs'
 import { mkdir, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runnerStorage } from '../src/action/storage.js'
 import { transferToFile } from '../src/core/download/transfer.js'
-import { GitHubSession } from '../src/github/session.js'
 import { runAction } from '../test/support/action.js'
 import { startEmulator, type Emulator } from '../test/support/emulator/index.js'
-import { MiB, randomChunks, sha256File, writeZip } from './large-zip.js'
+import { quietClient, quietReporter, zipArtifact } from './harness.js'
+import { MiB, randomChunks, writeZip } from './large-zip.js'
 
 const SIZE = Number(process.argv[2] ?? 48) * MiB
 const RUN_ID = 7_700
@@ -25,32 +24,10 @@ const TARGET = 1.15
 
 const work = path.join(path.dirname(fileURLToPath(import.meta.url)), '.work')
 
-const quiet = {
-  info: () => undefined,
-  warning: () => undefined,
-  debug: () => undefined,
-  mask: () => undefined,
-  word: (setting: string) => setting,
-}
-
 async function emulatorServing(zip: string): Promise<Emulator> {
-  const size = (await stat(zip)).size
+  const artifacts = [await zipArtifact(zip, 'big')]
   const emulator = await startEmulator({
-    seed: {
-      runs: [
-        {
-          id: RUN_ID,
-          workflow: 'build.yml',
-          artifacts: [
-            {
-              name: 'big',
-              digest: `sha256:${await sha256File(zip)}`,
-              content: { size, stream: (start, end) => createReadStream(zip, { start, end }) },
-            },
-          ],
-        },
-      ],
-    },
+    seed: { runs: [{ id: RUN_ID, workflow: 'build.yml', artifacts }] },
   })
   emulator.addFault({ target: 'storage', path: /^\/artifacts\//, cut: CUT })
   return emulator
@@ -59,12 +36,7 @@ async function emulatorServing(zip: string): Promise<Emulator> {
 async function oneConnection(zip: string): Promise<number> {
   const emulator = await emulatorServing(zip)
   try {
-    const session = new GitHubSession(
-      { token: emulator.token, apiUrl: emulator.apiUrl },
-      runnerStorage(),
-      quiet,
-    )
-    const client = session.repository({ owner: emulator.owner, repo: emulator.repo })
+    const client = quietClient(emulator)
     const [artifact] = await client.listArtifacts({})
     const file = path.join(work, 'resume.zip')
     await transferToFile({
@@ -72,7 +44,7 @@ async function oneConnection(zip: string): Promise<number> {
       get: runnerStorage(),
       file,
       subject: 'resume',
-      reporter: quiet,
+      reporter: quietReporter,
       retryDelayMs: 100,
     })
     await rm(file, { force: true })
