@@ -41,6 +41,8 @@ export const quietReporter: Reporter = {
   debug: () => undefined,
   mask: () => undefined,
   word: (setting) => setting,
+  progress: () => undefined,
+  approveDeletion: () => Promise.resolve(true),
 }
 
 /** The product's API client for the emulator's repository, saying nothing. */

@@ -8,13 +8,18 @@ import type { Reporter } from '../reporter.js'
 import type { DownloadOptions } from '../request.js'
 import { formatBytes } from '../units.js'
 import { cacheKey, copyFromCache, keepInCache } from './cache.js'
+import { Arrivals } from './arrivals.js'
 import {
   checkWindowsName,
+  extractBeside,
   extractZip,
   hostFileNameRules,
+  moveStaged,
   partialPathBeside,
   renameRetrying,
+  type ExtractOptions,
   type FileNameRules,
+  type StagedExtraction,
 } from './extraction.js'
 import { leftoversOf } from './leftovers.js'
 import {
@@ -32,6 +37,8 @@ export interface DownloadResult {
   /** Deleted after download (`delete-after-download`), including those already gone. */
   deleted: Artifact[]
 }
+
+const STAGING_REMOVAL = { recursive: true, force: true }
 
 /** Transfers at once: enough to hide latency, few enough to leave the runner's bandwidth whole. */
 const CONCURRENT_TRANSFERS = 3
@@ -69,6 +76,12 @@ export interface DownloadContext {
   parallel?: ParallelSettings
   /** Where verified artifacts are kept by digest and looked up first (`cache: true`). */
   cache?: ArtifactCache
+}
+
+/** A verified download, and its extraction when it ran while the bytes arrived. */
+interface Fetched {
+  transfer: Transfer
+  staged?: StagedExtraction
 }
 
 /** Where one artifact goes, and the temporary file its bytes arrive in. */
@@ -115,7 +128,7 @@ export async function downloadArtifacts(
   // Each resolves, never rejects (undefined when it failed or was abandoned), so no rejection
   // goes unhandled while the writer is still busy with an earlier artifact.
   const transfers = plans.map((plan) =>
-    slot(() => fetchVerified(plan, context, abort.signal, byteCounter())).catch(
+    slot(() => fetchVerified(plan, layout, context, abort.signal, byteCounter())).catch(
       (error: unknown) => {
         if (!abort.signal.aborted) fail(error)
         return undefined
@@ -125,12 +138,12 @@ export async function downloadArtifacts(
   const writer = new Writer(layout, reporter, context.fileNames ?? hostFileNameRules)
   try {
     for (const [index, plan] of plans.entries()) {
-      const transfer = await transfers[index]
-      if (!transfer || failure !== undefined) break
+      const fetched = await transfers[index]
+      if (!fetched || failure !== undefined) break
       try {
         result.downloaded.push({
           artifact: plan.artifact,
-          path: await writer.write(plan, transfer),
+          path: await writer.write(plan, fetched),
         })
         if (layout.deleteAfterDownload) {
           await client.deleteArtifact(plan.artifact.id)
@@ -142,8 +155,12 @@ export async function downloadArtifacts(
     }
   } finally {
     abort.abort()
-    await Promise.all(transfers)
+    const left = await Promise.all(transfers)
     await Promise.all(plans.map((plan) => rm(plan.partial, { force: true })))
+    // Extractions of artifacts not written, because an earlier one failed.
+    await Promise.all(
+      left.map((fetched) => fetched?.staged && rm(fetched.staged.staging, STAGING_REMOVAL)),
+    )
   }
   if (failure !== undefined) throw withWhatWasKept(failure, result)
   return result
@@ -202,23 +219,26 @@ function capitalise(text: string): string {
 
 /**
  * Downloads one artifact to its partial file and checks it against the artifact's digest; with a
- * cache, a kept copy of the same digest is used instead, and a new download is kept.
+ * cache, a kept copy of the same digest is used instead, and a new download is kept. A zip to
+ * extract is extracted beside its destination while it arrives.
  */
 async function fetchVerified(
   plan: Plan,
+  layout: DownloadLayout,
   context: DownloadContext,
   signal: AbortSignal,
   onReceived: OnReceived,
-): Promise<Transfer> {
+): Promise<Fetched> {
   signal.throwIfAborted()
   const { client, storage, reporter, parallel, cache } = context
   await mkdir(path.dirname(plan.partial), { recursive: true })
   const key = cache && cacheKey(plan.artifact.digest)
   if (cache && key) {
     const cached = await copyFromCache(cache, key, plan.partial, plan.subject, reporter)
-    if (cached) return cached
+    if (cached) return { transfer: cached }
   }
-  const transfer = await transferToFile({
+  const arrivals = layout.extract ? new Arrivals() : undefined
+  const transferring = transferToFile({
     getUrl: () => client.getDownloadUrl(plan.artifact),
     get: storage,
     file: plan.partial,
@@ -226,12 +246,51 @@ async function fetchVerified(
     reporter,
     expectedBytes: plan.artifact.size_in_bytes,
     parallel,
+    arrivals,
     signal,
     onReceived,
   })
-  verifyDigest(plan, transfer, reporter)
+  const extracting =
+    arrivals &&
+    extractWhileArriving(plan, {
+      ...extractOptions({ rules: context.fileNames ?? hostFileNameRules, reporter }),
+      arrivals,
+    })
+  // Its failure is awaited below, after the transfer's: never left unhandled meanwhile.
+  extracting?.catch(() => undefined)
+  let transfer: Transfer
+  try {
+    transfer = await transferring
+    verifyDigest(plan, transfer, reporter)
+  } catch (error) {
+    const staged = await extracting?.catch(() => undefined)
+    if (staged) await rm(staged.staging, STAGING_REMOVAL)
+    throw error
+  }
+  const staged = await extracting
   if (cache && key) await keepInCache(cache, key, transfer, plan.subject, reporter)
-  return transfer
+  return { transfer, staged }
+}
+
+/** Extracts a zip into its staging folder while its bytes arrive; nothing for other bodies. */
+async function extractWhileArriving(
+  plan: Plan,
+  options: ExtractOptions & { arrivals: Arrivals },
+): Promise<StagedExtraction | undefined> {
+  const facts = await options.arrivals.answer
+  if (!ZIP_TYPES.has(facts.contentType) || facts.size === undefined) return undefined
+  return extractBeside(plan.partial, plan.folder, plan.subject, options)
+}
+
+/** The destination's file-name rules, and case collisions told as warnings. */
+function extractOptions({
+  rules,
+  reporter,
+}: {
+  rules: FileNameRules
+  reporter: Reporter
+}): ExtractOptions {
+  return { rules, warn: (message) => reporter.warning(message) }
 }
 
 function verifyDigest(plan: Plan, transfer: Transfer, reporter: Reporter): void {
@@ -265,8 +324,12 @@ class Writer {
     private readonly rules: FileNameRules,
   ) {}
 
+  private get extractOptions(): ExtractOptions {
+    return extractOptions({ rules: this.rules, reporter: this.reporter })
+  }
+
   /** Returns where the artifact landed: its folder, its `.zip`, or its single raw file. */
-  async write(plan: Plan, transfer: Transfer): Promise<string> {
+  async write(plan: Plan, { transfer, staged }: Fetched): Promise<string> {
     let landed: string
     if (!ZIP_TYPES.has(transfer.contentType)) {
       const fileName = transfer.fileName ?? plan.artifact.name
@@ -282,10 +345,9 @@ class Writer {
       await renameRetrying(transfer.file, landed)
     } else {
       landed = plan.folder
-      const files = await extractZip(transfer.file, plan.folder, plan.subject, {
-        rules: this.rules,
-        warn: (message) => this.reporter.warning(message),
-      })
+      const files = staged
+        ? await moveStaged(staged, plan.folder, plan.subject, this.rules)
+        : await extractZip(transfer.file, plan.folder, plan.subject, this.extractOptions)
       this.noteWritten(plan, files)
     }
     this.reporter.info(

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises'
 import { crc32, inflateRawSync } from 'node:zlib'
 import yauzl, { type Entry } from 'yauzl'
 import { systemClock, type Clock } from '../clock.js'
+import type { Arrivals } from './arrivals.js'
 import { temporaryMarker } from './leftovers.js'
 
 const S_IFMT = 0o170000
@@ -67,6 +68,8 @@ export interface ExtractOptions {
   rules?: FileNameRules
   /** Told about entries that are one file on a case-insensitive file system. */
   warn?: (message: string) => void
+  /** The archive is still arriving: each read waits until its bytes are in the file. */
+  arrivals?: Arrivals
 }
 
 /**
@@ -81,21 +84,58 @@ export async function extractZip(
   zipFile: string,
   destination: string,
   subject: string,
-  { rules = hostFileNameRules, warn = () => {} }: ExtractOptions = {},
+  options: ExtractOptions = {},
 ): Promise<string[]> {
+  const staged = await extractBeside(zipFile, destination, subject, options)
+  return moveStaged(staged, destination, subject, options.rules)
+}
+
+/** An archive extracted into a private folder beside its destination, not yet moved there. */
+export interface StagedExtraction {
+  staging: string
+  /** Relative paths of the files written. */
+  files: string[]
+}
+
+/**
+ * Extracts `zipFile` into a fresh folder beside `destination`, removed again if anything fails.
+ * With `arrivals`, the archive is read while it downloads: each read waits for its bytes, and
+ * the entries come from its central directory (at its end) as in any other extraction.
+ */
+export async function extractBeside(
+  zipFile: string,
+  destination: string,
+  subject: string,
+  { rules = hostFileNameRules, warn = () => {}, arrivals }: ExtractOptions = {},
+): Promise<StagedExtraction> {
   await mkdir(path.dirname(destination), { recursive: true })
   const staging = partialPathBeside(destination)
   await mkdir(staging)
   try {
     const names = new FoldedNames(rules.fold)
-    const files = await extractInto(zipFile, staging, subject, rules, names)
+    const files = await extractInto(zipFile, staging, subject, { rules, names, arrivals })
     if (names.collisions.length > 0) warn(describeCollisions(subject, names.collisions))
-    await moveInto(staging, destination, rules.fold).catch((error: unknown) => {
+    return { staging, files }
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true })
+    throw error
+  }
+}
+
+/** Moves a staged extraction into `destination`; the staging folder is gone afterwards. */
+export async function moveStaged(
+  staged: StagedExtraction,
+  destination: string,
+  subject: string,
+  rules: FileNameRules = hostFileNameRules,
+): Promise<string[]> {
+  try {
+    await moveInto(staged.staging, destination, rules.fold).catch((error: unknown) => {
       throw new Error(`Extracting ${subject}: ${message(error)}`)
     })
-    return files
+    return staged.files
   } finally {
-    await rm(staging, { recursive: true, force: true })
+    await rm(staged.staging, { recursive: true, force: true })
   }
 }
 
@@ -103,14 +143,14 @@ async function extractInto(
   zipFile: string,
   root: string,
   subject: string,
-  rules: FileNameRules,
-  names: FoldedNames,
+  { rules, names, arrivals }: { rules: FileNameRules; names: FoldedNames; arrivals?: Arrivals },
 ): Promise<string[]> {
   let zip: yauzl.ZipFile
   let reader: CachingReader
   try {
     // Names are decoded and checked below, so the refusal can name the artifact and the entry.
-    ;({ zip, reader } = await openCached(zipFile, { decodeStrings: false, autoClose: false }))
+    const options = { decodeStrings: false, autoClose: false }
+    ;({ zip, reader } = await openCached(zipFile, options, arrivals))
   } catch (error) {
     throw new Error(`Extracting ${subject}: not a readable zip archive (${message(error)})`)
   }
@@ -169,16 +209,26 @@ interface OpenArchive {
 }
 
 /** Opens the archive through a CachingReader, closing the file when yauzl is done with it. */
-async function openCached(zipFile: string, options: yauzl.Options): Promise<OpenArchive> {
+async function openCached(
+  zipFile: string,
+  options: yauzl.Options,
+  arrivals: Arrivals | undefined,
+): Promise<OpenArchive> {
   const handle = await open(zipFile)
   try {
-    const { size } = await handle.stat()
-    const reader = new CachingReader(handle)
+    const size = arrivals ? await arrivingSize(arrivals) : (await handle.stat()).size
+    const reader = new CachingReader(handle, size, arrivals)
     return { zip: await yauzl.fromRandomAccessReaderPromise(reader, size, options), reader }
   } catch (error) {
     await handle.close()
     throw error
   }
+}
+
+async function arrivingSize(arrivals: Arrivals): Promise<number> {
+  const { size } = await arrivals.answer
+  if (size === undefined) throw new Error('the storage host did not say how large it is')
+  return size
 }
 
 /**
@@ -189,20 +239,37 @@ async function openCached(zipFile: string, options: yauzl.Options): Promise<Open
 class CachingReader extends yauzl.RandomAccessReader {
   private readonly blocks = new Map<number, Promise<Buffer>>()
 
-  constructor(private readonly handle: FileHandle) {
+  /** With `arrivals`, each read first waits until its bytes are in the file. */
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly size: number,
+    private readonly arrivals?: Arrivals,
+  ) {
     super()
   }
 
   _readStreamForRange(start: number, end: number): Readable {
-    if (end - start > CACHE_BLOCK_SIZE) {
-      return this.handle.createReadStream({
-        start,
-        end: end - 1,
-        autoClose: false,
-        highWaterMark: LARGE_READ_SIZE,
-      })
+    // Plain reads, not `createReadStream`: several read streams of one FileHandle at once could
+    // leave an extraction waiting forever (eight stored entries of 400 KB did).
+    const chunks =
+      end - start > CACHE_BLOCK_SIZE ? this.arriving(start, end) : this.lazily(start, end)
+    return Readable.from(chunks, { objectMode: false })
+  }
+
+  /** A large range read a MiB at a time, each part once it has arrived (when arriving). */
+  private async *arriving(start: number, end: number): AsyncGenerator<Buffer> {
+    for (let position = start; position < end; position += LARGE_READ_SIZE) {
+      const length = Math.min(LARGE_READ_SIZE, end - position)
+      await this.arrivals?.waitFor(position, position + length)
+      const { buffer, bytesRead } = await this.handle.read(
+        Buffer.allocUnsafe(length),
+        0,
+        length,
+        position,
+      )
+      if (bytesRead < length) throw new Error('unexpected end of file')
+      yield buffer
     }
-    return Readable.from(this.lazily(start, end), { objectMode: false })
   }
 
   /** The read starts when the stream is first read, so its failure always has a listener. */
@@ -243,8 +310,12 @@ class CachingReader extends yauzl.RandomAccessReader {
   private block(index: number): Promise<Buffer> {
     let block = this.blocks.get(index)
     if (!block) {
-      block = this.handle
-        .read(Buffer.allocUnsafe(CACHE_BLOCK_SIZE), 0, CACHE_BLOCK_SIZE, index * CACHE_BLOCK_SIZE)
+      const start = index * CACHE_BLOCK_SIZE
+      const arrived = this.arrivals?.waitFor(start, Math.min(start + CACHE_BLOCK_SIZE, this.size))
+      block = Promise.resolve(arrived)
+        .then(() =>
+          this.handle.read(Buffer.allocUnsafe(CACHE_BLOCK_SIZE), 0, CACHE_BLOCK_SIZE, start),
+        )
         .then(({ buffer, bytesRead }) => buffer.subarray(0, bytesRead))
       this.blocks.set(index, block)
       if (this.blocks.size > CACHE_BLOCKS)

@@ -6,6 +6,7 @@ import type { StorageGet } from '../api.js'
 import { systemClock, type Clock } from '../clock.js'
 import { limiter } from '../concurrency.js'
 import type { Reporter } from '../reporter.js'
+import type { Arrivals, Part } from './arrivals.js'
 
 export interface TransferOptions {
   /** Asks the API for a signed storage URL; called again when the one in hand has expired. */
@@ -31,6 +32,8 @@ export interface TransferOptions {
   /** The size the API announced: from `parallel.minBytes` on, parts go over several connections. */
   expectedBytes?: number
   parallel?: ParallelSettings
+  /** Told of each write, for a reader working on the file while it arrives. */
+  arrivals?: Arrivals
   clock?: Clock
   signal?: AbortSignal
   /**
@@ -113,14 +116,6 @@ const DISK_PROBLEMS: Record<string, string> = {
   EISDIR: 'a folder is in its place',
 }
 
-/** A byte range of the object and how much of it is already in the file. */
-interface Part {
-  start: number
-  /** Inclusive; undefined while the object's size is unknown (its end is the object's end). */
-  end: number | undefined
-  received: number
-}
-
 /** What the storage host said about the object, from its first accepted answer. */
 interface ObjectFacts {
   size: number | undefined
@@ -145,6 +140,7 @@ export async function transferToFile(options: TransferOptions): Promise<Transfer
     })
     return await new Download(settings, handle).run()
   } catch (error) {
+    options.arrivals?.fail(error)
     await handle?.close().catch(() => undefined)
     // Where the file could not be made (a file in place of its folder), there is nothing to remove.
     await rm(options.file, { force: true }).catch(() => undefined)
@@ -234,7 +230,9 @@ class Download {
       rest.push({ start, end: Math.min(start + partBytes, size) - 1, received: 0 })
     }
     this.parts.push(...rest)
-    return rest
+    // The last part first: a zip's central directory is at its end, and a reader working on
+    // the file while it arrives needs it before anything else.
+    return [...rest.slice(-1), ...rest.slice(0, -1)]
   }
 
   private received(): number {
@@ -356,6 +354,10 @@ class Download {
       this.facts.contentType = mediaType(response.headers['content-type'])
     }
     this.facts.fileName ??= fileNameFromDisposition(response.headers['content-disposition'])
+    this.settings.arrivals?.begin(
+      { size: this.facts.size, contentType: this.facts.contentType },
+      this.parts,
+    )
     this.answered()
   }
 
@@ -398,6 +400,7 @@ class Download {
     part.received += chunk.length
     this.settings.onReceived?.(this.received())
     this.hash.written(chunk, position)
+    this.settings.arrivals?.written()
   }
 }
 

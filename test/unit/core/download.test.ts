@@ -268,6 +268,38 @@ describe('downloadArtifacts', () => {
     expect(await tree(scratch.path)).toEqual({ 'artifacts/': '' })
   })
 
+  it('extracts into a private folder beside the destination while the parts arrive', async () => {
+    const entries = Array.from({ length: 8 }, (_, index) => ({
+      name: `part-${index}.bin`,
+      data: randomBytes(400_000),
+      method: 'store' as const,
+    }))
+    const { server, client, artifacts } = await setup([{ name: 'dist', zip: buildZip(entries) }])
+    // Slow enough that the parts arrive over about a second and a half.
+    server.setStorageLink({ bytesPerSecond: 1024 * 1024 })
+    const parallel = { partBytes: 256 * 1024, connections: 2, minBytes: 1 }
+    let done = false
+    const download = downloadArtifacts(artifacts, layout(), { ...contextOf(client), parallel })
+    void download.finally(() => (done = true)).catch(() => undefined)
+
+    let seenWhileArriving: { staged: string[]; destination: string[] } | undefined
+    while (!done && !seenWhileArriving) {
+      const staged = await stagedFiles(destination)
+      if (staged.length > 0 && !done) {
+        seenWhileArriving = { staged, destination: await readdir(destination) }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    await download
+
+    // Files were extracted before the last byte arrived, where `path` does not show them.
+    expect(seenWhileArriving?.staged.length).toBeGreaterThan(0)
+    expect(seenWhileArriving?.destination).not.toContain('dist')
+    const written = await readdir(path.join(destination, 'dist'))
+    expect(written.sort()).toEqual(entries.map((entry) => entry.name).sort())
+    expect(await readdir(destination)).toEqual(['dist'])
+  })
+
   it('skips the check of a digest of another kind, saying so in the debug log', async () => {
     const { client, artifacts } = await setup([
       { name: 'dist', files: { 'index.js': 'code' }, digest: 'md5:0123' },
@@ -376,6 +408,18 @@ describe('downloadArtifacts', () => {
     expect(server.storageRequests).toHaveLength(1)
   })
 })
+
+/** Files in the private extraction folders beside `folder` (names starting with '.'). */
+async function stagedFiles(folder: string): Promise<string[]> {
+  const found = await readdir(folder, { withFileTypes: true }).catch(() => [])
+  const staging = found.filter((entry) => entry.isDirectory() && entry.name.startsWith('.'))
+  const files = await Promise.all(
+    staging.map((entry) =>
+      readdir(path.join(folder, entry.name), { recursive: true }).catch(() => []),
+    ),
+  )
+  return files.flat()
+}
 
 describe('downloadArtifacts with the runner cache', () => {
   beforeEach(() => {

@@ -69,6 +69,24 @@ describe('extractZip', () => {
     }
   })
 
+  it('extracts several large entries written at once', async () => {
+    // Eight stored entries of 400 KB read at the same time once left the extraction waiting.
+    const entries = Array.from({ length: 8 }, (_, index) => ({
+      name: `large-${index}.bin`,
+      data: Buffer.alloc(400_000, index),
+      method: 'store' as const,
+    }))
+    const archive = await zipFile(buildZip(entries))
+
+    const files = await extractZip(archive, destination, SUBJECT)
+
+    expect(files.sort()).toEqual(entries.map((entry) => entry.name))
+    const sizes = await Promise.all(
+      entries.map(async (entry) => (await readFile(path.join(destination, entry.name))).length),
+    )
+    expect(sizes).toEqual(entries.map(() => 400_000))
+  })
+
   it('lets the later of two entries of the same name win', async () => {
     const archive = await zipFile([
       { name: 'twice.txt', data: 'first '.repeat(50_000) },
