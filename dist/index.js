@@ -38708,6 +38708,11 @@ const PARALLEL_DEFAULTS = {
 const MAX_RETRY_AFTER_MS = 60_000;
 /** Read-back size when hashing parts that arrived ahead of the bytes before them. */
 const HASH_READ_BYTES = MiB;
+/**
+ * Tries of one part, resumptions included: a storage host that cuts every answer after a few
+ * bytes makes progress each time, and must still be given up on.
+ */
+const MAX_TRIES_PER_PART = 20;
 /** A failed attempt; `retryable` ones are tried again, `urlRefused` ones with a fresh URL. */
 class AttemptError extends Error {
     retryable;
@@ -38847,7 +38852,7 @@ class Download {
     }
     /** Fetches one part, resuming it after a retryable failure. */
     async fetchPart(part) {
-        for (let failures = 0;;) {
+        for (let failures = 0, tries = 1;; tries++) {
             this.signal.throwIfAborted();
             const url = await this.urls.current();
             const before = part.received;
@@ -38861,7 +38866,8 @@ class Download {
                 failures = part.received > before ? 1 : failures + 1;
                 if (!(error instanceof AttemptError) ||
                     !error.retryable ||
-                    failures > this.settings.retries) {
+                    failures > this.settings.retries ||
+                    tries >= MAX_TRIES_PER_PART) {
                     throw failure(error, this.settings.subject, this.attempts);
                 }
                 await this.pauseBeforeRetry(error, failures, url);

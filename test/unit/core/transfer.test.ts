@@ -282,6 +282,18 @@ describe('transferToFile resuming after a failure', () => {
       expect(context.server.storageBytesServed()).toBeLessThan(served.length * 1.2)
   })
 
+  it('gives up on a storage host that cuts every answer, even one that sends some bytes each time', async () => {
+    const context = await setup(bigSeed(1024 * KiB))
+    const cut = { afterBytes: 1024, ending: 'fin' as const }
+    context.server.addFault({ target: 'storage', path: STORAGE, cut, times: 1000 })
+
+    const error = await failureOf(transferOf(context))
+
+    expect(error.message).toMatch(/from the storage URL failed after 20 attempts: /)
+    // Bounded: far fewer tries than the 1,024 resumptions it would take to finish this way.
+    expect(context.server.storageRequests.length).toBeLessThanOrEqual(20)
+  })
+
   it('drops a connection that stalls after some bytes and resumes after them', async () => {
     const context = await setup(bigSeed(256 * KiB))
     const served = context.server.artifactBytes(context.artifact.id) as Buffer
