@@ -5,6 +5,7 @@ import path from 'node:path'
 import * as core from '@actions/core'
 import { compareNewestFirst, type ArtifactRecord } from '../core/artifact.js'
 import type { Outcome } from '../core/outcome.js'
+import { bytesOf, repositoryTotals } from '../core/storage-report.js'
 
 /** GitHub refuses a job output larger than 1 MB: the `artifacts` output stays within it. */
 const ARTIFACTS_OUTPUT_BYTE_LIMIT = 1_000_000
@@ -17,11 +18,11 @@ export async function writeOutputs(
   outcome: Outcome,
   runnerTemp: string | undefined,
 ): Promise<void> {
-  const totalBytes = outcome.artifacts.reduce((sum, a) => sum + a.size_in_bytes, 0)
   core.setOutput('artifacts', cappedArtifactsJson(outcome.artifacts))
   core.setOutput('artifacts-file', await writeArtifactsFile(outcome.artifacts, runnerTemp))
   core.setOutput('count', String(outcome.artifacts.length))
-  core.setOutput('total-bytes', String(totalBytes))
+  core.setOutput('total-bytes', String(bytesOf(outcome.artifacts)))
+  core.setOutput('repositories', JSON.stringify(repositoryTotals(outcome.artifacts)))
   if (outcome.operation === 'download') {
     core.setOutput('run-id', outcome.runId === undefined ? '' : String(outcome.runId))
     core.setOutput('download-path', outcome.downloadPath ?? '')

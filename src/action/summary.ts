@@ -1,5 +1,6 @@
 import type { ArtifactRecord } from '../core/artifact.js'
 import type { Outcome } from '../core/outcome.js'
+import { bytesOf, nameTotals, repositoryTotals } from '../core/storage-report.js'
 import { formatBytes } from '../core/units.js'
 
 /**
@@ -9,6 +10,8 @@ import { formatBytes } from '../core/units.js'
 const SUMMARY_BYTE_BUDGET = 1024 * 1024 - 4096
 /** Tables longer than this are folded into a details block. */
 const FOLD_AFTER_ROWS = 20
+/** Names shown in the storage report's table of the names holding the most bytes. */
+const TOP_NAMES = 10
 
 const HEADINGS: Record<Outcome['operation'], string> = {
   list: 'Artifacts listed',
@@ -26,6 +29,7 @@ interface Column {
 }
 
 const COLUMNS: Column[] = [
+  { heading: 'Repository', align: '---', cell: (a) => a.repository },
   { heading: 'Name', align: '---', cell: (a) => a.name },
   { heading: 'Size', align: '---:', cell: (a) => formatBytes(a.size_in_bytes) },
   { heading: 'Created', align: '---', cell: (a) => a.created_at ?? '' },
@@ -41,13 +45,61 @@ const COLUMNS: Column[] = [
   },
 ]
 
-/** The job summary in Markdown: what was acted on, the totals, and anything left undone. */
+/**
+ * The job summary in Markdown: what was acted on and its totals, anything left undone, then a
+ * storage report (the size held in each repository and by the largest names across them all)
+ * and every artifact that fits.
+ */
 export function buildSummary(outcome: Outcome): string {
   const lines = [`## ${heading(outcome)}`, '', totalsLine(outcome), '']
   for (const note of outcome.notes) lines.push(`> ${escapeMarkdown(note)}`, '')
+  // A download takes one run's artifacts: where storage goes is no question it answers.
+  if (outcome.artifacts.length > 0 && outcome.operation !== 'download') {
+    lines.push(...storageReport(outcome.artifacts), '')
+  }
   const head = lines.join('\n')
   if (outcome.artifacts.length === 0) return head + '\n'
   return `${head}\n${foldIfLong(table(outcome, Buffer.byteLength(head)), outcome.artifacts.length)}\n`
+}
+
+/** One row per repository (at most one per artifact) and ten names: far under the budget. */
+function storageReport(artifacts: ArtifactRecord[]): string[] {
+  const repositories = repositoryTotals(artifacts)
+  const names = nameTotals(artifacts)
+  const repositoryRows = repositories.map((total) =>
+    tableRow([total.repository, String(total.count), formatBytes(total.total_bytes)]),
+  )
+  const nameRows = names
+    .slice(0, TOP_NAMES)
+    .map((total) =>
+      tableRow([
+        total.name,
+        String(total.count),
+        String(total.repositories),
+        formatBytes(total.total_bytes),
+      ]),
+    )
+  const shown = names.length > TOP_NAMES ? ` (${TOP_NAMES} of ${names.length})` : ''
+  return [
+    '### Storage by repository',
+    '',
+    foldIfLong(
+      ['| Repository | Artifacts | Size |', '|---|---:|---:|', ...repositoryRows].join('\n'),
+      repositoryRows.length,
+      'repositories',
+    ),
+    '',
+    `### Names holding the most storage${shown}`,
+    '',
+    '| Name | Artifacts | Repositories | Size |',
+    '|---|---:|---:|---:|',
+    ...nameRows,
+  ]
+}
+
+/** A table row of plain-text cells, each escaped. */
+function tableRow(cells: string[]): string {
+  return `| ${cells.map(escapeMarkdown).join(' | ')} |`
 }
 
 function heading(outcome: Outcome): string {
@@ -59,7 +111,7 @@ function heading(outcome: Outcome): string {
 
 function totalsLine(outcome: Outcome): string {
   const count = outcome.artifacts.length
-  const bytes = outcome.artifacts.reduce((sum, a) => sum + a.size_in_bytes, 0)
+  const bytes = bytesOf(outcome.artifacts)
   const parts = [`**${count}** artifact${count === 1 ? '' : 's'}, **${formatBytes(bytes)}**`]
   if (outcome.runId !== undefined) parts.push(`from run ${outcome.runId}`)
   if (outcome.downloadPath !== undefined) parts.push(`into ${escapeMarkdown(outcome.downloadPath)}`)
@@ -77,7 +129,7 @@ function table(outcome: Outcome, usedBytes: number): string {
   ]
   let bytes = usedBytes + Buffer.byteLength(lines.join('\n'))
   for (const artifact of outcome.artifacts) {
-    const line = `| ${columns.map((c) => escapeMarkdown(c.cell(artifact))).join(' | ')} |`
+    const line = tableRow(columns.map((c) => c.cell(artifact)))
     bytes += Buffer.byteLength(line) + 1
     if (bytes > SUMMARY_BYTE_BUDGET) break
     lines.push(line)
@@ -92,9 +144,9 @@ function table(outcome: Outcome, usedBytes: number): string {
   return lines.join('\n')
 }
 
-function foldIfLong(markdown: string, rowCount: number): string {
+function foldIfLong(markdown: string, rowCount: number, what = 'artifacts'): string {
   if (rowCount <= FOLD_AFTER_ROWS) return markdown
-  return `<details><summary>${rowCount} artifacts</summary>\n\n${markdown}\n\n</details>`
+  return `<details><summary>${rowCount} ${what}</summary>\n\n${markdown}\n\n</details>`
 }
 
 /**

@@ -65,6 +65,13 @@ export interface ArtifactQuery {
   name?: string
 }
 
+/** A repository the token can see, and whether it accepts writes. */
+export interface RepositoryInfo {
+  repository: Repository
+  /** Archived repositories are read-only: their artifacts can be read, never deleted. */
+  archived: boolean
+}
+
 /**
  * Everything done with one token. GitHub's primary and secondary rate limits are per token, so
  * the session, not a repository, holds the rate-limit state and the one pacing of deletions,
@@ -73,6 +80,13 @@ export interface ArtifactQuery {
 export interface ApiSession {
   /** The REST calls for one repository, sharing this session's limits. */
   repository(repository: Repository): ArtifactClient
+  /** One repository as the API describes it; an error naming `repository` when it cannot. */
+  describeRepository(repository: Repository): Promise<RepositoryInfo>
+  /**
+   * Every repository of an owner the token can list, every page: an organisation's, or a user's
+   * when the owner is no organisation.
+   */
+  ownerRepositories(owner: string): Promise<RepositoryInfo[]>
   /** Rate limit from the latest answer's headers, if any answer had them. */
   rateLimit(): RateLimitState | undefined
   /** Paces every DELETE made with this token under GitHub's secondary limit. */

@@ -22,6 +22,8 @@ export interface Artifact {
 
 /** One element of the `artifacts` output. */
 export interface ArtifactRecord {
+  /** `owner/name` of the repository holding it. */
+  repository: string
   id: number
   name: string
   size_in_bytes: number
@@ -35,9 +37,10 @@ export interface ArtifactRecord {
   path?: string
 }
 
-export function toRecord(artifact: Artifact, path?: string): ArtifactRecord {
+export function toRecord(artifact: Artifact, repository: string, path?: string): ArtifactRecord {
   const run = artifact.workflow_run ?? {}
   return {
+    repository,
     id: artifact.id,
     name: artifact.name,
     size_in_bytes: artifact.size_in_bytes,

@@ -1,15 +1,30 @@
-import { toRecord, type Artifact } from './artifact.js'
-import type { ApiSession, ArtifactCache, ArtifactClient } from './api.js'
+import { toRecord, type Artifact, type ArtifactRecord } from './artifact.js'
+import type { ApiSession, ArtifactCache, ArtifactClient, RepositoryInfo } from './api.js'
 import { deleteArtifacts, describeDeletionFailures } from './delete/deletion.js'
 import { downloadArtifacts, type DownloadContext } from './download/download.js'
 import type { Outcome } from './outcome.js'
+import { mapConcurrently } from './concurrency.js'
 import { singleExactName } from './patterns.js'
 import type { Reporter } from './reporter.js'
-import type { DeleteOptions, DownloadOptions, Request } from './request.js'
+import { fullName, type DeleteOptions, type DownloadOptions, type Request } from './request.js'
+import { resolveRepositories } from './select/repositories.js'
 import { selectForDownload, selectForListing, type Selection } from './select/selection.js'
 
 const QUOTA_NOTE =
   'GitHub recalculates storage usage every 6 to 12 hours, so the freed space shows in the quota later.'
+
+/**
+ * Repositories read at once. Their requests share the session's gate and secondary-limit window,
+ * so this only keeps enough of them busy to fill the gate.
+ */
+const REPOSITORY_CONCURRENCY = 16
+
+/** What was selected in one repository, and the client that reached it. */
+interface RepositorySelection {
+  target: RepositoryInfo
+  client: ArtifactClient
+  selection: Selection
+}
 
 /**
  * Selects the artifacts the request asks for, acts on them, and says what was done. `cache` is
@@ -21,29 +36,68 @@ export async function execute(
   reporter: Reporter,
   cache?: ArtifactCache,
 ): Promise<Outcome> {
-  const client = session.repository(request.repository)
-  const selection =
-    request.operation === 'download'
-      ? await selectForDownload(request.query, request.download, client, reporter)
-      : await selectForListing(request.query, client, reporter)
+  const targets = await resolveRepositories(
+    request.repositories,
+    request.operation,
+    session,
+    reporter,
+  )
+  if (request.operation === 'download') {
+    const client = session.repository(targets[0].repository)
+    const selection = await selectForDownload(request.query, request.download, client, reporter)
+    if (selection.selected.length === 0) reportNothingFound(request, selection, reporter)
+    return {
+      operation: request.operation,
+      dryRun: false,
+      kept: 0,
+      ...(await download(request, selection, {
+        client,
+        storage: session.storage,
+        reporter,
+        cache: request.download.cache ? cache : undefined,
+      })),
+    }
+  }
+  const selections = await mapConcurrently(targets, REPOSITORY_CONCURRENCY, async (target) => {
+    const client = session.repository(target.repository)
+    return { target, client, selection: await selectForListing(request.query, client, reporter) }
+  })
+  const selection = combine(selections)
   if (selection.selected.length === 0) reportNothingFound(request, selection, reporter)
   const base = { operation: request.operation, dryRun: false, kept: selection.kept, notes: [] }
-  switch (request.operation) {
-    case 'list':
-      return { ...base, artifacts: selection.selected.map((a) => toRecord(a)), failures: [] }
-    case 'download':
-      return {
-        ...base,
-        ...(await download(request, selection, {
-          client,
-          storage: session.storage,
-          reporter,
-          cache: request.download.cache ? cache : undefined,
-        })),
-      }
-    case 'delete':
-      return { ...base, ...(await remove(request.delete, selection, session, client, reporter)) }
+  if (request.operation === 'list') {
+    return { ...base, artifacts: recordsOf(selection.selected, selections), failures: [] }
   }
+  return { ...base, ...(await remove(request.delete, selections, session, reporter)) }
+}
+
+/** Every repository's selection as one, for totals and "nothing found" messages. */
+function combine(selections: RepositorySelection[]): Selection {
+  const parts = selections.map((part) => part.selection)
+  return {
+    selected: parts.flatMap((part) => part.selected),
+    kept: parts.reduce((sum, part) => sum + part.kept, 0),
+    searched:
+      parts.length === 1
+        ? parts[0].searched
+        : `${parts.length} repositories: ${parts.map((part) => part.searched).join('; ')}`,
+  }
+}
+
+/** The output records of these artifacts, each naming the repository that holds it. */
+function recordsOf(artifacts: Artifact[], selections: RepositorySelection[]): ArtifactRecord[] {
+  const holders = holdersById(selections)
+  return artifacts.map((artifact) =>
+    toRecord(artifact, fullName(holders.get(artifact.id)!.target.repository)),
+  )
+}
+
+function holdersById(selections: RepositorySelection[]): Map<number, RepositorySelection> {
+  const holders = new Map<number, RepositorySelection>()
+  for (const part of selections) {
+    for (const artifact of part.selection.selected) holders.set(artifact.id, part)
+  }
+  return holders
 }
 
 /** `if-no-artifact-found`: say what was searched, so the message can be acted on. */
@@ -73,8 +127,9 @@ async function download(
     { ...options, mergeMultiple: intoPath },
     context,
   )
+  const repository = fullName(context.client.repository)
   return {
-    artifacts: result.downloaded.map(({ artifact, path }) => toRecord(artifact, path)),
+    artifacts: result.downloaded.map(({ artifact, path }) => toRecord(artifact, repository, path)),
     runId: selection.runId,
     downloadPath: options.path,
     notes: result.deleted.length
@@ -95,21 +150,42 @@ function reportUncheckable(artifacts: Artifact[], reporter: Reporter): void {
   )
 }
 
+/**
+ * Deletes across every writable repository at once, under the session's one pacing and one
+ * `max-deletions`. Archived repositories are read-only: their selected artifacts are named in a
+ * note and never sent a DELETE, and they do not count as `remaining`.
+ */
 async function remove(
   options: DeleteOptions,
-  selection: Selection,
+  selections: RepositorySelection[],
   session: ApiSession,
-  client: ArtifactClient,
   reporter: Reporter,
 ): Promise<OperationResult> {
-  const result = await deleteArtifacts(selection.selected, options, { session, client, reporter })
-  const notes = result.dryRun ? ['Dry run: nothing was deleted.'] : [QUOTA_NOTE]
+  const writable = selections.filter((part) => !part.target.archived)
+  const skipped = archivedNotes(selections)
+  for (const note of skipped) reporter.info(note)
+  const holders = holdersById(writable)
+  const result = await deleteArtifacts(
+    writable.flatMap((part) => part.selection.selected),
+    options,
+    { session, clientOf: (artifact) => holders.get(artifact.id)!.client, reporter },
+  )
+  const notes = [...skipped, result.dryRun ? 'Dry run: nothing was deleted.' : QUOTA_NOTE]
   if (result.stopReason) notes.unshift(result.stopReason)
   return {
     dryRun: result.dryRun,
-    artifacts: [...result.deleted, ...result.alreadyGone].map((a) => toRecord(a)),
+    artifacts: recordsOf([...result.deleted, ...result.alreadyGone], writable),
     remaining: result.remaining.length,
     notes,
     failures: result.failed.length ? [describeDeletionFailures(result.failed)] : [],
   }
+}
+
+function archivedNotes(selections: RepositorySelection[]): string[] {
+  return selections
+    .filter((part) => part.target.archived && part.selection.selected.length > 0)
+    .map(
+      ({ target, selection }) =>
+        `Skipped ${selection.selected.length} selected artifact(s) of ${fullName(target.repository)}: the repository is archived, so it is read-only.`,
+    )
 }

@@ -1,5 +1,5 @@
 /**
- * What a front end asks the core to do, split by who needs it: the target repository, the query
+ * What a front end asks the core to do, split by who needs it: the target repositories, the query
  * that selects artifacts, and the options of the operation. How to reach the API (token, URL) is
  * the session's, not the request's.
  */
@@ -31,6 +31,16 @@ export interface RunFilters {
 export interface Repository {
   owner: string
   repo: string
+}
+
+/**
+ * One line of the `repository` setting: an owner and a pattern over the names of its
+ * repositories. An exact name is one repository; a glob means every repository of the owner the
+ * token can list whose name it matches.
+ */
+export interface RepositoryPattern {
+  owner: string
+  name: NamePattern
 }
 
 /** Which artifacts: the run scope, names, run filters, and the retention rules. */
@@ -72,7 +82,8 @@ export interface DeleteOptions {
 }
 
 interface RequestBase {
-  repository: Repository
+  /** The user's lines, resolved to repositories only once the API can be asked. */
+  repositories: RepositoryPattern[]
   query: Query
   ifNoArtifactFound: IfNoArtifactFound
 }
@@ -81,6 +92,11 @@ export type Request =
   | (RequestBase & { operation: 'list' })
   | (RequestBase & { operation: 'download'; download: DownloadOptions })
   | (RequestBase & { operation: 'delete'; delete: DeleteOptions })
+
+/** `owner/name`, as outputs and messages show a repository. */
+export function fullName({ owner, repo }: Repository): string {
+  return `${owner}/${repo}`
+}
 
 /** True when any run filter is set. */
 export function hasRunFilters(filters: RunFilters): boolean {

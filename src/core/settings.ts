@@ -15,7 +15,7 @@ import {
   type IfNoArtifactFound,
   type Operation,
   type Query,
-  type Repository,
+  type RepositoryPattern,
   type Request,
   type RunFilters,
 } from './request.js'
@@ -53,7 +53,8 @@ const FALSE_WORDS = ['false', 'False', 'FALSE']
 // GitHub's rules: owners are letters and digits joined by single hyphens (or by `_` before the
 // short code of an Enterprise Managed User); repository names are letters, digits, `-`, `_`, `.`.
 const OWNER = /^[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*$/
-const REPOSITORY_NAME = /^[A-Za-z0-9._-]+$/
+// A glob in the name part adds `*`, `?`, `[...]` classes (`!` or `^` negating one) and `{a,b}` sets.
+const REPOSITORY_NAME_OR_GLOB = /^[A-Za-z0-9._\-*?[\]!^{},]+$/
 
 /** What a free-text input must look like, and how the error message describes it. */
 interface Format {
@@ -83,7 +84,7 @@ const COMMIT: Format = {
 export function parseRequest(read: ReadSetting, context: SettingContext): Request {
   const operation = readOperation(read)
   const base = {
-    repository: parseRepository(read('repository')),
+    repositories: parseRepositories(read('repository'), operation),
     query: readQuery(read),
     ifNoArtifactFound:
       readChoice(read, 'if-no-artifact-found', IF_NO_ARTIFACT_FOUND) ??
@@ -97,7 +98,7 @@ export function parseRequest(read: ReadSetting, context: SettingContext): Reques
     return { ...base, operation, download }
   }
   if (operation === 'delete') {
-    checkDeleteIsNarrowed(base.query, base.repository)
+    checkDeleteIsNarrowed(base.query, base.repositories)
     return { ...base, operation, delete: remove }
   }
   return { ...base, operation }
@@ -142,28 +143,46 @@ function readOperation(read: ReadSetting): Operation {
   return operation
 }
 
-/** `owner/name`, checked against GitHub's naming rules. */
-export function parseRepository(value: string): Repository {
-  if (value === '') {
+/**
+ * One `owner/name` a line; the name may be a glob (`owner/*`, `owner/web-*`). `download` takes
+ * exactly one line: it writes one repository's artifacts into one folder.
+ */
+function parseRepositories(value: string, operation: Operation): RepositoryPattern[] {
+  const lines = value
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+  if (lines.length === 0) {
     throw new SettingError('repository', () => 'required: set it to owner/name')
   }
-  const [owner, repo, ...rest] = value.split('/')
+  if (operation === 'download' && lines.length > 1) {
+    throw new SettingError(
+      'repository',
+      () => `operation 'download' takes one repository, not ${lines.length} lines`,
+    )
+  }
+  return lines.map(parseRepositoryLine)
+}
+
+function parseRepositoryLine(line: string): RepositoryPattern {
+  const [owner, name, ...rest] = line.split('/')
   const valid =
     rest.length === 0 &&
     OWNER.test(owner) &&
-    repo !== undefined &&
-    REPOSITORY_NAME.test(repo) &&
-    repo !== '.' &&
-    repo !== '..'
+    name !== undefined &&
+    REPOSITORY_NAME_OR_GLOB.test(name) &&
+    name !== '.' &&
+    name !== '..'
   if (!valid) {
     throw new SettingError(
       'repository',
       () =>
-        `'${value}' is not owner/name (owner: letters, digits and single hyphens; ` +
-        "name: letters, digits, '-', '_' and '.')",
+        `'${line}' is not owner/name (owner: letters, digits and single hyphens; ` +
+        "name: letters, digits, '-', '_' and '.', or a glob such as owner/* or owner/web-*)",
     )
   }
-  return { owner, repo }
+  const [pattern] = parsePatterns('repository', name)
+  return { owner, name: pattern }
 }
 
 function readRunFilters(read: ReadSetting): RunFilters {
@@ -234,8 +253,8 @@ function checkOptionsFitOperation(operation: Operation, given: Given, read: Read
   }
 }
 
-/** Deleting every artifact of a repository must be asked for explicitly. */
-function checkDeleteIsNarrowed(query: Query, repository: Repository): void {
+/** Deleting every artifact of the repositories must be asked for explicitly. */
+function checkDeleteIsNarrowed(query: Query, repositories: RepositoryPattern[]): void {
   const narrowed =
     query.names.length > 0 ||
     query.runId !== undefined ||
@@ -252,8 +271,13 @@ function checkDeleteIsNarrowed(query: Query, repository: Repository): void {
       `operation 'delete' needs ${list(word, ['name', 'run-id'])}, a run filter ` +
       `(${list(word, ['workflow', 'branch', 'event', 'commit', 'pull-request', 'workflow-conclusion'])}), ` +
       `${list(word, ['older-than', 'min-size'])} or ${word('keep-latest')}; ` +
-      `to really delete every artifact of ${repository.owner}/${repository.repo}, set ${word('name', "'*'")}`,
+      `to really delete every artifact of ${describePatterns(repositories)}, set ${word('name', "'*'")}`,
   )
+}
+
+/** The lines of the `repository` setting, as the user wrote them. */
+export function describePatterns(patterns: RepositoryPattern[]): string {
+  return patterns.map(({ owner, name }) => `${owner}/${name.source}`).join(', ')
 }
 
 function readMinSize(read: ReadSetting): number | undefined {

@@ -21,17 +21,17 @@ import type { Reporter } from '../core/reporter.js'
 import type { Repository } from '../core/request.js'
 import type { Octokit } from './octokit.js'
 
-const PER_PAGE = 100
+export const PER_PAGE = 100
 /** Pages read at once after the first; far under GitHub's 100 concurrent requests. */
 const PAGE_CONCURRENCY = 8
 
-type Permission = 'actions: read' | 'actions: write' | 'pull-requests: read'
+type Permission = 'actions: read' | 'actions: write' | 'pull-requests: read' | 'metadata: read'
 const READ: Permission = 'actions: read'
 const WRITE: Permission = 'actions: write'
 const PULLS_READ: Permission = 'pull-requests: read'
 
 /** One API call, described for the error a user reads when it fails. */
-interface ApiCall {
+export interface ApiCall {
   action: string
   permission: Permission
   /** The setting to check when the API answers 404. */
@@ -229,41 +229,48 @@ export class RestArtifactClient implements ArtifactClient {
     }
   }
 
-  /** Makes one API call, turning its failure into an error a user can act on. */
-  private async call<T>(call: ApiCall, request: () => Promise<T>): Promise<T> {
-    try {
-      return await request()
-    } catch (error) {
-      throw this.explain(error, call)
-    }
+  private call<T>(call: ApiCall, request: () => Promise<T>): Promise<T> {
+    return callApi(call, `${this.owner}/${this.repo}`, request)
   }
+}
 
-  private explain(error: unknown, { action, permission, setting }: ApiCall): Error {
-    if (!isHttpError(error)) return error instanceof Error ? error : new Error(String(error))
-    const headers = error.response?.headers ?? {}
-    if (headers['x-ratelimit-remaining'] === '0') {
-      return new RateLimitExhaustedError(new Date(Number(headers['x-ratelimit-reset'] ?? 0) * 1000))
-    }
-    const detail = apiMessage(error)
-    const where = `${this.owner}/${this.repo}`
-    const failed = `${action} in ${where} failed: HTTP ${error.status} ${detail}`
-    if (isSecondaryLimit(error, detail)) {
-      const seconds = Number(headers['retry-after'] ?? SECONDARY_LIMIT_UNSTATED_WAIT_SECONDS)
-      const resetAt = new Date(Date.now() + seconds * 1000)
-      return new RateLimitExhaustedError(resetAt, 'secondary', failed)
-    }
-    const hint = (word: Wording): string => {
-      if (error.status === 401) return ` The token was refused: check \`${word('github-token')}\`.`
-      if (error.status === 403) {
-        return ` The token needs the \`${permission}\` permission on ${where} (a \`permissions:\` block in the workflow, or a token with access to that repository).`
-      }
-      if (error.status === 404 && setting) {
-        return ` Check \`${word(setting)}\`, and that the token can read ${where}.`
-      }
-      return ''
-    }
-    return new ApiError(error.status, (word) => `${failed}.${hint(word)}`)
+/** Makes one API call, turning its failure into an error a user can act on. */
+export async function callApi<T>(
+  call: ApiCall,
+  where: string,
+  request: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await request()
+  } catch (error) {
+    throw explain(error, call, where)
   }
+}
+
+function explain(error: unknown, { action, permission, setting }: ApiCall, where: string): Error {
+  if (!isHttpError(error)) return error instanceof Error ? error : new Error(String(error))
+  const headers = error.response?.headers ?? {}
+  if (headers['x-ratelimit-remaining'] === '0') {
+    return new RateLimitExhaustedError(new Date(Number(headers['x-ratelimit-reset'] ?? 0) * 1000))
+  }
+  const detail = apiMessage(error)
+  const failed = `${action} in ${where} failed: HTTP ${error.status} ${detail}`
+  if (isSecondaryLimit(error, detail)) {
+    const seconds = Number(headers['retry-after'] ?? SECONDARY_LIMIT_UNSTATED_WAIT_SECONDS)
+    const resetAt = new Date(Date.now() + seconds * 1000)
+    return new RateLimitExhaustedError(resetAt, 'secondary', failed)
+  }
+  const hint = (word: Wording): string => {
+    if (error.status === 401) return ` The token was refused: check \`${word('github-token')}\`.`
+    if (error.status === 403) {
+      return ` The token needs the \`${permission}\` permission on ${where} (a \`permissions:\` block in the workflow, or a token with access to that repository).`
+    }
+    if (error.status === 404 && setting) {
+      return ` Check \`${word(setting)}\`, and that the token can read ${where}.`
+    }
+    return ''
+  }
+  return new ApiError(error.status, (word) => `${failed}.${hint(word)}`)
 }
 
 /** An API answer that failed, with its HTTP status. */
@@ -304,7 +311,7 @@ function isSecondaryLimit(error: HttpError, detail: string): boolean {
   )
 }
 
-function hasNextPage(link: string | undefined): boolean {
+export function hasNextPage(link: string | undefined): boolean {
   return /rel="next"/.test(link ?? '')
 }
 

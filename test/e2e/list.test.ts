@@ -62,11 +62,17 @@ describe('list', () => {
         'head_sha',
         'id',
         'name',
+        'repository',
         'run_id',
         'size_in_bytes',
       ].sort(),
     )
-    expect(listed).toMatchObject({ name: 'dist', head_branch: 'feature/x', run_id: run.id })
+    expect(listed).toMatchObject({
+      repository: `${server.owner}/${server.repo}`,
+      name: 'dist',
+      head_branch: 'feature/x',
+      run_id: run.id,
+    })
     expect(listed.digest).toMatch(/^sha256:[0-9a-f]{64}$/)
   })
 

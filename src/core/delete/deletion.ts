@@ -3,7 +3,7 @@ import type { ApiSession, ArtifactClient } from '../api.js'
 import { systemClock, type Clock } from '../clock.js'
 import { isHttpError, RateLimitExhaustedError } from '../errors.js'
 import type { Reporter } from '../reporter.js'
-import type { DeleteOptions } from '../request.js'
+import { fullName, type DeleteOptions } from '../request.js'
 
 /**
  * Why a deletion run stopped before the end of the selection:
@@ -19,7 +19,7 @@ export interface DeletionFailure {
   reason: string
 }
 
-/** What `deleteArtifacts` did; every list is oldest first. */
+/** What `deleteArtifacts` did; every list is in deletion order, largest first. */
 export interface DeletionResult {
   /** Deleted by this run; in a dry run, those a real run would delete. */
   deleted: Artifact[]
@@ -34,10 +34,13 @@ export interface DeletionResult {
   dryRun: boolean
 }
 
-/** What deleting works with: the token's session (its pacing and rate limit) and one repository. */
+/**
+ * What deleting works with: the token's session (its pacing and rate limit, one for every
+ * repository) and the client of the repository holding each artifact.
+ */
 export interface DeletionContext {
   session: ApiSession
-  client: ArtifactClient
+  clientOf: (artifact: Artifact) => ArtifactClient
   reporter: Reporter
   /** Decides whether a rate-limit reset is still ahead; the session's pacer has its own. */
   clock?: Clock
@@ -53,12 +56,13 @@ const FAILURES_NAMED = 20
 type DeletionAnswer = 'deleted' | 'gone' | { failure: string }
 
 /**
- * Deletes exactly the selected artifacts (the selection was made on the complete listing; nothing
- * is listed here), oldest first, so a run that stops early has removed the oldest and the next
- * run carries on from there. DELETEs are paced under GitHub's secondary limit.
+ * Deletes exactly the selected artifacts (the selection was made on the complete listings;
+ * nothing is listed here), largest first across every repository, so a run that stops early has
+ * freed the most storage it could and the next run carries on from there. DELETEs are paced
+ * under GitHub's secondary limit.
  *
- * `max-deletions` caps the DELETE requests: the oldest N selected are attempted and the rest are
- * `remaining`. An artifact found already gone counts toward the cap, as it counts as deleted.
+ * `max-deletions` caps the DELETE requests: the N largest selected are attempted and the rest
+ * are `remaining`. An artifact found already gone counts toward the cap, as it counts as deleted.
  */
 export async function deleteArtifacts(
   selected: Artifact[],
@@ -66,7 +70,7 @@ export async function deleteArtifacts(
   context: DeletionContext,
 ): Promise<DeletionResult> {
   const { reporter } = context
-  const ordered = [...selected].sort((a, b) => compareNewestFirst(b, a))
+  const ordered = [...selected].sort(compareLargestFirst)
   const cap = options.maxDeletions ?? ordered.length
   const batch = ordered.slice(0, cap)
   const capStop: Stop | undefined =
@@ -109,7 +113,7 @@ interface Stop {
 /** Runs the paced DELETEs, recording each outcome; says why it stopped early, if it did. */
 async function deleteInOrder(
   batch: Artifact[],
-  { session, client, reporter, clock = systemClock }: DeletionContext,
+  { session, clientOf, reporter, clock = systemClock }: DeletionContext,
   outcomes: Map<number, DeletionAnswer>,
 ): Promise<Stop | undefined> {
   let stop: Stop | undefined
@@ -121,7 +125,7 @@ async function deleteInOrder(
   }
   const deleteOne = async (artifact: Artifact): Promise<void> => {
     try {
-      const answer = await client.deleteArtifact(artifact.id)
+      const answer = await clientOf(artifact).deleteArtifact(artifact.id)
       outcomes.set(artifact.id, answer)
       reporter.debug(`${answer === 'gone' ? 'Already gone' : 'Deleted'}: ${describe(artifact)}`)
     } catch (error) {
@@ -136,7 +140,8 @@ async function deleteInOrder(
         }
         return
       }
-      const failure = `${describe(artifact)}: ${errorMessage(error)}`
+      const where = fullName(clientOf(artifact).repository)
+      const failure = `${describe(artifact)} in ${where}: ${errorMessage(error)}`
       outcomes.set(artifact.id, { failure })
       reporter.info(`Could not delete ${failure}`)
       if (isHttpError(error) && error.status === 403)
@@ -167,7 +172,7 @@ function rateLimitStop(session: ApiSession, clock: Clock): Stop | undefined {
 function rateLimitReason(resetAt: Date, left = 'used up'): string {
   return (
     `Stopped deleting to stay within the API rate limit (${left}; it resets at ` +
-    `${resetAt.toISOString()}). The next run carries on with the oldest of those left`
+    `${resetAt.toISOString()}). The next run carries on with the largest of those left`
   )
 }
 
@@ -179,7 +184,7 @@ function secondaryLimitReason(resetAt: Date): string {
 }
 
 function capReason(cap: number, reporter: Reporter): string {
-  return `Stopped after ${reporter.word('max-deletions')} (${cap}); the next run carries on with the oldest of those left`
+  return `Stopped after ${reporter.word('max-deletions')} (${cap}); the next run carries on with the largest of those left`
 }
 
 const FORBIDDEN_REASON =
@@ -235,6 +240,11 @@ export function describeDeletionFailures(failed: DeletionFailure[]): string {
     ...named,
     ...(more > 0 ? [`- and ${more} more (each is named in the log)`] : []),
   ].join('\n')
+}
+
+/** Largest `size_in_bytes` first; among equals the oldest, as a retention rule would take them. */
+function compareLargestFirst(a: Artifact, b: Artifact): number {
+  return b.size_in_bytes - a.size_in_bytes || compareNewestFirst(b, a)
 }
 
 function describe(artifact: Artifact): string {

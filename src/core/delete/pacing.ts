@@ -13,13 +13,21 @@ export interface PaceLimits {
   concurrency: number
 }
 
-/** GitHub's documented secondary limit for REST endpoints, and what a DELETE costs of it. */
+/** GitHub's documented secondary limit for REST endpoints, and what a read and a write cost of it. */
 const SECONDARY_POINTS_PER_MINUTE = 900
-const DELETE_POINTS = 5
-/** Points left unused: a little room for the listing's GETs that precede the deletions. */
+export const READ_POINTS = 1
+export const WRITE_POINTS = 5
+/** Points left unused: room for a retry or a request the pacing does not see. */
 const RESERVED_POINTS = 10
 /** The server counts arrivals, we count starts: network jitter can pull two starts closer. */
 const JITTER_MARGIN_MS = 1_000
+const SECONDARY_WINDOW_MS = 60_000 + JITTER_MARGIN_MS
+const SECONDARY_BUDGET = SECONDARY_POINTS_PER_MINUTE - RESERVED_POINTS
+
+/** What a request costs of the secondary limit: GET and HEAD one point, every write five. */
+export function secondaryPoints(method: string): number {
+  return method === 'GET' || method === 'HEAD' ? READ_POINTS : WRITE_POINTS
+}
 
 /**
  * DELETE pacing: 178 starts in any 61 s, so at most 890 points in any minute the server sees even
@@ -27,8 +35,8 @@ const JITTER_MARGIN_MS = 1_000
  * every ~355 ms: ~169 a minute, 94% of the 180 the limit allows.
  */
 export const deletePacing: PaceLimits = {
-  startsPerWindow: (SECONDARY_POINTS_PER_MINUTE - RESERVED_POINTS) / DELETE_POINTS,
-  windowMs: 60_000 + JITTER_MARGIN_MS,
+  startsPerWindow: SECONDARY_BUDGET / WRITE_POINTS,
+  windowMs: SECONDARY_WINDOW_MS,
   burst: 6,
   concurrency: 3,
 }
@@ -89,11 +97,60 @@ export class Pacer {
     if (failures.length > 0) throw failures[0]
   }
 
+  /**
+   * Counts work started outside `drain` (the reads that list what to delete), in starts: the
+   * starts after it wait until the budget it used is back, so reads and deletions together stay
+   * within the window.
+   */
+  spend(starts: number): void {
+    this.theoreticalArrival =
+      Math.max(this.theoreticalArrival, this.clock.now()) + starts * this.intervalMs
+  }
+
   private waitBeforeNextStartMs(): number {
     return this.theoreticalArrival - this.toleranceMs - this.clock.now()
   }
 
   private recordStart(): void {
     this.theoreticalArrival = Math.max(this.theoreticalArrival, this.clock.now()) + this.intervalMs
+  }
+}
+
+/**
+ * Every request of a token within GitHub's secondary limit: at most the budget's points in any
+ * window, counted as requests start. Reads may arrive in one burst (listing 200 repositories
+ * takes seconds, not the minutes an even pace would); a request that would overflow the window
+ * waits for its oldest points to leave it.
+ */
+export class SecondaryWindow {
+  private readonly spent: { at: number; points: number }[] = []
+  private total = 0
+
+  constructor(
+    private readonly budget: number = SECONDARY_BUDGET,
+    private readonly windowMs: number = SECONDARY_WINDOW_MS,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  /** Resolves once `points` more fit in the window, and counts them. */
+  async admit(points: number): Promise<void> {
+    for (;;) {
+      const now = this.clock.now()
+      this.forgetBefore(now - this.windowMs)
+      const oldest = this.spent[0]
+      if (oldest === undefined || this.total + points <= this.budget) {
+        this.spent.push({ at: now, points })
+        this.total += points
+        return
+      }
+      await this.clock.sleep(oldest.at + this.windowMs - now)
+    }
+  }
+
+  private forgetBefore(time: number): void {
+    while (this.spent.length > 0 && this.spent[0].at <= time) {
+      this.total -= this.spent[0].points
+      this.spent.shift()
+    }
   }
 }

@@ -78,7 +78,12 @@ describe('readSettings defaults', () => {
       apiUrl: 'https://api.github.com',
       request: {
         operation: 'list',
-        repository: { owner: 'octo-org', repo: 'hello.world' },
+        repositories: [
+          {
+            owner: 'octo-org',
+            name: expect.objectContaining({ kind: 'exact', source: 'hello.world' }),
+          },
+        ],
         ifNoArtifactFound: 'warn',
         query: {
           runId: undefined,
@@ -128,7 +133,37 @@ describe('readSettings defaults', () => {
 
   it('takes the repository input over GITHUB_REPOSITORY', () => {
     const settings = read(given('list', { repository: 'Other_Org/some-repo_2' }))
-    expect(settings.repository).toEqual({ owner: 'Other_Org', repo: 'some-repo_2' })
+    expect(settings.repositories).toMatchObject([
+      { owner: 'Other_Org', name: { kind: 'exact', source: 'some-repo_2' } },
+    ])
+  })
+
+  it('takes one repository or owner glob a line, skipping blank lines', () => {
+    const { repositories } = read(
+      given('delete', { name: 'dist', repository: 'octo-org/web-*\n\n  mona/dotfiles  \nbig/*' }),
+    )
+
+    expect(repositories.map(({ owner, name }) => [owner, name.kind, name.source])).toEqual([
+      ['octo-org', 'glob', 'web-*'],
+      ['mona', 'exact', 'dotfiles'],
+      ['big', 'glob', '*'],
+    ])
+    expect(repositories[0].name.matches('web-app')).toBe(true)
+    expect(repositories[0].name.matches('api')).toBe(false)
+  })
+
+  it('refuses several repository lines for download, naming the input', () => {
+    const { input, message } = inputError(given('download', { repository: 'a/b\na/c' }))
+
+    expect(input).toBe('repository')
+    expect(message).toContain("operation 'download' takes one repository, not 2 lines")
+  })
+
+  it('says to delete every artifact of the repositories as written when delete is not narrowed', () => {
+    const { input, message } = inputError(given('delete', { repository: 'octo-org/*\nmona/x' }))
+
+    expect(input).toBe('name')
+    expect(message).toContain('every artifact of octo-org/*, mona/x')
   })
 
   it('accepts the same inputs as action.yml defaults spell them', () => {
@@ -142,9 +177,12 @@ describe('readSettings defaults', () => {
       'dry-run': 'false',
     }
     for (const operation of ['list', 'download', 'delete']) {
-      // older-than rather than name: patterns hold functions, which toEqual cannot compare.
+      // older-than rather than name: patterns hold functions, which toEqual cannot compare, so
+      // the repository patterns are compared by what they say.
       const inputs = given(operation, { ...defaults, 'older-than': '1d' })
-      expect(read(inputs)).toEqual(read(given(operation, { 'older-than': '1d' })))
+      expect(JSON.stringify(read(inputs))).toEqual(
+        JSON.stringify(read(given(operation, { 'older-than': '1d' }))),
+      )
     }
   })
 
@@ -308,6 +346,9 @@ describe('bad values', () => {
     ['repository', 'octo/hello world'],
     ['repository', 'octo/'],
     ['repository', 'octo/..'],
+    ['repository', 'octo/web-*/x'],
+    ['repository', '*/web'],
+    ['repository', 'octo/web app*'],
     ['run-id', '0'],
     ['run-id', '-1'],
     ['run-id', '1.5'],

@@ -45,6 +45,7 @@ const FIXED_OUTPUTS = [
   'run-id',
   'download-path',
   'remaining',
+  'repositories',
 ]
 
 async function manifest(): Promise<Manifest> {

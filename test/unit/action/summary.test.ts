@@ -5,6 +5,7 @@ import { buildSummary, escapeMarkdown } from '../../../src/action/summary.js'
 
 function record(id: number, name = `artifact-${id}`): ArtifactRecord {
   return {
+    repository: 'octo-org/octo-repo',
     id,
     name,
     size_in_bytes: 1536,
@@ -37,9 +38,38 @@ describe('job summary', () => {
     expect(summary).toContain('## Artifacts listed')
     expect(summary).toContain('**2** artifacts, **3.00 KB**')
     expect(summary).toContain(
-      '| artifact-1 | 1.50 KB | 2026-11-01T00:00:00Z | 2027-01-30T00:00:00Z | 77 | main | no |',
+      '| octo-org/octo-repo | artifact-1 | 1.50 KB | 2026-11-01T00:00:00Z | 2027-01-30T00:00:00Z | 77 | main | no |',
     )
     expect(summary).not.toContain('<details>')
+  })
+
+  it('reports the storage each repository and the largest names hold, largest first', () => {
+    const sized = (repository: string, name: string, size: number): ArtifactRecord => ({
+      ...record(size, name),
+      repository,
+      size_in_bytes: size,
+    })
+    const artifacts = [
+      sized('octo-org/web', 'dist', 1024),
+      sized('octo-org/api', 'dist', 3072),
+      sized('octo-org/api', 'coverage', 512),
+      sized('mona/tiny', 'logs', 100),
+    ]
+
+    const summary = buildSummary(outcome({ artifacts }))
+
+    const report = summary.slice(summary.indexOf('### Storage by repository'))
+    const rows = report.split('\n').filter((line) => /^\| [a-z]/.test(line))
+    expect(rows.slice(0, 3)).toEqual([
+      '| octo-org/api | 2 | 3.50 KB |',
+      '| octo-org/web | 1 | 1.00 KB |',
+      '| mona/tiny | 1 | 100 B |',
+    ])
+    expect(rows.slice(3, 6)).toEqual([
+      '| dist | 2 | 2 | 4.00 KB |',
+      '| coverage | 1 | 1 | 512 B |',
+      '| logs | 1 | 1 | 100 B |',
+    ])
   })
 
   it('says where each downloaded artifact was saved', () => {

@@ -10,11 +10,12 @@ import { FakeClock } from '../../support/fake-clock.js'
 
 const START = Date.parse('2026-11-20T12:00:00Z')
 
-function artifact(id: number, createdAt: string, name = `art-${id}`): Artifact {
+/** Lower ids are larger, so that largest first goes by increasing id unless a test says otherwise. */
+function artifact(id: number, createdAt: string, size = 100 * (1000 - id)): Artifact {
   return {
     id,
-    name,
-    size_in_bytes: 100 * id,
+    name: `art-${id}`,
+    size_in_bytes: size,
     expired: false,
     created_at: createdAt,
     expires_at: null,
@@ -126,6 +127,8 @@ class RecordingReporter implements Reporter {
 function fakeSession(client: FakeClient, clock: FakeClock): ApiSession {
   return {
     repository: () => client,
+    describeRepository: () => Promise.reject(new Error('unexpected repository look-up')),
+    ownerRepositories: () => Promise.reject(new Error('unexpected owner listing')),
     rateLimit: () => client.rateLimit(),
     deletions: new Pacer(deletePacing, clock),
     storage: () => Promise.reject(new Error('unexpected storage request')),
@@ -148,7 +151,12 @@ async function run(
   reporter.approves = given.approves ?? true
   const session = fakeSession(client, clock)
   const result = await clock.run(
-    deleteArtifacts(selected, options(given.options), { session, client, reporter, clock }),
+    deleteArtifacts(selected, options(given.options), {
+      session,
+      clientOf: () => client,
+      reporter,
+      clock,
+    }),
   )
   return { result, client, reporter }
 }
@@ -156,18 +164,18 @@ async function run(
 const ids = (list: Artifact[]) => list.map((a) => a.id)
 
 describe('deleteArtifacts', () => {
-  it('deletes exactly the selected artifacts, oldest first, without listing', async () => {
+  it('deletes exactly the selected artifacts, largest first and the oldest of equals, without listing', async () => {
     const selected = [
-      artifact(7, '2026-11-02T00:00:00Z'),
-      artifact(3, '2026-11-01T00:00:00Z'),
-      artifact(5, '2026-11-01T00:00:00Z'),
-      artifact(9, '2026-10-30T00:00:00Z'),
+      artifact(7, '2026-11-02T00:00:00Z', 500),
+      artifact(3, '2026-11-01T00:00:00Z', 10),
+      artifact(5, '2026-11-01T00:00:00Z', 500),
+      artifact(9, '2026-10-30T00:00:00Z', 2000),
     ]
 
     const { result, client } = await run(selected)
 
-    expect(client.deleteRequests).toEqual([9, 3, 5, 7])
-    expect(ids(result.deleted)).toEqual([9, 3, 5, 7])
+    expect(client.deleteRequests).toEqual([9, 5, 7, 3])
+    expect(ids(result.deleted)).toEqual([9, 5, 7, 3])
     expect(result).toMatchObject({ alreadyGone: [], failed: [], remaining: [], dryRun: false })
     expect(result.stoppedBy).toBeUndefined()
   })
@@ -180,7 +188,7 @@ describe('deleteArtifacts', () => {
     expect(ids(result.deleted)).toEqual([1, 2, 3, 4, 5])
   })
 
-  it('in a dry run with max-deletions names the oldest it would delete and the rest as remaining', async () => {
+  it('in a dry run with max-deletions names the largest it would delete and the rest as remaining', async () => {
     const { result, client } = await run(artifacts(5), {
       options: { dryRun: true, maxDeletions: 2 },
     })
@@ -208,7 +216,7 @@ describe('deleteArtifacts', () => {
     reporter.approves = false
     const deletion = deleteArtifacts(artifacts(4), options(), {
       session: fakeSession(client, clock),
-      client,
+      clientOf: () => client,
       reporter,
       clock,
     })
@@ -225,7 +233,7 @@ describe('deleteArtifacts', () => {
     expect(reporter.approvals).toEqual([])
   })
 
-  it('stops at max-deletions, the oldest deleted and the rest remaining', async () => {
+  it('stops at max-deletions, the largest deleted and the rest remaining', async () => {
     const { result, client, reporter } = await run(artifacts(10), {
       options: { maxDeletions: 4 },
     })
@@ -265,7 +273,7 @@ describe('deleteArtifacts', () => {
     expect(result.stoppedBy).toBeUndefined()
     const message = describeDeletionFailures(result.failed)
     expect(message).toContain(
-      `'art-3' (id 3, run 1003): HTTP 502: Deleting artifact 3: Bad Gateway`,
+      `'art-3' (id 3, run 1003) in octo-org/octo-repo: HTTP 502: Deleting artifact 3: Bad Gateway`,
     )
     expect(message).toContain(`'art-6' (id 6, run 1006)`)
   })
