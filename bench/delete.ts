@@ -7,13 +7,11 @@
 import type { ArtifactRecord } from '../src/core/artifact.js'
 import { runAction, type ActionResult } from '../test/support/action.js'
 import { startEmulator, type Emulator, type SeedRun } from '../test/support/emulator/index.js'
+import { DELETES_PER_MINUTE_ALLOWED, peakPoints, SECONDARY } from './secondary-points.js'
 
 const ARTIFACTS = 500
 const PER_RUN = 10
 const LATENCY_MS = 100
-const SECONDARY = { pointsPerWindow: 900, windowMs: 60_000 }
-const DELETE_POINTS = 5
-const DELETES_PER_MINUTE_ALLOWED = SECONDARY.pointsPerWindow / DELETE_POINTS
 
 function seed(): SeedRun[] {
   return Array.from({ length: ARTIFACTS / PER_RUN }, (_, run) => ({
@@ -45,23 +43,6 @@ async function deleteAll(primaryRemaining?: number): Promise<Measured> {
   const started = performance.now()
   const result = await runAction({ emulator, inputs: { operation: 'delete', name: 'report-*' } })
   return { result, stepMs: performance.now() - started, emulator }
-}
-
-/** The most secondary-limit points the server counted in any window of its length. */
-function peakPoints(emulator: Emulator): number {
-  const spent = emulator.requests.map((r) => ({
-    at: r.time,
-    points: r.method === 'GET' || r.method === 'HEAD' ? 1 : DELETE_POINTS,
-  }))
-  let peak = 0
-  let first = 0
-  let inWindow = 0
-  for (const entry of spent) {
-    inWindow += entry.points
-    while (entry.at - spent[first].at >= SECONDARY.windowMs) inWindow -= spent[first++].points
-    peak = Math.max(peak, inWindow)
-  }
-  return peak
 }
 
 function report(label: string, { result, stepMs, emulator }: Measured): void {

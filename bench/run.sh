@@ -12,7 +12,7 @@ ACTION_NODE="$(bash scripts/node24.sh)"
 export ACTION_NODE
 echo "action runs under Node $("$ACTION_NODE" --version); benchmarks on $(nproc) cores"
 npm run bundle --silent
-for bench in "${@:-list list-memory download parallel resume extraction delete}"; do
+for bench in "${@:-list list-memory download parallel resume extraction delete organisation-list organisation-delete}"; do
   for name in $bench; do
     echo
     npx tsx "bench/$name.ts"

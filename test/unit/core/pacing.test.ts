@@ -1,5 +1,10 @@
 import { describe, it, expect } from '@jest/globals'
-import { Pacer, deletePacing, type PaceLimits } from '../../../src/core/delete/pacing.js'
+import {
+  Pacer,
+  SecondaryWindow,
+  deletePacing,
+  type PaceLimits,
+} from '../../../src/core/delete/pacing.js'
 import { FakeClock } from '../../support/fake-clock.js'
 
 /** GitHub's secondary limit: 900 points a minute, a DELETE costing 5. */
@@ -149,5 +154,55 @@ describe('Pacer', () => {
 
     expect(takes).toBe(6)
     expect(finished.sort()).toEqual([1, 2, 3, 4, 5])
+  })
+})
+
+describe('Pacer.spend', () => {
+  it('holds the next starts back by the budget the reads before them used', async () => {
+    const clock = new FakeClock(1_700_000_000_000)
+    const pacer = new Pacer(deletePacing, clock)
+    const t0 = clock.now()
+    const starts: number[] = []
+    let next = 0
+
+    // 300 reads at once: 300 points, a fifth of a DELETE start each.
+    pacer.spend(300 / 5)
+    await clock.run(
+      pacer.drain(
+        () => (next < 200 ? next++ : undefined),
+        async () => {
+          starts.push(clock.now() - t0)
+          await clock.sleep(100)
+        },
+      ),
+    )
+
+    // Reads and DELETEs together: never more than 890 points in the 61 s after the reads, and
+    // the DELETEs alone within the limit in any window after that.
+    const withTheReads = starts.filter((start) => start <= 61_000).length
+    expect(300 + 5 * withTheReads).toBeLessThanOrEqual(890)
+    expect(5 * busiestWindow(starts, 61_000)).toBeLessThanOrEqual(890)
+    expect(starts[0]).toBeGreaterThan(0)
+  })
+})
+
+describe('SecondaryWindow', () => {
+  it('lets a burst through at once, then holds what would overflow the window until it slides', async () => {
+    const clock = new FakeClock(1_700_000_000_000)
+    const window = new SecondaryWindow(10, 60_000, clock)
+    const t0 = clock.now()
+    const admitted: number[] = []
+
+    await clock.run(
+      Promise.all(
+        [1, 1, 1, 1, 1, 5, 5].map(async (points, index) => {
+          if (index === 6) await clock.sleep(1_000)
+          await window.admit(points)
+          admitted.push(clock.now() - t0)
+        }),
+      ),
+    )
+
+    expect(admitted).toEqual([0, 0, 0, 0, 0, 0, 60_000])
   })
 })
