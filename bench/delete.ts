@@ -7,7 +7,7 @@
 import type { ArtifactRecord } from '../src/core/artifact.js'
 import { runAction, type ActionResult } from '../test/support/action.js'
 import { startEmulator, type Emulator, type SeedRun } from '../test/support/emulator/index.js'
-import { DELETES_PER_MINUTE_ALLOWED, peakPoints, SECONDARY } from './secondary-points.js'
+import { printDeletionPace, SECONDARY } from './secondary-points.js'
 
 const ARTIFACTS = 500
 const PER_RUN = 10
@@ -46,33 +46,13 @@ async function deleteAll(primaryRemaining?: number): Promise<Measured> {
 }
 
 function report(label: string, { result, stepMs, emulator }: Measured): void {
-  const deletes = emulator.requests.filter((r) => r.method === 'DELETE')
-  const deleted = deletes.filter((r) => r.status === 204).length
-  const limited = emulator.requests.filter((r) => r.status === 403 || r.status === 429).length
-  const phaseMs = deletes.length > 1 ? deletes[deletes.length - 1].time - deletes[0].time : 0
-  const perMinutePhase = phaseMs > 0 ? ((deletes.length - 1) / phaseMs) * 60_000 : 0
-  const perMinuteStep = (deleted / stepMs) * 60_000
-  const share = (rate: number) => `${((rate / DELETES_PER_MINUTE_ALLOWED) * 100).toFixed(1)}%`
   const left = emulator.artifacts().length
   const outputs = JSON.parse(result.outputs.artifacts ?? '[]') as ArtifactRecord[]
 
   console.log(`\n${label}`)
   console.log(`  exit code ${result.exitCode}, step ${(stepMs / 1000).toFixed(1)} s`)
+  const deleted = printDeletionPace(emulator, stepMs, 1.02)
   console.log(`  deleted ${deleted} of ${ARTIFACTS}; ${left} left on the server`)
-  console.log(`  secondary-limit (or other 403/429) answers received: ${limited} (target 0)`)
-  console.log(
-    `  peak points in any ${SECONDARY.windowMs / 1000} s window, as the server counted them: ` +
-      `${peakPoints(emulator)} of ${SECONDARY.pointsPerWindow}`,
-  )
-  console.log(
-    `  deletions a minute: ${perMinutePhase.toFixed(1)} from first to last DELETE ` +
-      `(${share(perMinutePhase)} of ${DELETES_PER_MINUTE_ALLOWED}/min), ` +
-      `${perMinuteStep.toFixed(1)} over the whole step (${share(perMinuteStep)}) (target >= 90%)`,
-  )
-  console.log(
-    `  API requests per deleted artifact: ${(emulator.requests.length / deleted).toFixed(3)} ` +
-      `(${emulator.requests.length} requests; target <= 1.02)`,
-  )
   console.log(
     `  outputs: count ${result.outputs.count}, remaining ${result.outputs.remaining}; ` +
       `artifacts output names ${outputs.length}`,

@@ -35026,7 +35026,7 @@ function defaultCallback(err) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9527);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3867);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -35035,7 +35035,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9527:
+/***/ 3867:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -43001,13 +43001,15 @@ function compareNewestFirst(a, b) {
 }
 /**
  * Whether the run that made the artifact came from a fork: its head repository is not the
- * repository, so a pull request's author controlled what the run uploaded.
+ * repository (or is gone), so a pull request's author controlled what the run uploaded.
+ * 'unknown' when the artifact does not say.
  */
-function isFromFork(artifact) {
+function forkStatus(artifact) {
     const run = artifact.workflow_run;
-    if (!run || run.head_repository_id === undefined || run.repository_id === undefined)
-        return false;
-    return run.head_repository_id !== run.repository_id;
+    if (!run || run.head_repository_id === undefined || run.repository_id === undefined) {
+        return 'unknown';
+    }
+    return run.head_repository_id === run.repository_id ? 'same' : 'fork';
 }
 
 ;// CONCATENATED MODULE: ./src/core/clock.ts
@@ -43055,12 +43057,22 @@ class ArtifactExpiredError extends Error {
         this.name = 'ArtifactExpiredError';
     }
 }
-/** The primary rate limit is (nearly) used up: callers stop cleanly rather than wait an hour. */
+/**
+ * A rate limit refuses requests: the primary limit is (nearly) used up, or the secondary limit
+ * keeps refusing for longer than is worth waiting. Callers stop cleanly rather than wait.
+ */
 class RateLimitExhaustedError extends Error {
     resetAt;
-    constructor(resetAt) {
-        super(`The API rate limit is used up until ${resetAt.toISOString()}`);
+    limit;
+    constructor(resetAt, limit = 'primary', 
+    /** What was refused, for the message: the call and the API's answer. */
+    refused) {
+        super((refused ? `${refused}. ` : '') +
+            (limit === 'primary'
+                ? `The API rate limit is used up until ${resetAt.toISOString()}`
+                : `GitHub's secondary rate limit refuses requests until about ${resetAt.toISOString()}`));
         this.resetAt = resetAt;
+        this.limit = limit;
         this.name = 'RateLimitExhaustedError';
     }
 }
@@ -43158,7 +43170,12 @@ async function deleteInOrder(batch, { session, clientOf, reporter, clock = syste
         catch (error) {
             if (error instanceof RateLimitExhaustedError) {
                 // Not deleted: it stays for the next run, with everything after it.
-                stop ??= { cause: 'rate-limit', reason: rateLimitReason(error.resetAt) };
+                stop ??= {
+                    cause: 'rate-limit',
+                    reason: error.limit === 'primary'
+                        ? rateLimitReason(error.resetAt)
+                        : secondaryLimitReason(error.resetAt),
+                };
                 return;
             }
             const where = fullName(clientOf(artifact).repository);
@@ -43190,6 +43207,10 @@ function rateLimitStop(session, clock) {
 }
 function rateLimitReason(resetAt, left = 'used up') {
     return (`Stopped deleting to stay within the API rate limit (${left}; it resets at ` +
+        `${resetAt.toISOString()}). The next run carries on with the largest of those left`);
+}
+function secondaryLimitReason(resetAt) {
+    return (`Stopped deleting: GitHub's secondary rate limit kept refusing requests (come back after ` +
         `${resetAt.toISOString()}). The next run carries on with the largest of those left`);
 }
 function capReason(cap, reporter) {
@@ -43643,7 +43664,8 @@ function checkedEntryPath(entry, name, subject) {
 }
 function assertInside(root, target, subject, name) {
     const relative = external_node_path_default().relative(root, target);
-    if (relative.startsWith('..') || external_node_path_default().isAbsolute(relative)) {
+    // Only a `..` segment leaves the root: `..foo` is an ordinary name.
+    if (relative === '..' || relative.startsWith(`..${(external_node_path_default()).sep}`) || external_node_path_default().isAbsolute(relative)) {
         throw new UnsafeEntryError(subject, name, 'would be written outside the destination');
     }
 }
@@ -44278,7 +44300,123 @@ function uniqueByName(infos) {
     return [...seen.values()];
 }
 
+;// CONCATENATED MODULE: ./src/core/select/runs.ts
+/**
+ * GitHub answers a runs listing filtered by branch, event, status or head SHA with at most this
+ * many runs, whatever the listing's `total_count` says; a listing that reaches it may be cut.
+ */
+const FILTERED_LISTING_CAP = 1000;
+const FULL_SHA = /^[0-9a-f]{40}$/;
+/**
+ * Looks up what the filters need beyond a run's own fields: the pull request's head, since
+ * GitHub lists no pull request on runs whose head repository is a fork.
+ */
+async function resolveCriteria(filters, client) {
+    if (filters.pullRequest === undefined)
+        return { filters };
+    return { filters, pullRequest: await client.getPullRequest(filters.pullRequest) };
+}
+/** Every filter but `workflow`, which a run answers only through its workflow's id. */
+function runMatches(run, { filters, pullRequest }) {
+    if (filters.branch !== undefined && run.head_branch !== filters.branch)
+        return false;
+    if (filters.commit !== undefined && !run.head_sha.startsWith(filters.commit))
+        return false;
+    if (filters.event !== undefined && run.event !== filters.event)
+        return false;
+    if (filters.conclusion !== undefined && run.conclusion !== filters.conclusion)
+        return false;
+    return pullRequest === undefined || isRunOf(run, pullRequest);
+}
+/**
+ * A same-repository pull request's runs name it in `pull_requests`; a fork's runs name none, so
+ * they are known by the head commit and head repository the pull request reports.
+ */
+function isRunOf(run, pullRequest) {
+    if ((run.pull_requests ?? []).some((pr) => pr.number === pullRequest.number))
+        return true;
+    return (pullRequest.repositoryId !== null &&
+        run.head_sha === pullRequest.sha &&
+        run.head_repository?.id === pullRequest.repositoryId);
+}
+/** What the server can filter the runs listing on, for these criteria. */
+function listingFilters({ filters, pullRequest }) {
+    const listing = {
+        branch: filters.branch ?? pullRequest?.ref,
+        event: filters.event,
+        status: filters.conclusion,
+        head_sha: filters.commit !== undefined && FULL_SHA.test(filters.commit) ? filters.commit : undefined,
+    };
+    return Object.fromEntries(Object.entries(listing).filter(([, value]) => value !== undefined));
+}
+/**
+ * The runs matching the criteria (of the filtered workflow, when there is one), newest first,
+ * filtered on the server where it can. A server-filtered listing that reaches GitHub's cap may
+ * have been cut, so it is then read again unfiltered and filtered here. Stops after `limit` runs
+ * read, when given; `scan` says how far it went.
+ */
+async function* matchingRuns(criteria, client, scan = { read: 0 }, limit = Infinity) {
+    const filters = listingFilters(criteria);
+    const filtered = Object.keys(filters).length > 0;
+    for await (const page of client.runPages(criteria.filters.workflow, filters)) {
+        // Only a scan going past the cap needs the runs a cut listing leaves out: the cap keeps the
+        // newest.
+        if (filtered && limit > FILTERED_LISTING_CAP && page.totalCount >= FILTERED_LISTING_CAP) {
+            yield* readListing(client.runPages(criteria.filters.workflow), criteria, scan, limit);
+            return;
+        }
+        yield* readListing([page], criteria, scan, limit);
+        if (scan.read >= limit)
+            return;
+    }
+}
+async function* readListing(pages, criteria, scan, limit) {
+    for await (const page of pages) {
+        for (const run of page.runs) {
+            if (scan.read >= limit)
+                return;
+            scan.read++;
+            scan.oldest = run.created_at;
+            if (runMatches(run, criteria))
+                yield run;
+        }
+    }
+}
+/** A run's artifacts, each told which run made it when the API leaves that out. */
+async function artifactsOfRun(run, client, name) {
+    const query = { runId: run.id, name };
+    return attributed(await client.listArtifacts(query), run);
+}
+/**
+ * GitHub Enterprise Server's artifacts carry no `workflow_run`: artifacts listed for a run get
+ * that run's fields, so its branch, commit and head repository are known.
+ */
+function attributed(artifacts, run) {
+    return artifacts.map((artifact) => hasRunFields(artifact)
+        ? artifact
+        : {
+            ...artifact,
+            workflow_run: {
+                id: run.id,
+                repository_id: run.repository.id,
+                head_repository_id: run.head_repository?.id ?? null,
+                head_branch: run.head_branch ?? undefined,
+                head_sha: run.head_sha,
+            },
+        });
+}
+/** The artifact says which run made it, and that run's repository. */
+function hasRunFields(artifact) {
+    const run = artifact.workflow_run;
+    return run?.id !== undefined && run.repository_id !== undefined;
+}
+/** The run's commit came from another repository than the run's own, or from one now gone. */
+function isForkRun(run) {
+    return run.head_repository?.id !== run.repository.id;
+}
+
 ;// CONCATENATED MODULE: ./src/core/select/selection.ts
+
 
 
 
@@ -44288,6 +44426,12 @@ function uniqueByName(infos) {
 const RUN_LOOKUP_CONCURRENCY = 4;
 /** Up to this many runs are looked up one by one without trying the runs listing first. */
 const FEW_RUNS = 3;
+/**
+ * A search for a run to download from reads at most this many runs of the listing (one page),
+ * listing the artifacts of each that matches: about 100 requests at worst, a tenth of what
+ * GITHUB_TOKEN may make in an hour.
+ */
+const MAX_RUNS_SEARCHED = 100;
 /**
  * What `list` and `delete` act on: the run's or the repository's artifacts that match the query.
  * `list` and `delete` select alike, so a `list` shows exactly what `delete` would delete.
@@ -44312,9 +44456,10 @@ async function selectForDownload(query, options, client, reporter) {
         throw new SettingError('run-id', (word) => `no run to download from: give \`${word('run-id')}\` or a run filter such as \`${word('workflow')}\``);
     }
     const candidates = await listCandidates(query, runId, client, reporter);
+    const unexpired = withoutExpired(candidates.artifacts, query, reporter);
     const trusted = options.allowForks || runId === options.currentRunId
-        ? candidates.artifacts
-        : withoutUntrustedForks(candidates.artifacts, reporter);
+        ? unexpired
+        : withoutUntrustedForks(unexpired, reporter);
     return { ...candidates, selected: trusted.sort(compareNewestFirst), kept: 0 };
 }
 /** The artifacts of the scope whose name and run match the query. */
@@ -44322,26 +44467,61 @@ async function listCandidates(query, runId, client, reporter) {
     const scope = describeScope(client, query, runId);
     const listed = await client.listArtifacts(artifactQuery(query, runId));
     reporter.info(`Listed ${listed.length} artifact(s) in ${scope}`);
-    const artifacts = await filterByRun(listed.filter((artifact) => isNameCandidate(query, artifact)), query.runFilters, client);
-    return { artifacts, runId, searched: `${scope}; ${listed.length} artifact(s) listed` };
+    let named = listed.filter((artifact) => isNameCandidate(query, artifact));
+    if (runId !== undefined && !named.every(hasRunFields)) {
+        named = attributed(named, await client.getRun(runId));
+    }
+    const searched = `${scope}; ${listed.length} artifact(s) listed`;
+    if (!hasRunFilters(query.runFilters))
+        return { artifacts: named, runId, searched };
+    const criteria = await resolveCriteria(query.runFilters, client);
+    const artifacts = named.every(hasRunFields)
+        ? await filterByRun(named, criteria, client)
+        : await artifactsOfMatchingRuns(query, criteria, client, reporter);
+    return { artifacts, runId, searched };
+}
+/**
+ * When the repository's artifacts do not say which run made them (GitHub Enterprise Server),
+ * the runs matching the filters are read, and each one's artifacts listed.
+ */
+async function artifactsOfMatchingRuns(query, criteria, client, reporter) {
+    const runs = [];
+    for await (const run of matchingRuns(criteria, client))
+        runs.push(run);
+    reporter.info(`The artifacts do not name the run that made them: listing the artifacts of the ${runs.length} run(s) matching the filters`);
+    const name = singleExactName(query.names);
+    const lists = await mapConcurrently(runs, RUN_LOOKUP_CONCURRENCY, (run) => artifactsOfRun(run, client, name));
+    return lists.flat().filter((artifact) => isNameCandidate(query, artifact));
 }
 /**
  * The newest run that matches the run filters and holds every exact name asked for (with
- * patterns, at least one match); artifacts of different runs are never mixed. Artifacts are
- * read newest first, a page at a time, so the search usually stops after the first page; runs
- * are looked up only for filters an artifact's own `workflow_run` cannot answer.
+ * patterns, at least one match); artifacts of different runs are never mixed. With a workflow,
+ * or when artifacts do not name their run, the runs are read (filtered on the server) and each
+ * one's artifacts listed; otherwise the repository's artifacts are read newest first, a page at
+ * a time, so the search usually stops after the first page.
  */
 async function searchRunForDownload(query, allowForks, client, reporter) {
+    const search = {
+        query,
+        criteria: await resolveCriteria(query.runFilters, client),
+        allowForks,
+        client,
+        reporter,
+    };
+    if (query.runFilters.workflow !== undefined)
+        return searchRuns(search);
     const rejectedRuns = new Set();
     let listed = 0;
     for await (const page of client.artifactPages(artifactQuery(query))) {
         listed += page.length;
         const candidates = page.filter((a) => isSearchCandidate(query, a));
+        if (!candidates.every(hasRunFields))
+            return searchRuns(search);
         for (const runId of runsInOrder(candidates)) {
             if (rejectedRuns.has(runId))
                 continue;
             const seen = candidates.filter((a) => a.workflow_run?.id === runId);
-            const found = await tryRun(runId, seen, { query, allowForks, client, reporter });
+            const found = await tryRun(runId, seen, search);
             if (found)
                 return found;
             rejectedRuns.add(runId);
@@ -44355,15 +44535,46 @@ async function searchRunForDownload(query, allowForks, client, reporter) {
             (query.names.length ? `, none holding ${quoted(query.names)}` : ''),
     };
 }
-async function tryRun(runId, seen, { query, allowForks, client, reporter }) {
-    const filters = query.runFilters;
-    if (needsRunLookup(filters)) {
-        if (!(await runMatchesLookedUpFields(await client.getRun(runId), filters, client))) {
+/**
+ * Reads the runs matching the filters newest first, at most MAX_RUNS_SEARCHED of them, and
+ * takes the first that holds what was asked: one request per run for its artifacts.
+ */
+async function searchRuns({ query, criteria, allowForks, client, reporter, }) {
+    const scan = { read: 0 };
+    const name = singleExactName(query.names);
+    for await (const run of matchingRuns(criteria, client, scan, MAX_RUNS_SEARCHED)) {
+        const wanted = (await artifactsOfRun(run, client, name)).filter((a) => isNameCandidate(query, a) && !a.expired);
+        if (!holdsWhatWasAsked(wanted, query))
+            continue;
+        if (!isForkRun(run) || allowForks)
+            return found(run.id, wanted, { query, client, reporter });
+        reporter.warning(forkRunSkipped(run.id, reporter));
+    }
+    const reach = describeReach(scan);
+    reporter.info(`Searched ${reach}`);
+    return {
+        selected: [],
+        kept: 0,
+        searched: `${describeScope(client, query)}; ${reach}` +
+            (query.names.length ? `, none holding ${quoted(query.names)}` : ''),
+    };
+}
+/** How far back a search of the runs went, and why it stopped there. */
+function describeReach(scan) {
+    const back = scan.oldest === undefined ? '' : `, back to one created ${scan.oldest}`;
+    const capped = scan.read >= MAX_RUNS_SEARCHED
+        ? ` (the search stops after ${MAX_RUNS_SEARCHED} runs; older runs were not searched)`
+        : '';
+    return `the newest ${scan.read} run(s) of the listing${back}${capped}`;
+}
+async function tryRun(runId, seen, { query, criteria, allowForks, client, reporter }) {
+    if (needsRunLookup(criteria.filters)) {
+        if (!(await runMatchesEveryFilter(await client.getRun(runId), criteria, client))) {
             return undefined;
         }
     }
-    if (isFromFork(seen[0]) && !allowForks) {
-        reporter.warning(`Skipped run ${runId}: it was triggered from a fork, so its artifacts are untrusted (set ${reporter.word('allow-forks', 'true')} to accept them)`);
+    if (forkStatus(seen[0]) !== 'same' && !allowForks) {
+        reporter.warning(forkRunSkipped(runId, reporter));
         return undefined;
     }
     // With the server's name filter the page already holds all of this run's wanted artifacts.
@@ -44371,6 +44582,10 @@ async function tryRun(runId, seen, { query, allowForks, client, reporter }) {
     const wanted = runArtifacts.filter((a) => isNameCandidate(query, a) && !a.expired);
     if (!holdsWhatWasAsked(wanted, query))
         return undefined;
+    return found(runId, wanted, { query, client, reporter });
+}
+/** The run a search settled on, and its artifacts asked for. */
+function found(runId, wanted, { query, client, reporter }) {
     reporter.info(`Run ${runId} is the newest run matching the filters`);
     return {
         selected: wanted.sort(compareNewestFirst),
@@ -44378,6 +44593,9 @@ async function tryRun(runId, seen, { query, allowForks, client, reporter }) {
         runId,
         searched: describeScope(client, query, runId),
     };
+}
+function forkRunSkipped(runId, reporter) {
+    return `Skipped run ${runId}: it was triggered from a fork, so its artifacts are untrusted (set ${reporter.word('allow-forks', 'true')} to accept them)`;
 }
 /** Every exact name asked for is there; with patterns only, at least one match. */
 function holdsWhatWasAsked(artifacts, query) {
@@ -44402,42 +44620,38 @@ function isNameCandidate(query, artifact) {
     const named = query.names.length === 0 || matchesAny(query.names, artifact.name);
     return named && !matchesAny(query.exclude, artifact.name);
 }
-/** Filters the artifact's own `workflow_run` answers, with no request. */
+/**
+ * Filters the artifact's own `workflow_run` answers, with no request. A field the artifact
+ * leaves out does not rule it out here: its run is looked up instead.
+ */
 function matchesOwnRunFields(artifact, filters) {
     const run = artifact.workflow_run ?? {};
-    if (filters.branch !== undefined && run.head_branch !== filters.branch)
-        return false;
-    if (filters.commit !== undefined && !run.head_sha?.startsWith(filters.commit.toLowerCase())) {
-        return false;
+    if (filters.branch !== undefined && run.head_branch !== undefined) {
+        if (run.head_branch !== filters.branch)
+            return false;
     }
-    return true;
+    return filters.commit === undefined || run.head_sha?.startsWith(filters.commit) !== false;
 }
-function needsRunLookup(filters) {
+/** Filters only the run answers; `branch` and `commit` too when some artifact leaves them out. */
+function needsRunLookup(filters, artifacts = []) {
     const { workflow, event, pullRequest, conclusion } = filters;
-    return [workflow, event, pullRequest, conclusion].some((value) => value !== undefined);
-}
-async function runMatchesLookedUpFields(run, filters, client) {
-    if (!runMatchesItsOwnFields(run, filters))
-        return false;
-    if (filters.workflow === undefined)
+    if ([workflow, event, pullRequest, conclusion].some((value) => value !== undefined))
         return true;
-    return run.workflow_id === (await client.getWorkflowId(filters.workflow));
+    return artifacts.some(({ workflow_run: run }) => (filters.branch !== undefined && run?.head_branch === undefined) ||
+        (filters.commit !== undefined && run?.head_sha === undefined));
 }
-/** The filters a run object answers by itself: all but `workflow`, which needs its id. */
-function runMatchesItsOwnFields(run, filters) {
-    if (filters.event !== undefined && run.event !== filters.event)
+async function runMatchesEveryFilter(run, criteria, client) {
+    if (!runMatches(run, criteria))
         return false;
-    if (filters.conclusion !== undefined && run.conclusion !== filters.conclusion)
-        return false;
-    return (filters.pullRequest === undefined ||
-        (run.pull_requests ?? []).some((pr) => pr.number === filters.pullRequest));
+    const workflow = criteria.filters.workflow;
+    return workflow === undefined || run.workflow_id === (await client.getWorkflowId(workflow));
 }
 /** Keeps the artifacts whose run matches every run filter. */
-async function filterByRun(artifacts, filters, client) {
-    const own = artifacts.filter((artifact) => matchesOwnRunFields(artifact, filters));
-    if (!needsRunLookup(filters))
+async function filterByRun(artifacts, criteria, client) {
+    const own = artifacts.filter((artifact) => matchesOwnRunFields(artifact, criteria.filters));
+    if (!needsRunLookup(criteria.filters, own))
         return own;
-    const matching = await matchingRuns(runsInOrder(own), filters, client);
+    const matching = await matchingRunIds(runsInOrder(own), criteria, client);
     return own.filter((artifact) => matching.has(artifact.workflow_run?.id ?? -1));
 }
 /**
@@ -44446,15 +44660,15 @@ async function filterByRun(artifacts, filters, client) {
  * look-up answers for one; the listing is read while that costs fewer requests than looking the
  * remaining runs up.
  */
-async function matchingRuns(runIds, filters, client) {
+async function matchingRunIds(runIds, criteria, client) {
     const matching = new Set();
     const unknown = new Set(runIds);
-    if (unknown.size > FEW_RUNS && (await readRunsListing(unknown, matching, filters, client))) {
+    if (unknown.size > FEW_RUNS && (await readRunsListing(unknown, matching, criteria, client))) {
         // A run the whole listing did not show is of another workflow (or gone): it does not match.
         return matching;
     }
     const rest = [...unknown];
-    const verdicts = await mapConcurrently(rest, RUN_LOOKUP_CONCURRENCY, async (runId) => runMatchesLookedUpFields(await client.getRun(runId), filters, client));
+    const verdicts = await mapConcurrently(rest, RUN_LOOKUP_CONCURRENCY, async (runId) => runMatchesEveryFilter(await client.getRun(runId), criteria, client));
     rest.forEach((runId, index) => {
         if (verdicts[index])
             matching.add(runId);
@@ -44466,10 +44680,10 @@ async function matchingRuns(runIds, filters, client) {
  * read the whole listing; false when it stopped because look-ups would cost fewer requests. The
  * listing is read unfiltered: GitHub caps filtered run searches at 1,000 results.
  */
-async function readRunsListing(unknown, matching, filters, client) {
-    for await (const page of client.runPages(filters.workflow)) {
+async function readRunsListing(unknown, matching, criteria, client) {
+    for await (const page of client.runPages(criteria.filters.workflow)) {
         for (const run of page.runs) {
-            if (unknown.delete(run.id) && runMatchesItsOwnFields(run, filters))
+            if (unknown.delete(run.id) && runMatches(run, criteria))
                 matching.add(run.id);
         }
         if (unknown.size === 0)
@@ -44479,13 +44693,34 @@ async function readRunsListing(unknown, matching, filters, client) {
     }
     return true;
 }
-/** Artifacts of fork runs are attacker-controlled: `download` skips them, naming each. */
+/**
+ * An expired artifact cannot be downloaded: among several it is skipped with a warning, while a
+ * single exact name asked for still fails, naming it.
+ */
+function withoutExpired(artifacts, query, reporter) {
+    if (singleExactName(query.names) !== undefined)
+        return artifacts;
+    for (const artifact of artifacts.filter((a) => a.expired)) {
+        reporter.warning(`Skipped artifact '${artifact.name}' (id ${artifact.id}): it has expired` +
+            (artifact.expires_at ? ` (at ${artifact.expires_at})` : '') +
+            ' and can no longer be downloaded');
+    }
+    return artifacts.filter((artifact) => !artifact.expired);
+}
+/**
+ * Artifacts of fork runs are attacker-controlled: `download` skips them, naming each. An artifact
+ * whose run's head repository cannot be told is refused rather than trusted.
+ */
 function withoutUntrustedForks(artifacts, reporter) {
-    const forked = artifacts.filter(isFromFork);
+    const unknown = artifacts.find((artifact) => forkStatus(artifact) === 'unknown');
+    if (unknown) {
+        throw new WordedError((word) => `Cannot tell whether artifact '${unknown.name}' (id ${unknown.id}) was made by a run triggered from a fork: the API does not say which repository its run's commit came from. Set \`${word('allow-forks', 'true')}\` to accept it anyway`);
+    }
+    const forked = artifacts.filter((artifact) => forkStatus(artifact) === 'fork');
     for (const artifact of forked) {
         reporter.warning(`Skipped artifact '${artifact.name}' (id ${artifact.id}) of run ${artifact.workflow_run?.id}: the run was triggered from a fork, so the artifact is untrusted (set ${reporter.word('allow-forks', 'true')} to accept it)`);
     }
-    return artifacts.filter((artifact) => !isFromFork(artifact));
+    return artifacts.filter((artifact) => forkStatus(artifact) === 'same');
 }
 /**
  * Per name, the N newest unexpired candidates are protected, whatever their age or size; the
@@ -44631,6 +44866,7 @@ async function download(request, selection, context) {
     // One artifact asked for by a single exact name goes into `path` itself, as if merged.
     const intoPath = options.mergeMultiple ||
         (selection.selected.length === 1 && singleExactName(request.query.names) !== undefined);
+    reportUncheckable(selection.selected, context.reporter);
     const result = await downloadArtifacts(selection.selected, { ...options, mergeMultiple: intoPath }, context);
     const repository = fullName(context.client.repository);
     return {
@@ -44642,6 +44878,15 @@ async function download(request, selection, context) {
             : [],
         failures: [],
     };
+}
+/** Artifacts without a digest still download, but nothing can check their bytes: say so. */
+function reportUncheckable(artifacts, reporter) {
+    const undigested = artifacts.filter((artifact) => !artifact.digest);
+    if (undigested.length === 0)
+        return;
+    const names = undigested.map((artifact) => `'${artifact.name}' (id ${artifact.id})`).join(', ');
+    reporter.info(`No digest given for ${names} (GitHub Enterprise Server and older uploads give none): ` +
+        'the bytes received cannot be checked against one');
 }
 /**
  * Deletes across every writable repository at once, under the session's one pacing and one
@@ -44818,6 +45063,7 @@ const PER_PAGE = 100;
 const PAGE_CONCURRENCY = 8;
 const READ = 'actions: read';
 const WRITE = 'actions: write';
+const PULLS_READ = 'pull-requests: read';
 /** The REST calls for one repository, made with the session's Octokit. */
 class RestArtifactClient {
     octokit;
@@ -44825,6 +45071,7 @@ class RestArtifactClient {
     reporter;
     runs = new Map();
     workflowIds = new Map();
+    pullRequests = new Map();
     owner;
     repo;
     constructor(octokit, repository, reporter) {
@@ -44875,8 +45122,10 @@ class RestArtifactClient {
             return slimRun(response.data);
         });
     }
-    async *runPages(workflow) {
-        const common = { owner: this.owner, repo: this.repo, per_page: PER_PAGE };
+    async *runPages(workflow, filters = {}) {
+        // The status was checked against GitHub's list when the setting was read.
+        const status = filters.status;
+        const common = { owner: this.owner, repo: this.repo, per_page: PER_PAGE, ...filters, status };
         const call = workflow
             ? {
                 action: `Listing the runs of workflow '${workflow}'`,
@@ -44891,10 +45140,23 @@ class RestArtifactClient {
             yield {
                 runs: response.data.workflow_runs.map(slimRun),
                 pagesLeft: Math.max(0, Math.ceil(response.data.total_count / PER_PAGE) - page),
+                totalCount: response.data.total_count,
             };
             if (!hasNextPage(response.headers.link))
                 return;
         }
+    }
+    getPullRequest(number) {
+        return memoise(this.pullRequests, number, async () => {
+            const call = {
+                action: `Reading pull request #${number}`,
+                permission: PULLS_READ,
+                setting: 'pull-request',
+            };
+            const response = await this.call(call, () => this.octokit.rest.pulls.get({ owner: this.owner, repo: this.repo, pull_number: number }));
+            const head = response.data.head;
+            return { number, ref: head.ref, sha: head.sha, repositoryId: head.repo?.id ?? null };
+        });
     }
     getWorkflowId(workflow) {
         if (/^\d+$/.test(workflow))
@@ -44992,10 +45254,16 @@ function explain(error, { action, permission, setting }, where) {
         return new RateLimitExhaustedError(new Date(Number(headers['x-ratelimit-reset'] ?? 0) * 1000));
     }
     const detail = apiMessage(error);
+    const failed = `${action} in ${where} failed: HTTP ${error.status} ${detail}`;
+    if (isSecondaryLimit(error, detail)) {
+        const seconds = Number(headers['retry-after'] ?? SECONDARY_LIMIT_UNSTATED_WAIT_SECONDS);
+        const resetAt = new Date(Date.now() + seconds * 1000);
+        return new RateLimitExhaustedError(resetAt, 'secondary', failed);
+    }
     const hint = (word) => {
         if (error.status === 401)
             return ` The token was refused: check \`${word('github-token')}\`.`;
-        if (error.status === 403 && !/rate limit/i.test(detail)) {
+        if (error.status === 403) {
             return ` The token needs the \`${permission}\` permission on ${where} (a \`permissions:\` block in the workflow, or a token with access to that repository).`;
         }
         if (error.status === 404 && setting) {
@@ -45003,7 +45271,7 @@ function explain(error, { action, permission, setting }, where) {
         }
         return '';
     };
-    return new ApiError(error.status, (word) => `${action} in ${where} failed: HTTP ${error.status} ${detail}.${hint(word)}`);
+    return new ApiError(error.status, (word) => `${failed}.${hint(word)}`);
 }
 /** An API answer that failed, with its HTTP status. */
 class ApiError extends WordedError {
@@ -45013,6 +45281,19 @@ class ApiError extends WordedError {
         this.status = status;
         this.name = 'ApiError';
     }
+}
+/** GitHub's advice for a secondary limit that does not say how long to wait: at least a minute. */
+const SECONDARY_LIMIT_UNSTATED_WAIT_SECONDS = 60;
+/**
+ * A secondary-limit answer that outlasted the retries: a 403 or 429 worded as such or saying
+ * when to come back (`retry-after`), unlike a refusal for want of permission.
+ */
+function isSecondaryLimit(error, detail) {
+    if (error.status !== 403 && error.status !== 429)
+        return false;
+    return (/secondary rate limit|abuse/i.test(detail) ||
+        error.response?.headers['retry-after'] !== undefined ||
+        error.status === 429);
 }
 function hasNextPage(link) {
     return /rel="next"/.test(link ?? '');
@@ -45468,6 +45749,11 @@ var bottleneck_lib_default = /*#__PURE__*/__nccwpck_require__.n(bottleneck_lib);
 
 
 const RestOctokit = Octokit.plugin(restEndpointMethods, retry, throttling);
+/**
+ * GitHub ends an API request that takes more than 10 seconds with a time-out answer, so one
+ * still silent well after that is stalled somewhere on the way: it is given up and retried.
+ */
+const REQUEST_DEADLINE_MS = 20_000;
 /** Retries of one request, whatever made it fail: never more than this. */
 const MAX_RETRIES = 3;
 /** A primary-limit reset further away than this is not waited for: the caller stops instead. */
@@ -45485,7 +45771,9 @@ function createOctokit(connection, reporter, clock = systemClock) {
     const octokit = new RestOctokit({
         auth: connection.token,
         baseUrl: connection.apiUrl.replace(/\/+$/, ''),
-        request: connection.fetch ? { fetch: connection.fetch } : {},
+        request: {
+            fetch: withDeadline(connection.fetch ?? fetch, connection.requestDeadlineMs ?? REQUEST_DEADLINE_MS),
+        },
         // Not `request.retries`: plugin-retry then retries every failure, 403 and 404 included.
         retry: { retries: MAX_RETRIES, doNotRetry: NOT_RETRIED_BY_BACKOFF },
         throttle: {
@@ -45512,6 +45800,30 @@ function createOctokit(connection, reporter, clock = systemClock) {
     });
     return octokit;
 }
+/**
+ * A fetch whose answer, body included, must arrive within `deadlineMs`. The body is read here,
+ * so a stall while reading it fails the fetch itself, which Octokit turns into a 500 that
+ * plugin-retry retries like any other transient failure.
+ */
+function withDeadline(base, deadlineMs) {
+    return async (input, init) => {
+        const deadline = AbortSignal.timeout(deadlineMs);
+        const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+        try {
+            const response = await base(input, { ...init, signal });
+            const body = NULL_BODY_STATUSES.has(response.status) ? null : await response.arrayBuffer();
+            const { status, statusText, headers } = response;
+            return new Response(body, { status, statusText, headers });
+        }
+        catch (error) {
+            if (!deadline.aborted)
+                throw error;
+            throw new Error(`no complete answer within ${deadlineMs / 1000} s`, { cause: error });
+        }
+    };
+}
+/** Statuses whose Response may not carry a body. */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 function octokit_describe(request) {
     return `${request.method} ${request.url}`;
 }
@@ -45957,9 +46269,20 @@ function bytesOf(records) {
 ;// CONCATENATED MODULE: ./src/action/outputs.ts
 
 
-/** Sets the step's outputs from what the operation did. */
-function writeOutputs(outcome) {
-    setOutput('artifacts', JSON.stringify(outcome.artifacts));
+
+
+
+
+
+/** GitHub refuses a job output larger than 1 MB: the `artifacts` output stays within it. */
+const ARTIFACTS_OUTPUT_BYTE_LIMIT = 1_000_000;
+/**
+ * Sets the step's outputs from what the operation did. The `artifacts` output holds as many
+ * artifacts as GitHub accepts, newest first; `artifacts-file` names a JSON file holding them all.
+ */
+async function writeOutputs(outcome, runnerTemp) {
+    setOutput('artifacts', cappedArtifactsJson(outcome.artifacts));
+    setOutput('artifacts-file', await writeArtifactsFile(outcome.artifacts, runnerTemp));
     setOutput('count', String(outcome.artifacts.length));
     setOutput('total-bytes', String(bytesOf(outcome.artifacts)));
     setOutput('repositories', JSON.stringify(repositoryTotals(outcome.artifacts)));
@@ -45969,6 +46292,34 @@ function writeOutputs(outcome) {
     }
     if (outcome.operation === 'delete')
         setOutput('remaining', String(outcome.remaining ?? 0));
+}
+/**
+ * The artifacts as a JSON array within the output limit: the newest that fit, in the outcome's
+ * order, with a warning naming how many were left out.
+ */
+function cappedArtifactsJson(artifacts) {
+    const whole = JSON.stringify(artifacts);
+    if (Buffer.byteLength(whole) <= ARTIFACTS_OUTPUT_BYTE_LIMIT)
+        return whole;
+    const kept = new Set();
+    let bytes = 2; // the brackets
+    for (const artifact of [...artifacts].sort(compareNewestFirst)) {
+        const size = Buffer.byteLength(JSON.stringify(artifact)) + (kept.size > 0 ? 1 : 0);
+        if (bytes + size > ARTIFACTS_OUTPUT_BYTE_LIMIT)
+            break;
+        bytes += size;
+        kept.add(artifact);
+    }
+    warning(`The artifacts output holds the newest ${kept.size} of ${artifacts.length} artifacts: GitHub ` +
+        `refuses an output over 1 MB. The ${artifacts.length - kept.size} left out are in the file ` +
+        'the artifacts-file output names, with all the others');
+    return JSON.stringify(artifacts.filter((artifact) => kept.has(artifact)));
+}
+/** Every artifact, as JSON, in a file of its own under the runner's temporary folder. */
+async function writeArtifactsFile(artifacts, runnerTemp) {
+    const file = external_node_path_default().join(runnerTemp || (0,external_node_os_namespaceObject.tmpdir)(), `manage-artifacts-${(0,external_node_crypto_.randomUUID)()}.json`);
+    await (0,promises_namespaceObject.writeFile)(file, JSON.stringify(artifacts), { flag: 'wx' });
+    return file;
 }
 
 ;// CONCATENATED MODULE: ./src/action/reporter.ts
@@ -46006,8 +46357,11 @@ function runnerStorage() {
 ;// CONCATENATED MODULE: ./src/action/summary.ts
 
 
-/** Rows shown in the job summary; past this the table says how many more there are. */
-const MAX_ROWS = 1000;
+/**
+ * GitHub refuses a job summary larger than 1 MiB. Rows are added while the whole summary stays
+ * under this many bytes, with room kept for the line saying how many were left out.
+ */
+const SUMMARY_BYTE_BUDGET = 1024 * 1024 - 4096;
 /** Tables longer than this are folded into a details block. */
 const FOLD_AFTER_ROWS = 20;
 /** Names shown in the storage report's table of the names holding the most bytes. */
@@ -46017,41 +46371,69 @@ const HEADINGS = {
     download: 'Artifacts downloaded',
     delete: 'Artifacts deleted',
 };
+const COLUMNS = [
+    { heading: 'Repository', align: '---', cell: (a) => a.repository },
+    { heading: 'Name', align: '---', cell: (a) => a.name },
+    { heading: 'Size', align: '---:', cell: (a) => formatBytes(a.size_in_bytes) },
+    { heading: 'Created', align: '---', cell: (a) => a.created_at ?? '' },
+    { heading: 'Expires', align: '---', cell: (a) => a.expires_at ?? '' },
+    { heading: 'Run', align: '---:', cell: (a) => (a.run_id === null ? '' : String(a.run_id)) },
+    { heading: 'Branch', align: '---', cell: (a) => a.head_branch ?? '' },
+    { heading: 'Expired', align: '---', cell: (a) => (a.expired ? 'yes' : 'no') },
+    {
+        heading: 'Saved to',
+        align: '---',
+        shown: (outcome) => outcome.operation === 'download',
+        cell: (a) => a.path ?? '',
+    },
+];
 /**
  * The job summary in Markdown: what was acted on and its totals, anything left undone, then a
  * storage report (the size held in each repository and by the largest names across them all)
- * and every artifact.
+ * and every artifact that fits.
  */
 function buildSummary(outcome) {
     const lines = [`## ${heading(outcome)}`, '', totalsLine(outcome), ''];
     for (const note of outcome.notes)
         lines.push(`> ${escapeMarkdown(note)}`, '');
-    if (outcome.artifacts.length > 0) {
-        // A download takes one run's artifacts: where storage goes is no question it answers.
-        if (outcome.operation !== 'download')
-            lines.push(...storageReport(outcome.artifacts), '');
-        lines.push(foldIfLong(table(outcome), outcome.artifacts.length));
+    // A download takes one run's artifacts: where storage goes is no question it answers.
+    if (outcome.artifacts.length > 0 && outcome.operation !== 'download') {
+        lines.push(...storageReport(outcome.artifacts), '');
     }
-    return lines.join('\n') + '\n';
+    const head = lines.join('\n');
+    if (outcome.artifacts.length === 0)
+        return head + '\n';
+    return `${head}\n${foldIfLong(table(outcome, Buffer.byteLength(head)), outcome.artifacts.length)}\n`;
 }
+/** One row per repository (at most one per artifact) and ten names: far under the budget. */
 function storageReport(artifacts) {
     const repositories = repositoryTotals(artifacts);
     const names = nameTotals(artifacts);
-    const repositoryRows = repositories.map((total) => `| ${escapeMarkdown(total.repository)} | ${total.count} | ${formatBytes(total.total_bytes)} |`);
+    const repositoryRows = repositories.map((total) => tableRow([total.repository, String(total.count), formatBytes(total.total_bytes)]));
     const nameRows = names
         .slice(0, TOP_NAMES)
-        .map((total) => `| ${escapeMarkdown(total.name)} | ${total.count} | ${total.repositories} | ${formatBytes(total.total_bytes)} |`);
+        .map((total) => tableRow([
+        total.name,
+        String(total.count),
+        String(total.repositories),
+        formatBytes(total.total_bytes),
+    ]));
+    const shown = names.length > TOP_NAMES ? ` (${TOP_NAMES} of ${names.length})` : '';
     return [
         '### Storage by repository',
         '',
         foldIfLong(['| Repository | Artifacts | Size |', '|---|---:|---:|', ...repositoryRows].join('\n'), repositoryRows.length, 'repositories'),
         '',
-        `### Names holding the most storage${names.length > TOP_NAMES ? ` (${TOP_NAMES} of ${names.length})` : ''}`,
+        `### Names holding the most storage${shown}`,
         '',
         '| Name | Artifacts | Repositories | Size |',
         '|---|---:|---:|---:|',
         ...nameRows,
     ];
+}
+/** A table row of plain-text cells, each escaped. */
+function tableRow(cells) {
+    return `| ${cells.map(escapeMarkdown).join(' | ')} |`;
 }
 function heading(outcome) {
     if (outcome.operation === 'delete' && outcome.dryRun) {
@@ -46066,42 +46448,33 @@ function totalsLine(outcome) {
     if (outcome.runId !== undefined)
         parts.push(`from run ${outcome.runId}`);
     if (outcome.downloadPath !== undefined)
-        parts.push(`into \`${outcome.downloadPath}\``);
+        parts.push(`into ${escapeMarkdown(outcome.downloadPath)}`);
     if (outcome.kept > 0)
         parts.push(`${outcome.kept} kept by \`keep-latest\``);
     if (outcome.remaining !== undefined)
         parts.push(`${outcome.remaining} remaining`);
     return parts.join(' · ');
 }
-function table(outcome) {
-    const withPath = outcome.operation === 'download';
-    const rows = outcome.artifacts.slice(0, MAX_ROWS).map((artifact) => row(artifact, withPath));
-    const headings = ['Repository', 'Name', 'Size', 'Created', 'Expires', 'Run', 'Branch', 'Expired'];
-    const alignments = ['---', '---', '---:', '---', '---', '---:', '---', '---'];
-    if (withPath) {
-        headings.push('Saved to');
-        alignments.push('---');
-    }
-    const lines = [`| ${headings.join(' | ')} |`, `|${alignments.join('|')}|`, ...rows];
-    const hidden = outcome.artifacts.length - rows.length;
-    if (hidden > 0)
-        lines.push('', `…and ${hidden} more (all of them are in the \`artifacts\` output).`);
-    return lines.join('\n');
-}
-function row(artifact, withPath) {
-    const cells = [
-        escapeMarkdown(artifact.repository),
-        escapeMarkdown(artifact.name),
-        formatBytes(artifact.size_in_bytes),
-        artifact.created_at ?? '',
-        artifact.expires_at ?? '',
-        artifact.run_id === null ? '' : String(artifact.run_id),
-        escapeMarkdown(artifact.head_branch ?? ''),
-        artifact.expired ? 'yes' : 'no',
+/** The table, with as many rows as fit the byte budget after `usedBytes` of summary. */
+function table(outcome, usedBytes) {
+    const columns = COLUMNS.filter((column) => column.shown?.(outcome) ?? true);
+    const lines = [
+        `| ${columns.map((c) => c.heading).join(' | ')} |`,
+        `|${columns.map((c) => c.align).join('|')}|`,
     ];
-    if (withPath)
-        cells.push(`\`${artifact.path ?? ''}\``);
-    return `| ${cells.join(' | ')} |`;
+    let bytes = usedBytes + Buffer.byteLength(lines.join('\n'));
+    for (const artifact of outcome.artifacts) {
+        const line = tableRow(columns.map((c) => c.cell(artifact)));
+        bytes += Buffer.byteLength(line) + 1;
+        if (bytes > SUMMARY_BYTE_BUDGET)
+            break;
+        lines.push(line);
+    }
+    const hidden = outcome.artifacts.length - (lines.length - 2);
+    if (hidden > 0) {
+        lines.push('', `…and ${hidden} more, left out to keep the summary under GitHub's 1 MiB limit (all of them are in the \`artifacts-file\` output).`);
+    }
+    return lines.join('\n');
 }
 function foldIfLong(markdown, rowCount, what = 'artifacts') {
     if (rowCount <= FOLD_AFTER_ROWS)
@@ -46109,8 +46482,8 @@ function foldIfLong(markdown, rowCount, what = 'artifacts') {
     return `<details><summary>${rowCount} ${what}</summary>\n\n${markdown}\n\n</details>`;
 }
 /**
- * Artifact and branch names are user-controlled: neutralise HTML and the Markdown characters that
- * could break a table cell or inject links and formatting.
+ * Artifact names, branches and paths are user-controlled: neutralise HTML and the Markdown
+ * characters that could break a table cell or inject links and formatting.
  */
 function escapeMarkdown(text) {
     return text
@@ -46119,7 +46492,7 @@ function escapeMarkdown(text) {
         .replace(/>/g, '&gt;')
         .replace(/"/g, '&quot;')
         .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`)
-        .replace(/\r?\n/g, ' ');
+        .replace(/\r?\n|\r/g, ' ');
 }
 
 ;// CONCATENATED MODULE: ./src/action/main.ts
@@ -46140,13 +46513,22 @@ async function run() {
         // The toolkit's fetch goes through the runner's proxy, when it has one.
         { token, apiUrl, fetch: defaults.request?.fetch }, runnerStorage(), actionReporter);
         const outcome = await execute(request, session, actionReporter);
-        writeOutputs(outcome);
-        await summary.addRaw(buildSummary(outcome)).write();
+        await writeOutputs(outcome, process.env.RUNNER_TEMP);
+        await writeSummary(buildSummary(outcome));
         if (outcome.failures.length > 0)
             setFailed(outcome.failures.join('\n'));
     }
     catch (error) {
         setFailed(describeFailure(error));
+    }
+}
+/** The work is done by now: a summary GitHub cannot take is worth a warning, not a failed step. */
+async function writeSummary(markdown) {
+    try {
+        await summary.addRaw(markdown).write();
+    }
+    catch (error) {
+        warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
     }
 }
 

@@ -326,7 +326,10 @@ describe('outputs and summary GitHub accepts', () => {
     )
     expect(result.outputs.count).toBe(String(whole.length))
     expect(Buffer.byteLength(result.summary)).toBeLessThan(1024 * 1024)
-    const rows = result.summary.split('\n').filter((line) => line.startsWith(`| ${LONG}`))
+    const repository = `${server.owner}/${server.repo}`
+    const rows = result.summary
+      .split('\n')
+      .filter((line) => line.startsWith(`| ${repository} | ${LONG}`))
     expect(result.summary).toContain(`…and ${whole.length - rows.length} more`)
   })
 
@@ -342,10 +345,12 @@ describe('outputs and summary GitHub accepts', () => {
     const result = await act(server, { operation: 'download', 'run-id': String(MAIN_RUN) })
 
     expect(result.exitCode).toBe(0)
-    const row = result.summary.split('\n').find((line) => line.startsWith('| a'))
+    const row = result.summary
+      .split('\n')
+      .find((line) => line.startsWith(`| ${server.owner}/${server.repo} | a`))
     expect(row).toContain('a\\`b\\|c')
-    // Every cell separator is one the table meant: 8 columns, 9 bars.
-    expect(row?.replace(/\\\|/g, '').split('|')).toHaveLength(10)
+    // Every cell separator is one the table meant: 9 columns, 10 bars.
+    expect(row?.replace(/\\\|/g, '').split('|')).toHaveLength(11)
     expect(row).toContain(`${path.join(workspace, 'a\\`b\\|c')}`)
   })
 

@@ -179,7 +179,7 @@ function rateLimitReason(resetAt: Date, left = 'used up'): string {
 function secondaryLimitReason(resetAt: Date): string {
   return (
     `Stopped deleting: GitHub's secondary rate limit kept refusing requests (come back after ` +
-    `${resetAt.toISOString()}). The next run carries on with the oldest of those left`
+    `${resetAt.toISOString()}). The next run carries on with the largest of those left`
   )
 }
 

@@ -103,7 +103,7 @@ describe('job summary', () => {
     const summary = buildSummary(outcome({ operation: 'delete', artifacts, remaining: 5 }))
 
     expect(summary).toContain('<details><summary>20000 artifacts</summary>')
-    const rows = summary.split('\n').filter((line) => line.startsWith('| né'))
+    const rows = summary.split('\n').filter((line) => line.startsWith('| octo-org/octo-repo | né'))
     expect(rows.length).toBeGreaterThan(1000)
     expect(summary).toContain(`and ${20_000 - rows.length} more`)
     expect(summary).toContain('5 remaining')
