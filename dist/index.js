@@ -44265,9 +44265,15 @@ async function resolveRepositories(patterns, operation, session, reporter) {
             (unique.length ? `: ${unique.map((info) => fullName(info.repository)).join(', ')}` : ''));
     }
     if (patterns.some((pattern) => pattern.name.kind !== 'exact')) {
-        reporter.info(`${unique.length} repositories: ${unique.map((i) => fullName(i.repository)).join(', ')}`);
+        const names = unique.map((info) => fullName(info.repository));
+        reporter.info(`${unique.length} repositories: ${firstOf(names).join(', ')}`);
     }
     return unique;
+}
+/** The first few items of a list that may hold thousands, for one readable message. */
+function firstOf(items, shown = 10) {
+    const more = items.length - shown;
+    return more > 0 ? [...items.slice(0, shown), `${more} more`] : items;
 }
 /** The listing of every owner a glob line names, keyed by lower-case login. */
 async function listOwners(patterns, session) {
@@ -44834,7 +44840,7 @@ function combine(selections) {
         kept: parts.reduce((sum, part) => sum + part.kept, 0),
         searched: parts.length === 1
             ? parts[0].searched
-            : `${parts.length} repositories: ${parts.map((part) => part.searched).join('; ')}`,
+            : `${parts.length} repositories: ${firstOf(parts.map((part) => part.searched)).join('; ')}`,
     };
 }
 /** The output records of these artifacts, each naming the repository that holds it. */

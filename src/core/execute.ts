@@ -7,7 +7,7 @@ import { mapConcurrently } from './concurrency.js'
 import { singleExactName } from './patterns.js'
 import type { Reporter } from './reporter.js'
 import { fullName, type DeleteOptions, type DownloadOptions, type Request } from './request.js'
-import { resolveRepositories } from './select/repositories.js'
+import { firstOf, resolveRepositories } from './select/repositories.js'
 import { selectForDownload, selectForListing, type Selection } from './select/selection.js'
 
 const QUOTA_NOTE =
@@ -80,7 +80,7 @@ function combine(selections: RepositorySelection[]): Selection {
     searched:
       parts.length === 1
         ? parts[0].searched
-        : `${parts.length} repositories: ${parts.map((part) => part.searched).join('; ')}`,
+        : `${parts.length} repositories: ${firstOf(parts.map((part) => part.searched)).join('; ')}`,
   }
 }
 

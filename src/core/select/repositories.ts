@@ -39,11 +39,16 @@ export async function resolveRepositories(
     )
   }
   if (patterns.some((pattern) => pattern.name.kind !== 'exact')) {
-    reporter.info(
-      `${unique.length} repositories: ${unique.map((i) => fullName(i.repository)).join(', ')}`,
-    )
+    const names = unique.map((info) => fullName(info.repository))
+    reporter.info(`${unique.length} repositories: ${firstOf(names).join(', ')}`)
   }
   return unique
+}
+
+/** The first few items of a list that may hold thousands, for one readable message. */
+export function firstOf(items: string[], shown = 10): string[] {
+  const more = items.length - shown
+  return more > 0 ? [...items.slice(0, shown), `${more} more`] : items
 }
 
 /** The listing of every owner a glob line names, keyed by lower-case login. */
