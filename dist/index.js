@@ -45029,15 +45029,15 @@ class Pacer {
  * waits for its oldest points to leave it.
  */
 class SecondaryWindow {
+    clock;
     budget;
     windowMs;
-    clock;
     spent = [];
     total = 0;
-    constructor(budget = SECONDARY_BUDGET, windowMs = SECONDARY_WINDOW_MS, clock = systemClock) {
+    constructor(clock = systemClock, budget = SECONDARY_BUDGET, windowMs = SECONDARY_WINDOW_MS) {
+        this.clock = clock;
         this.budget = budget;
         this.windowMs = windowMs;
-        this.clock = clock;
     }
     /** Resolves once `points` more fit in the window, and counts them. */
     async admit(points) {
@@ -45885,16 +45885,17 @@ class GitHubSession {
         this.octokit = createOctokit(connection, reporter, clock);
         this.deletions = new Pacer(deletePacing, clock);
         const gate = limiter(CONCURRENT_REQUESTS);
-        const secondary = new SecondaryWindow(undefined, undefined, clock);
-        this.octokit.hook.wrap('request', async (request, options) => {
+        const secondary = new SecondaryWindow(clock);
+        this.octokit.hook.wrap('request', (request, options) => gate(async () => {
+            // Counted as it leaves, past the gate, so the window sees what the server will see.
             const points = secondaryPoints(options.method);
             await secondary.admit(points);
-            // Reads (the listing before deletions, first of all) use the budget the pacing shares out:
-            // a DELETE start stands for WRITE_POINTS.
+            // Reads (the listing before deletions, first of all) use the budget the pacing shares
+            // out: a DELETE start stands for WRITE_POINTS.
             if (points === READ_POINTS)
                 this.deletions.spend(READ_POINTS / WRITE_POINTS);
-            return gate(async () => request(options));
-        });
+            return request(options);
+        }));
         this.octokit.hook.after('request', (response) => this.noteRateLimit(response.headers));
         this.octokit.hook.error('request', (error) => {
             if (isHttpError(error) && error.response)

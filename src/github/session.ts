@@ -45,15 +45,19 @@ export class GitHubSession implements ApiSession {
     this.octokit = createOctokit(connection, reporter, clock)
     this.deletions = new Pacer(deletePacing, clock)
     const gate = limiter(CONCURRENT_REQUESTS)
-    const secondary = new SecondaryWindow(undefined, undefined, clock)
-    this.octokit.hook.wrap('request', async (request, options) => {
-      const points = secondaryPoints(options.method)
-      await secondary.admit(points)
-      // Reads (the listing before deletions, first of all) use the budget the pacing shares out:
-      // a DELETE start stands for WRITE_POINTS.
-      if (points === READ_POINTS) this.deletions.spend(READ_POINTS / WRITE_POINTS)
-      return gate(async () => request(options))
-    })
+    const secondary = new SecondaryWindow(clock)
+    this.octokit.hook.wrap('request', (request, options) =>
+      gate(async () => {
+        // Counted as it leaves, past the gate, so the window sees what the server will see.
+        const points = secondaryPoints(options.method)
+        await secondary.admit(points)
+        // Reads (the listing before deletions, first of all) use the budget the pacing shares
+        // out: a DELETE start stands for WRITE_POINTS.
+        if (points === READ_POINTS) this.deletions.spend(READ_POINTS / WRITE_POINTS)
+        return request(options)
+      }),
+    )
+
     this.octokit.hook.after('request', (response) => this.noteRateLimit(response.headers))
     this.octokit.hook.error('request', (error) => {
       if (isHttpError(error) && error.response) this.noteRateLimit(error.response.headers)

@@ -127,9 +127,9 @@ export class SecondaryWindow {
   private total = 0
 
   constructor(
+    private readonly clock: Clock = systemClock,
     private readonly budget: number = SECONDARY_BUDGET,
     private readonly windowMs: number = SECONDARY_WINDOW_MS,
-    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Resolves once `points` more fit in the window, and counts them. */

@@ -189,7 +189,7 @@ describe('Pacer.spend', () => {
 describe('SecondaryWindow', () => {
   it('lets a burst through at once, then holds what would overflow the window until it slides', async () => {
     const clock = new FakeClock(1_700_000_000_000)
-    const window = new SecondaryWindow(10, 60_000, clock)
+    const window = new SecondaryWindow(clock, 10, 60_000)
     const t0 = clock.now()
     const admitted: number[] = []
 

@@ -56,14 +56,18 @@ describe('resolving repository lines', () => {
     ])
   })
 
-  it('reads an exact line as given for list, and looks it up for delete to learn it is archived', async () => {
-    const listed = await resolve('list', 'mona/dotfiles')
-    const deleting = await resolve('delete', 'mona/DOTFILES')
+  it('reads an exact line as given for list, without a request', async () => {
+    const { described, server } = await resolve('list', 'mona/dotfiles')
 
-    expect(listed.described).toEqual(['mona/dotfiles'])
-    expect(listed.server.requests).toEqual([])
-    expect(deleting.described).toEqual(['mona/dotfiles (archived)'])
-    expect(deleting.server.requests.map((r) => r.path)).toEqual(['/repos/mona/DOTFILES'])
+    expect(described).toEqual(['mona/dotfiles'])
+    expect(server.requests).toEqual([])
+  })
+
+  it('looks an exact line up for delete, to learn it is archived', async () => {
+    const { described, server } = await resolve('delete', 'mona/DOTFILES')
+
+    expect(described).toEqual(['mona/dotfiles (archived)'])
+    expect(server.requests.map((r) => r.path)).toEqual(['/repos/mona/DOTFILES'])
   })
 
   it('takes what an owner listing already said of an exact line, without looking it up again', async () => {
