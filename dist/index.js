@@ -1,3718 +1,6 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 9659:
-/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
-
-
-/* eslint-disable @typescript-eslint/no-explicit-any */
-var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
-    if (k2 === undefined) k2 = k;
-    var desc = Object.getOwnPropertyDescriptor(m, k);
-    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
-      desc = { enumerable: true, get: function() { return m[k]; } };
-    }
-    Object.defineProperty(o, k2, desc);
-}) : (function(o, m, k, k2) {
-    if (k2 === undefined) k2 = k;
-    o[k2] = m[k];
-}));
-var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
-    Object.defineProperty(o, "default", { enumerable: true, value: v });
-}) : function(o, v) {
-    o["default"] = v;
-});
-var __importStar = (this && this.__importStar) || (function () {
-    var ownKeys = function(o) {
-        ownKeys = Object.getOwnPropertyNames || function (o) {
-            var ar = [];
-            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
-            return ar;
-        };
-        return ownKeys(o);
-    };
-    return function (mod) {
-        if (mod && mod.__esModule) return mod;
-        var result = {};
-        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
-        __setModuleDefault(result, mod);
-        return result;
-    };
-})();
-var __awaiter = (this && this.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.HttpClient = exports.HttpClientResponse = exports.HttpClientError = exports.MediaTypes = exports.Headers = exports.HttpCodes = void 0;
-exports.getProxyUrl = getProxyUrl;
-exports.isHttps = isHttps;
-const http = __importStar(__nccwpck_require__(8611));
-const https = __importStar(__nccwpck_require__(5692));
-const pm = __importStar(__nccwpck_require__(3335));
-const tunnel = __importStar(__nccwpck_require__(770));
-const undici_1 = __nccwpck_require__(6752);
-var HttpCodes;
-(function (HttpCodes) {
-    HttpCodes[HttpCodes["OK"] = 200] = "OK";
-    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
-    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
-    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
-    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
-    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
-    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
-    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
-    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
-    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
-    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
-    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
-    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
-    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
-    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
-    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
-    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
-    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
-    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
-    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
-    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
-    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
-    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (exports.HttpCodes = HttpCodes = {}));
-var Headers;
-(function (Headers) {
-    Headers["Accept"] = "accept";
-    Headers["ContentType"] = "content-type";
-})(Headers || (exports.Headers = Headers = {}));
-var MediaTypes;
-(function (MediaTypes) {
-    MediaTypes["ApplicationJson"] = "application/json";
-})(MediaTypes || (exports.MediaTypes = MediaTypes = {}));
-/**
- * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
- * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
- */
-function getProxyUrl(serverUrl) {
-    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
-    return proxyUrl ? proxyUrl.href : '';
-}
-const HttpRedirectCodes = [
-    HttpCodes.MovedPermanently,
-    HttpCodes.ResourceMoved,
-    HttpCodes.SeeOther,
-    HttpCodes.TemporaryRedirect,
-    HttpCodes.PermanentRedirect
-];
-const HttpResponseRetryCodes = [
-    HttpCodes.BadGateway,
-    HttpCodes.ServiceUnavailable,
-    HttpCodes.GatewayTimeout
-];
-const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
-const ExponentialBackoffCeiling = 10;
-const ExponentialBackoffTimeSlice = 5;
-class HttpClientError extends Error {
-    constructor(message, statusCode) {
-        super(message);
-        this.name = 'HttpClientError';
-        this.statusCode = statusCode;
-        Object.setPrototypeOf(this, HttpClientError.prototype);
-    }
-}
-exports.HttpClientError = HttpClientError;
-class HttpClientResponse {
-    constructor(message) {
-        this.message = message;
-    }
-    readBody() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                let output = Buffer.alloc(0);
-                this.message.on('data', (chunk) => {
-                    output = Buffer.concat([output, chunk]);
-                });
-                this.message.on('end', () => {
-                    resolve(output.toString());
-                });
-            }));
-        });
-    }
-    readBodyBuffer() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                const chunks = [];
-                this.message.on('data', (chunk) => {
-                    chunks.push(chunk);
-                });
-                this.message.on('end', () => {
-                    resolve(Buffer.concat(chunks));
-                });
-            }));
-        });
-    }
-}
-exports.HttpClientResponse = HttpClientResponse;
-function isHttps(requestUrl) {
-    const parsedUrl = new URL(requestUrl);
-    return parsedUrl.protocol === 'https:';
-}
-class HttpClient {
-    constructor(userAgent, handlers, requestOptions) {
-        this._ignoreSslError = false;
-        this._allowRedirects = true;
-        this._allowRedirectDowngrade = false;
-        this._maxRedirects = 50;
-        this._allowRetries = false;
-        this._maxRetries = 1;
-        this._keepAlive = false;
-        this._disposed = false;
-        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
-        this.handlers = handlers || [];
-        this.requestOptions = requestOptions;
-        if (requestOptions) {
-            if (requestOptions.ignoreSslError != null) {
-                this._ignoreSslError = requestOptions.ignoreSslError;
-            }
-            this._socketTimeout = requestOptions.socketTimeout;
-            if (requestOptions.allowRedirects != null) {
-                this._allowRedirects = requestOptions.allowRedirects;
-            }
-            if (requestOptions.allowRedirectDowngrade != null) {
-                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
-            }
-            if (requestOptions.maxRedirects != null) {
-                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
-            }
-            if (requestOptions.keepAlive != null) {
-                this._keepAlive = requestOptions.keepAlive;
-            }
-            if (requestOptions.allowRetries != null) {
-                this._allowRetries = requestOptions.allowRetries;
-            }
-            if (requestOptions.maxRetries != null) {
-                this._maxRetries = requestOptions.maxRetries;
-            }
-        }
-    }
-    options(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    get(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('GET', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    del(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    post(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('POST', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    patch(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    put(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PUT', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    head(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    sendStream(verb, requestUrl, stream, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request(verb, requestUrl, stream, additionalHeaders);
-        });
-    }
-    /**
-     * Gets a typed object from an endpoint
-     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
-     */
-    getJson(requestUrl_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            const res = yield this.get(requestUrl, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    postJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.post(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    putJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.put(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    patchJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.patch(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    /**
-     * Makes a raw http request.
-     * All other methods such as get, post, patch, and request ultimately call this.
-     * Prefer get, del, post and patch
-     */
-    request(verb, requestUrl, data, headers) {
-        return __awaiter(this, void 0, void 0, function* () {
-            if (this._disposed) {
-                throw new Error('Client has already been disposed.');
-            }
-            const parsedUrl = new URL(requestUrl);
-            let info = this._prepareRequest(verb, parsedUrl, headers);
-            // Only perform retries on reads since writes may not be idempotent.
-            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
-                ? this._maxRetries + 1
-                : 1;
-            let numTries = 0;
-            let response;
-            do {
-                response = yield this.requestRaw(info, data);
-                // Check if it's an authentication challenge
-                if (response &&
-                    response.message &&
-                    response.message.statusCode === HttpCodes.Unauthorized) {
-                    let authenticationHandler;
-                    for (const handler of this.handlers) {
-                        if (handler.canHandleAuthentication(response)) {
-                            authenticationHandler = handler;
-                            break;
-                        }
-                    }
-                    if (authenticationHandler) {
-                        return authenticationHandler.handleAuthentication(this, info, data);
-                    }
-                    else {
-                        // We have received an unauthorized response but have no handlers to handle it.
-                        // Let the response return to the caller.
-                        return response;
-                    }
-                }
-                let redirectsRemaining = this._maxRedirects;
-                while (response.message.statusCode &&
-                    HttpRedirectCodes.includes(response.message.statusCode) &&
-                    this._allowRedirects &&
-                    redirectsRemaining > 0) {
-                    const redirectUrl = response.message.headers['location'];
-                    if (!redirectUrl) {
-                        // if there's no location to redirect to, we won't
-                        break;
-                    }
-                    const parsedRedirectUrl = new URL(redirectUrl);
-                    if (parsedUrl.protocol === 'https:' &&
-                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
-                        !this._allowRedirectDowngrade) {
-                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
-                    }
-                    // we need to finish reading the response before reassigning response
-                    // which will leak the open socket.
-                    yield response.readBody();
-                    // strip authorization header if redirected to a different hostname
-                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-                        for (const header in headers) {
-                            // header names are case insensitive
-                            if (header.toLowerCase() === 'authorization') {
-                                delete headers[header];
-                            }
-                        }
-                    }
-                    // let's make the request with the new redirectUrl
-                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
-                    response = yield this.requestRaw(info, data);
-                    redirectsRemaining--;
-                }
-                if (!response.message.statusCode ||
-                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
-                    // If not a retry code, return immediately instead of retrying
-                    return response;
-                }
-                numTries += 1;
-                if (numTries < maxTries) {
-                    yield response.readBody();
-                    yield this._performExponentialBackoff(numTries);
-                }
-            } while (numTries < maxTries);
-            return response;
-        });
-    }
-    /**
-     * Needs to be called if keepAlive is set to true in request options.
-     */
-    dispose() {
-        if (this._agent) {
-            this._agent.destroy();
-        }
-        this._disposed = true;
-    }
-    /**
-     * Raw request.
-     * @param info
-     * @param data
-     */
-    requestRaw(info, data) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => {
-                function callbackForResult(err, res) {
-                    if (err) {
-                        reject(err);
-                    }
-                    else if (!res) {
-                        // If `err` is not passed, then `res` must be passed.
-                        reject(new Error('Unknown error'));
-                    }
-                    else {
-                        resolve(res);
-                    }
-                }
-                this.requestRawWithCallback(info, data, callbackForResult);
-            });
-        });
-    }
-    /**
-     * Raw request with callback.
-     * @param info
-     * @param data
-     * @param onResult
-     */
-    requestRawWithCallback(info, data, onResult) {
-        if (typeof data === 'string') {
-            if (!info.options.headers) {
-                info.options.headers = {};
-            }
-            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
-        }
-        let callbackCalled = false;
-        function handleResult(err, res) {
-            if (!callbackCalled) {
-                callbackCalled = true;
-                onResult(err, res);
-            }
-        }
-        const req = info.httpModule.request(info.options, (msg) => {
-            const res = new HttpClientResponse(msg);
-            handleResult(undefined, res);
-        });
-        let socket;
-        req.on('socket', sock => {
-            socket = sock;
-        });
-        // If we ever get disconnected, we want the socket to timeout eventually
-        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
-            if (socket) {
-                socket.end();
-            }
-            handleResult(new Error(`Request timeout: ${info.options.path}`));
-        });
-        req.on('error', function (err) {
-            // err has statusCode property
-            // res should have headers
-            handleResult(err);
-        });
-        if (data && typeof data === 'string') {
-            req.write(data, 'utf8');
-        }
-        if (data && typeof data !== 'string') {
-            data.on('close', function () {
-                req.end();
-            });
-            data.pipe(req);
-        }
-        else {
-            req.end();
-        }
-    }
-    /**
-     * Gets an http agent. This function is useful when you need an http agent that handles
-     * routing through a proxy server - depending upon the url and proxy environment variables.
-     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
-     */
-    getAgent(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        return this._getAgent(parsedUrl);
-    }
-    getAgentDispatcher(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (!useProxy) {
-            return;
-        }
-        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
-    }
-    _prepareRequest(method, requestUrl, headers) {
-        const info = {};
-        info.parsedUrl = requestUrl;
-        const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? https : http;
-        const defaultPort = usingSsl ? 443 : 80;
-        info.options = {};
-        info.options.host = info.parsedUrl.hostname;
-        info.options.port = info.parsedUrl.port
-            ? parseInt(info.parsedUrl.port)
-            : defaultPort;
-        info.options.path =
-            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
-        info.options.method = method;
-        info.options.headers = this._mergeHeaders(headers);
-        if (this.userAgent != null) {
-            info.options.headers['user-agent'] = this.userAgent;
-        }
-        info.options.agent = this._getAgent(info.parsedUrl);
-        // gives handlers an opportunity to participate
-        if (this.handlers) {
-            for (const handler of this.handlers) {
-                handler.prepareRequest(info.options);
-            }
-        }
-        return info;
-    }
-    _mergeHeaders(headers) {
-        if (this.requestOptions && this.requestOptions.headers) {
-            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
-        }
-        return lowercaseKeys(headers || {});
-    }
-    /**
-     * Gets an existing header value or returns a default.
-     * Handles converting number header values to strings since HTTP headers must be strings.
-     * Note: This returns string | string[] since some headers can have multiple values.
-     * For headers that must always be a single string (like Content-Type), use the
-     * specialized _getExistingOrDefaultContentTypeHeader method instead.
-     */
-    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
-            if (headerValue) {
-                clientHeader =
-                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
-            }
-        }
-        const additionalValue = additionalHeaders[header];
-        if (additionalValue !== undefined) {
-            return typeof additionalValue === 'number'
-                ? additionalValue.toString()
-                : additionalValue;
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    /**
-     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
-     * Always returns a single string (not an array) since Content-Type should be a single value.
-     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
-     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
-     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
-     */
-    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
-            if (headerValue) {
-                if (typeof headerValue === 'number') {
-                    clientHeader = String(headerValue);
-                }
-                else if (Array.isArray(headerValue)) {
-                    clientHeader = headerValue.join(', ');
-                }
-                else {
-                    clientHeader = headerValue;
-                }
-            }
-        }
-        const additionalValue = additionalHeaders[Headers.ContentType];
-        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
-        if (additionalValue !== undefined) {
-            if (typeof additionalValue === 'number') {
-                return String(additionalValue);
-            }
-            else if (Array.isArray(additionalValue)) {
-                return additionalValue.join(', ');
-            }
-            else {
-                return additionalValue;
-            }
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    _getAgent(parsedUrl) {
-        let agent;
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (this._keepAlive && useProxy) {
-            agent = this._proxyAgent;
-        }
-        if (!useProxy) {
-            agent = this._agent;
-        }
-        // if agent is already assigned use that agent.
-        if (agent) {
-            return agent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        let maxSockets = 100;
-        if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
-        }
-        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
-        if (proxyUrl && proxyUrl.hostname) {
-            const agentOptions = {
-                maxSockets,
-                keepAlive: this._keepAlive,
-                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
-                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
-                })), { host: proxyUrl.hostname, port: proxyUrl.port })
-            };
-            let tunnelAgent;
-            const overHttps = proxyUrl.protocol === 'https:';
-            if (usingSsl) {
-                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
-            }
-            else {
-                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
-            }
-            agent = tunnelAgent(agentOptions);
-            this._proxyAgent = agent;
-        }
-        // if tunneling agent isn't assigned create a new agent
-        if (!agent) {
-            const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
-            this._agent = agent;
-        }
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            agent.options = Object.assign(agent.options || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return agent;
-    }
-    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
-        let proxyAgent;
-        if (this._keepAlive) {
-            proxyAgent = this._proxyAgentDispatcher;
-        }
-        // if agent is already assigned use that agent.
-        if (proxyAgent) {
-            return proxyAgent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new undici_1.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
-            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
-        })));
-        this._proxyAgentDispatcher = proxyAgent;
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return proxyAgent;
-    }
-    _getUserAgentWithOrchestrationId(userAgent) {
-        const baseUserAgent = userAgent || 'actions/http-client';
-        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
-        if (orchId) {
-            // Sanitize the orchestration ID to ensure it contains only valid characters
-            // Valid characters: 0-9, a-z, _, -, .
-            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
-            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
-        }
-        return baseUserAgent;
-    }
-    _performExponentialBackoff(retryNumber) {
-        return __awaiter(this, void 0, void 0, function* () {
-            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-            return new Promise(resolve => setTimeout(() => resolve(), ms));
-        });
-    }
-    _processResponse(res, options) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
-                const statusCode = res.message.statusCode || 0;
-                const response = {
-                    statusCode,
-                    result: null,
-                    headers: {}
-                };
-                // not found leads to null obj returned
-                if (statusCode === HttpCodes.NotFound) {
-                    resolve(response);
-                }
-                // get the result from the body
-                function dateTimeDeserializer(key, value) {
-                    if (typeof value === 'string') {
-                        const a = new Date(value);
-                        if (!isNaN(a.valueOf())) {
-                            return a;
-                        }
-                    }
-                    return value;
-                }
-                let obj;
-                let contents;
-                try {
-                    contents = yield res.readBody();
-                    if (contents && contents.length > 0) {
-                        if (options && options.deserializeDates) {
-                            obj = JSON.parse(contents, dateTimeDeserializer);
-                        }
-                        else {
-                            obj = JSON.parse(contents);
-                        }
-                        response.result = obj;
-                    }
-                    response.headers = res.message.headers;
-                }
-                catch (err) {
-                    // Invalid resource (contents not json);  leaving result obj null
-                }
-                // note that 3xx redirects are handled by the http layer.
-                if (statusCode > 299) {
-                    let msg;
-                    // if exception/error in body, attempt to get better error
-                    if (obj && obj.message) {
-                        msg = obj.message;
-                    }
-                    else if (contents && contents.length > 0) {
-                        // it may be the case that the exception is in the body message as string
-                        msg = contents;
-                    }
-                    else {
-                        msg = `Failed request: (${statusCode})`;
-                    }
-                    const err = new HttpClientError(msg, statusCode);
-                    err.result = response.result;
-                    reject(err);
-                }
-                else {
-                    resolve(response);
-                }
-            }));
-        });
-    }
-}
-exports.HttpClient = HttpClient;
-const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
-//# sourceMappingURL=index.js.map
-
-/***/ }),
-
-/***/ 3335:
-/***/ ((__unused_webpack_module, exports) => {
-
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.getProxyUrl = getProxyUrl;
-exports.checkBypass = checkBypass;
-function getProxyUrl(reqUrl) {
-    const usingSsl = reqUrl.protocol === 'https:';
-    if (checkBypass(reqUrl)) {
-        return undefined;
-    }
-    const proxyVar = (() => {
-        if (usingSsl) {
-            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-        }
-        else {
-            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-        }
-    })();
-    if (proxyVar) {
-        try {
-            return new DecodedURL(proxyVar);
-        }
-        catch (_a) {
-            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-                return new DecodedURL(`http://${proxyVar}`);
-        }
-    }
-    else {
-        return undefined;
-    }
-}
-function checkBypass(reqUrl) {
-    if (!reqUrl.hostname) {
-        return false;
-    }
-    const reqHost = reqUrl.hostname;
-    if (isLoopbackAddress(reqHost)) {
-        return true;
-    }
-    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-    if (!noProxy) {
-        return false;
-    }
-    // Determine the request port
-    let reqPort;
-    if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
-    }
-    else if (reqUrl.protocol === 'http:') {
-        reqPort = 80;
-    }
-    else if (reqUrl.protocol === 'https:') {
-        reqPort = 443;
-    }
-    // Format the request hostname and hostname with port
-    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-    if (typeof reqPort === 'number') {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-    }
-    // Compare request host against noproxy
-    for (const upperNoProxyItem of noProxy
-        .split(',')
-        .map(x => x.trim().toUpperCase())
-        .filter(x => x)) {
-        if (upperNoProxyItem === '*' ||
-            upperReqHosts.some(x => x === upperNoProxyItem ||
-                x.endsWith(`.${upperNoProxyItem}`) ||
-                (upperNoProxyItem.startsWith('.') &&
-                    x.endsWith(`${upperNoProxyItem}`)))) {
-            return true;
-        }
-    }
-    return false;
-}
-function isLoopbackAddress(host) {
-    const hostLower = host.toLowerCase();
-    return (hostLower === 'localhost' ||
-        hostLower.startsWith('127.') ||
-        hostLower.startsWith('[::1]') ||
-        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
-}
-class DecodedURL extends URL {
-    constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
-    }
-    get username() {
-        return this._decodedUsername;
-    }
-    get password() {
-        return this._decodedPassword;
-    }
-}
-//# sourceMappingURL=proxy.js.map
-
-/***/ }),
-
-/***/ 8812:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var Batcher, Events, parser;
-parser = __nccwpck_require__(9700);
-Events = __nccwpck_require__(1914);
-
-Batcher = function () {
-  class Batcher {
-    constructor(options = {}) {
-      this.options = options;
-      parser.load(this.options, this.defaults, this);
-      this.Events = new Events(this);
-      this._arr = [];
-
-      this._resetPromise();
-
-      this._lastFlush = Date.now();
-    }
-
-    _resetPromise() {
-      return this._promise = new this.Promise((res, rej) => {
-        return this._resolve = res;
-      });
-    }
-
-    _flush() {
-      clearTimeout(this._timeout);
-      this._lastFlush = Date.now();
-
-      this._resolve();
-
-      this.Events.trigger("batch", this._arr);
-      this._arr = [];
-      return this._resetPromise();
-    }
-
-    add(data) {
-      var ret;
-
-      this._arr.push(data);
-
-      ret = this._promise;
-
-      if (this._arr.length === this.maxSize) {
-        this._flush();
-      } else if (this.maxTime != null && this._arr.length === 1) {
-        this._timeout = setTimeout(() => {
-          return this._flush();
-        }, this.maxTime);
-      }
-
-      return ret;
-    }
-
-  }
-
-  ;
-  Batcher.prototype.defaults = {
-    maxTime: null,
-    maxSize: null,
-    Promise: Promise
-  };
-  return Batcher;
-}.call(void 0);
-
-module.exports = Batcher;
-
-/***/ }),
-
-/***/ 8760:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-function _slicedToArray(arr, i) { return _arrayWithHoles(arr) || _iterableToArrayLimit(arr, i) || _nonIterableRest(); }
-
-function _iterableToArrayLimit(arr, i) { var _arr = []; var _n = true; var _d = false; var _e = undefined; try { for (var _i = arr[Symbol.iterator](), _s; !(_n = (_s = _i.next()).done); _n = true) { _arr.push(_s.value); if (i && _arr.length === i) break; } } catch (err) { _d = true; _e = err; } finally { try { if (!_n && _i["return"] != null) _i["return"](); } finally { if (_d) throw _e; } } return _arr; }
-
-function _toArray(arr) { return _arrayWithHoles(arr) || _iterableToArray(arr) || _nonIterableRest(); }
-
-function _nonIterableRest() { throw new TypeError("Invalid attempt to destructure non-iterable instance"); }
-
-function _iterableToArray(iter) { if (Symbol.iterator in Object(iter) || Object.prototype.toString.call(iter) === "[object Arguments]") return Array.from(iter); }
-
-function _arrayWithHoles(arr) { if (Array.isArray(arr)) return arr; }
-
-function asyncGeneratorStep(gen, resolve, reject, _next, _throw, key, arg) { try { var info = gen[key](arg); var value = info.value; } catch (error) { reject(error); return; } if (info.done) { resolve(value); } else { Promise.resolve(value).then(_next, _throw); } }
-
-function _asyncToGenerator(fn) { return function () { var self = this, args = arguments; return new Promise(function (resolve, reject) { var gen = fn.apply(self, args); function _next(value) { asyncGeneratorStep(gen, resolve, reject, _next, _throw, "next", value); } function _throw(err) { asyncGeneratorStep(gen, resolve, reject, _next, _throw, "throw", err); } _next(undefined); }); }; }
-
-var Bottleneck,
-    DEFAULT_PRIORITY,
-    Events,
-    Job,
-    LocalDatastore,
-    NUM_PRIORITIES,
-    Queues,
-    RedisDatastore,
-    States,
-    Sync,
-    parser,
-    splice = [].splice;
-NUM_PRIORITIES = 10;
-DEFAULT_PRIORITY = 5;
-parser = __nccwpck_require__(9700);
-Queues = __nccwpck_require__(1363);
-Job = __nccwpck_require__(2448);
-LocalDatastore = __nccwpck_require__(7099);
-RedisDatastore = __nccwpck_require__(1827);
-Events = __nccwpck_require__(1914);
-States = __nccwpck_require__(5685);
-Sync = __nccwpck_require__(9216);
-
-Bottleneck = function () {
-  class Bottleneck {
-    constructor(options = {}, ...invalid) {
-      var storeInstanceOptions, storeOptions;
-      this._addToQueue = this._addToQueue.bind(this);
-
-      this._validateOptions(options, invalid);
-
-      parser.load(options, this.instanceDefaults, this);
-      this._queues = new Queues(NUM_PRIORITIES);
-      this._scheduled = {};
-      this._states = new States(["RECEIVED", "QUEUED", "RUNNING", "EXECUTING"].concat(this.trackDoneStatus ? ["DONE"] : []));
-      this._limiter = null;
-      this.Events = new Events(this);
-      this._submitLock = new Sync("submit", this.Promise);
-      this._registerLock = new Sync("register", this.Promise);
-      storeOptions = parser.load(options, this.storeDefaults, {});
-
-      this._store = function () {
-        if (this.datastore === "redis" || this.datastore === "ioredis" || this.connection != null) {
-          storeInstanceOptions = parser.load(options, this.redisStoreDefaults, {});
-          return new RedisDatastore(this, storeOptions, storeInstanceOptions);
-        } else if (this.datastore === "local") {
-          storeInstanceOptions = parser.load(options, this.localStoreDefaults, {});
-          return new LocalDatastore(this, storeOptions, storeInstanceOptions);
-        } else {
-          throw new Bottleneck.prototype.BottleneckError(`Invalid datastore type: ${this.datastore}`);
-        }
-      }.call(this);
-
-      this._queues.on("leftzero", () => {
-        var ref;
-        return (ref = this._store.heartbeat) != null ? typeof ref.ref === "function" ? ref.ref() : void 0 : void 0;
-      });
-
-      this._queues.on("zero", () => {
-        var ref;
-        return (ref = this._store.heartbeat) != null ? typeof ref.unref === "function" ? ref.unref() : void 0 : void 0;
-      });
-    }
-
-    _validateOptions(options, invalid) {
-      if (!(options != null && typeof options === "object" && invalid.length === 0)) {
-        throw new Bottleneck.prototype.BottleneckError("Bottleneck v2 takes a single object argument. Refer to https://github.com/SGrondin/bottleneck#upgrading-to-v2 if you're upgrading from Bottleneck v1.");
-      }
-    }
-
-    ready() {
-      return this._store.ready;
-    }
-
-    clients() {
-      return this._store.clients;
-    }
-
-    channel() {
-      return `b_${this.id}`;
-    }
-
-    channel_client() {
-      return `b_${this.id}_${this._store.clientId}`;
-    }
-
-    publish(message) {
-      return this._store.__publish__(message);
-    }
-
-    disconnect(flush = true) {
-      return this._store.__disconnect__(flush);
-    }
-
-    chain(_limiter) {
-      this._limiter = _limiter;
-      return this;
-    }
-
-    queued(priority) {
-      return this._queues.queued(priority);
-    }
-
-    clusterQueued() {
-      return this._store.__queued__();
-    }
-
-    empty() {
-      return this.queued() === 0 && this._submitLock.isEmpty();
-    }
-
-    running() {
-      return this._store.__running__();
-    }
-
-    done() {
-      return this._store.__done__();
-    }
-
-    jobStatus(id) {
-      return this._states.jobStatus(id);
-    }
-
-    jobs(status) {
-      return this._states.statusJobs(status);
-    }
-
-    counts() {
-      return this._states.statusCounts();
-    }
-
-    _randomIndex() {
-      return Math.random().toString(36).slice(2);
-    }
-
-    check(weight = 1) {
-      return this._store.__check__(weight);
-    }
-
-    _clearGlobalState(index) {
-      if (this._scheduled[index] != null) {
-        clearTimeout(this._scheduled[index].expiration);
-        delete this._scheduled[index];
-        return true;
-      } else {
-        return false;
-      }
-    }
-
-    _free(index, job, options, eventInfo) {
-      var _this = this;
-
-      return _asyncToGenerator(function* () {
-        var e, running;
-
-        try {
-          var _ref = yield _this._store.__free__(index, options.weight);
-
-          running = _ref.running;
-
-          _this.Events.trigger("debug", `Freed ${options.id}`, eventInfo);
-
-          if (running === 0 && _this.empty()) {
-            return _this.Events.trigger("idle");
-          }
-        } catch (error1) {
-          e = error1;
-          return _this.Events.trigger("error", e);
-        }
-      })();
-    }
-
-    _run(index, job, wait) {
-      var clearGlobalState, free, run;
-      job.doRun();
-      clearGlobalState = this._clearGlobalState.bind(this, index);
-      run = this._run.bind(this, index, job);
-      free = this._free.bind(this, index, job);
-      return this._scheduled[index] = {
-        timeout: setTimeout(() => {
-          return job.doExecute(this._limiter, clearGlobalState, run, free);
-        }, wait),
-        expiration: job.options.expiration != null ? setTimeout(function () {
-          return job.doExpire(clearGlobalState, run, free);
-        }, wait + job.options.expiration) : void 0,
-        job: job
-      };
-    }
-
-    _drainOne(capacity) {
-      return this._registerLock.schedule(() => {
-        var args, index, next, options, queue;
-
-        if (this.queued() === 0) {
-          return this.Promise.resolve(null);
-        }
-
-        queue = this._queues.getFirst();
-
-        var _next2 = next = queue.first();
-
-        options = _next2.options;
-        args = _next2.args;
-
-        if (capacity != null && options.weight > capacity) {
-          return this.Promise.resolve(null);
-        }
-
-        this.Events.trigger("debug", `Draining ${options.id}`, {
-          args,
-          options
-        });
-        index = this._randomIndex();
-        return this._store.__register__(index, options.weight, options.expiration).then(({
-          success,
-          wait,
-          reservoir
-        }) => {
-          var empty;
-          this.Events.trigger("debug", `Drained ${options.id}`, {
-            success,
-            args,
-            options
-          });
-
-          if (success) {
-            queue.shift();
-            empty = this.empty();
-
-            if (empty) {
-              this.Events.trigger("empty");
-            }
-
-            if (reservoir === 0) {
-              this.Events.trigger("depleted", empty);
-            }
-
-            this._run(index, next, wait);
-
-            return this.Promise.resolve(options.weight);
-          } else {
-            return this.Promise.resolve(null);
-          }
-        });
-      });
-    }
-
-    _drainAll(capacity, total = 0) {
-      return this._drainOne(capacity).then(drained => {
-        var newCapacity;
-
-        if (drained != null) {
-          newCapacity = capacity != null ? capacity - drained : capacity;
-          return this._drainAll(newCapacity, total + drained);
-        } else {
-          return this.Promise.resolve(total);
-        }
-      }).catch(e => {
-        return this.Events.trigger("error", e);
-      });
-    }
-
-    _dropAllQueued(message) {
-      return this._queues.shiftAll(function (job) {
-        return job.doDrop({
-          message
-        });
-      });
-    }
-
-    stop(options = {}) {
-      var done, waitForExecuting;
-      options = parser.load(options, this.stopDefaults);
-
-      waitForExecuting = at => {
-        var finished;
-
-        finished = () => {
-          var counts;
-          counts = this._states.counts;
-          return counts[0] + counts[1] + counts[2] + counts[3] === at;
-        };
-
-        return new this.Promise((resolve, reject) => {
-          if (finished()) {
-            return resolve();
-          } else {
-            return this.on("done", () => {
-              if (finished()) {
-                this.removeAllListeners("done");
-                return resolve();
-              }
-            });
-          }
-        });
-      };
-
-      done = options.dropWaitingJobs ? (this._run = function (index, next) {
-        return next.doDrop({
-          message: options.dropErrorMessage
-        });
-      }, this._drainOne = () => {
-        return this.Promise.resolve(null);
-      }, this._registerLock.schedule(() => {
-        return this._submitLock.schedule(() => {
-          var k, ref, v;
-          ref = this._scheduled;
-
-          for (k in ref) {
-            v = ref[k];
-
-            if (this.jobStatus(v.job.options.id) === "RUNNING") {
-              clearTimeout(v.timeout);
-              clearTimeout(v.expiration);
-              v.job.doDrop({
-                message: options.dropErrorMessage
-              });
-            }
-          }
-
-          this._dropAllQueued(options.dropErrorMessage);
-
-          return waitForExecuting(0);
-        });
-      })) : this.schedule({
-        priority: NUM_PRIORITIES - 1,
-        weight: 0
-      }, () => {
-        return waitForExecuting(1);
-      });
-
-      this._receive = function (job) {
-        return job._reject(new Bottleneck.prototype.BottleneckError(options.enqueueErrorMessage));
-      };
-
-      this.stop = () => {
-        return this.Promise.reject(new Bottleneck.prototype.BottleneckError("stop() has already been called"));
-      };
-
-      return done;
-    }
-
-    _addToQueue(job) {
-      var _this2 = this;
-
-      return _asyncToGenerator(function* () {
-        var args, blocked, error, options, reachedHWM, shifted, strategy;
-        args = job.args;
-        options = job.options;
-
-        try {
-          var _ref2 = yield _this2._store.__submit__(_this2.queued(), options.weight);
-
-          reachedHWM = _ref2.reachedHWM;
-          blocked = _ref2.blocked;
-          strategy = _ref2.strategy;
-        } catch (error1) {
-          error = error1;
-
-          _this2.Events.trigger("debug", `Could not queue ${options.id}`, {
-            args,
-            options,
-            error
-          });
-
-          job.doDrop({
-            error
-          });
-          return false;
-        }
-
-        if (blocked) {
-          job.doDrop();
-          return true;
-        } else if (reachedHWM) {
-          shifted = strategy === Bottleneck.prototype.strategy.LEAK ? _this2._queues.shiftLastFrom(options.priority) : strategy === Bottleneck.prototype.strategy.OVERFLOW_PRIORITY ? _this2._queues.shiftLastFrom(options.priority + 1) : strategy === Bottleneck.prototype.strategy.OVERFLOW ? job : void 0;
-
-          if (shifted != null) {
-            shifted.doDrop();
-          }
-
-          if (shifted == null || strategy === Bottleneck.prototype.strategy.OVERFLOW) {
-            if (shifted == null) {
-              job.doDrop();
-            }
-
-            return reachedHWM;
-          }
-        }
-
-        job.doQueue(reachedHWM, blocked);
-
-        _this2._queues.push(job);
-
-        yield _this2._drainAll();
-        return reachedHWM;
-      })();
-    }
-
-    _receive(job) {
-      if (this._states.jobStatus(job.options.id) != null) {
-        job._reject(new Bottleneck.prototype.BottleneckError(`A job with the same id already exists (id=${job.options.id})`));
-
-        return false;
-      } else {
-        job.doReceive();
-        return this._submitLock.schedule(this._addToQueue, job);
-      }
-    }
-
-    submit(...args) {
-      var cb, fn, job, options, ref, ref1, task;
-
-      if (typeof args[0] === "function") {
-        var _ref3, _ref4, _splice$call, _splice$call2;
-
-        ref = args, (_ref3 = ref, _ref4 = _toArray(_ref3), fn = _ref4[0], args = _ref4.slice(1), _ref3), (_splice$call = splice.call(args, -1), _splice$call2 = _slicedToArray(_splice$call, 1), cb = _splice$call2[0], _splice$call);
-        options = parser.load({}, this.jobDefaults);
-      } else {
-        var _ref5, _ref6, _splice$call3, _splice$call4;
-
-        ref1 = args, (_ref5 = ref1, _ref6 = _toArray(_ref5), options = _ref6[0], fn = _ref6[1], args = _ref6.slice(2), _ref5), (_splice$call3 = splice.call(args, -1), _splice$call4 = _slicedToArray(_splice$call3, 1), cb = _splice$call4[0], _splice$call3);
-        options = parser.load(options, this.jobDefaults);
-      }
-
-      task = (...args) => {
-        return new this.Promise(function (resolve, reject) {
-          return fn(...args, function (...args) {
-            return (args[0] != null ? reject : resolve)(args);
-          });
-        });
-      };
-
-      job = new Job(task, args, options, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
-      job.promise.then(function (args) {
-        return typeof cb === "function" ? cb(...args) : void 0;
-      }).catch(function (args) {
-        if (Array.isArray(args)) {
-          return typeof cb === "function" ? cb(...args) : void 0;
-        } else {
-          return typeof cb === "function" ? cb(args) : void 0;
-        }
-      });
-      return this._receive(job);
-    }
-
-    schedule(...args) {
-      var job, options, task;
-
-      if (typeof args[0] === "function") {
-        var _args = args;
-
-        var _args2 = _toArray(_args);
-
-        task = _args2[0];
-        args = _args2.slice(1);
-        options = {};
-      } else {
-        var _args3 = args;
-
-        var _args4 = _toArray(_args3);
-
-        options = _args4[0];
-        task = _args4[1];
-        args = _args4.slice(2);
-      }
-
-      job = new Job(task, args, options, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
-
-      this._receive(job);
-
-      return job.promise;
-    }
-
-    wrap(fn) {
-      var schedule, wrapped;
-      schedule = this.schedule.bind(this);
-
-      wrapped = function wrapped(...args) {
-        return schedule(fn.bind(this), ...args);
-      };
-
-      wrapped.withOptions = function (options, ...args) {
-        return schedule(options, fn, ...args);
-      };
-
-      return wrapped;
-    }
-
-    updateSettings(options = {}) {
-      var _this3 = this;
-
-      return _asyncToGenerator(function* () {
-        yield _this3._store.__updateSettings__(parser.overwrite(options, _this3.storeDefaults));
-        parser.overwrite(options, _this3.instanceDefaults, _this3);
-        return _this3;
-      })();
-    }
-
-    currentReservoir() {
-      return this._store.__currentReservoir__();
-    }
-
-    incrementReservoir(incr = 0) {
-      return this._store.__incrementReservoir__(incr);
-    }
-
-  }
-
-  ;
-  Bottleneck.default = Bottleneck;
-  Bottleneck.Events = Events;
-  Bottleneck.version = Bottleneck.prototype.version = (__nccwpck_require__(8349)/* .version */ .r);
-  Bottleneck.strategy = Bottleneck.prototype.strategy = {
-    LEAK: 1,
-    OVERFLOW: 2,
-    OVERFLOW_PRIORITY: 4,
-    BLOCK: 3
-  };
-  Bottleneck.BottleneckError = Bottleneck.prototype.BottleneckError = __nccwpck_require__(2360);
-  Bottleneck.Group = Bottleneck.prototype.Group = __nccwpck_require__(6835);
-  Bottleneck.RedisConnection = Bottleneck.prototype.RedisConnection = __nccwpck_require__(1400);
-  Bottleneck.IORedisConnection = Bottleneck.prototype.IORedisConnection = __nccwpck_require__(8468);
-  Bottleneck.Batcher = Bottleneck.prototype.Batcher = __nccwpck_require__(8812);
-  Bottleneck.prototype.jobDefaults = {
-    priority: DEFAULT_PRIORITY,
-    weight: 1,
-    expiration: null,
-    id: "<no-id>"
-  };
-  Bottleneck.prototype.storeDefaults = {
-    maxConcurrent: null,
-    minTime: 0,
-    highWater: null,
-    strategy: Bottleneck.prototype.strategy.LEAK,
-    penalty: null,
-    reservoir: null,
-    reservoirRefreshInterval: null,
-    reservoirRefreshAmount: null,
-    reservoirIncreaseInterval: null,
-    reservoirIncreaseAmount: null,
-    reservoirIncreaseMaximum: null
-  };
-  Bottleneck.prototype.localStoreDefaults = {
-    Promise: Promise,
-    timeout: null,
-    heartbeatInterval: 250
-  };
-  Bottleneck.prototype.redisStoreDefaults = {
-    Promise: Promise,
-    timeout: null,
-    heartbeatInterval: 5000,
-    clientTimeout: 10000,
-    Redis: null,
-    clientOptions: {},
-    clusterNodes: null,
-    clearDatastore: false,
-    connection: null
-  };
-  Bottleneck.prototype.instanceDefaults = {
-    datastore: "local",
-    connection: null,
-    id: "<no-id>",
-    rejectOnDrop: true,
-    trackDoneStatus: false,
-    Promise: Promise
-  };
-  Bottleneck.prototype.stopDefaults = {
-    enqueueErrorMessage: "This limiter has been stopped and cannot accept new jobs.",
-    dropWaitingJobs: true,
-    dropErrorMessage: "This limiter has been stopped."
-  };
-  return Bottleneck;
-}.call(void 0);
-
-module.exports = Bottleneck;
-
-/***/ }),
-
-/***/ 2360:
-/***/ ((module) => {
-
-
-
-var BottleneckError;
-BottleneckError = class BottleneckError extends Error {};
-module.exports = BottleneckError;
-
-/***/ }),
-
-/***/ 5327:
-/***/ ((module) => {
-
-
-
-var DLList;
-DLList = class DLList {
-  constructor(incr, decr) {
-    this.incr = incr;
-    this.decr = decr;
-    this._first = null;
-    this._last = null;
-    this.length = 0;
-  }
-
-  push(value) {
-    var node;
-    this.length++;
-
-    if (typeof this.incr === "function") {
-      this.incr();
-    }
-
-    node = {
-      value,
-      prev: this._last,
-      next: null
-    };
-
-    if (this._last != null) {
-      this._last.next = node;
-      this._last = node;
-    } else {
-      this._first = this._last = node;
-    }
-
-    return void 0;
-  }
-
-  shift() {
-    var value;
-
-    if (this._first == null) {
-      return;
-    } else {
-      this.length--;
-
-      if (typeof this.decr === "function") {
-        this.decr();
-      }
-    }
-
-    value = this._first.value;
-
-    if ((this._first = this._first.next) != null) {
-      this._first.prev = null;
-    } else {
-      this._last = null;
-    }
-
-    return value;
-  }
-
-  first() {
-    if (this._first != null) {
-      return this._first.value;
-    }
-  }
-
-  getArray() {
-    var node, ref, results;
-    node = this._first;
-    results = [];
-
-    while (node != null) {
-      results.push((ref = node, node = node.next, ref.value));
-    }
-
-    return results;
-  }
-
-  forEachShift(cb) {
-    var node;
-    node = this.shift();
-
-    while (node != null) {
-      cb(node), node = this.shift();
-    }
-
-    return void 0;
-  }
-
-  debug() {
-    var node, ref, ref1, ref2, results;
-    node = this._first;
-    results = [];
-
-    while (node != null) {
-      results.push((ref = node, node = node.next, {
-        value: ref.value,
-        prev: (ref1 = ref.prev) != null ? ref1.value : void 0,
-        next: (ref2 = ref.next) != null ? ref2.value : void 0
-      }));
-    }
-
-    return results;
-  }
-
-};
-module.exports = DLList;
-
-/***/ }),
-
-/***/ 1914:
-/***/ ((module) => {
-
-
-
-function asyncGeneratorStep(gen, resolve, reject, _next, _throw, key, arg) { try { var info = gen[key](arg); var value = info.value; } catch (error) { reject(error); return; } if (info.done) { resolve(value); } else { Promise.resolve(value).then(_next, _throw); } }
-
-function _asyncToGenerator(fn) { return function () { var self = this, args = arguments; return new Promise(function (resolve, reject) { var gen = fn.apply(self, args); function _next(value) { asyncGeneratorStep(gen, resolve, reject, _next, _throw, "next", value); } function _throw(err) { asyncGeneratorStep(gen, resolve, reject, _next, _throw, "throw", err); } _next(undefined); }); }; }
-
-var Events;
-Events = class Events {
-  constructor(instance) {
-    this.instance = instance;
-    this._events = {};
-
-    if (this.instance.on != null || this.instance.once != null || this.instance.removeAllListeners != null) {
-      throw new Error("An Emitter already exists for this object");
-    }
-
-    this.instance.on = (name, cb) => {
-      return this._addListener(name, "many", cb);
-    };
-
-    this.instance.once = (name, cb) => {
-      return this._addListener(name, "once", cb);
-    };
-
-    this.instance.removeAllListeners = (name = null) => {
-      if (name != null) {
-        return delete this._events[name];
-      } else {
-        return this._events = {};
-      }
-    };
-  }
-
-  _addListener(name, status, cb) {
-    var base;
-
-    if ((base = this._events)[name] == null) {
-      base[name] = [];
-    }
-
-    this._events[name].push({
-      cb,
-      status
-    });
-
-    return this.instance;
-  }
-
-  listenerCount(name) {
-    if (this._events[name] != null) {
-      return this._events[name].length;
-    } else {
-      return 0;
-    }
-  }
-
-  trigger(name, ...args) {
-    var _this = this;
-
-    return _asyncToGenerator(function* () {
-      var e, promises;
-
-      try {
-        if (name !== "debug") {
-          _this.trigger("debug", `Event triggered: ${name}`, args);
-        }
-
-        if (_this._events[name] == null) {
-          return;
-        }
-
-        _this._events[name] = _this._events[name].filter(function (listener) {
-          return listener.status !== "none";
-        });
-        promises = _this._events[name].map(
-        /*#__PURE__*/
-        function () {
-          var _ref = _asyncToGenerator(function* (listener) {
-            var e, returned;
-
-            if (listener.status === "none") {
-              return;
-            }
-
-            if (listener.status === "once") {
-              listener.status = "none";
-            }
-
-            try {
-              returned = typeof listener.cb === "function" ? listener.cb(...args) : void 0;
-
-              if (typeof (returned != null ? returned.then : void 0) === "function") {
-                return yield returned;
-              } else {
-                return returned;
-              }
-            } catch (error) {
-              e = error;
-
-              if (true) {
-                _this.trigger("error", e);
-              }
-
-              return null;
-            }
-          });
-
-          return function (_x) {
-            return _ref.apply(this, arguments);
-          };
-        }());
-        return (yield Promise.all(promises)).find(function (x) {
-          return x != null;
-        });
-      } catch (error) {
-        e = error;
-
-        if (true) {
-          _this.trigger("error", e);
-        }
-
-        return null;
-      }
-    })();
-  }
-
-};
-module.exports = Events;
-
-/***/ }),
-
-/***/ 6835:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-function _slicedToArray(arr, i) { return _arrayWithHoles(arr) || _iterableToArrayLimit(arr, i) || _nonIterableRest(); }
-
-function _nonIterableRest() { throw new TypeError("Invalid attempt to destructure non-iterable instance"); }
-
-function _iterableToArrayLimit(arr, i) { var _arr = []; var _n = true; var _d = false; var _e = undefined; try { for (var _i = arr[Symbol.iterator](), _s; !(_n = (_s = _i.next()).done); _n = true) { _arr.push(_s.value); if (i && _arr.length === i) break; } } catch (err) { _d = true; _e = err; } finally { try { if (!_n && _i["return"] != null) _i["return"](); } finally { if (_d) throw _e; } } return _arr; }
-
-function _arrayWithHoles(arr) { if (Array.isArray(arr)) return arr; }
-
-function asyncGeneratorStep(gen, resolve, reject, _next, _throw, key, arg) { try { var info = gen[key](arg); var value = info.value; } catch (error) { reject(error); return; } if (info.done) { resolve(value); } else { Promise.resolve(value).then(_next, _throw); } }
-
-function _asyncToGenerator(fn) { return function () { var self = this, args = arguments; return new Promise(function (resolve, reject) { var gen = fn.apply(self, args); function _next(value) { asyncGeneratorStep(gen, resolve, reject, _next, _throw, "next", value); } function _throw(err) { asyncGeneratorStep(gen, resolve, reject, _next, _throw, "throw", err); } _next(undefined); }); }; }
-
-var Events, Group, IORedisConnection, RedisConnection, Scripts, parser;
-parser = __nccwpck_require__(9700);
-Events = __nccwpck_require__(1914);
-RedisConnection = __nccwpck_require__(1400);
-IORedisConnection = __nccwpck_require__(8468);
-Scripts = __nccwpck_require__(1479);
-
-Group = function () {
-  class Group {
-    constructor(limiterOptions = {}) {
-      this.deleteKey = this.deleteKey.bind(this);
-      this.limiterOptions = limiterOptions;
-      parser.load(this.limiterOptions, this.defaults, this);
-      this.Events = new Events(this);
-      this.instances = {};
-      this.Bottleneck = __nccwpck_require__(8760);
-
-      this._startAutoCleanup();
-
-      this.sharedConnection = this.connection != null;
-
-      if (this.connection == null) {
-        if (this.limiterOptions.datastore === "redis") {
-          this.connection = new RedisConnection(Object.assign({}, this.limiterOptions, {
-            Events: this.Events
-          }));
-        } else if (this.limiterOptions.datastore === "ioredis") {
-          this.connection = new IORedisConnection(Object.assign({}, this.limiterOptions, {
-            Events: this.Events
-          }));
-        }
-      }
-    }
-
-    key(key = "") {
-      var ref;
-      return (ref = this.instances[key]) != null ? ref : (() => {
-        var limiter;
-        limiter = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
-          id: `${this.id}-${key}`,
-          timeout: this.timeout,
-          connection: this.connection
-        }));
-        this.Events.trigger("created", limiter, key);
-        return limiter;
-      })();
-    }
-
-    deleteKey(key = "") {
-      var _this = this;
-
-      return _asyncToGenerator(function* () {
-        var deleted, instance;
-        instance = _this.instances[key];
-
-        if (_this.connection) {
-          deleted = yield _this.connection.__runCommand__(['del', ...Scripts.allKeys(`${_this.id}-${key}`)]);
-        }
-
-        if (instance != null) {
-          delete _this.instances[key];
-          yield instance.disconnect();
-        }
-
-        return instance != null || deleted > 0;
-      })();
-    }
-
-    limiters() {
-      var k, ref, results, v;
-      ref = this.instances;
-      results = [];
-
-      for (k in ref) {
-        v = ref[k];
-        results.push({
-          key: k,
-          limiter: v
-        });
-      }
-
-      return results;
-    }
-
-    keys() {
-      return Object.keys(this.instances);
-    }
-
-    clusterKeys() {
-      var _this2 = this;
-
-      return _asyncToGenerator(function* () {
-        var cursor, end, found, i, k, keys, len, next, start;
-
-        if (_this2.connection == null) {
-          return _this2.Promise.resolve(_this2.keys());
-        }
-
-        keys = [];
-        cursor = null;
-        start = `b_${_this2.id}-`.length;
-        end = "_settings".length;
-
-        while (cursor !== 0) {
-          var _ref = yield _this2.connection.__runCommand__(["scan", cursor != null ? cursor : 0, "match", `b_${_this2.id}-*_settings`, "count", 10000]);
-
-          var _ref2 = _slicedToArray(_ref, 2);
-
-          next = _ref2[0];
-          found = _ref2[1];
-          cursor = ~~next;
-
-          for (i = 0, len = found.length; i < len; i++) {
-            k = found[i];
-            keys.push(k.slice(start, -end));
-          }
-        }
-
-        return keys;
-      })();
-    }
-
-    _startAutoCleanup() {
-      var _this3 = this;
-
-      var base;
-      clearInterval(this.interval);
-      return typeof (base = this.interval = setInterval(
-      /*#__PURE__*/
-      _asyncToGenerator(function* () {
-        var e, k, ref, results, time, v;
-        time = Date.now();
-        ref = _this3.instances;
-        results = [];
-
-        for (k in ref) {
-          v = ref[k];
-
-          try {
-            if (yield v._store.__groupCheck__(time)) {
-              results.push(_this3.deleteKey(k));
-            } else {
-              results.push(void 0);
-            }
-          } catch (error) {
-            e = error;
-            results.push(v.Events.trigger("error", e));
-          }
-        }
-
-        return results;
-      }), this.timeout / 2)).unref === "function" ? base.unref() : void 0;
-    }
-
-    updateSettings(options = {}) {
-      parser.overwrite(options, this.defaults, this);
-      parser.overwrite(options, options, this.limiterOptions);
-
-      if (options.timeout != null) {
-        return this._startAutoCleanup();
-      }
-    }
-
-    disconnect(flush = true) {
-      var ref;
-
-      if (!this.sharedConnection) {
-        return (ref = this.connection) != null ? ref.disconnect(flush) : void 0;
-      }
-    }
-
-  }
-
-  ;
-  Group.prototype.defaults = {
-    timeout: 1000 * 60 * 5,
-    connection: null,
-    Promise: Promise,
-    id: "group-key"
-  };
-  return Group;
-}.call(void 0);
-
-module.exports = Group;
-
-/***/ }),
-
-/***/ 8468:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-function _slicedToArray(arr, i) { return _arrayWithHoles(arr) || _iterableToArrayLimit(arr, i) || _nonIterableRest(); }
-
-function _nonIterableRest() { throw new TypeError("Invalid attempt to destructure non-iterable instance"); }
-
-function _iterableToArrayLimit(arr, i) { var _arr = []; var _n = true; var _d = false; var _e = undefined; try { for (var _i = arr[Symbol.iterator](), _s; !(_n = (_s = _i.next()).done); _n = true) { _arr.push(_s.value); if (i && _arr.length === i) break; } } catch (err) { _d = true; _e = err; } finally { try { if (!_n && _i["return"] != null) _i["return"](); } finally { if (_d) throw _e; } } return _arr; }
-
-function _arrayWithHoles(arr) { if (Array.isArray(arr)) return arr; }
-
-function asyncGeneratorStep(gen, resolve, reject, _next, _throw, key, arg) { try { var info = gen[key](arg); var value = info.value; } catch (error) { reject(error); return; } if (info.done) { resolve(value); } else { Promise.resolve(value).then(_next, _throw); } }
-
-function _asyncToGenerator(fn) { return function () { var self = this, args = arguments; return new Promise(function (resolve, reject) { var gen = fn.apply(self, args); function _next(value) { asyncGeneratorStep(gen, resolve, reject, _next, _throw, "next", value); } function _throw(err) { asyncGeneratorStep(gen, resolve, reject, _next, _throw, "throw", err); } _next(undefined); }); }; }
-
-var Events, IORedisConnection, Scripts, parser;
-parser = __nccwpck_require__(9700);
-Events = __nccwpck_require__(1914);
-Scripts = __nccwpck_require__(1479);
-
-IORedisConnection = function () {
-  class IORedisConnection {
-    constructor(options = {}) {
-      parser.load(options, this.defaults, this);
-
-      if (this.Redis == null) {
-        this.Redis = eval("require")("ioredis"); // Obfuscated or else Webpack/Angular will try to inline the optional ioredis module. To override this behavior: pass the ioredis module to Bottleneck as the 'Redis' option.
-      }
-
-      if (this.Events == null) {
-        this.Events = new Events(this);
-      }
-
-      this.terminated = false;
-
-      if (this.clusterNodes != null) {
-        this.client = new this.Redis.Cluster(this.clusterNodes, this.clientOptions);
-        this.subscriber = new this.Redis.Cluster(this.clusterNodes, this.clientOptions);
-      } else if (this.client != null && this.client.duplicate == null) {
-        this.subscriber = new this.Redis.Cluster(this.client.startupNodes, this.client.options);
-      } else {
-        if (this.client == null) {
-          this.client = new this.Redis(this.clientOptions);
-        }
-
-        this.subscriber = this.client.duplicate();
-      }
-
-      this.limiters = {};
-      this.ready = this.Promise.all([this._setup(this.client, false), this._setup(this.subscriber, true)]).then(() => {
-        this._loadScripts();
-
-        return {
-          client: this.client,
-          subscriber: this.subscriber
-        };
-      });
-    }
-
-    _setup(client, sub) {
-      client.setMaxListeners(0);
-      return new this.Promise((resolve, reject) => {
-        client.on("error", e => {
-          return this.Events.trigger("error", e);
-        });
-
-        if (sub) {
-          client.on("message", (channel, message) => {
-            var ref;
-            return (ref = this.limiters[channel]) != null ? ref._store.onMessage(channel, message) : void 0;
-          });
-        }
-
-        if (client.status === "ready") {
-          return resolve();
-        } else {
-          return client.once("ready", resolve);
-        }
-      });
-    }
-
-    _loadScripts() {
-      return Scripts.names.forEach(name => {
-        return this.client.defineCommand(name, {
-          lua: Scripts.payload(name)
-        });
-      });
-    }
-
-    __runCommand__(cmd) {
-      var _this = this;
-
-      return _asyncToGenerator(function* () {
-        var _, deleted;
-
-        yield _this.ready;
-
-        var _ref = yield _this.client.pipeline([cmd]).exec();
-
-        var _ref2 = _slicedToArray(_ref, 1);
-
-        var _ref2$ = _slicedToArray(_ref2[0], 2);
-
-        _ = _ref2$[0];
-        deleted = _ref2$[1];
-        return deleted;
-      })();
-    }
-
-    __addLimiter__(instance) {
-      return this.Promise.all([instance.channel(), instance.channel_client()].map(channel => {
-        return new this.Promise((resolve, reject) => {
-          return this.subscriber.subscribe(channel, () => {
-            this.limiters[channel] = instance;
-            return resolve();
-          });
-        });
-      }));
-    }
-
-    __removeLimiter__(instance) {
-      var _this2 = this;
-
-      return [instance.channel(), instance.channel_client()].forEach(
-      /*#__PURE__*/
-      function () {
-        var _ref3 = _asyncToGenerator(function* (channel) {
-          if (!_this2.terminated) {
-            yield _this2.subscriber.unsubscribe(channel);
-          }
-
-          return delete _this2.limiters[channel];
-        });
-
-        return function (_x) {
-          return _ref3.apply(this, arguments);
-        };
-      }());
-    }
-
-    __scriptArgs__(name, id, args, cb) {
-      var keys;
-      keys = Scripts.keys(name, id);
-      return [keys.length].concat(keys, args, cb);
-    }
-
-    __scriptFn__(name) {
-      return this.client[name].bind(this.client);
-    }
-
-    disconnect(flush = true) {
-      var i, k, len, ref;
-      ref = Object.keys(this.limiters);
-
-      for (i = 0, len = ref.length; i < len; i++) {
-        k = ref[i];
-        clearInterval(this.limiters[k]._store.heartbeat);
-      }
-
-      this.limiters = {};
-      this.terminated = true;
-
-      if (flush) {
-        return this.Promise.all([this.client.quit(), this.subscriber.quit()]);
-      } else {
-        this.client.disconnect();
-        this.subscriber.disconnect();
-        return this.Promise.resolve();
-      }
-    }
-
-  }
-
-  ;
-  IORedisConnection.prototype.datastore = "ioredis";
-  IORedisConnection.prototype.defaults = {
-    Redis: null,
-    clientOptions: {},
-    clusterNodes: null,
-    client: null,
-    Promise: Promise,
-    Events: null
-  };
-  return IORedisConnection;
-}.call(void 0);
-
-module.exports = IORedisConnection;
-
-/***/ }),
-
-/***/ 2448:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-function asyncGeneratorStep(gen, resolve, reject, _next, _throw, key, arg) { try { var info = gen[key](arg); var value = info.value; } catch (error) { reject(error); return; } if (info.done) { resolve(value); } else { Promise.resolve(value).then(_next, _throw); } }
-
-function _asyncToGenerator(fn) { return function () { var self = this, args = arguments; return new Promise(function (resolve, reject) { var gen = fn.apply(self, args); function _next(value) { asyncGeneratorStep(gen, resolve, reject, _next, _throw, "next", value); } function _throw(err) { asyncGeneratorStep(gen, resolve, reject, _next, _throw, "throw", err); } _next(undefined); }); }; }
-
-var BottleneckError, DEFAULT_PRIORITY, Job, NUM_PRIORITIES, parser;
-NUM_PRIORITIES = 10;
-DEFAULT_PRIORITY = 5;
-parser = __nccwpck_require__(9700);
-BottleneckError = __nccwpck_require__(2360);
-Job = class Job {
-  constructor(task, args, options, jobDefaults, rejectOnDrop, Events, _states, Promise) {
-    this.task = task;
-    this.args = args;
-    this.rejectOnDrop = rejectOnDrop;
-    this.Events = Events;
-    this._states = _states;
-    this.Promise = Promise;
-    this.options = parser.load(options, jobDefaults);
-    this.options.priority = this._sanitizePriority(this.options.priority);
-
-    if (this.options.id === jobDefaults.id) {
-      this.options.id = `${this.options.id}-${this._randomIndex()}`;
-    }
-
-    this.promise = new this.Promise((_resolve, _reject) => {
-      this._resolve = _resolve;
-      this._reject = _reject;
-    });
-    this.retryCount = 0;
-  }
-
-  _sanitizePriority(priority) {
-    var sProperty;
-    sProperty = ~~priority !== priority ? DEFAULT_PRIORITY : priority;
-
-    if (sProperty < 0) {
-      return 0;
-    } else if (sProperty > NUM_PRIORITIES - 1) {
-      return NUM_PRIORITIES - 1;
-    } else {
-      return sProperty;
-    }
-  }
-
-  _randomIndex() {
-    return Math.random().toString(36).slice(2);
-  }
-
-  doDrop({
-    error,
-    message = "This job has been dropped by Bottleneck"
-  } = {}) {
-    if (this._states.remove(this.options.id)) {
-      if (this.rejectOnDrop) {
-        this._reject(error != null ? error : new BottleneckError(message));
-      }
-
-      this.Events.trigger("dropped", {
-        args: this.args,
-        options: this.options,
-        task: this.task,
-        promise: this.promise
-      });
-      return true;
-    } else {
-      return false;
-    }
-  }
-
-  _assertStatus(expected) {
-    var status;
-    status = this._states.jobStatus(this.options.id);
-
-    if (!(status === expected || expected === "DONE" && status === null)) {
-      throw new BottleneckError(`Invalid job status ${status}, expected ${expected}. Please open an issue at https://github.com/SGrondin/bottleneck/issues`);
-    }
-  }
-
-  doReceive() {
-    this._states.start(this.options.id);
-
-    return this.Events.trigger("received", {
-      args: this.args,
-      options: this.options
-    });
-  }
-
-  doQueue(reachedHWM, blocked) {
-    this._assertStatus("RECEIVED");
-
-    this._states.next(this.options.id);
-
-    return this.Events.trigger("queued", {
-      args: this.args,
-      options: this.options,
-      reachedHWM,
-      blocked
-    });
-  }
-
-  doRun() {
-    if (this.retryCount === 0) {
-      this._assertStatus("QUEUED");
-
-      this._states.next(this.options.id);
-    } else {
-      this._assertStatus("EXECUTING");
-    }
-
-    return this.Events.trigger("scheduled", {
-      args: this.args,
-      options: this.options
-    });
-  }
-
-  doExecute(chained, clearGlobalState, run, free) {
-    var _this = this;
-
-    return _asyncToGenerator(function* () {
-      var error, eventInfo, passed;
-
-      if (_this.retryCount === 0) {
-        _this._assertStatus("RUNNING");
-
-        _this._states.next(_this.options.id);
-      } else {
-        _this._assertStatus("EXECUTING");
-      }
-
-      eventInfo = {
-        args: _this.args,
-        options: _this.options,
-        retryCount: _this.retryCount
-      };
-
-      _this.Events.trigger("executing", eventInfo);
-
-      try {
-        passed = yield chained != null ? chained.schedule(_this.options, _this.task, ..._this.args) : _this.task(..._this.args);
-
-        if (clearGlobalState()) {
-          _this.doDone(eventInfo);
-
-          yield free(_this.options, eventInfo);
-
-          _this._assertStatus("DONE");
-
-          return _this._resolve(passed);
-        }
-      } catch (error1) {
-        error = error1;
-        return _this._onFailure(error, eventInfo, clearGlobalState, run, free);
-      }
-    })();
-  }
-
-  doExpire(clearGlobalState, run, free) {
-    var error, eventInfo;
-
-    if (this._states.jobStatus(this.options.id === "RUNNING")) {
-      this._states.next(this.options.id);
-    }
-
-    this._assertStatus("EXECUTING");
-
-    eventInfo = {
-      args: this.args,
-      options: this.options,
-      retryCount: this.retryCount
-    };
-    error = new BottleneckError(`This job timed out after ${this.options.expiration} ms.`);
-    return this._onFailure(error, eventInfo, clearGlobalState, run, free);
-  }
-
-  _onFailure(error, eventInfo, clearGlobalState, run, free) {
-    var _this2 = this;
-
-    return _asyncToGenerator(function* () {
-      var retry, retryAfter;
-
-      if (clearGlobalState()) {
-        retry = yield _this2.Events.trigger("failed", error, eventInfo);
-
-        if (retry != null) {
-          retryAfter = ~~retry;
-
-          _this2.Events.trigger("retry", `Retrying ${_this2.options.id} after ${retryAfter} ms`, eventInfo);
-
-          _this2.retryCount++;
-          return run(retryAfter);
-        } else {
-          _this2.doDone(eventInfo);
-
-          yield free(_this2.options, eventInfo);
-
-          _this2._assertStatus("DONE");
-
-          return _this2._reject(error);
-        }
-      }
-    })();
-  }
-
-  doDone(eventInfo) {
-    this._assertStatus("EXECUTING");
-
-    this._states.next(this.options.id);
-
-    return this.Events.trigger("done", eventInfo);
-  }
-
-};
-module.exports = Job;
-
-/***/ }),
-
-/***/ 7099:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-function asyncGeneratorStep(gen, resolve, reject, _next, _throw, key, arg) { try { var info = gen[key](arg); var value = info.value; } catch (error) { reject(error); return; } if (info.done) { resolve(value); } else { Promise.resolve(value).then(_next, _throw); } }
-
-function _asyncToGenerator(fn) { return function () { var self = this, args = arguments; return new Promise(function (resolve, reject) { var gen = fn.apply(self, args); function _next(value) { asyncGeneratorStep(gen, resolve, reject, _next, _throw, "next", value); } function _throw(err) { asyncGeneratorStep(gen, resolve, reject, _next, _throw, "throw", err); } _next(undefined); }); }; }
-
-var BottleneckError, LocalDatastore, parser;
-parser = __nccwpck_require__(9700);
-BottleneckError = __nccwpck_require__(2360);
-LocalDatastore = class LocalDatastore {
-  constructor(instance, storeOptions, storeInstanceOptions) {
-    this.instance = instance;
-    this.storeOptions = storeOptions;
-    this.clientId = this.instance._randomIndex();
-    parser.load(storeInstanceOptions, storeInstanceOptions, this);
-    this._nextRequest = this._lastReservoirRefresh = this._lastReservoirIncrease = Date.now();
-    this._running = 0;
-    this._done = 0;
-    this._unblockTime = 0;
-    this.ready = this.Promise.resolve();
-    this.clients = {};
-
-    this._startHeartbeat();
-  }
-
-  _startHeartbeat() {
-    var base;
-
-    if (this.heartbeat == null && (this.storeOptions.reservoirRefreshInterval != null && this.storeOptions.reservoirRefreshAmount != null || this.storeOptions.reservoirIncreaseInterval != null && this.storeOptions.reservoirIncreaseAmount != null)) {
-      return typeof (base = this.heartbeat = setInterval(() => {
-        var amount, incr, maximum, now, reservoir;
-        now = Date.now();
-
-        if (this.storeOptions.reservoirRefreshInterval != null && now >= this._lastReservoirRefresh + this.storeOptions.reservoirRefreshInterval) {
-          this._lastReservoirRefresh = now;
-          this.storeOptions.reservoir = this.storeOptions.reservoirRefreshAmount;
-
-          this.instance._drainAll(this.computeCapacity());
-        }
-
-        if (this.storeOptions.reservoirIncreaseInterval != null && now >= this._lastReservoirIncrease + this.storeOptions.reservoirIncreaseInterval) {
-          var _this$storeOptions = this.storeOptions;
-          amount = _this$storeOptions.reservoirIncreaseAmount;
-          maximum = _this$storeOptions.reservoirIncreaseMaximum;
-          reservoir = _this$storeOptions.reservoir;
-          this._lastReservoirIncrease = now;
-          incr = maximum != null ? Math.min(amount, maximum - reservoir) : amount;
-
-          if (incr > 0) {
-            this.storeOptions.reservoir += incr;
-            return this.instance._drainAll(this.computeCapacity());
-          }
-        }
-      }, this.heartbeatInterval)).unref === "function" ? base.unref() : void 0;
-    } else {
-      return clearInterval(this.heartbeat);
-    }
-  }
-
-  __publish__(message) {
-    var _this = this;
-
-    return _asyncToGenerator(function* () {
-      yield _this.yieldLoop();
-      return _this.instance.Events.trigger("message", message.toString());
-    })();
-  }
-
-  __disconnect__(flush) {
-    var _this2 = this;
-
-    return _asyncToGenerator(function* () {
-      yield _this2.yieldLoop();
-      clearInterval(_this2.heartbeat);
-      return _this2.Promise.resolve();
-    })();
-  }
-
-  yieldLoop(t = 0) {
-    return new this.Promise(function (resolve, reject) {
-      return setTimeout(resolve, t);
-    });
-  }
-
-  computePenalty() {
-    var ref;
-    return (ref = this.storeOptions.penalty) != null ? ref : 15 * this.storeOptions.minTime || 5000;
-  }
-
-  __updateSettings__(options) {
-    var _this3 = this;
-
-    return _asyncToGenerator(function* () {
-      yield _this3.yieldLoop();
-      parser.overwrite(options, options, _this3.storeOptions);
-
-      _this3._startHeartbeat();
-
-      _this3.instance._drainAll(_this3.computeCapacity());
-
-      return true;
-    })();
-  }
-
-  __running__() {
-    var _this4 = this;
-
-    return _asyncToGenerator(function* () {
-      yield _this4.yieldLoop();
-      return _this4._running;
-    })();
-  }
-
-  __queued__() {
-    var _this5 = this;
-
-    return _asyncToGenerator(function* () {
-      yield _this5.yieldLoop();
-      return _this5.instance.queued();
-    })();
-  }
-
-  __done__() {
-    var _this6 = this;
-
-    return _asyncToGenerator(function* () {
-      yield _this6.yieldLoop();
-      return _this6._done;
-    })();
-  }
-
-  __groupCheck__(time) {
-    var _this7 = this;
-
-    return _asyncToGenerator(function* () {
-      yield _this7.yieldLoop();
-      return _this7._nextRequest + _this7.timeout < time;
-    })();
-  }
-
-  computeCapacity() {
-    var maxConcurrent, reservoir;
-    var _this$storeOptions2 = this.storeOptions;
-    maxConcurrent = _this$storeOptions2.maxConcurrent;
-    reservoir = _this$storeOptions2.reservoir;
-
-    if (maxConcurrent != null && reservoir != null) {
-      return Math.min(maxConcurrent - this._running, reservoir);
-    } else if (maxConcurrent != null) {
-      return maxConcurrent - this._running;
-    } else if (reservoir != null) {
-      return reservoir;
-    } else {
-      return null;
-    }
-  }
-
-  conditionsCheck(weight) {
-    var capacity;
-    capacity = this.computeCapacity();
-    return capacity == null || weight <= capacity;
-  }
-
-  __incrementReservoir__(incr) {
-    var _this8 = this;
-
-    return _asyncToGenerator(function* () {
-      var reservoir;
-      yield _this8.yieldLoop();
-      reservoir = _this8.storeOptions.reservoir += incr;
-
-      _this8.instance._drainAll(_this8.computeCapacity());
-
-      return reservoir;
-    })();
-  }
-
-  __currentReservoir__() {
-    var _this9 = this;
-
-    return _asyncToGenerator(function* () {
-      yield _this9.yieldLoop();
-      return _this9.storeOptions.reservoir;
-    })();
-  }
-
-  isBlocked(now) {
-    return this._unblockTime >= now;
-  }
-
-  check(weight, now) {
-    return this.conditionsCheck(weight) && this._nextRequest - now <= 0;
-  }
-
-  __check__(weight) {
-    var _this10 = this;
-
-    return _asyncToGenerator(function* () {
-      var now;
-      yield _this10.yieldLoop();
-      now = Date.now();
-      return _this10.check(weight, now);
-    })();
-  }
-
-  __register__(index, weight, expiration) {
-    var _this11 = this;
-
-    return _asyncToGenerator(function* () {
-      var now, wait;
-      yield _this11.yieldLoop();
-      now = Date.now();
-
-      if (_this11.conditionsCheck(weight)) {
-        _this11._running += weight;
-
-        if (_this11.storeOptions.reservoir != null) {
-          _this11.storeOptions.reservoir -= weight;
-        }
-
-        wait = Math.max(_this11._nextRequest - now, 0);
-        _this11._nextRequest = now + wait + _this11.storeOptions.minTime;
-        return {
-          success: true,
-          wait,
-          reservoir: _this11.storeOptions.reservoir
-        };
-      } else {
-        return {
-          success: false
-        };
-      }
-    })();
-  }
-
-  strategyIsBlock() {
-    return this.storeOptions.strategy === 3;
-  }
-
-  __submit__(queueLength, weight) {
-    var _this12 = this;
-
-    return _asyncToGenerator(function* () {
-      var blocked, now, reachedHWM;
-      yield _this12.yieldLoop();
-
-      if (_this12.storeOptions.maxConcurrent != null && weight > _this12.storeOptions.maxConcurrent) {
-        throw new BottleneckError(`Impossible to add a job having a weight of ${weight} to a limiter having a maxConcurrent setting of ${_this12.storeOptions.maxConcurrent}`);
-      }
-
-      now = Date.now();
-      reachedHWM = _this12.storeOptions.highWater != null && queueLength === _this12.storeOptions.highWater && !_this12.check(weight, now);
-      blocked = _this12.strategyIsBlock() && (reachedHWM || _this12.isBlocked(now));
-
-      if (blocked) {
-        _this12._unblockTime = now + _this12.computePenalty();
-        _this12._nextRequest = _this12._unblockTime + _this12.storeOptions.minTime;
-
-        _this12.instance._dropAllQueued();
-      }
-
-      return {
-        reachedHWM,
-        blocked,
-        strategy: _this12.storeOptions.strategy
-      };
-    })();
-  }
-
-  __free__(index, weight) {
-    var _this13 = this;
-
-    return _asyncToGenerator(function* () {
-      yield _this13.yieldLoop();
-      _this13._running -= weight;
-      _this13._done += weight;
-
-      _this13.instance._drainAll(_this13.computeCapacity());
-
-      return {
-        running: _this13._running
-      };
-    })();
-  }
-
-};
-module.exports = LocalDatastore;
-
-/***/ }),
-
-/***/ 1363:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var DLList, Events, Queues;
-DLList = __nccwpck_require__(5327);
-Events = __nccwpck_require__(1914);
-Queues = class Queues {
-  constructor(num_priorities) {
-    var i;
-    this.Events = new Events(this);
-    this._length = 0;
-
-    this._lists = function () {
-      var j, ref, results;
-      results = [];
-
-      for (i = j = 1, ref = num_priorities; 1 <= ref ? j <= ref : j >= ref; i = 1 <= ref ? ++j : --j) {
-        results.push(new DLList(() => {
-          return this.incr();
-        }, () => {
-          return this.decr();
-        }));
-      }
-
-      return results;
-    }.call(this);
-  }
-
-  incr() {
-    if (this._length++ === 0) {
-      return this.Events.trigger("leftzero");
-    }
-  }
-
-  decr() {
-    if (--this._length === 0) {
-      return this.Events.trigger("zero");
-    }
-  }
-
-  push(job) {
-    return this._lists[job.options.priority].push(job);
-  }
-
-  queued(priority) {
-    if (priority != null) {
-      return this._lists[priority].length;
-    } else {
-      return this._length;
-    }
-  }
-
-  shiftAll(fn) {
-    return this._lists.forEach(function (list) {
-      return list.forEachShift(fn);
-    });
-  }
-
-  getFirst(arr = this._lists) {
-    var j, len, list;
-
-    for (j = 0, len = arr.length; j < len; j++) {
-      list = arr[j];
-
-      if (list.length > 0) {
-        return list;
-      }
-    }
-
-    return [];
-  }
-
-  shiftLastFrom(priority) {
-    return this.getFirst(this._lists.slice(priority).reverse()).shift();
-  }
-
-};
-module.exports = Queues;
-
-/***/ }),
-
-/***/ 1400:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-function asyncGeneratorStep(gen, resolve, reject, _next, _throw, key, arg) { try { var info = gen[key](arg); var value = info.value; } catch (error) { reject(error); return; } if (info.done) { resolve(value); } else { Promise.resolve(value).then(_next, _throw); } }
-
-function _asyncToGenerator(fn) { return function () { var self = this, args = arguments; return new Promise(function (resolve, reject) { var gen = fn.apply(self, args); function _next(value) { asyncGeneratorStep(gen, resolve, reject, _next, _throw, "next", value); } function _throw(err) { asyncGeneratorStep(gen, resolve, reject, _next, _throw, "throw", err); } _next(undefined); }); }; }
-
-var Events, RedisConnection, Scripts, parser;
-parser = __nccwpck_require__(9700);
-Events = __nccwpck_require__(1914);
-Scripts = __nccwpck_require__(1479);
-
-RedisConnection = function () {
-  class RedisConnection {
-    constructor(options = {}) {
-      parser.load(options, this.defaults, this);
-
-      if (this.Redis == null) {
-        this.Redis = eval("require")("redis"); // Obfuscated or else Webpack/Angular will try to inline the optional redis module. To override this behavior: pass the redis module to Bottleneck as the 'Redis' option.
-      }
-
-      if (this.Events == null) {
-        this.Events = new Events(this);
-      }
-
-      this.terminated = false;
-
-      if (this.client == null) {
-        this.client = this.Redis.createClient(this.clientOptions);
-      }
-
-      this.subscriber = this.client.duplicate();
-      this.limiters = {};
-      this.shas = {};
-      this.ready = this.Promise.all([this._setup(this.client, false), this._setup(this.subscriber, true)]).then(() => {
-        return this._loadScripts();
-      }).then(() => {
-        return {
-          client: this.client,
-          subscriber: this.subscriber
-        };
-      });
-    }
-
-    _setup(client, sub) {
-      client.setMaxListeners(0);
-      return new this.Promise((resolve, reject) => {
-        client.on("error", e => {
-          return this.Events.trigger("error", e);
-        });
-
-        if (sub) {
-          client.on("message", (channel, message) => {
-            var ref;
-            return (ref = this.limiters[channel]) != null ? ref._store.onMessage(channel, message) : void 0;
-          });
-        }
-
-        if (client.ready) {
-          return resolve();
-        } else {
-          return client.once("ready", resolve);
-        }
-      });
-    }
-
-    _loadScript(name) {
-      return new this.Promise((resolve, reject) => {
-        var payload;
-        payload = Scripts.payload(name);
-        return this.client.multi([["script", "load", payload]]).exec((err, replies) => {
-          if (err != null) {
-            return reject(err);
-          }
-
-          this.shas[name] = replies[0];
-          return resolve(replies[0]);
-        });
-      });
-    }
-
-    _loadScripts() {
-      return this.Promise.all(Scripts.names.map(k => {
-        return this._loadScript(k);
-      }));
-    }
-
-    __runCommand__(cmd) {
-      var _this = this;
-
-      return _asyncToGenerator(function* () {
-        yield _this.ready;
-        return new _this.Promise((resolve, reject) => {
-          return _this.client.multi([cmd]).exec_atomic(function (err, replies) {
-            if (err != null) {
-              return reject(err);
-            } else {
-              return resolve(replies[0]);
-            }
-          });
-        });
-      })();
-    }
-
-    __addLimiter__(instance) {
-      return this.Promise.all([instance.channel(), instance.channel_client()].map(channel => {
-        return new this.Promise((resolve, reject) => {
-          var handler;
-
-          handler = chan => {
-            if (chan === channel) {
-              this.subscriber.removeListener("subscribe", handler);
-              this.limiters[channel] = instance;
-              return resolve();
-            }
-          };
-
-          this.subscriber.on("subscribe", handler);
-          return this.subscriber.subscribe(channel);
-        });
-      }));
-    }
-
-    __removeLimiter__(instance) {
-      var _this2 = this;
-
-      return this.Promise.all([instance.channel(), instance.channel_client()].map(
-      /*#__PURE__*/
-      function () {
-        var _ref = _asyncToGenerator(function* (channel) {
-          if (!_this2.terminated) {
-            yield new _this2.Promise((resolve, reject) => {
-              return _this2.subscriber.unsubscribe(channel, function (err, chan) {
-                if (err != null) {
-                  return reject(err);
-                }
-
-                if (chan === channel) {
-                  return resolve();
-                }
-              });
-            });
-          }
-
-          return delete _this2.limiters[channel];
-        });
-
-        return function (_x) {
-          return _ref.apply(this, arguments);
-        };
-      }()));
-    }
-
-    __scriptArgs__(name, id, args, cb) {
-      var keys;
-      keys = Scripts.keys(name, id);
-      return [this.shas[name], keys.length].concat(keys, args, cb);
-    }
-
-    __scriptFn__(name) {
-      return this.client.evalsha.bind(this.client);
-    }
-
-    disconnect(flush = true) {
-      var i, k, len, ref;
-      ref = Object.keys(this.limiters);
-
-      for (i = 0, len = ref.length; i < len; i++) {
-        k = ref[i];
-        clearInterval(this.limiters[k]._store.heartbeat);
-      }
-
-      this.limiters = {};
-      this.terminated = true;
-      this.client.end(flush);
-      this.subscriber.end(flush);
-      return this.Promise.resolve();
-    }
-
-  }
-
-  ;
-  RedisConnection.prototype.datastore = "redis";
-  RedisConnection.prototype.defaults = {
-    Redis: null,
-    clientOptions: {},
-    client: null,
-    Promise: Promise,
-    Events: null
-  };
-  return RedisConnection;
-}.call(void 0);
-
-module.exports = RedisConnection;
-
-/***/ }),
-
-/***/ 1827:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-function _slicedToArray(arr, i) { return _arrayWithHoles(arr) || _iterableToArrayLimit(arr, i) || _nonIterableRest(); }
-
-function _nonIterableRest() { throw new TypeError("Invalid attempt to destructure non-iterable instance"); }
-
-function _iterableToArrayLimit(arr, i) { var _arr = []; var _n = true; var _d = false; var _e = undefined; try { for (var _i = arr[Symbol.iterator](), _s; !(_n = (_s = _i.next()).done); _n = true) { _arr.push(_s.value); if (i && _arr.length === i) break; } } catch (err) { _d = true; _e = err; } finally { try { if (!_n && _i["return"] != null) _i["return"](); } finally { if (_d) throw _e; } } return _arr; }
-
-function _arrayWithHoles(arr) { if (Array.isArray(arr)) return arr; }
-
-function asyncGeneratorStep(gen, resolve, reject, _next, _throw, key, arg) { try { var info = gen[key](arg); var value = info.value; } catch (error) { reject(error); return; } if (info.done) { resolve(value); } else { Promise.resolve(value).then(_next, _throw); } }
-
-function _asyncToGenerator(fn) { return function () { var self = this, args = arguments; return new Promise(function (resolve, reject) { var gen = fn.apply(self, args); function _next(value) { asyncGeneratorStep(gen, resolve, reject, _next, _throw, "next", value); } function _throw(err) { asyncGeneratorStep(gen, resolve, reject, _next, _throw, "throw", err); } _next(undefined); }); }; }
-
-var BottleneckError, IORedisConnection, RedisConnection, RedisDatastore, parser;
-parser = __nccwpck_require__(9700);
-BottleneckError = __nccwpck_require__(2360);
-RedisConnection = __nccwpck_require__(1400);
-IORedisConnection = __nccwpck_require__(8468);
-RedisDatastore = class RedisDatastore {
-  constructor(instance, storeOptions, storeInstanceOptions) {
-    this.instance = instance;
-    this.storeOptions = storeOptions;
-    this.originalId = this.instance.id;
-    this.clientId = this.instance._randomIndex();
-    parser.load(storeInstanceOptions, storeInstanceOptions, this);
-    this.clients = {};
-    this.capacityPriorityCounters = {};
-    this.sharedConnection = this.connection != null;
-
-    if (this.connection == null) {
-      this.connection = this.instance.datastore === "redis" ? new RedisConnection({
-        Redis: this.Redis,
-        clientOptions: this.clientOptions,
-        Promise: this.Promise,
-        Events: this.instance.Events
-      }) : this.instance.datastore === "ioredis" ? new IORedisConnection({
-        Redis: this.Redis,
-        clientOptions: this.clientOptions,
-        clusterNodes: this.clusterNodes,
-        Promise: this.Promise,
-        Events: this.instance.Events
-      }) : void 0;
-    }
-
-    this.instance.connection = this.connection;
-    this.instance.datastore = this.connection.datastore;
-    this.ready = this.connection.ready.then(clients => {
-      this.clients = clients;
-      return this.runScript("init", this.prepareInitSettings(this.clearDatastore));
-    }).then(() => {
-      return this.connection.__addLimiter__(this.instance);
-    }).then(() => {
-      return this.runScript("register_client", [this.instance.queued()]);
-    }).then(() => {
-      var base;
-
-      if (typeof (base = this.heartbeat = setInterval(() => {
-        return this.runScript("heartbeat", []).catch(e => {
-          return this.instance.Events.trigger("error", e);
-        });
-      }, this.heartbeatInterval)).unref === "function") {
-        base.unref();
-      }
-
-      return this.clients;
-    });
-  }
-
-  __publish__(message) {
-    var _this = this;
-
-    return _asyncToGenerator(function* () {
-      var client;
-
-      var _ref = yield _this.ready;
-
-      client = _ref.client;
-      return client.publish(_this.instance.channel(), `message:${message.toString()}`);
-    })();
-  }
-
-  onMessage(channel, message) {
-    var _this2 = this;
-
-    return _asyncToGenerator(function* () {
-      var capacity, counter, data, drained, e, newCapacity, pos, priorityClient, rawCapacity, type;
-
-      try {
-        pos = message.indexOf(":");
-        var _ref2 = [message.slice(0, pos), message.slice(pos + 1)];
-        type = _ref2[0];
-        data = _ref2[1];
-
-        if (type === "capacity") {
-          return yield _this2.instance._drainAll(data.length > 0 ? ~~data : void 0);
-        } else if (type === "capacity-priority") {
-          var _data$split = data.split(":");
-
-          var _data$split2 = _slicedToArray(_data$split, 3);
-
-          rawCapacity = _data$split2[0];
-          priorityClient = _data$split2[1];
-          counter = _data$split2[2];
-          capacity = rawCapacity.length > 0 ? ~~rawCapacity : void 0;
-
-          if (priorityClient === _this2.clientId) {
-            drained = yield _this2.instance._drainAll(capacity);
-            newCapacity = capacity != null ? capacity - (drained || 0) : "";
-            return yield _this2.clients.client.publish(_this2.instance.channel(), `capacity-priority:${newCapacity}::${counter}`);
-          } else if (priorityClient === "") {
-            clearTimeout(_this2.capacityPriorityCounters[counter]);
-            delete _this2.capacityPriorityCounters[counter];
-            return _this2.instance._drainAll(capacity);
-          } else {
-            return _this2.capacityPriorityCounters[counter] = setTimeout(
-            /*#__PURE__*/
-            _asyncToGenerator(function* () {
-              var e;
-
-              try {
-                delete _this2.capacityPriorityCounters[counter];
-                yield _this2.runScript("blacklist_client", [priorityClient]);
-                return yield _this2.instance._drainAll(capacity);
-              } catch (error) {
-                e = error;
-                return _this2.instance.Events.trigger("error", e);
-              }
-            }), 1000);
-          }
-        } else if (type === "message") {
-          return _this2.instance.Events.trigger("message", data);
-        } else if (type === "blocked") {
-          return yield _this2.instance._dropAllQueued();
-        }
-      } catch (error) {
-        e = error;
-        return _this2.instance.Events.trigger("error", e);
-      }
-    })();
-  }
-
-  __disconnect__(flush) {
-    clearInterval(this.heartbeat);
-
-    if (this.sharedConnection) {
-      return this.connection.__removeLimiter__(this.instance);
-    } else {
-      return this.connection.disconnect(flush);
-    }
-  }
-
-  runScript(name, args) {
-    var _this3 = this;
-
-    return _asyncToGenerator(function* () {
-      if (!(name === "init" || name === "register_client")) {
-        yield _this3.ready;
-      }
-
-      return new _this3.Promise((resolve, reject) => {
-        var all_args, arr;
-        all_args = [Date.now(), _this3.clientId].concat(args);
-
-        _this3.instance.Events.trigger("debug", `Calling Redis script: ${name}.lua`, all_args);
-
-        arr = _this3.connection.__scriptArgs__(name, _this3.originalId, all_args, function (err, replies) {
-          if (err != null) {
-            return reject(err);
-          }
-
-          return resolve(replies);
-        });
-        return _this3.connection.__scriptFn__(name)(...arr);
-      }).catch(e => {
-        if (e.message === "SETTINGS_KEY_NOT_FOUND") {
-          if (name === "heartbeat") {
-            return _this3.Promise.resolve();
-          } else {
-            return _this3.runScript("init", _this3.prepareInitSettings(false)).then(() => {
-              return _this3.runScript(name, args);
-            });
-          }
-        } else if (e.message === "UNKNOWN_CLIENT") {
-          return _this3.runScript("register_client", [_this3.instance.queued()]).then(() => {
-            return _this3.runScript(name, args);
-          });
-        } else {
-          return _this3.Promise.reject(e);
-        }
-      });
-    })();
-  }
-
-  prepareArray(arr) {
-    var i, len, results, x;
-    results = [];
-
-    for (i = 0, len = arr.length; i < len; i++) {
-      x = arr[i];
-      results.push(x != null ? x.toString() : "");
-    }
-
-    return results;
-  }
-
-  prepareObject(obj) {
-    var arr, k, v;
-    arr = [];
-
-    for (k in obj) {
-      v = obj[k];
-      arr.push(k, v != null ? v.toString() : "");
-    }
-
-    return arr;
-  }
-
-  prepareInitSettings(clear) {
-    var args;
-    args = this.prepareObject(Object.assign({}, this.storeOptions, {
-      id: this.originalId,
-      version: this.instance.version,
-      groupTimeout: this.timeout,
-      clientTimeout: this.clientTimeout
-    }));
-    args.unshift(clear ? 1 : 0, this.instance.version);
-    return args;
-  }
-
-  convertBool(b) {
-    return !!b;
-  }
-
-  __updateSettings__(options) {
-    var _this4 = this;
-
-    return _asyncToGenerator(function* () {
-      yield _this4.runScript("update_settings", _this4.prepareObject(options));
-      return parser.overwrite(options, options, _this4.storeOptions);
-    })();
-  }
-
-  __running__() {
-    return this.runScript("running", []);
-  }
-
-  __queued__() {
-    return this.runScript("queued", []);
-  }
-
-  __done__() {
-    return this.runScript("done", []);
-  }
-
-  __groupCheck__() {
-    var _this5 = this;
-
-    return _asyncToGenerator(function* () {
-      return _this5.convertBool((yield _this5.runScript("group_check", [])));
-    })();
-  }
-
-  __incrementReservoir__(incr) {
-    return this.runScript("increment_reservoir", [incr]);
-  }
-
-  __currentReservoir__() {
-    return this.runScript("current_reservoir", []);
-  }
-
-  __check__(weight) {
-    var _this6 = this;
-
-    return _asyncToGenerator(function* () {
-      return _this6.convertBool((yield _this6.runScript("check", _this6.prepareArray([weight]))));
-    })();
-  }
-
-  __register__(index, weight, expiration) {
-    var _this7 = this;
-
-    return _asyncToGenerator(function* () {
-      var reservoir, success, wait;
-
-      var _ref4 = yield _this7.runScript("register", _this7.prepareArray([index, weight, expiration]));
-
-      var _ref5 = _slicedToArray(_ref4, 3);
-
-      success = _ref5[0];
-      wait = _ref5[1];
-      reservoir = _ref5[2];
-      return {
-        success: _this7.convertBool(success),
-        wait,
-        reservoir
-      };
-    })();
-  }
-
-  __submit__(queueLength, weight) {
-    var _this8 = this;
-
-    return _asyncToGenerator(function* () {
-      var blocked, e, maxConcurrent, overweight, reachedHWM, strategy;
-
-      try {
-        var _ref6 = yield _this8.runScript("submit", _this8.prepareArray([queueLength, weight]));
-
-        var _ref7 = _slicedToArray(_ref6, 3);
-
-        reachedHWM = _ref7[0];
-        blocked = _ref7[1];
-        strategy = _ref7[2];
-        return {
-          reachedHWM: _this8.convertBool(reachedHWM),
-          blocked: _this8.convertBool(blocked),
-          strategy
-        };
-      } catch (error) {
-        e = error;
-
-        if (e.message.indexOf("OVERWEIGHT") === 0) {
-          var _e$message$split = e.message.split(":");
-
-          var _e$message$split2 = _slicedToArray(_e$message$split, 3);
-
-          overweight = _e$message$split2[0];
-          weight = _e$message$split2[1];
-          maxConcurrent = _e$message$split2[2];
-          throw new BottleneckError(`Impossible to add a job having a weight of ${weight} to a limiter having a maxConcurrent setting of ${maxConcurrent}`);
-        } else {
-          throw e;
-        }
-      }
-    })();
-  }
-
-  __free__(index, weight) {
-    var _this9 = this;
-
-    return _asyncToGenerator(function* () {
-      var running;
-      running = yield _this9.runScript("free", _this9.prepareArray([index]));
-      return {
-        running
-      };
-    })();
-  }
-
-};
-module.exports = RedisDatastore;
-
-/***/ }),
-
-/***/ 1479:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-
-var headers, lua, templates;
-lua = __nccwpck_require__(6495);
-headers = {
-  refs: lua["refs.lua"],
-  validate_keys: lua["validate_keys.lua"],
-  validate_client: lua["validate_client.lua"],
-  refresh_expiration: lua["refresh_expiration.lua"],
-  process_tick: lua["process_tick.lua"],
-  conditions_check: lua["conditions_check.lua"],
-  get_time: lua["get_time.lua"]
-};
-
-exports.allKeys = function (id) {
-  return [
-  /*
-  HASH
-  */
-  `b_${id}_settings`,
-  /*
-  HASH
-  job index -> weight
-  */
-  `b_${id}_job_weights`,
-  /*
-  ZSET
-  job index -> expiration
-  */
-  `b_${id}_job_expirations`,
-  /*
-  HASH
-  job index -> client
-  */
-  `b_${id}_job_clients`,
-  /*
-  ZSET
-  client -> sum running
-  */
-  `b_${id}_client_running`,
-  /*
-  HASH
-  client -> num queued
-  */
-  `b_${id}_client_num_queued`,
-  /*
-  ZSET
-  client -> last job registered
-  */
-  `b_${id}_client_last_registered`,
-  /*
-  ZSET
-  client -> last seen
-  */
-  `b_${id}_client_last_seen`];
-};
-
-templates = {
-  init: {
-    keys: exports.allKeys,
-    headers: ["process_tick"],
-    refresh_expiration: true,
-    code: lua["init.lua"]
-  },
-  group_check: {
-    keys: exports.allKeys,
-    headers: [],
-    refresh_expiration: false,
-    code: lua["group_check.lua"]
-  },
-  register_client: {
-    keys: exports.allKeys,
-    headers: ["validate_keys"],
-    refresh_expiration: false,
-    code: lua["register_client.lua"]
-  },
-  blacklist_client: {
-    keys: exports.allKeys,
-    headers: ["validate_keys", "validate_client"],
-    refresh_expiration: false,
-    code: lua["blacklist_client.lua"]
-  },
-  heartbeat: {
-    keys: exports.allKeys,
-    headers: ["validate_keys", "validate_client", "process_tick"],
-    refresh_expiration: false,
-    code: lua["heartbeat.lua"]
-  },
-  update_settings: {
-    keys: exports.allKeys,
-    headers: ["validate_keys", "validate_client", "process_tick"],
-    refresh_expiration: true,
-    code: lua["update_settings.lua"]
-  },
-  running: {
-    keys: exports.allKeys,
-    headers: ["validate_keys", "validate_client", "process_tick"],
-    refresh_expiration: false,
-    code: lua["running.lua"]
-  },
-  queued: {
-    keys: exports.allKeys,
-    headers: ["validate_keys", "validate_client"],
-    refresh_expiration: false,
-    code: lua["queued.lua"]
-  },
-  done: {
-    keys: exports.allKeys,
-    headers: ["validate_keys", "validate_client", "process_tick"],
-    refresh_expiration: false,
-    code: lua["done.lua"]
-  },
-  check: {
-    keys: exports.allKeys,
-    headers: ["validate_keys", "validate_client", "process_tick", "conditions_check"],
-    refresh_expiration: false,
-    code: lua["check.lua"]
-  },
-  submit: {
-    keys: exports.allKeys,
-    headers: ["validate_keys", "validate_client", "process_tick", "conditions_check"],
-    refresh_expiration: true,
-    code: lua["submit.lua"]
-  },
-  register: {
-    keys: exports.allKeys,
-    headers: ["validate_keys", "validate_client", "process_tick", "conditions_check"],
-    refresh_expiration: true,
-    code: lua["register.lua"]
-  },
-  free: {
-    keys: exports.allKeys,
-    headers: ["validate_keys", "validate_client", "process_tick"],
-    refresh_expiration: true,
-    code: lua["free.lua"]
-  },
-  current_reservoir: {
-    keys: exports.allKeys,
-    headers: ["validate_keys", "validate_client", "process_tick"],
-    refresh_expiration: false,
-    code: lua["current_reservoir.lua"]
-  },
-  increment_reservoir: {
-    keys: exports.allKeys,
-    headers: ["validate_keys", "validate_client", "process_tick"],
-    refresh_expiration: true,
-    code: lua["increment_reservoir.lua"]
-  }
-};
-exports.names = Object.keys(templates);
-
-exports.keys = function (name, id) {
-  return templates[name].keys(id);
-};
-
-exports.payload = function (name) {
-  var template;
-  template = templates[name];
-  return Array.prototype.concat(headers.refs, template.headers.map(function (h) {
-    return headers[h];
-  }), template.refresh_expiration ? headers.refresh_expiration : "", template.code).join("\n");
-};
-
-/***/ }),
-
-/***/ 5685:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-var BottleneckError, States;
-BottleneckError = __nccwpck_require__(2360);
-States = class States {
-  constructor(status1) {
-    this.status = status1;
-    this._jobs = {};
-    this.counts = this.status.map(function () {
-      return 0;
-    });
-  }
-
-  next(id) {
-    var current, next;
-    current = this._jobs[id];
-    next = current + 1;
-
-    if (current != null && next < this.status.length) {
-      this.counts[current]--;
-      this.counts[next]++;
-      return this._jobs[id]++;
-    } else if (current != null) {
-      this.counts[current]--;
-      return delete this._jobs[id];
-    }
-  }
-
-  start(id) {
-    var initial;
-    initial = 0;
-    this._jobs[id] = initial;
-    return this.counts[initial]++;
-  }
-
-  remove(id) {
-    var current;
-    current = this._jobs[id];
-
-    if (current != null) {
-      this.counts[current]--;
-      delete this._jobs[id];
-    }
-
-    return current != null;
-  }
-
-  jobStatus(id) {
-    var ref;
-    return (ref = this.status[this._jobs[id]]) != null ? ref : null;
-  }
-
-  statusJobs(status) {
-    var k, pos, ref, results, v;
-
-    if (status != null) {
-      pos = this.status.indexOf(status);
-
-      if (pos < 0) {
-        throw new BottleneckError(`status must be one of ${this.status.join(', ')}`);
-      }
-
-      ref = this._jobs;
-      results = [];
-
-      for (k in ref) {
-        v = ref[k];
-
-        if (v === pos) {
-          results.push(k);
-        }
-      }
-
-      return results;
-    } else {
-      return Object.keys(this._jobs);
-    }
-  }
-
-  statusCounts() {
-    return this.counts.reduce((acc, v, i) => {
-      acc[this.status[i]] = v;
-      return acc;
-    }, {});
-  }
-
-};
-module.exports = States;
-
-/***/ }),
-
-/***/ 9216:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-function asyncGeneratorStep(gen, resolve, reject, _next, _throw, key, arg) { try { var info = gen[key](arg); var value = info.value; } catch (error) { reject(error); return; } if (info.done) { resolve(value); } else { Promise.resolve(value).then(_next, _throw); } }
-
-function _asyncToGenerator(fn) { return function () { var self = this, args = arguments; return new Promise(function (resolve, reject) { var gen = fn.apply(self, args); function _next(value) { asyncGeneratorStep(gen, resolve, reject, _next, _throw, "next", value); } function _throw(err) { asyncGeneratorStep(gen, resolve, reject, _next, _throw, "throw", err); } _next(undefined); }); }; }
-
-var DLList, Sync;
-DLList = __nccwpck_require__(5327);
-Sync = class Sync {
-  constructor(name, Promise) {
-    this.schedule = this.schedule.bind(this);
-    this.name = name;
-    this.Promise = Promise;
-    this._running = 0;
-    this._queue = new DLList();
-  }
-
-  isEmpty() {
-    return this._queue.length === 0;
-  }
-
-  _tryToRun() {
-    var _this = this;
-
-    return _asyncToGenerator(function* () {
-      var args, cb, error, reject, resolve, returned, task;
-
-      if (_this._running < 1 && _this._queue.length > 0) {
-        _this._running++;
-
-        var _this$_queue$shift = _this._queue.shift();
-
-        task = _this$_queue$shift.task;
-        args = _this$_queue$shift.args;
-        resolve = _this$_queue$shift.resolve;
-        reject = _this$_queue$shift.reject;
-        cb = yield _asyncToGenerator(function* () {
-          try {
-            returned = yield task(...args);
-            return function () {
-              return resolve(returned);
-            };
-          } catch (error1) {
-            error = error1;
-            return function () {
-              return reject(error);
-            };
-          }
-        })();
-        _this._running--;
-
-        _this._tryToRun();
-
-        return cb();
-      }
-    })();
-  }
-
-  schedule(task, ...args) {
-    var promise, reject, resolve;
-    resolve = reject = null;
-    promise = new this.Promise(function (_resolve, _reject) {
-      resolve = _resolve;
-      return reject = _reject;
-    });
-
-    this._queue.push({
-      task,
-      args,
-      resolve,
-      reject
-    });
-
-    this._tryToRun();
-
-    return promise;
-  }
-
-};
-module.exports = Sync;
-
-/***/ }),
-
-/***/ 4584:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-module.exports = __nccwpck_require__(8760);
-
-/***/ }),
-
-/***/ 9700:
-/***/ ((__unused_webpack_module, exports) => {
-
-
-
-exports.load = function (received, defaults, onto = {}) {
-  var k, ref, v;
-
-  for (k in defaults) {
-    v = defaults[k];
-    onto[k] = (ref = received[k]) != null ? ref : v;
-  }
-
-  return onto;
-};
-
-exports.overwrite = function (received, defaults, onto = {}) {
-  var k, v;
-
-  for (k in received) {
-    v = received[k];
-
-    if (defaults[k] !== void 0) {
-      onto[k] = v;
-    }
-  }
-
-  return onto;
-};
-
-/***/ }),
-
 /***/ 3251:
 /***/ (function(module) {
 
@@ -5316,6 +1604,7 @@ module.exports = __nccwpck_require__(7837);
 /***/ 7837:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+var __webpack_unused_export__;
 
 
 var net = __nccwpck_require__(9278);
@@ -5579,7 +1868,7 @@ if (process.env.NODE_DEBUG && /\btunnel\b/.test(process.env.NODE_DEBUG)) {
 } else {
   debug = function() {};
 }
-exports.debug = debug; // for test
+__webpack_unused_export__ = debug; // for test
 
 
 /***/ }),
@@ -5587,6 +1876,7 @@ exports.debug = debug; // for test
 /***/ 6752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
+var __webpack_unused_export__;
 
 
 const Client = __nccwpck_require__(3701)
@@ -5614,29 +1904,29 @@ const createRedirectInterceptor = __nccwpck_require__(5092)
 
 Object.assign(Dispatcher.prototype, api)
 
-module.exports.Dispatcher = Dispatcher
-module.exports.Client = Client
-module.exports.Pool = Pool
-module.exports.BalancedPool = BalancedPool
-module.exports.Agent = Agent
-module.exports.ProxyAgent = ProxyAgent
-module.exports.EnvHttpProxyAgent = EnvHttpProxyAgent
-module.exports.RetryAgent = RetryAgent
-module.exports.RetryHandler = RetryHandler
+__webpack_unused_export__ = Dispatcher
+__webpack_unused_export__ = Client
+__webpack_unused_export__ = Pool
+__webpack_unused_export__ = BalancedPool
+__webpack_unused_export__ = Agent
+module.exports.kT = ProxyAgent
+__webpack_unused_export__ = EnvHttpProxyAgent
+__webpack_unused_export__ = RetryAgent
+__webpack_unused_export__ = RetryHandler
 
-module.exports.DecoratorHandler = DecoratorHandler
-module.exports.RedirectHandler = RedirectHandler
-module.exports.createRedirectInterceptor = createRedirectInterceptor
-module.exports.interceptors = {
+__webpack_unused_export__ = DecoratorHandler
+__webpack_unused_export__ = RedirectHandler
+__webpack_unused_export__ = createRedirectInterceptor
+__webpack_unused_export__ = {
   redirect: __nccwpck_require__(1514),
   retry: __nccwpck_require__(2026),
   dump: __nccwpck_require__(8060),
   dns: __nccwpck_require__(379)
 }
 
-module.exports.buildConnector = buildConnector
-module.exports.errors = errors
-module.exports.util = {
+__webpack_unused_export__ = buildConnector
+__webpack_unused_export__ = errors
+__webpack_unused_export__ = {
   parseHeaders: util.parseHeaders,
   headerNameToString: util.headerNameToString
 }
@@ -5690,11 +1980,11 @@ function makeDispatcher (fn) {
   }
 }
 
-module.exports.setGlobalDispatcher = setGlobalDispatcher
-module.exports.getGlobalDispatcher = getGlobalDispatcher
+__webpack_unused_export__ = setGlobalDispatcher
+__webpack_unused_export__ = getGlobalDispatcher
 
 const fetchImpl = (__nccwpck_require__(4398).fetch)
-module.exports.fetch = async function fetch (init, options = undefined) {
+module.exports.hd = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
   } catch (err) {
@@ -5705,57 +1995,57 @@ module.exports.fetch = async function fetch (init, options = undefined) {
     throw err
   }
 }
-module.exports.Headers = __nccwpck_require__(660).Headers
-module.exports.Response = __nccwpck_require__(9051).Response
-module.exports.Request = __nccwpck_require__(9967).Request
-module.exports.FormData = __nccwpck_require__(5910).FormData
-module.exports.File = globalThis.File ?? (__nccwpck_require__(4573).File)
-module.exports.FileReader = __nccwpck_require__(8355).FileReader
+/* unused reexport */ __nccwpck_require__(660).Headers
+/* unused reexport */ __nccwpck_require__(9051).Response
+/* unused reexport */ __nccwpck_require__(9967).Request
+/* unused reexport */ __nccwpck_require__(5910).FormData
+__webpack_unused_export__ = globalThis.File ?? (__nccwpck_require__(4573).File)
+/* unused reexport */ __nccwpck_require__(8355).FileReader
 
 const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
 
-module.exports.setGlobalOrigin = setGlobalOrigin
-module.exports.getGlobalOrigin = getGlobalOrigin
+__webpack_unused_export__ = setGlobalOrigin
+__webpack_unused_export__ = getGlobalOrigin
 
 const { CacheStorage } = __nccwpck_require__(3245)
 const { kConstruct } = __nccwpck_require__(109)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
-module.exports.caches = new CacheStorage(kConstruct)
+__webpack_unused_export__ = new CacheStorage(kConstruct)
 
 const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9061)
 
-module.exports.deleteCookie = deleteCookie
-module.exports.getCookies = getCookies
-module.exports.getSetCookies = getSetCookies
-module.exports.setCookie = setCookie
+__webpack_unused_export__ = deleteCookie
+__webpack_unused_export__ = getCookies
+__webpack_unused_export__ = getSetCookies
+__webpack_unused_export__ = setCookie
 
 const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
 
-module.exports.parseMIMEType = parseMIMEType
-module.exports.serializeAMimeType = serializeAMimeType
+__webpack_unused_export__ = parseMIMEType
+__webpack_unused_export__ = serializeAMimeType
 
 const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
-module.exports.WebSocket = __nccwpck_require__(3726).WebSocket
-module.exports.CloseEvent = CloseEvent
-module.exports.ErrorEvent = ErrorEvent
-module.exports.MessageEvent = MessageEvent
+/* unused reexport */ __nccwpck_require__(3726).WebSocket
+__webpack_unused_export__ = CloseEvent
+__webpack_unused_export__ = ErrorEvent
+__webpack_unused_export__ = MessageEvent
 
-module.exports.request = makeDispatcher(api.request)
-module.exports.stream = makeDispatcher(api.stream)
-module.exports.pipeline = makeDispatcher(api.pipeline)
-module.exports.connect = makeDispatcher(api.connect)
-module.exports.upgrade = makeDispatcher(api.upgrade)
+__webpack_unused_export__ = makeDispatcher(api.request)
+__webpack_unused_export__ = makeDispatcher(api.stream)
+__webpack_unused_export__ = makeDispatcher(api.pipeline)
+__webpack_unused_export__ = makeDispatcher(api.connect)
+__webpack_unused_export__ = makeDispatcher(api.upgrade)
 
-module.exports.MockClient = MockClient
-module.exports.MockPool = MockPool
-module.exports.MockAgent = MockAgent
-module.exports.mockErrors = mockErrors
+__webpack_unused_export__ = MockClient
+__webpack_unused_export__ = MockPool
+__webpack_unused_export__ = MockAgent
+__webpack_unused_export__ = mockErrors
 
 const { EventSource } = __nccwpck_require__(1238)
 
-module.exports.EventSource = EventSource
+__webpack_unused_export__ = EventSource
 
 
 /***/ }),
@@ -35026,7 +31316,7 @@ function defaultCallback(err) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3867);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(38);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -35035,7 +31325,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3867:
+/***/ 38:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35913,7 +32203,7 @@ class lib_HttpClient {
             return proxyAgent;
         }
         const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new undici.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+        proxyAgent = new undici/* ProxyAgent */.kT(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
             token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
         })));
         this._proxyAgentDispatcher = proxyAgent;
@@ -36498,7 +32788,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir: io_util_readdir, rename, rm: io_util_rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -36614,7 +32904,7 @@ function tryGetExecutablePath(filePath, extensions) {
                     try {
                         const directory = external_path_namespaceObject.dirname(filePath);
                         const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
-                        for (const actualName of yield readdir(directory)) {
+                        for (const actualName of yield io_util_readdir(directory)) {
                             if (upperName === actualName.toUpperCase()) {
                                 filePath = external_path_namespaceObject.join(directory, actualName);
                                 break;
@@ -37956,9 +34246,9 @@ function group(name, fn) {
 function saveState(name, value) {
     const filePath = process.env['GITHUB_STATE'] || '';
     if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
     }
-    issueCommand('save-state', { name }, toCommandValue(value));
+    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
 }
 /**
  * Gets the value of an state set by this action's main execution.
@@ -37991,114 +34281,6197 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
-
-
-class Context {
-    /**
-     * Hydrate the context from the environment
-     */
-    constructor() {
-        var _a, _b, _c;
-        this.payload = {};
-        if (process.env.GITHUB_EVENT_PATH) {
-            if ((0,external_fs_.existsSync)(process.env.GITHUB_EVENT_PATH)) {
-                this.payload = JSON.parse((0,external_fs_.readFileSync)(process.env.GITHUB_EVENT_PATH, { encoding: 'utf8' }));
-            }
-            else {
-                const path = process.env.GITHUB_EVENT_PATH;
-                process.stdout.write(`GITHUB_EVENT_PATH ${path} does not exist${external_os_namespaceObject.EOL}`);
-            }
-        }
-        this.eventName = process.env.GITHUB_EVENT_NAME;
-        this.sha = process.env.GITHUB_SHA;
-        this.ref = process.env.GITHUB_REF;
-        this.workflow = process.env.GITHUB_WORKFLOW;
-        this.action = process.env.GITHUB_ACTION;
-        this.actor = process.env.GITHUB_ACTOR;
-        this.job = process.env.GITHUB_JOB;
-        this.runAttempt = parseInt(process.env.GITHUB_RUN_ATTEMPT, 10);
-        this.runNumber = parseInt(process.env.GITHUB_RUN_NUMBER, 10);
-        this.runId = parseInt(process.env.GITHUB_RUN_ID, 10);
-        this.apiUrl = (_a = process.env.GITHUB_API_URL) !== null && _a !== void 0 ? _a : `https://api.github.com`;
-        this.serverUrl = (_b = process.env.GITHUB_SERVER_URL) !== null && _b !== void 0 ? _b : `https://github.com`;
-        this.graphqlUrl =
-            (_c = process.env.GITHUB_GRAPHQL_URL) !== null && _c !== void 0 ? _c : `https://api.github.com/graphql`;
-    }
-    get issue() {
-        const payload = this.payload;
-        return Object.assign(Object.assign({}, this.repo), { number: (payload.issue || payload.pull_request || payload).number });
-    }
-    get repo() {
-        if (process.env.GITHUB_REPOSITORY) {
-            const [owner, repo] = process.env.GITHUB_REPOSITORY.split('/');
-            return { owner, repo };
-        }
-        if (this.payload.repository) {
-            return {
-                owner: this.payload.repository.owner.login,
-                repo: this.payload.repository.name
-            };
-        }
-        throw new Error("context.repo requires a GITHUB_REPOSITORY environment variable like 'owner/repo'");
-    }
+;// CONCATENATED MODULE: ./src/core/artifact.ts
+function toRecord(artifact, repository, path) {
+    const run = artifact.workflow_run ?? {};
+    return {
+        repository,
+        id: artifact.id,
+        name: artifact.name,
+        size_in_bytes: artifact.size_in_bytes,
+        created_at: artifact.created_at,
+        expires_at: artifact.expires_at,
+        expired: artifact.expired,
+        digest: artifact.digest ?? null,
+        run_id: run.id ?? null,
+        head_branch: run.head_branch ?? null,
+        head_sha: run.head_sha ?? null,
+        ...(path === undefined ? {} : { path }),
+    };
 }
-//# sourceMappingURL=context.js.map
-// EXTERNAL MODULE: ./node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
-var lib = __nccwpck_require__(9659);
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/internal/utils.js
-var utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
+/** Newest first: by `created_at`, then by `id`, so ties are deterministic. */
+function compareNewestFirst(a, b) {
+    const byTime = Date.parse(b.created_at ?? '') - Date.parse(a.created_at ?? '');
+    if (byTime !== 0 && !Number.isNaN(byTime))
+        return byTime;
+    return b.id - a.id;
+}
+/**
+ * Whether the run that made the artifact came from a fork: its head repository is not the
+ * repository (or is gone), so a pull request's author controlled what the run uploaded.
+ * 'unknown' when the artifact does not say.
+ */
+function forkStatus(artifact) {
+    const run = artifact.workflow_run;
+    if (!run || run.head_repository_id === undefined || run.repository_id === undefined) {
+        return 'unknown';
+    }
+    return run.head_repository_id === run.repository_id ? 'same' : 'fork';
+}
+
+;// CONCATENATED MODULE: ./src/core/clock.ts
+const systemClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
+;// CONCATENATED MODULE: ./src/core/errors.ts
+/** The wording used for an error's plain `message`: the setting's own name. */
+const plainWording = (setting, value) => value === undefined ? setting : `${setting}: ${value}`;
+/**
+ * An error whose text names settings: `message` uses the plain names, `explain` words them the
+ * way the front end showing it does.
+ */
+class WordedError extends Error {
+    explain;
+    constructor(explain, options) {
+        super(explain(plainWording), options);
+        this.explain = explain;
+        this.name = 'WordedError';
+    }
+}
+/** A bad setting: raised before any API call; `explain` says what is wrong with it. */
+class SettingError extends WordedError {
+    setting;
+    constructor(setting, explain) {
+        super(explain);
+        this.setting = setting;
+        this.name = 'SettingError';
+    }
+}
+/** The artifact has expired (its `expired` flag, or a 410 from the download endpoint). */
+class ArtifactExpiredError extends Error {
+    artifactName;
+    artifactId;
+    expiresAt;
+    constructor(artifactName, artifactId, expiresAt) {
+        super(`Artifact '${artifactName}' (id ${artifactId}) has expired` +
+            (expiresAt ? ` (at ${expiresAt})` : '') +
+            ' and can no longer be downloaded');
+        this.artifactName = artifactName;
+        this.artifactId = artifactId;
+        this.expiresAt = expiresAt;
+        this.name = 'ArtifactExpiredError';
+    }
+}
+/**
+ * A rate limit refuses requests: the primary limit is (nearly) used up, or the secondary limit
+ * keeps refusing for longer than is worth waiting. Callers stop cleanly rather than wait.
+ */
+class RateLimitExhaustedError extends Error {
+    resetAt;
+    limit;
+    constructor(resetAt, limit = 'primary', 
+    /** What was refused, for the message: the call and the API's answer. */
+    refused) {
+        super((refused ? `${refused}. ` : '') +
+            (limit === 'primary'
+                ? `The API rate limit is used up until ${resetAt.toISOString()}`
+                : `GitHub's secondary rate limit refuses requests until about ${resetAt.toISOString()}`));
+        this.resetAt = resetAt;
+        this.limit = limit;
+        this.name = 'RateLimitExhaustedError';
+    }
+}
+function isHttpError(error) {
+    return error instanceof Error && typeof error.status === 'number';
+}
+/** The text a front end shows for an error, with settings in its own words. */
+function explainError(error, word) {
+    if (error instanceof WordedError)
+        return error.explain(word);
+    return error instanceof Error ? error.message : String(error);
+}
 
-function getAuthString(token, options) {
-    if (!token && !options.auth) {
-        throw new Error('Parameter token or opts.auth is required');
+;// CONCATENATED MODULE: ./src/core/request.ts
+/**
+ * What a front end asks the core to do, split by who needs it: the target repositories, the query
+ * that selects artifacts, and the options of the operation. How to reach the API (token, URL) is
+ * the session's, not the request's.
+ */
+/** `owner/name`, as outputs and messages show a repository. */
+function fullName({ owner, repo }) {
+    return `${owner}/${repo}`;
+}
+/** True when any run filter is set. */
+function hasRunFilters(filters) {
+    return Object.values(filters).some((value) => value !== undefined);
+}
+/**
+ * Whether `download` searches back for the newest matching run rather than taking a known one:
+ * no `run-id`, and either run filters or no current run to fall back on (a terminal has none).
+ */
+function searchesForRun(query, currentRunId) {
+    return (query.runId === undefined && (hasRunFilters(query.runFilters) || currentRunId === undefined));
+}
+
+;// CONCATENATED MODULE: ./src/core/delete/deletion.ts
+
+
+
+
+/** Requests left unused when stopping for the primary rate limit: in-flight DELETEs still spend some. */
+const RATE_LIMIT_RESERVE = 10;
+/** Progress lines in the log: one per this many artifacts, not one per artifact. */
+const PROGRESS_EVERY = 100;
+/** Failures named one by one in the step's error; the log has each of them. */
+const FAILURES_NAMED = 20;
+/**
+ * Deletes exactly the selected artifacts (the selection was made on the complete listings;
+ * nothing is listed here), largest first across every repository, so a run that stops early has
+ * freed the most storage it could and the next run carries on from there. DELETEs are paced
+ * under GitHub's secondary limit.
+ *
+ * `max-deletions` caps the DELETE requests: the N largest selected are attempted and the rest
+ * are `remaining`. An artifact found already gone counts toward the cap, as it counts as deleted.
+ */
+async function deleteArtifacts(selected, options, context) {
+    const { reporter } = context;
+    const ordered = [...selected].sort(compareLargestFirst);
+    const cap = options.maxDeletions ?? ordered.length;
+    const batch = ordered.slice(0, cap);
+    const capStop = ordered.length > cap ? { cause: 'max-deletions', reason: capReason(cap, reporter) } : undefined;
+    if (options.dryRun) {
+        reporter.info(`Dry run: ${describeCount(batch.length)} would be deleted; nothing is deleted`);
+        for (const artifact of batch)
+            reporter.debug(`Would delete ${describe(artifact)}`);
+        return {
+            deleted: batch,
+            alreadyGone: [],
+            failed: [],
+            remaining: ordered.slice(cap),
+            ...stopFields(capStop, ordered.length - batch.length),
+            dryRun: true,
+        };
     }
-    else if (token && options.auth) {
-        throw new Error('Parameters token and opts.auth may not both be specified');
+    if (batch.length > 0 && !(await reporter.approveDeletion(batch))) {
+        throw new Error(`Deletion not confirmed: nothing was deleted (${describeCount(batch.length)} selected)`);
     }
-    return typeof options.auth === 'string' ? options.auth : `token ${token}`;
+    const outcomes = new Map();
+    const stop = await deleteInOrder(batch, context, outcomes);
+    const collected = collect(ordered, outcomes);
+    const result = { ...collected, ...stopFields(stop ?? capStop, collected.remaining.length) };
+    reporter.info(progressLine(result, ordered.length));
+    if (result.stopReason && result.stoppedBy === 'max-deletions')
+        reporter.info(result.stopReason);
+    else if (result.stopReason)
+        reporter.warning(result.stopReason);
+    return result;
 }
-function getProxyAgent(destinationUrl) {
-    const hc = new lib.HttpClient();
-    return hc.getAgent(destinationUrl);
+/** Runs the paced DELETEs, recording each outcome; says why it stopped early, if it did. */
+async function deleteInOrder(batch, { session, clientOf, reporter, clock = systemClock }, outcomes) {
+    let stop;
+    let next = 0;
+    const take = () => {
+        if (next >= batch.length)
+            return undefined;
+        stop ??= rateLimitStop(session, clock);
+        return stop ? undefined : batch[next++];
+    };
+    const deleteOne = async (artifact) => {
+        try {
+            const answer = await clientOf(artifact).deleteArtifact(artifact.id);
+            outcomes.set(artifact.id, answer);
+            reporter.debug(`${answer === 'gone' ? 'Already gone' : 'Deleted'}: ${describe(artifact)}`);
+        }
+        catch (error) {
+            if (error instanceof RateLimitExhaustedError) {
+                // Not deleted: it stays for the next run, with everything after it.
+                stop ??= {
+                    cause: 'rate-limit',
+                    reason: error.limit === 'primary'
+                        ? rateLimitReason(error.resetAt)
+                        : secondaryLimitReason(error.resetAt),
+                };
+                return;
+            }
+            const where = fullName(clientOf(artifact).repository);
+            const failure = `${describe(artifact)} in ${where}: ${errorMessage(error)}`;
+            outcomes.set(artifact.id, { failure });
+            reporter.info(`Could not delete ${failure}`);
+            if (isHttpError(error) && error.status === 403)
+                stop ??= { cause: 'forbidden', reason: FORBIDDEN_REASON };
+        }
+        reporter.progress({ operation: 'delete', done: outcomes.size, total: batch.length });
+        if (outcomes.size % PROGRESS_EVERY === 0) {
+            reporter.info(`Deleting: ${outcomes.size} of ${batch.length} done`);
+        }
+    };
+    reporter.progress({ operation: 'delete', done: 0, total: batch.length });
+    await session.deletions.drain(take, deleteOne);
+    return stop;
 }
-function getProxyAgentDispatcher(destinationUrl) {
-    const hc = new lib.HttpClient();
-    return hc.getAgentDispatcher(destinationUrl);
+/** A stop when the latest answer says the primary limit is nearly used up, and not yet reset. */
+function rateLimitStop(session, clock) {
+    const limit = session.rateLimit();
+    if (!limit || limit.remaining >= RATE_LIMIT_RESERVE)
+        return undefined;
+    const resetAt = new Date(limit.reset * 1000);
+    if (resetAt.getTime() <= clock.now())
+        return undefined;
+    return {
+        cause: 'rate-limit',
+        reason: rateLimitReason(resetAt, `${limit.remaining} of ${limit.limit} requests left`),
+    };
 }
-function getProxyFetch(destinationUrl) {
-    const httpDispatcher = getProxyAgentDispatcher(destinationUrl);
-    const proxyFetch = (url, opts) => utils_awaiter(this, void 0, void 0, function* () {
-        return (0,undici.fetch)(url, Object.assign(Object.assign({}, opts), { dispatcher: httpDispatcher }));
+function rateLimitReason(resetAt, left = 'used up') {
+    return (`Stopped deleting to stay within the API rate limit (${left}; it resets at ` +
+        `${resetAt.toISOString()}). The next run carries on with the largest of those left`);
+}
+function secondaryLimitReason(resetAt) {
+    return (`Stopped deleting: GitHub's secondary rate limit kept refusing requests (come back after ` +
+        `${resetAt.toISOString()}). The next run carries on with the largest of those left`);
+}
+function capReason(cap, reporter) {
+    return `Stopped after ${reporter.word('max-deletions')} (${cap}); the next run carries on with the largest of those left`;
+}
+const FORBIDDEN_REASON = 'Stopped deleting: GitHub refused a deletion (HTTP 403) and would refuse the others the same ' +
+    'way. The usual cause is a token without the `actions: write` permission ' +
+    '(`permissions: { actions: write }` in the workflow)';
+function stopFields(stop, left) {
+    // A stop after the last artifact was taken left nothing undone.
+    if (!stop || left === 0)
+        return {};
+    return { stoppedBy: stop.cause, stopReason: `${stop.reason}: ${describeCount(left)} left.` };
+}
+/** Sorts the outcomes into the result's lists, in the order the artifacts were taken. */
+function collect(ordered, outcomes) {
+    const result = {
+        deleted: [],
+        alreadyGone: [],
+        failed: [],
+        remaining: [],
+        dryRun: false,
+    };
+    for (const artifact of ordered) {
+        const outcome = outcomes.get(artifact.id);
+        if (outcome === undefined)
+            result.remaining.push(artifact);
+        else if (outcome === 'deleted')
+            result.deleted.push(artifact);
+        else if (outcome === 'gone')
+            result.alreadyGone.push(artifact);
+        else
+            result.failed.push({ artifact, reason: outcome.failure });
+    }
+    return result;
+}
+function progressLine(result, selectedCount) {
+    const parts = [`Deleted ${result.deleted.length} of ${describeCount(selectedCount)}`];
+    if (result.alreadyGone.length)
+        parts.push(`${result.alreadyGone.length} already gone`);
+    if (result.failed.length)
+        parts.push(`${result.failed.length} failed`);
+    if (result.remaining.length)
+        parts.push(`${result.remaining.length} left`);
+    return parts.join(', ');
+}
+/**
+ * The step's error message for failed deletions, naming each artifact and why (the first
+ * FAILURES_NAMED of them; the log names every one).
+ */
+function describeDeletionFailures(failed) {
+    const named = failed.slice(0, FAILURES_NAMED).map((f) => `- ${f.reason}`);
+    const more = failed.length - named.length;
+    return [
+        `Could not delete ${describeCount(failed.length)}:`,
+        ...named,
+        ...(more > 0 ? [`- and ${more} more (each is named in the log)`] : []),
+    ].join('\n');
+}
+/** Largest `size_in_bytes` first; among equals the oldest, as a retention rule would take them. */
+function compareLargestFirst(a, b) {
+    return b.size_in_bytes - a.size_in_bytes || compareNewestFirst(b, a);
+}
+function describe(artifact) {
+    const run = artifact.workflow_run?.id;
+    return `'${artifact.name}' (id ${artifact.id}${run === undefined ? '' : `, run ${run}`})`;
+}
+function describeCount(count) {
+    return `${count} artifact${count === 1 ? '' : 's'}`;
+}
+/** The error's message, with its HTTP status unless the message already gives it. */
+function errorMessage(error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const status = isHttpError(error) ? error.status : undefined;
+    return status === undefined || message.includes(`HTTP ${status}`)
+        ? message
+        : `HTTP ${status}: ${message}`;
+}
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+;// CONCATENATED MODULE: ./src/core/concurrency.ts
+/**
+ * A gate that runs the tasks handed to it at most `limit` at a time, starting them in the order
+ * they were handed in.
+ */
+function limiter(limit) {
+    let running = 0;
+    const waiting = [];
+    return async (task) => {
+        if (running < limit)
+            running++;
+        else
+            await new Promise((resolve) => waiting.push(resolve));
+        try {
+            return await task();
+        }
+        finally {
+            // Hand the slot straight to the next task in line, or give it back.
+            const next = waiting.shift();
+            if (next)
+                next();
+            else
+                running--;
+        }
+    };
+}
+/** Runs `work` on every item with at most `limit` at once, keeping the items' order. */
+function mapConcurrently(items, limit, work) {
+    const slot = limiter(limit);
+    return Promise.all(items.map((item) => slot(() => work(item))));
+}
+
+;// CONCATENATED MODULE: ./src/core/units.ts
+/** Durations and sizes as users write them in inputs, and sizes as summaries print them. */
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+const WEEK_MS = 7 * DAY_MS;
+const SHORT_DURATION = /^(\d+)\s*([mhdw])$/;
+const SHORT_DURATION_UNITS = {
+    m: MINUTE_MS,
+    h: HOUR_MS,
+    d: DAY_MS,
+    w: WEEK_MS,
+};
+// Years and months are matched too, only to refuse them with a message of their own.
+const ISO_DURATION = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i;
+const DURATION_FORMS = 'a whole number with a unit m, h, d or w (90m, 12h, 14d, 2w) ' +
+    'or an ISO 8601 duration (P14D, PT12H, P1W, P1DT12H)';
+/** Milliseconds in a duration such as `14d` or `P14D`; throws on anything else. */
+function parseDuration(text) {
+    const milliseconds = shortDurationMs(text) ?? isoDurationMs(text);
+    if (milliseconds === undefined) {
+        throw new Error(`'${text}' is not a duration: use ${DURATION_FORMS}`);
+    }
+    if (milliseconds === 0)
+        throw new Error(`'${text}' is zero: give a duration longer than that`);
+    if (!Number.isSafeInteger(milliseconds))
+        throw new Error(`'${text}' is too long a duration`);
+    return milliseconds;
+}
+function shortDurationMs(text) {
+    const match = SHORT_DURATION.exec(text);
+    if (!match)
+        return undefined;
+    return Number(match[1]) * SHORT_DURATION_UNITS[match[2]];
+}
+function isoDurationMs(text) {
+    const match = ISO_DURATION.exec(text);
+    // `P` and `PT` alone, or a `T` with no time after it, fit the pattern but are not durations.
+    if (!match || match.slice(1).every((part) => part === undefined) || /T$/i.test(text)) {
+        return undefined;
+    }
+    const [, years, months, weeks, days, hours, minutes, seconds] = match;
+    if (years !== undefined || months !== undefined) {
+        throw new Error(`'${text}' counts years or months, which have no fixed length: give days or weeks (P30D, P4W)`);
+    }
+    const count = (part) => Number(part ?? 0);
+    return (count(weeks) * WEEK_MS +
+        count(days) * DAY_MS +
+        count(hours) * HOUR_MS +
+        count(minutes) * MINUTE_MS +
+        count(seconds) * 1000);
+}
+const SIZE = /^(\d+)(?:\.(\d+))?\s*([a-z]*)$/i;
+const KB = 1024;
+const SIZE_UNITS = {
+    '': 1,
+    b: 1,
+    kb: KB,
+    kib: KB,
+    mb: KB ** 2,
+    mib: KB ** 2,
+    gb: KB ** 3,
+    gib: KB ** 3,
+    tb: KB ** 4,
+    tib: KB ** 4,
+};
+/** Bytes in a size such as `500`, `10KB` or `1.5GB` (1 KB = 1024 B), rounded down. */
+function parseSize(text) {
+    const match = SIZE.exec(text);
+    const unitBytes = match ? SIZE_UNITS[match[3].toLowerCase()] : undefined;
+    if (!match || unitBytes === undefined) {
+        throw new Error(`'${text}' is not a size: use a number of bytes (500) or a number with a unit ` +
+            'B, KB, MB, GB or TB (10KB, 50MB, 1.5GB; 1 KB = 1024 B)');
+    }
+    // Integer arithmetic, so that `1.1GB` is exactly 1181116006 and not off by a rounding error.
+    const [, whole, fraction = ''] = match;
+    const bytes = (BigInt(whole + fraction) * BigInt(unitBytes)) / 10n ** BigInt(fraction.length);
+    if (bytes > BigInt(Number.MAX_SAFE_INTEGER))
+        throw new Error(`'${text}' is too large a size`);
+    return Number(bytes);
+}
+const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
+/**
+ * A byte count for people: whole bytes below 1 KB (`512 B`), otherwise three significant digits
+ * in the largest unit that keeps the number at 1 or more (`1.50 KB`, `10.0 MB`, `1.00 GB`).
+ */
+function formatBytes(bytes) {
+    let value = bytes;
+    let unit = 0;
+    while (value >= KB && unit < BYTE_UNITS.length - 1) {
+        value /= KB;
+        unit++;
+    }
+    if (unit === 0)
+        return `${bytes} B`;
+    // toPrecision would switch to exponent notation from 1000 on (1000 to 1023.x of a unit).
+    const digits = value >= 100 ? value.toFixed(0) : value.toPrecision(3);
+    return `${digits} ${BYTE_UNITS[unit]}`;
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+// EXTERNAL MODULE: ./node_modules/yauzl/index.js
+var yauzl = __nccwpck_require__(663);
+;// CONCATENATED MODULE: ./src/core/download/leftovers.ts
+
+
+
+/** Random, so that another process's temporary files, or a user's, never carry it. */
+const temporaryMarker = (0,external_node_crypto_.randomBytes)(6).toString('hex');
+/** The leftovers of a download whose temporary files are these. */
+function leftoversOf(temporaryPaths) {
+    const folders = new Set(temporaryPaths.map((file) => external_node_path_default().dirname(external_node_path_default().resolve(file))));
+    return { marker: temporaryMarker, folders: [...folders] };
+}
+/** Removes the temporary files and folders a download left; returns what it removed. */
+async function removeLeftovers({ marker, folders }) {
+    const tag = `.partial-${marker}-`;
+    const removed = [];
+    for (const folder of folders) {
+        const names = await readdir(folder).catch((error) => {
+            if (error.code === 'ENOENT')
+                return [];
+            throw error;
+        });
+        for (const name of names.filter((entry) => entry.startsWith('.') && entry.includes(tag))) {
+            const leftover = path.join(folder, name);
+            await rm(leftover, { recursive: true, force: true });
+            removed.push(leftover);
+        }
+    }
+    return removed;
+}
+
+;// CONCATENATED MODULE: ./src/core/download/extraction.ts
+
+
+
+
+
+
+
+
+
+
+const S_IFMT = 0o170000;
+const S_IFLNK = 0o120000;
+const MADE_BY_UNIX = 3;
+const CONCURRENT_WRITES = 8;
+const CACHE_BLOCK_SIZE = 256 * 1024;
+const CACHE_BLOCKS = 8;
+/** Reads of a large entry: a MiB at a time, 16 times fewer round trips than the default. */
+const LARGE_READ_SIZE = 1024 * 1024;
+/**
+ * A fresh name beside `target`, in the same folder and so on the same file system: work done
+ * there is moved into place with a rename, and never shows half-done at `target`. The name
+ * carries this process's marker, so what a killed process left can be found (leftovers.ts).
+ */
+function partialPathBeside(target) {
+    const suffix = `${temporaryMarker}-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}`;
+    return external_node_path_default().join(external_node_path_default().dirname(target), `.${external_node_path_default().basename(target)}.partial-${suffix}`);
+}
+/**
+ * The rules of the usual file system of each platform: NTFS ignores case, and so does APFS as
+ * macOS formats it by default (it also takes both Unicode normal forms of a name as one).
+ */
+function fileNameRules(platform) {
+    const fold = platform === 'win32'
+        ? (name) => name.toLowerCase()
+        : platform === 'darwin'
+            ? (name) => name.normalize('NFD').toLowerCase()
+            : (name) => name;
+    return { windowsNames: platform === 'win32', fold };
+}
+const hostFileNameRules = fileNameRules(process.platform);
+/**
+ * Extracts the zip archive `zipFile` into `destination` (created if missing, merged into if it
+ * exists) and returns the relative paths of the files written. Entries that would land outside
+ * the destination (`..`, absolute paths, drive letters, symbolic links), and on Windows names it
+ * cannot hold, are refused. Everything is extracted into a temporary folder beside the
+ * destination first, and moved into place only once all of it succeeded: a failure leaves the
+ * destination as it was.
+ */
+async function extractZip(zipFile, destination, subject, { rules = hostFileNameRules, warn = () => { } } = {}) {
+    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(destination), { recursive: true });
+    const staging = partialPathBeside(destination);
+    await (0,promises_namespaceObject.mkdir)(staging);
+    try {
+        const names = new FoldedNames(rules.fold);
+        const files = await extractInto(zipFile, staging, subject, rules, names);
+        if (names.collisions.length > 0)
+            warn(describeCollisions(subject, names.collisions));
+        await moveInto(staging, destination, rules.fold).catch((error) => {
+            throw new Error(`Extracting ${subject}: ${message(error)}`);
+        });
+        return files;
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
+    }
+}
+async function extractInto(zipFile, root, subject, rules, names) {
+    let zip;
+    try {
+        // Names are decoded and checked below, so the refusal can name the artifact and the entry.
+        zip = await openCached(zipFile, { decodeStrings: false, autoClose: false });
+    }
+    catch (error) {
+        throw new Error(`Extracting ${subject}: not a readable zip archive (${message(error)})`);
+    }
+    const files = new Set();
+    const folders = new Set();
+    const writes = new ConcurrentWrites(CONCURRENT_WRITES);
+    try {
+        for await (const entry of zip.eachEntry()) {
+            const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true);
+            const isFolder = name.endsWith('/') || name.endsWith('\\');
+            const checked = checkedEntryPath(entry, name, subject);
+            if (rules.windowsNames)
+                checkWindowsNames(checked, subject, name);
+            const relative = names.spelling(checked, isFolder);
+            const target = external_node_path_default().join(root, ...relative.split('/'));
+            assertInside(root, target, subject, name);
+            const folder = isFolder ? target : external_node_path_default().dirname(target);
+            if (!folders.has(folder)) {
+                await (0,promises_namespaceObject.mkdir)(folder, { recursive: true });
+                folders.add(folder);
+            }
+            if (!isFolder) {
+                const earlier = names.replacedBy(relative);
+                const replaced = earlier && external_node_path_default().join(root, ...earlier.split('/'));
+                // Keyed by the folded name: a later entry waits for the one it replaces, as in a serial
+                // extraction, and removes it when spelt differently, so its own spelling is what stays.
+                await writes.add(rules.fold(relative), async () => {
+                    if (replaced)
+                        await (0,promises_namespaceObject.rm)(replaced, { force: true });
+                    await writeEntry(zip, entry, target, subject, name);
+                });
+                if (earlier)
+                    files.delete(earlier);
+                files.add(relative);
+            }
+        }
+        await writes.finish();
+    }
+    catch (error) {
+        throw error instanceof UnsafeEntryError
+            ? error
+            : new Error(`Extracting ${subject} failed: ${message(error)}`);
+    }
+    finally {
+        // Nothing may still be writing when the caller removes the folder.
+        await writes.settle();
+        zip.close();
+    }
+    return [...files];
+}
+/** Opens the archive through a CachingReader, closing the file when yauzl is done with it. */
+async function openCached(zipFile, options) {
+    const handle = await (0,promises_namespaceObject.open)(zipFile);
+    try {
+        const { size } = await handle.stat();
+        return await yauzl.fromRandomAccessReaderPromise(new CachingReader(handle), size, options);
+    }
+    catch (error) {
+        await handle.close();
+        throw error;
+    }
+}
+/**
+ * Reads small ranges of the archive through a few cached blocks. Without it, each entry of a
+ * zip of many small files costs three tiny reads (its central directory record, local header
+ * and data), each a round trip to the thread pool: most of the time such an extraction took.
+ */
+class CachingReader extends yauzl.RandomAccessReader {
+    handle;
+    blocks = new Map();
+    constructor(handle) {
+        super();
+        this.handle = handle;
+    }
+    _readStreamForRange(start, end) {
+        if (end - start > CACHE_BLOCK_SIZE) {
+            return this.handle.createReadStream({
+                start,
+                end: end - 1,
+                autoClose: false,
+                highWaterMark: LARGE_READ_SIZE,
+            });
+        }
+        return external_node_stream_.Readable.from(this.lazily(start, end), { objectMode: false });
+    }
+    /** The read starts when the stream is first read, so its failure always has a listener. */
+    async *lazily(start, end) {
+        yield await this.cached(start, end);
+    }
+    read(buffer, offset, length, position, callback) {
+        this.cached(position, position + length).then((bytes) => callback(bytes.copy(buffer, offset) === length ? null : new Error('unexpected end of file')), (error) => callback(error));
+    }
+    close(callback) {
+        this.handle.close().then(() => callback(null), callback);
+    }
+    async cached(start, end) {
+        const first = Math.floor(start / CACHE_BLOCK_SIZE);
+        const last = Math.floor((end - 1) / CACHE_BLOCK_SIZE);
+        const parts = [];
+        for (let index = first; index <= last; index++)
+            parts.push(await this.block(index));
+        const joined = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+        const from = start - first * CACHE_BLOCK_SIZE;
+        return joined.subarray(from, from + end - start);
+    }
+    block(index) {
+        let block = this.blocks.get(index);
+        if (!block) {
+            block = this.handle
+                .read(Buffer.allocUnsafe(CACHE_BLOCK_SIZE), 0, CACHE_BLOCK_SIZE, index * CACHE_BLOCK_SIZE)
+                .then(({ buffer, bytesRead }) => buffer.subarray(0, bytesRead));
+            this.blocks.set(index, block);
+            if (this.blocks.size > CACHE_BLOCKS)
+                this.blocks.delete(this.blocks.keys().next().value);
+        }
+        return block;
+    }
+}
+/**
+ * Entry writes in flight at once: extracting many small files waits on the file system far more
+ * than on the CPU, and overlapping them roughly halves the time (bench/extraction.ts).
+ */
+class ConcurrentWrites {
+    limit;
+    running = new Map();
+    failure;
+    constructor(limit) {
+        this.limit = limit;
+    }
+    /** Starts the write once a slot is free; a failure of an earlier one is thrown here. */
+    async add(file, write) {
+        while (this.running.size >= this.limit)
+            await Promise.race(this.running.values());
+        // An archive may hold a name twice: the later entry must win, as in a serial extraction.
+        await this.running.get(file);
+        this.throwIfFailed();
+        const done = write()
+            .catch((error) => {
+            this.failure ??= { error };
+        })
+            .finally(() => this.running.delete(file));
+        this.running.set(file, done);
+    }
+    /** Waits for every write, throwing the first failure. */
+    async finish() {
+        await this.settle();
+        this.throwIfFailed();
+    }
+    /** Waits for every write, whatever the outcome. */
+    async settle() {
+        await Promise.all(this.running.values());
+    }
+    throwIfFailed() {
+        if (this.failure)
+            throw this.failure.error;
+    }
+}
+class UnsafeEntryError extends Error {
+    constructor(subject, name, why) {
+        super(`Refusing to extract ${subject}: its entry '${name}' ${why}`);
+        this.name = 'UnsafeEntryError';
+    }
+}
+/** The entry's path relative to the destination, with `/` separators; throws if unsafe. */
+function checkedEntryPath(entry, name, subject) {
+    const normalised = name.replace(/\\/g, '/');
+    const refuse = (why) => new UnsafeEntryError(subject, name, why);
+    // `//server/share` (a UNC path once `\` is normalised) starts with `/` as well.
+    if (normalised.startsWith('/'))
+        throw refuse('is an absolute path');
+    if (/^[a-zA-Z]:/.test(normalised))
+        throw refuse('starts with a drive letter');
+    if (normalised.includes('\0'))
+        throw refuse('contains a NUL character');
+    const segments = normalised.split('/').filter((segment) => segment !== '' && segment !== '.');
+    if (segments.includes('..'))
+        throw refuse("contains a '..' segment");
+    if (((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK) {
+        throw refuse('is a symbolic link');
+    }
+    if (segments.length === 0 && !normalised.endsWith('/'))
+        throw refuse('has no file name');
+    return segments.join('/');
+}
+function assertInside(root, target, subject, name) {
+    const relative = external_node_path_default().relative(root, target);
+    // Only a `..` segment leaves the root: `..foo` is an ordinary name.
+    if (relative === '..' || relative.startsWith(`..${(external_node_path_default()).sep}`) || external_node_path_default().isAbsolute(relative)) {
+        throw new UnsafeEntryError(subject, name, 'would be written outside the destination');
+    }
+}
+/** Names Windows reserves for devices, whatever the extension: `CON`, `nul.txt`, `COM1.tar.gz`. */
+const WINDOWS_DEVICE_NAME = /^(CON|PRN|AUX|NUL|COM[1-9]|LPT[1-9])(\.|$)/i;
+/** Characters Windows forbids in a name; `:` would write an NTFS alternate data stream. */
+const WINDOWS_FORBIDDEN_CHARACTERS = /[<>:"|?*\u0001-\u001f]/;
+/**
+ * Refuses names that Windows cannot hold, or would turn into another: it strips trailing dots
+ * and spaces, so `a.` and `a ` would both be written to `a`.
+ */
+function checkWindowsNames(relative, subject, name) {
+    for (const segment of relative.split('/')) {
+        const why = windowsNameProblem(segment);
+        if (why)
+            throw new UnsafeEntryError(subject, name, `${why} ${NOT_ON_WINDOWS}`);
+    }
+}
+/** Refuses a file or folder name Windows cannot hold; the error starts with `describe()`. */
+function checkWindowsName(name, describe) {
+    const why = windowsNameProblem(name);
+    if (why)
+        throw new Error(`${describe()}: its name ${why} ${NOT_ON_WINDOWS}`);
+}
+const NOT_ON_WINDOWS = '(not a valid file name on Windows)';
+function windowsNameProblem(segment) {
+    const device = WINDOWS_DEVICE_NAME.exec(segment);
+    if (device)
+        return `uses the reserved device name '${device[1]}'`;
+    const forbidden = WINDOWS_FORBIDDEN_CHARACTERS.exec(segment);
+    if (forbidden)
+        return `contains the character ${JSON.stringify(forbidden[0])}`;
+    if (/[. ]$/.test(segment))
+        return `has '${segment}', ending in a dot or a space`;
+    return undefined;
+}
+/**
+ * The names an archive's entries are written at, as a case-insensitive file system sees them
+ * when `fold` folds case: a folder keeps the spelling it was first given, and of two files that
+ * are one there, the later replaces the earlier, as an entry does one of the very same name.
+ */
+class FoldedNames {
+    fold;
+    folders = new Map();
+    files = new Map();
+    /** Earlier and later spelling of each file replaced by a differently spelt one. */
+    collisions = [];
+    constructor(fold) {
+        this.fold = fold;
+    }
+    /** `relative` with its folders spelt as they were first seen. */
+    spelling(relative, isFolder) {
+        const segments = relative === '' ? [] : relative.split('/');
+        const folderCount = isFolder ? segments.length : segments.length - 1;
+        for (let index = 0; index < folderCount; index++) {
+            const key = this.fold(segments.slice(0, index + 1).join('/'));
+            const known = this.folders.get(key);
+            if (known === undefined)
+                this.folders.set(key, segments.slice(0, index + 1).join('/'));
+            else
+                segments.splice(0, index + 1, ...known.split('/'));
+        }
+        return segments.join('/');
+    }
+    /** Records the file; returns the spelling of an earlier one it replaces, if spelt otherwise. */
+    replacedBy(relative) {
+        const key = this.fold(relative);
+        const earlier = this.files.get(key);
+        this.files.set(key, relative);
+        if (earlier === undefined || earlier === relative)
+            return undefined;
+        this.collisions.push([earlier, relative]);
+        return earlier;
+    }
+}
+function describeCollisions(subject, collisions) {
+    const pairs = collisions.map(([earlier, later]) => `'${later}' replaced '${earlier}'`);
+    return (`${subject.charAt(0).toUpperCase()}${subject.slice(1)} holds names that differ only in case, ` +
+        `one file on this runner's file system; the later entry of each was kept: ${pairs.join(', ')}`);
+}
+async function writeEntry(zip, entry, target, subject, name) {
+    const content = await zip.openReadStreamPromise(entry);
+    await (0,external_node_stream_promises_namespaceObject.pipeline)(content, crcCheck(entry.crc32, () => `Extracting ${subject}: entry '${name}' is corrupt (CRC mismatch)`), (0,external_node_fs_namespaceObject.createWriteStream)(target, { mode: fileMode(entry) }));
+}
+/** yauzl checks sizes but not checksums: a corrupt entry would otherwise pass unnoticed. */
+function crcCheck(expected, describe) {
+    let crc = 0;
+    return new external_node_stream_.Transform({
+        transform(chunk, _encoding, done) {
+            crc = (0,external_node_zlib_.crc32)(chunk, crc);
+            done(null, chunk);
+        },
+        flush(done) {
+            done(crc === expected ? null : new Error(describe()));
+        },
     });
-    return proxyFetch;
 }
-function getApiBaseUrl() {
-    return process.env['GITHUB_API_URL'] || 'https://api.github.com';
+/** Unix permission bits from the archive, so executables stay executable; never setuid. */
+function fileMode(entry) {
+    const unixMode = (entry.externalFileAttributes >>> 16) & 0o777;
+    if (entry.versionMadeBy >> 8 !== MADE_BY_UNIX || unixMode === 0)
+        return 0o666;
+    return unixMode | 0o600;
 }
-function getUserAgentWithOrchestrationId(baseUserAgent) {
-    var _a;
-    const orchId = (_a = process.env['ACTIONS_ORCHESTRATION_ID']) === null || _a === void 0 ? void 0 : _a.trim();
-    if (orchId) {
-        const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
-        const tag = `actions_orchestration_id/${sanitizedId}`;
-        if (baseUserAgent === null || baseUserAgent === void 0 ? void 0 : baseUserAgent.includes(tag))
-            return baseUserAgent;
-        const ua = baseUserAgent ? `${baseUserAgent} ` : '';
-        return `${ua}${tag}`;
+/**
+ * Moves everything under `source` into `destination`, merging into folders that exist there
+ * and replacing files. Every conflict is found before the first move, so a refusal changes
+ * nothing; a folder or link in the way of a file (or the other way round) is a conflict, so
+ * nothing is ever written through a symbolic link already at the destination. Names are looked
+ * up as `fold` sees them: where case is ignored, a file spelt otherwise is replaced (so the new
+ * spelling is what stays) and a folder spelt otherwise is merged into.
+ */
+async function moveInto(source, destination, fold) {
+    // The destination itself may be a link to a folder (a user's choice): follow it.
+    const existing = await statIfExists(destination, promises_namespaceObject.stat);
+    if (existing && !existing.isDirectory())
+        throw inTheWay(destination);
+    const moves = existing
+        ? await planMoves(source, destination, fold)
+        : [{ from: source, to: destination }];
+    for (const { from, to, replaces } of moves) {
+        if (replaces)
+            await (0,promises_namespaceObject.rm)(replaces, { force: true });
+        await renameRetrying(from, to);
     }
-    return baseUserAgent;
 }
-//# sourceMappingURL=utils.js.map
+async function planMoves(source, destination, fold) {
+    const present = new Map();
+    for (const name of await (0,promises_namespaceObject.readdir)(destination))
+        present.set(fold(name), name);
+    const moves = [];
+    for (const entry of await (0,promises_namespaceObject.readdir)(source, { withFileTypes: true })) {
+        const from = external_node_path_default().join(source, entry.name);
+        const presentName = present.get(fold(entry.name));
+        const existing = presentName === undefined
+            ? undefined
+            : await statIfExists(external_node_path_default().join(destination, presentName), promises_namespaceObject.lstat);
+        if (entry.isDirectory() && existing && presentName !== undefined) {
+            const into = external_node_path_default().join(destination, presentName);
+            if (!existing.isDirectory())
+                throw inTheWay(into);
+            moves.push(...(await planMoves(from, into, fold)));
+        }
+        else {
+            const to = external_node_path_default().join(destination, entry.name);
+            if (existing?.isDirectory())
+                throw inTheWay(to);
+            const spelling = existing && presentName !== entry.name ? presentName : undefined;
+            moves.push({ from, to, replaces: spelling && external_node_path_default().join(destination, spelling) });
+        }
+    }
+    return moves;
+}
+/** Errors of a file held open for a moment by another program: antivirus, the search indexer. */
+const TRANSIENT_RENAME_ERRORS = new Set(['EPERM', 'EBUSY', 'EACCES']);
+/** Pauses before each retry of a rename, 3.1 s in all, before its error stands. */
+const RENAME_RETRY_DELAYS_MS = [100, 200, 400, 800, 1600];
+/**
+ * Renames `from` to `to`, retrying for a few seconds when Windows refuses because another
+ * program holds one of them open; any other error, or the last, is thrown.
+ */
+async function renameRetrying(from, to, clock = systemClock, attempt = promises_namespaceObject.rename) {
+    for (const delayMs of [...RENAME_RETRY_DELAYS_MS, undefined]) {
+        try {
+            return await attempt(from, to);
+        }
+        catch (error) {
+            const code = error.code ?? '';
+            if (delayMs === undefined || !TRANSIENT_RENAME_ERRORS.has(code))
+                throw error;
+            await clock.sleep(delayMs);
+        }
+    }
+}
+function inTheWay(target) {
+    return new Error(`cannot write '${target}': a file, folder or link of another kind is in the way`);
+}
+async function statIfExists(target, read) {
+    try {
+        return await read(target);
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return undefined;
+        throw error;
+    }
+}
+function message(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
+;// CONCATENATED MODULE: ./src/core/download/transfer.ts
+
+
+
+
+
+const DEFAULTS = {
+    retries: 3,
+    retryDelayMs: 1_000,
+    urlLifetimeMs: 50_000,
+    idleTimeoutMs: 60_000,
+};
+/** Longest `retry-after` honoured; the signed URL would have expired by then anyway. */
+const MAX_RETRY_AFTER_MS = 60_000;
+/** A failed attempt; `retryable` ones are tried again, `urlRefused` ones with a fresh URL. */
+class AttemptError extends Error {
+    retryable;
+    urlRefused;
+    retryAfterMs;
+    constructor(message, retryable, urlRefused = false, retryAfterMs = 0) {
+        super(message);
+        this.retryable = retryable;
+        this.urlRefused = urlRefused;
+        this.retryAfterMs = retryAfterMs;
+    }
+}
+/**
+ * Streams the artifact behind the signed storage URL into `options.file`, hashing the bytes on
+ * the way, so memory stays flat whatever the size. The request carries no Authorization header:
+ * the URL's signature is the only credential the storage host gets.
+ */
+async function transferToFile(options) {
+    const settings = { ...DEFAULTS, ...options };
+    const clock = options.clock ?? systemClock;
+    let url;
+    let urlTime = 0;
+    try {
+        for (let attempt = 1;; attempt++) {
+            options.signal?.throwIfAborted();
+            if (url === undefined || clock.now() - urlTime > settings.urlLifetimeMs) {
+                url = await options.getUrl();
+                options.reporter.mask(url);
+                urlTime = clock.now();
+            }
+            try {
+                options.onReceived?.(0);
+                return await attemptTransfer(url, settings);
+            }
+            catch (error) {
+                if (!(error instanceof AttemptError) || !error.retryable || attempt > settings.retries) {
+                    throw failure(error, settings.subject, attempt);
+                }
+                const delayMs = Math.max(settings.retryDelayMs * 2 ** (attempt - 1), error.retryAfterMs);
+                options.reporter.info(`Downloading ${settings.subject}: ${error.message}; retrying in ${Math.round(delayMs / 1000)} s (retry ${attempt} of ${settings.retries})`);
+                if (error.urlRefused)
+                    url = undefined;
+                await clock.sleep(delayMs);
+            }
+        }
+    }
+    catch (error) {
+        await (0,promises_namespaceObject.rm)(options.file, { force: true });
+        throw error;
+    }
+}
+async function attemptTransfer(url, settings) {
+    let response;
+    try {
+        response = await settings.get(url, settings.idleTimeoutMs);
+    }
+    catch (error) {
+        throw new AttemptError(reason(error, url), true);
+    }
+    if (response.statusCode !== 200) {
+        response.resume();
+        throw statusError(response);
+    }
+    if (settings.signal?.aborted) {
+        response.destroy();
+        settings.signal.throwIfAborted();
+    }
+    response.setTimeout(settings.idleTimeoutMs, () => response.destroy(new Error(`no data for ${settings.idleTimeoutMs / 1000} s`)));
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    let bytes = 0;
+    const file = (0,external_node_fs_namespaceObject.createWriteStream)(settings.file);
+    let fileError;
+    file.once('error', (error) => (fileError = error));
+    try {
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(response, async function* (chunks) {
+            for await (const chunk of chunks) {
+                hash.update(chunk);
+                bytes += chunk.length;
+                settings.onReceived?.(bytes);
+                yield chunk;
+            }
+        }, file, { signal: settings.signal });
+    }
+    catch (error) {
+        settings.signal?.throwIfAborted();
+        // A full disk or a folder we may not write is not cured by downloading again.
+        throw new AttemptError(reason(error, url), error !== fileError);
+    }
+    const expected = Number(response.headers['content-length'] ?? NaN);
+    if (!Number.isNaN(expected) && bytes !== expected) {
+        throw new AttemptError(`the body ended after ${bytes} of ${expected} bytes`, true);
+    }
+    return {
+        file: settings.file,
+        sha256: hash.digest('hex'),
+        bytes,
+        contentType: mediaType(response.headers['content-type']),
+        fileName: fileNameFromDisposition(response.headers['content-disposition']),
+    };
+}
+function statusError(response) {
+    const status = response.statusCode ?? 0;
+    const answer = `the storage host answered HTTP ${status}`;
+    // An expired signature is refused with 403 (Azure: AuthenticationFailed).
+    if (status === 401 || status === 403)
+        return new AttemptError(answer, true, true);
+    if (status === 408 || status === 429 || status >= 500) {
+        return new AttemptError(answer, true, false, retryAfterMs(response.headers['retry-after']));
+    }
+    return new AttemptError(answer, false);
+}
+function retryAfterMs(header) {
+    const seconds = Number(header);
+    return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, MAX_RETRY_AFTER_MS) : 0;
+}
+/** The final error: names what failed and why, but never the signed URL (a credential). */
+function failure(error, subject, attempts) {
+    if (!(error instanceof AttemptError))
+        return error instanceof Error ? error : new Error(String(error));
+    const tries = attempts === 1 ? '' : ` after ${attempts} attempts`;
+    return new Error(`Downloading ${subject} from the storage URL failed${tries}: ${error.message}`);
+}
+/** An error's message with the signed URL (or its path and query) replaced by a neutral name. */
+function reason(error, url) {
+    const message = error instanceof Error ? error.message : String(error);
+    const parsed = new URL(url);
+    return [url, parsed.pathname + parsed.search].reduce((text, secret) => text.split(secret).join('the storage URL'), message);
+}
+function mediaType(header) {
+    return (header ?? '').split(';')[0].trim().toLowerCase();
+}
+/**
+ * The file name a Content-Disposition header gives (RFC 6266: `filename*` wins over `filename`),
+ * reduced to its base name and stripped of what no file system should get from a server.
+ */
+function fileNameFromDisposition(header) {
+    if (!header)
+        return undefined;
+    const extended = /filename\*\s*=\s*([\w!#$%&+^`{}~-]*)'[^']*'([^;\s]+)/i.exec(header);
+    const plain = /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]+))/i.exec(header);
+    const name = extended
+        ? decodeExtendedValue(extended[1], extended[2])
+        : plain && (plain[1]?.replace(/\\(.)/g, '$1') ?? plain[2]);
+    return name ? safeFileName(name) : undefined;
+}
+function decodeExtendedValue(charset, value) {
+    const bytes = [];
+    for (let i = 0; i < value.length; i++) {
+        if (value[i] === '%' && /^[0-9a-f]{2}$/i.test(value.slice(i + 1, i + 3))) {
+            bytes.push(parseInt(value.slice(i + 1, i + 3), 16));
+            i += 2;
+        }
+        else {
+            bytes.push(value.charCodeAt(i));
+        }
+    }
+    const encoding = charset.toLowerCase() === 'utf-8' ? 'utf8' : 'latin1';
+    return Buffer.from(bytes).toString(encoding);
+}
+function safeFileName(name) {
+    const base = name.split(/[\\/]/).pop() ?? '';
+    const cleaned = base
+        .replace(/[\u0000-\u001f\u007f]/g, '')
+        // Characters Windows refuses in file names; trailing dots and spaces it silently drops.
+        .replace(/[<>:"|?*]/g, '_')
+        .replace(/[. ]+$/, '')
+        .trim();
+    return cleaned === '' || cleaned === '.' || cleaned === '..' ? undefined : cleaned;
+}
+
+;// CONCATENATED MODULE: ./src/core/download/download.ts
+
+
+
+
+
+
+
+
+
+/** Transfers at once: enough to hide latency, few enough to leave the runner's bandwidth whole. */
+const CONCURRENT_TRANSFERS = 3;
+/**
+ * Storage media types of a zipped artifact (`zip` is what the artifact upload sets). Any other
+ * type is a file uploaded unzipped (`archive: false`).
+ */
+const ZIP_TYPES = new Set([
+    '',
+    'zip',
+    'application/zip',
+    'application/x-zip',
+    'application/x-zip-compressed',
+    'application/zip-compressed',
+]);
+/**
+ * Downloads the selected artifacts into `layout.path`: transfers run a few
+ * at a time, each is checked against its digest, then they are written one after another, oldest
+ * first, so that with `merge-multiple` a file present in several ends as the newest one's. When
+ * one fails, nothing of it is left behind, those already written stay, and the error says so.
+ */
+async function downloadArtifacts(artifacts, layout, context) {
+    const { client, reporter } = context;
+    const expired = artifacts.find((artifact) => artifact.expired);
+    if (expired)
+        throw new ArtifactExpiredError(expired.name, expired.id, expired.expires_at);
+    const plans = [...artifacts]
+        .sort(compareNewestFirst)
+        .reverse()
+        .map((artifact) => planFor(artifact, layout, context.fileNames ?? hostFileNameRules));
+    // Extraction stages beside each folder, which is beside where its bytes arrive.
+    reporter.temporaryFiles?.(leftoversOf(plans.map((plan) => plan.partial)));
+    const result = { downloaded: [], deleted: [] };
+    const abort = new AbortController();
+    let failure;
+    const fail = (error) => {
+        if (failure !== undefined)
+            return;
+        failure = error;
+        abort.abort(error);
+    };
+    const byteCounter = trackReceivedBytes(plans, reporter);
+    const slot = limiter(CONCURRENT_TRANSFERS);
+    // Each resolves, never rejects (undefined when it failed or was abandoned), so no rejection
+    // goes unhandled while the writer is still busy with an earlier artifact.
+    const transfers = plans.map((plan) => slot(() => fetchVerified(plan, context, abort.signal, byteCounter())).catch((error) => {
+        if (!abort.signal.aborted)
+            fail(error);
+        return undefined;
+    }));
+    const writer = new Writer(layout, reporter, context.fileNames ?? hostFileNameRules);
+    try {
+        for (const [index, plan] of plans.entries()) {
+            const transfer = await transfers[index];
+            if (!transfer || failure !== undefined)
+                break;
+            try {
+                result.downloaded.push({
+                    artifact: plan.artifact,
+                    path: await writer.write(plan, transfer),
+                });
+                if (layout.deleteAfterDownload) {
+                    await client.deleteArtifact(plan.artifact.id);
+                    result.deleted.push(plan.artifact);
+                }
+            }
+            catch (error) {
+                fail(error);
+            }
+        }
+    }
+    finally {
+        abort.abort();
+        await Promise.all(transfers);
+        await Promise.all(plans.map((plan) => (0,promises_namespaceObject.rm)(plan.partial, { force: true })));
+    }
+    if (failure !== undefined)
+        throw withWhatWasKept(failure, result);
+    return result;
+}
+/**
+ * Reports the bytes received across the concurrent transfers against the selection's total.
+ * Each transfer gets a counter of its own, so an attempt that is retried counts afresh.
+ */
+function trackReceivedBytes(plans, reporter) {
+    const total = plans.reduce((sum, plan) => sum + plan.artifact.size_in_bytes, 0);
+    let done = 0;
+    reporter.progress({ operation: 'download', done, total });
+    return () => {
+        let counted = 0;
+        return (bytes) => {
+            done += bytes - counted;
+            counted = bytes;
+            reporter.progress({ operation: 'download', done, total });
+        };
+    };
+}
+function planFor(artifact, layout, rules) {
+    const name = checkedFolderName(artifact);
+    // Its name is on disk unless it is extracted into `path` itself.
+    if (rules.windowsNames && !(layout.mergeMultiple && layout.extract)) {
+        checkWindowsName(layout.extract ? name : `${name}.zip`, () => capitalise(download_describe(artifact)));
+    }
+    const folder = layout.mergeMultiple ? layout.path : external_node_path_default().join(layout.path, name);
+    const landing = layout.extract ? folder : zipPath(layout, artifact);
+    return { artifact, subject: download_describe(artifact), folder, partial: partialPathBeside(landing) };
+}
+function zipPath(layout, artifact) {
+    return external_node_path_default().join(layout.path, `${artifact.name}.zip`);
+}
+/** An artifact name becomes a folder name: it must be one plain path segment. */
+function checkedFolderName(artifact) {
+    const name = artifact.name;
+    if (name === '' || name === '.' || name === '..' || /[\\/\0]/.test(name)) {
+        throw new Error(`${capitalise(download_describe(artifact))}: its name cannot be used as a folder name`);
+    }
+    return name;
+}
+function download_describe(artifact) {
+    const run = artifact.workflow_run?.id;
+    return `artifact '${artifact.name}' (id ${artifact.id}${run === undefined ? '' : `, run ${run}`})`;
+}
+function capitalise(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+}
+/** Downloads one artifact to its partial file and checks it against the artifact's digest. */
+async function fetchVerified(plan, { client, storage, reporter }, signal, onReceived) {
+    signal.throwIfAborted();
+    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(plan.partial), { recursive: true });
+    const transfer = await transferToFile({
+        getUrl: () => client.getDownloadUrl(plan.artifact),
+        get: storage,
+        file: plan.partial,
+        subject: plan.subject,
+        reporter,
+        signal,
+        onReceived,
+    });
+    verifyDigest(plan, transfer, reporter);
+    return transfer;
+}
+function verifyDigest(plan, transfer, reporter) {
+    const digest = plan.artifact.digest;
+    if (!digest)
+        return;
+    const [algorithm, hex] = digest.split(':', 2);
+    if (hex === undefined || algorithm.toLowerCase() !== 'sha256') {
+        reporter.debug(`${capitalise(plan.subject)}: digest '${digest}' is of a kind not checked`);
+        return;
+    }
+    const expected = hex.toLowerCase();
+    if (expected !== transfer.sha256) {
+        throw new Error(`${capitalise(plan.subject)}: the downloaded bytes do not match the artifact's digest ` +
+            `(expected sha256:${expected}, received sha256:${transfer.sha256}); nothing was written`);
+    }
+}
+/** Puts verified downloads in place, one at a time, and says which files a newer one replaced. */
+class Writer {
+    layout;
+    reporter;
+    rules;
+    /**
+     * Per destination folder, per file name as its file system sees it: which artifact wrote the
+     * file and as what, for the overwrite warnings.
+     */
+    writtenBy = new Map();
+    constructor(layout, reporter, rules) {
+        this.layout = layout;
+        this.reporter = reporter;
+        this.rules = rules;
+    }
+    /** Returns where the artifact landed: its folder, its `.zip`, or its single raw file. */
+    async write(plan, transfer) {
+        let landed;
+        if (!ZIP_TYPES.has(transfer.contentType)) {
+            const fileName = transfer.fileName ?? plan.artifact.name;
+            if (this.rules.windowsNames) {
+                checkWindowsName(fileName, () => `${capitalise(plan.subject)}, file '${fileName}'`);
+            }
+            landed = external_node_path_default().join(plan.folder, fileName);
+            await (0,promises_namespaceObject.mkdir)(plan.folder, { recursive: true });
+            await renameRetrying(transfer.file, landed);
+            this.noteWritten(plan, [fileName]);
+        }
+        else if (!this.layout.extract) {
+            landed = zipPath(this.layout, plan.artifact);
+            await renameRetrying(transfer.file, landed);
+        }
+        else {
+            landed = plan.folder;
+            const files = await extractZip(transfer.file, plan.folder, plan.subject, {
+                rules: this.rules,
+                warn: (message) => this.reporter.warning(message),
+            });
+            this.noteWritten(plan, files);
+        }
+        this.reporter.info(`Downloaded ${plan.subject}, ${formatBytes(transfer.bytes)}, to ${external_node_path_default().resolve(landed)}`);
+        return external_node_path_default().resolve(landed);
+    }
+    noteWritten(plan, files) {
+        const owners = this.writtenBy.get(plan.folder) ?? new Map();
+        this.writtenBy.set(plan.folder, owners);
+        const replaced = new Map();
+        for (const file of files) {
+            const key = this.rules.fold(file);
+            const previous = owners.get(key);
+            if (previous) {
+                // Names that differ only in case are one file where case is ignored: say both.
+                const named = previous.file === file ? file : `${file} (was ${previous.file})`;
+                replaced.set(previous.artifact, [...(replaced.get(previous.artifact) ?? []), named]);
+            }
+            owners.set(key, { artifact: plan.artifact, file });
+        }
+        for (const [older, names] of replaced) {
+            this.reporter.warning(`${capitalise(plan.subject)} overwrote ${names.length} file(s) of the older ` +
+                `${download_describe(older)} in ${external_node_path_default().resolve(plan.folder)}: ${names.join(', ')}`);
+        }
+    }
+}
+function withWhatWasKept(failure, result) {
+    if (result.downloaded.length === 0)
+        return failure;
+    const kept = result.downloaded
+        .map(({ artifact, path: landed }) => `'${artifact.name}' in ${landed}`)
+        .join(', ');
+    const text = failure instanceof Error ? failure.message : String(failure);
+    return new Error(`${text}. Downloaded before the failure, and left in place: ${kept}`, {
+        cause: failure,
+    });
+}
+
+;// CONCATENATED MODULE: ./node_modules/balanced-match/dist/esm/index.js
+const balanced = (a, b, str) => {
+    const ma = a instanceof RegExp ? maybeMatch(a, str) : a;
+    const mb = b instanceof RegExp ? maybeMatch(b, str) : b;
+    const r = ma !== null && mb != null && range(ma, mb, str);
+    return (r && {
+        start: r[0],
+        end: r[1],
+        pre: str.slice(0, r[0]),
+        body: str.slice(r[0] + ma.length, r[1]),
+        post: str.slice(r[1] + mb.length),
+    });
+};
+const maybeMatch = (reg, str) => {
+    const m = str.match(reg);
+    return m ? m[0] : null;
+};
+const range = (a, b, str) => {
+    let begs, beg, left, right = undefined, result;
+    let ai = str.indexOf(a);
+    let bi = str.indexOf(b, ai + 1);
+    let i = ai;
+    if (ai >= 0 && bi > 0) {
+        if (a === b) {
+            return [ai, bi];
+        }
+        begs = [];
+        left = str.length;
+        while (i >= 0 && !result) {
+            if (i === ai) {
+                begs.push(i);
+                ai = str.indexOf(a, i + 1);
+            }
+            else if (begs.length === 1) {
+                const r = begs.pop();
+                if (r !== undefined)
+                    result = [r, bi];
+            }
+            else {
+                beg = begs.pop();
+                if (beg !== undefined && beg < left) {
+                    left = beg;
+                    right = bi;
+                }
+                bi = str.indexOf(b, i + 1);
+            }
+            i = ai < bi && ai >= 0 ? ai : bi;
+        }
+        if (begs.length && right !== undefined) {
+            result = [left, right];
+        }
+    }
+    return result;
+};
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/brace-expansion/dist/esm/index.js
+
+const escSlash = '\0SLASH' + Math.random().toFixed(16) + '\0';
+const escOpen = '\0OPEN' + Math.random().toFixed(16) + '\0';
+const escClose = '\0CLOSE' + Math.random().toFixed(16) + '\0';
+const escComma = '\0COMMA' + Math.random().toFixed(16) + '\0';
+const escPeriod = '\0PERIOD' + Math.random().toFixed(16) + '\0';
+const escSlashPattern = new RegExp(escSlash, 'g');
+const escOpenPattern = new RegExp(escOpen, 'g');
+const escClosePattern = new RegExp(escClose, 'g');
+const escCommaPattern = new RegExp(escComma, 'g');
+const escPeriodPattern = new RegExp(escPeriod, 'g');
+const slashPattern = /\\\\/g;
+const openPattern = /\\{/g;
+const closePattern = /\\}/g;
+const commaPattern = /\\,/g;
+const periodPattern = /\\\./g;
+const EXPANSION_MAX = 100_000;
+// `EXPANSION_MAX` caps the *number* of expansions, but not their length. An
+// input like `'{a,b}'.repeat(1500)` stays under that count - its output is
+// truncated to 100k results - while making every result ~1500 characters
+// long. The result set, and the intermediate arrays built while combining
+// brace sets, then grow large enough to exhaust memory and crash the process
+// (CVE-2026-14257). `EXPANSION_MAX_LENGTH` bounds the total number of
+// characters the accumulator may hold at any point, so memory stays flat no
+// matter how many brace groups are chained. The limit sits well above any
+// realistic expansion (100k results hitting `EXPANSION_MAX` measure ~1M
+// characters) so legitimate input is unaffected.
+const EXPANSION_MAX_LENGTH = 4_000_000;
+// `expand_` recurses once per level of brace *nesting* - both when expanding a
+// set's comma members and when re-wrapping a set whose body is a single part.
+// The CVE-2026-14257 fix made the *tail* iterative (recursion on `m.post`, one
+// level per chained group), which left nesting depth unbounded: about 3,100
+// levels of `{{{...a,b...}}}` - only ~6KB of input - exhausted the native stack
+// and crashed the process. `EXPANSION_MAX_DEPTH` bounds how deep the parser
+// will follow nesting. It sits far above any realistic pattern and well below
+// the depth at which the stack runs out.
+const EXPANSION_MAX_DEPTH = 1_000;
+// Bash keeps a quirk where a brace group followed by a comma set still expands
+// (`{a},b}`). The parser implements it by rewriting the string and restarting
+// the scan, absorbing one `}` per pass. `n` trailing braces therefore cost `n`
+// full passes over a string that itself grows by one `escClose` sentinel each
+// time - quadratic in `n`, with a ~26x constant from the sentinel's length.
+// 128KB of `'{a}' + '}'.repeat(n) + ',z}'` blocked the event loop for 27
+// seconds to produce two results. `EXPANSION_MAX_REWRITES` bounds how many
+// times the scan may restart. Real `{a},b}` input needs a handful.
+const EXPANSION_MAX_REWRITES = 1_000;
+// `EXPANSION_MAX_STEPS` bounds the work one `expand` call does, which `max`,
+// `maxLength` and `maxDepth` don't: nested sets are rescanned at every level
+// and chained groups each rebuild up to `max` results, so 2KB of input could
+// block the event loop for over 30 seconds. Each character scanned, result
+// built and sequence value generated is a step, and each `expand_` call costs
+// `CALL_STEPS` more. Past the budget, the set being expanded and everything
+// after it stay literal. A glob needs a few hundred steps, and nesting all the
+// way to `EXPANSION_MAX_DEPTH` about 4M.
+const EXPANSION_MAX_STEPS = 20_000_000;
+// What one `expand_` call costs on top of what it scans and builds. Setting
+// one up takes about as long as scanning 16 characters, and a set whose
+// results are wrapped to be expanded again makes one call per result, each
+// scanning and building next to nothing: 64KB of
+// `('{{' + ','.repeat(316) + '}{' + ','.repeat(316) + '}}').repeat(n)` made
+// 4M such calls, which spent the budget three times as slowly as anything
+// else.
+const CALL_STEPS = 16;
+function numeric(str) {
+    return !isNaN(str) ? parseInt(str, 10) : str.charCodeAt(0);
+}
+function escapeBraces(str) {
+    return str
+        .replace(slashPattern, escSlash)
+        .replace(openPattern, escOpen)
+        .replace(closePattern, escClose)
+        .replace(commaPattern, escComma)
+        .replace(periodPattern, escPeriod);
+}
+function unescapeBraces(str) {
+    return str
+        .replace(escSlashPattern, '\\')
+        .replace(escOpenPattern, '{')
+        .replace(escClosePattern, '}')
+        .replace(escCommaPattern, ',')
+        .replace(escPeriodPattern, '.');
+}
+// Like `target.push(...items)` but doesn't overflow the stack
+function pushAll(target, items) {
+    for (let i = 0; i < items.length; i++) {
+        target.push(items[i]);
+    }
+}
+// `balanced`, run on `masked` (see `maskUnmatchedOpens`), sliced from `str`
+// and charged for the characters it walks: up to the group's `}`, or the
+// whole string when there is no match or unmatched `{` come first, which
+// `unmatched` then flags for masking. Once a call overdraws the budget, it
+// and every later one return undefined, so the rest stays literal.
+function balancedWithBudget(str, masked, budget) {
+    if (budget.remaining < 0) {
+        return undefined;
+    }
+    const r = range('{', '}', masked);
+    const unmatched = r !== undefined && masked.indexOf('{') < r[0];
+    budget.remaining -= r && !unmatched ? r[1] + 1 : str.length;
+    if (!r || budget.remaining < 0) {
+        return undefined;
+    }
+    return {
+        end: r[1],
+        pre: str.slice(0, r[0]),
+        body: str.slice(r[0] + 1, r[1]),
+        post: str.slice(r[1] + 1),
+        unmatched,
+    };
+}
+// `masked` with every `{` that has no matching `}` swapped for a `\0`, which
+// keeps the length, so a scan of it still lines up with the string it was
+// made from. Such a `{` is literal either way, but `balanced` only learns that
+// one is unmatched by reading to the end of the string, so with one at the
+// head of every group (`'{a,{b,c}'.repeat(n)`) each scan read the rest of the
+// input. That was quadratic, and once the step budget charged for it, it ran
+// out partway through and left the rest literal. A scan of the masked copy
+// stops at the group's `}`. It is one pass, charged as such.
+function maskUnmatchedOpens(masked, budget) {
+    budget.remaining -= masked.length;
+    const open = [];
+    for (let i = 0; i < masked.length; i++) {
+        const c = masked.charCodeAt(i);
+        if (c === 0x7b) {
+            open.push(i);
+        }
+        else if (c === 0x7d && open.length) {
+            open.pop();
+        }
+    }
+    let out = '';
+    let last = 0;
+    for (let i = 0; i < open.length; i++) {
+        const at = open[i];
+        out += masked.slice(last, at) + '\0';
+        last = at + 1;
+    }
+    return out + masked.slice(last);
+}
+// Whether `str` has a `,` not followed by another `,`, with a `}` after it on
+// the same line - what `/,(?!,).*\}/.test(str)` asks, answered in one pass from
+// the end. The regex tries every `,` and backtracks through the rest of its
+// line from each, which is quadratic, and the `{a},b}` rewrite asks again on
+// every pass. Like a scan, it is charged for the whole string and refused if
+// that overdraws the budget.
+function commaSetFollows(str, budget) {
+    budget.remaining -= str.length;
+    if (budget.remaining < 0) {
+        return false;
+    }
+    // Whether a `}` follows the current position before the line ends
+    let close = false;
+    for (let i = str.length - 1; i >= 0; i--) {
+        const c = str.charCodeAt(i);
+        if (c === 0x7d) {
+            close = true;
+        }
+        else if (c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029) {
+            // A line terminator, which `.` does not match
+            close = false;
+        }
+        else if (c === 0x2c && close && str.charCodeAt(i + 1) !== 0x2c) {
+            return true;
+        }
+    }
+    return false;
+}
+/**
+ * Basically just str.split(","), but handling cases
+ * where we have nested braced sections, which should be
+ * treated as individual members, like {a,{b,c},d}
+ *
+ * Returns `undefined` if the step budget runs out before the whole set is
+ * split, since splitting what is left on every comma would tear apart the
+ * nested sets it still holds.
+ */
+function parseCommaParts(str, budget) {
+    const parts = [];
+    // Walk the brace groups iteratively. Recursing on `post` once per group let a
+    // chain of them exhaust the stack - the parsing-side counterpart to
+    // the `expand_` overflow fixed for CVE-2026-14257, and not something `max` or
+    // `maxLength` can bound, since it happens before expansion.
+    //
+    // The part the next chunk continues
+    let carry = '';
+    for (;;) {
+        // A set's body holds no unmatched `{`, so there is nothing to mask.
+        const m = balancedWithBudget(str, str, budget);
+        if (budget.remaining < 0) {
+            return undefined;
+        }
+        if (!m) {
+            const tail = str.split(',');
+            tail[0] = carry + tail[0];
+            pushAll(parts, tail);
+            return parts;
+        }
+        const { pre, body, post } = m;
+        const p = pre.split(',');
+        p[0] = carry + p[0];
+        p[p.length - 1] += '{' + body + '}';
+        if (!post.length) {
+            pushAll(parts, p);
+            return parts;
+        }
+        carry = p.pop();
+        pushAll(parts, p);
+        str = post;
+    }
+}
+// An option that is left out, or that is NaN, gets its default. Every
+// comparison against NaN is false, so a NaN bound would never be reached:
+// `{ maxSteps: NaN }` let 15KB of input block the event loop for 16 seconds,
+// and `{ maxDepth: NaN }` overflowed the stack again (CVE-2026-102278). Pass
+// `Infinity` to lift a bound.
+function bound(value, fallback) {
+    return value === undefined || isNaN(value) ? fallback : value;
+}
+function expand(str, options = {}) {
+    if (!str) {
+        return [];
+    }
+    const max = bound(options.max, EXPANSION_MAX);
+    const maxLength = bound(options.maxLength, EXPANSION_MAX_LENGTH);
+    const maxDepth = bound(options.maxDepth, EXPANSION_MAX_DEPTH);
+    const maxRewrites = bound(options.maxRewrites, EXPANSION_MAX_REWRITES);
+    const maxSteps = bound(options.maxSteps, EXPANSION_MAX_STEPS);
+    // I don't know why Bash 4.3 does this, but it does.
+    // Anything starting with {} will have the first two bytes preserved
+    // but *only* at the top level, so {},a}b will not expand to anything,
+    // but a{},b}c will be expanded to [a}c,abc].
+    // One could argue that this is a bug in Bash, but since the goal of
+    // this module is to match Bash's rules, we escape a leading {}
+    if (str.slice(0, 2) === '{}') {
+        str = '\\{\\}' + str.slice(2);
+    }
+    return expand_(escapeBraces(str), max, maxLength, maxDepth, 0, maxRewrites, { remaining: maxSteps }, true).map(unescapeBraces);
+}
+function embrace(str) {
+    return '{' + str + '}';
+}
+function isPadded(el) {
+    return /^-?0\d/.test(el);
+}
+function lte(i, y) {
+    return i <= y;
+}
+function gte(i, y) {
+    return i >= y;
+}
+// Build `{ acc[a] + pre + values[v] }` for every combination, capping the
+// number of results at `max` and the total number of characters at `maxLength`.
+// This is the one place output grows, so bounding it here keeps the single
+// accumulator - and therefore memory - flat regardless of how many brace groups
+// are combined (CVE-2026-14257). Each result built is a step, since `max` and
+// `maxLength` bound one combination, not how many brace groups are combined.
+function combine(acc, pre, values, max, maxLength, dropEmpties, budget) {
+    const out = [];
+    let length = 0;
+    // Bash drops empty results at the top level, and they don't count against
+    // `max`, so `max` bounds the number of *kept* results. Only an empty
+    // `acc[a] + pre` can make one, so for those the empty values are skipped
+    // without being visited. Visiting them one at a time let a set of empties
+    // cost `acc.length * values.length` while keeping nothing.
+    let nonEmpty;
+    outer: for (let a = 0; a < acc.length; a++) {
+        const prefix = acc[a] + pre;
+        let vs = values;
+        if (dropEmpties && !prefix) {
+            if (!nonEmpty)
+                nonEmpty = values.filter(v => v);
+            vs = nonEmpty;
+        }
+        for (let v = 0; v < vs.length; v++) {
+            if (out.length >= max)
+                break outer;
+            const expansion = prefix + vs[v];
+            if (length + expansion.length > maxLength)
+                break outer;
+            out.push(expansion);
+            length += expansion.length;
+        }
+    }
+    budget.remaining -= out.length;
+    return out;
+}
+// The expansion values of a single numeric (`1..5`) or alphabetic (`a..e..2`)
+// sequence body, or `undefined` if the step budget runs out generating them.
+function expandSequence(body, isAlphaSequence, max, maxLength, budget) {
+    const n = body.split(/\.\./);
+    const N = [];
+    // A sequence body always splits into two or three parts, but the compiler
+    // can't know that.
+    /* c8 ignore start */
+    if (n[0] === undefined || n[1] === undefined) {
+        return N;
+    }
+    /* c8 ignore stop */
+    const x = numeric(n[0]);
+    const y = numeric(n[1]);
+    const width = Math.max(n[0].length, n[1].length);
+    let incr = n.length === 3 && n[2] !== undefined ?
+        Math.max(Math.abs(numeric(n[2])), 1)
+        : 1;
+    let test = lte;
+    const reverse = y < x;
+    if (reverse) {
+        incr *= -1;
+        test = gte;
+    }
+    const pad = n.some(isPadded);
+    // A padded value is built a character at a time to `width`, which the input
+    // sets, so it costs one step per character: 64KB of
+    // `('{' + '0'.repeat(100) + '..99999}').repeat(n)` took 7 seconds charged
+    // one step per value.
+    const cost = pad ? width : 1;
+    let length = 0;
+    for (let i = x; test(i, y) && N.length < max; i += incr) {
+        // Each value is a step. `max` and `maxLength` bound one sequence, but a
+        // chain of them still generated up to `max` values each, however few
+        // combining could keep.
+        budget.remaining -= cost;
+        if (budget.remaining < 0) {
+            return undefined;
+        }
+        let c;
+        if (isAlphaSequence) {
+            c = String.fromCharCode(i);
+            if (c === '\\') {
+                c = '';
+            }
+        }
+        else {
+            c = String(i);
+            if (pad) {
+                const need = width - c.length;
+                if (need > 0) {
+                    const z = new Array(need + 1).join('0');
+                    if (i < 0) {
+                        c = '-' + z + c.slice(1);
+                    }
+                    else {
+                        c = z + c;
+                    }
+                }
+            }
+        }
+        if (length + c.length > maxLength)
+            break;
+        N.push(c);
+        length += c.length;
+    }
+    return N;
+}
+function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTop) {
+    // An overdraft here makes the first scan refuse, so `str` stays literal.
+    budget.remaining -= CALL_STEPS;
+    // Too deeply nested to keep following: treat the rest as literal, the same
+    // way a group that cannot expand is already handled. Truncating rather than
+    // throwing keeps `expand` total, matching `max` and `maxLength`.
+    if (depth > maxDepth) {
+        return [str];
+    }
+    // Consume the string's top-level brace groups left to right, threading a
+    // running set of combined prefixes (`acc`). Expanding the tail iteratively -
+    // rather than recursing on `m.post` once per group - keeps the native stack
+    // depth constant, so deeply chained input (`'{a,b}'.repeat(3000)`) can no
+    // longer overflow the stack, and leaves a single accumulator whose size
+    // `maxLength` bounds directly (CVE-2026-14257).
+    let acc = [''];
+    // Bash drops empty results, but only when the *first* top-level group is a
+    // comma set - a sequence like `{a..\}` may legitimately yield ''. The drop
+    // is on the final strings, so it is applied to whichever `combine` produces
+    // them (the one with no brace set left in the tail).
+    // How many times the `{a},b}` rewrite below has restarted the scan. Each pass
+    // re-reads the whole string, so leaving this unbounded is quadratic.
+    let rewrites = 0;
+    let dropEmpties = false;
+    let firstGroup = true;
+    // `str` with its unmatched `{` masked, once a scan has run into them
+    let masked = str;
+    for (;;) {
+        const m = balancedWithBudget(str, masked, budget);
+        // No brace set left, or no step budget left to look for one: the rest of
+        // the string is literal.
+        if (!m) {
+            return combine(acc, str, [''], max, maxLength, dropEmpties, budget);
+        }
+        if (m.unmatched) {
+            masked = maskUnmatchedOpens(masked, budget);
+        }
+        // no need to expand pre, since it is guaranteed to be free of brace-sets
+        const pre = m.pre;
+        // This set and the rest of the string, literal: for a set that cannot
+        // expand, and for one the step budget runs out on. Once it is overdrawn,
+        // every set still being expanded, at every level, stays literal like this -
+        // otherwise each level above would go on combining, and wrapping and
+        // expanding again, results the budget was too small for.
+        const literal = () => combine(acc, pre + '{' + m.body + '}' + m.post, [''], max, maxLength, dropEmpties, budget);
+        if (/\$$/.test(pre)) {
+            acc = combine(acc, pre + '{' + m.body + '}', [''], max, maxLength, dropEmpties && !m.post.length, budget);
+            firstGroup = false;
+            if (!m.post.length)
+                break;
+            str = m.post;
+            masked = masked.slice(m.end + 1);
+            continue;
+        }
+        const isNumericSequence = /^-?\d+\.\.-?\d+(?:\.\.-?\d+)?$/.test(m.body);
+        const isAlphaSequence = /^[a-zA-Z]\.\.[a-zA-Z](?:\.\.-?\d+)?$/.test(m.body);
+        const isSequence = isNumericSequence || isAlphaSequence;
+        const isOptions = m.body.indexOf(',') >= 0;
+        if (!isSequence && !isOptions) {
+            // {a},b}
+            if (rewrites < maxRewrites && commaSetFollows(m.post, budget)) {
+                rewrites++;
+                str = m.pre + '{' + m.body + escClose + m.post;
+                // Taking a `}` away never gives an unmatched `{` a partner, so what
+                // is masked stays unmatched. The `{` it closed can be left without
+                // one, and the next scan masks it.
+                masked =
+                    masked.slice(0, m.end) + escClose + masked.slice(m.end + 1);
+                isTop = true;
+                continue;
+            }
+            // Nothing here expands, so the whole remaining string is literal.
+            return literal();
+        }
+        if (firstGroup) {
+            dropEmpties = isTop && !isSequence;
+            firstGroup = false;
+        }
+        let values;
+        if (isSequence) {
+            values = expandSequence(m.body, isAlphaSequence, max, maxLength, budget);
+            if (!values) {
+                return literal();
+            }
+        }
+        else {
+            let n = parseCommaParts(m.body, budget);
+            // The step budget ran out partway through the set.
+            if (!n) {
+                return literal();
+            }
+            if (n.length === 1 && n[0] !== undefined) {
+                // x{{a,b}}y ==> x{a}y x{b}y
+                n = expand_(n[0], max, maxLength, maxDepth, depth + 1, maxRewrites, budget, false).map(embrace);
+                // The step budget ran out expanding the set's only part.
+                if (budget.remaining < 0) {
+                    return literal();
+                }
+                //XXX is this necessary? Can't seem to hit it in tests.
+                /* c8 ignore start */
+                if (n.length === 1) {
+                    const next = combine(acc, pre + n[0], [''], max, maxLength, dropEmpties && !m.post.length, budget);
+                    if (budget.remaining < 0) {
+                        return literal();
+                    }
+                    acc = next;
+                    if (!m.post.length)
+                        break;
+                    str = m.post;
+                    masked = masked.slice(m.end + 1);
+                    continue;
+                }
+                /* c8 ignore stop */
+            }
+            // Values that `combine` is going to drop as empty produce no result, so
+            // they must not count against `max` - otherwise `{a,,b}` with `max: 2`
+            // would stop at `['a', '']` and yield one result instead of two. Skipping
+            // them outright keeps `values` bounded while leaving `max` a bound on
+            // *kept* results.
+            let dropsEmpties = dropEmpties && !m.post.length && !pre;
+            for (let d = 0; dropsEmpties && d < acc.length; d++) {
+                if (acc[d]) {
+                    dropsEmpties = false;
+                }
+            }
+            values = [];
+            let valuesLength = 0;
+            outer: for (let j = 0; j < n.length; j++) {
+                const expanded = expand_(n[j], max, maxLength, maxDepth, depth + 1, maxRewrites, budget, false);
+                // The step budget ran out expanding a member.
+                if (budget.remaining < 0) {
+                    return literal();
+                }
+                for (let k = 0; k < expanded.length; k++) {
+                    const v = expanded[k];
+                    if (dropsEmpties && !v)
+                        continue;
+                    if (values.length >= max ||
+                        valuesLength + v.length > maxLength) {
+                        break outer;
+                    }
+                    values.push(v);
+                    valuesLength += v.length;
+                }
+            }
+        }
+        const next = combine(acc, pre, values, max, maxLength, dropEmpties && !m.post.length, budget);
+        // The step budget ran out combining the set's values in.
+        if (budget.remaining < 0) {
+            return literal();
+        }
+        acc = next;
+        if (!m.post.length)
+            break;
+        str = m.post;
+        masked = masked.slice(m.end + 1);
+    }
+    return acc;
+}
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/@isaacs/nonrecursive-glob-match/dist/esm/numeric-range.js
+// One digit, or a class of digits from a to b.
+const digit = (a, b) => a === b ?
+    { t: 'lit', ch: String(a) }
+    : { t: 'class', re: new RegExp(`^[${a}-${b}]$`) };
+const prefix = (d, alts) => alts.map(s => [digit(d, d), ...s]);
+// The digit strings from a to b, which have the same length.
+const fixed = (a, b) => {
+    if (!a)
+        return [[]];
+    let lo = +a[0];
+    let hi = +b[0];
+    const ra = a.slice(1);
+    const rb = b.slice(1);
+    if (lo === hi)
+        return prefix(lo, fixed(ra, rb));
+    const zeros = '0'.repeat(ra.length);
+    const nines = '9'.repeat(ra.length);
+    const out = [];
+    if (ra !== zeros)
+        out.push(...prefix(lo++, fixed(ra, nines)));
+    const last = rb === nines ? [] : prefix(hi--, fixed(zeros, rb));
+    if (lo <= hi) {
+        out.push([digit(lo, hi), ...Array.from(ra, () => digit(0, 9))]);
+    }
+    out.push(...last);
+    return out;
+};
+// The numbers from a to b, where 0 <= a <= b. If width is set, each
+// one has leading zeros to make it that many digits.
+const nonneg = (a, b, width) => {
+    if (width) {
+        return fixed(String(a).padStart(width, '0'), String(b).padStart(width, '0'));
+    }
+    const out = [];
+    for (let len = String(a).length; len <= String(b).length; len++) {
+        const lo = Math.max(a, len === 1 ? 0 : 10 ** (len - 1));
+        const hi = Math.min(b, 10 ** len - 1);
+        out.push(...fixed(String(lo), String(hi)));
+    }
+    return out;
+};
+/**
+ * The strings that the bash brace expansion `{lo..hi}` makes, as
+ * the alternatives of an `@(...)` extglob. Each one is a sequence of
+ * digits and digit classes, so there are only a few of them, even for
+ * a large range.
+ *
+ * If either end has a leading zero, such as `{01..10}`, each number
+ * has leading zeros to make it as long as the longer end, counting a
+ * `-` sign. So `{-05..3}` makes `-05` to `-01`, then `000` to `003`.
+ *
+ * Returns undefined if either end is not a safe integer.
+ */
+const numericRange = (loStr, hiStr) => {
+    let lo = Number(loStr);
+    let hi = Number(hiStr);
+    if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi))
+        return;
+    if (lo > hi)
+        [lo, hi] = [hi, lo];
+    const padded = /^-?0\d/.test(loStr) || /^-?0\d/.test(hiStr);
+    const width = padded ? Math.max(loStr.length, hiStr.length) : 0;
+    const out = [];
+    if (lo < 0) {
+        const neg = nonneg(Math.max(-hi, 1), -lo, width && width - 1);
+        out.push(...neg.map(s => [{ t: 'lit', ch: '-' }, ...s]));
+    }
+    if (hi >= 0)
+        out.push(...nonneg(Math.max(lo, 0), hi, width));
+    return out;
+};
+//# sourceMappingURL=numeric-range.js.map
+;// CONCATENATED MODULE: ./node_modules/@isaacs/nonrecursive-glob-match/dist/esm/parse-class.js
+// translate the various posix character classes into unicode properties
+// this works across all unicode locales
+// { <posix class>: [<translation>, negated]
+const posixClasses = {
+    '[:alnum:]': ['\\p{L}\\p{Nl}\\p{Nd}'],
+    '[:alpha:]': ['\\p{L}\\p{Nl}'],
+    '[:ascii:]': ['\\x' + '00-\\x' + '7f'],
+    '[:blank:]': ['\\p{Zs}\\t'],
+    '[:cntrl:]': ['\\p{Cc}'],
+    '[:digit:]': ['\\p{Nd}'],
+    '[:graph:]': ['\\p{Z}\\p{C}', true],
+    '[:lower:]': ['\\p{Ll}'],
+    '[:print:]': ['\\p{C}', true],
+    '[:punct:]': ['\\p{P}\\p{S}'],
+    '[:space:]': ['\\p{Z}\\t\\r\\n\\v\\f'],
+    '[:upper:]': ['\\p{Lu}'],
+    '[:word:]': ['\\p{L}\\p{Nl}\\p{Nd}\\p{Pc}'],
+    '[:xdigit:]': ['A-Fa-f0-9'],
+};
+// only need to escape a few things inside of brace expressions
+// escapes: [ \ ] -
+const braceEscape = (s) => s.replace(/[[\]\\-]/g, '\\$&');
+const noMatch = /$./;
+// Takes a glob string at a posix brace expression. Returns a RegExp
+// that tests one character, and the number of glob chars consumed.
+// If the class is not closed, consumed is 0, and the `[` must be
+// treated as a literal character.
+// Out of order ranges are removed. If nothing is left, the RegExp
+// is `/$./`, and the rest of the glob is consumed, so that the
+// whole glob cannot match.
+const parseClass = (glob, position, nocase = false, form) => {
+    // normalize one class member, if it stays one code point
+    const norm = (c) => {
+        const n = form ? c.normalize(form) : c;
+        return [...n].length === 1 ? n : c;
+    };
+    const pos = position;
+    /* c8 ignore start */
+    if (glob.charAt(pos) !== '[') {
+        throw new Error('not in a brace expression');
+    }
+    /* c8 ignore stop */
+    const ranges = [];
+    const negs = [];
+    let i = pos + 1;
+    let sawStart = false;
+    let escaping = false;
+    let negate = false;
+    let endPos = pos;
+    let rangeStart = '';
+    WHILE: while (i < glob.length) {
+        const c = String.fromCodePoint(glob.codePointAt(i));
+        if ((c === '!' || c === '^') && i === pos + 1) {
+            negate = true;
+            i++;
+            continue;
+        }
+        if (c === ']' && sawStart && !escaping) {
+            endPos = i + 1;
+            break;
+        }
+        sawStart = true;
+        if (c === '\\') {
+            if (!escaping) {
+                escaping = true;
+                i++;
+                continue;
+            }
+            // escaped \ char, fall through and treat like normal char
+        }
+        if (c === '[' && !escaping) {
+            // either a posix class, a collation equivalent, or just a [
+            for (const [cls, [unip, neg]] of Object.entries(posixClasses)) {
+                if (glob.startsWith(cls, i)) {
+                    // invalid, [a-[] is fine, but not [a-[:alpha]]
+                    if (rangeStart) {
+                        return [noMatch, glob.length - pos];
+                    }
+                    i += cls.length;
+                    if (neg)
+                        negs.push(unip);
+                    else
+                        ranges.push(unip);
+                    continue WHILE;
+                }
+            }
+        }
+        // now it's just a normal character, effectively
+        escaping = false;
+        const n = norm(c);
+        if (rangeStart) {
+            // throw this range away if it's not valid, but others
+            // can still match.
+            if (n.codePointAt(0) > rangeStart.codePointAt(0)) {
+                ranges.push(braceEscape(rangeStart) + '-' + braceEscape(n));
+            }
+            else if (n === rangeStart) {
+                ranges.push(braceEscape(n));
+            }
+            rangeStart = '';
+            i += c.length;
+            continue;
+        }
+        // now might be the start of a range.
+        // can be either c-d or c-] or c<more...>] or c] at this point
+        if (glob.startsWith('-]', i + c.length)) {
+            ranges.push(braceEscape(n + '-'));
+            i += c.length + 1;
+            continue;
+        }
+        if (glob.startsWith('-', i + c.length)) {
+            rangeStart = n;
+            i += c.length + 1;
+            continue;
+        }
+        // not the start of a range, just a single character
+        ranges.push(braceEscape(n));
+        i += c.length;
+    }
+    if (endPos < i) {
+        // didn't see the end of the class, not a valid class,
+        // but might still be valid as a literal match.
+        return [noMatch, 0];
+    }
+    // if we got no ranges and no negates, then we have a range that
+    // cannot possibly match anything, and that poisons the whole glob
+    if (!ranges.length && !negs.length) {
+        return [noMatch, glob.length - pos];
+    }
+    const sranges = '[' + (negate ? '^' : '') + ranges.join('') + ']';
+    const snegs = '[' + (negate ? '' : '^') + negs.join('') + ']';
+    const comb = '^' +
+        (ranges.length && negs.length ? '(' + sranges + '|' + snegs + ')'
+            : ranges.length ? sranges
+                : snegs);
+    return [new RegExp(comb, nocase ? 'iu' : 'u'), endPos - pos];
+};
+//# sourceMappingURL=parse-class.js.map
+;// CONCATENATED MODULE: ./node_modules/@isaacs/nonrecursive-glob-match/dist/esm/index.js
+
+
+// the end of the pattern, or of a negated sub-pattern
+const MATCH = { t: 'match', id: 0 };
+const extTypes = '!?+*@';
+const lit = (ch) => ({ t: 'lit', ch });
+const reEscape = (s) => s.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+// a RegExp that only matches `s`, with unicode case folding
+const newFoldRe = (s) => new RegExp(`^${reEscape(s)}$`, 'iu');
+// foldRe for one literal char. The same chars are in most patterns,
+// so keep them. A RegExp without the `g` or `y` flag has no state to
+// share.
+const foldCache = new Map();
+const foldRe = (ch) => {
+    let re = foldCache.get(ch);
+    if (!re) {
+        re = newFoldRe(ch);
+        if (foldCache.size >= 1000)
+            foldCache.clear();
+        foldCache.set(ch, re);
+    }
+    return re;
+};
+const litMatch = (l, c) => {
+    if (c === l.ch)
+        return true;
+    if (!l.re)
+        return false;
+    const code = c.charCodeAt(0);
+    if (code >= 128)
+        return l.re.test(c);
+    const ascii = (l.ascii ??= new Uint8Array(128));
+    ascii[code] ||= l.re.test(c) ? 1 : 2;
+    return ascii[code] === 1;
+};
+const tokenize = (p, nocase, noext, form, mark) => {
+    const toks = [];
+    for (let i = 0; i < p.length;) {
+        const c = String.fromCodePoint(p.codePointAt(i));
+        if (mark) {
+            // a \ before a range would only escape its first char
+            const m = c === '\\' && p.startsWith(mark, i + 1) ? 1 : 0;
+            if (m || c === mark) {
+                const start = i + m + mark.length;
+                const end = p.indexOf(mark, start);
+                const r = /^(-?\d+)\.\.(-?\d+)$/.exec(p.slice(start, end));
+                const alts = end !== -1 && r && numericRange(r[1], r[2]);
+                if (alts) {
+                    toks.push({ t: 'ext', type: '@', alts });
+                    i = end + mark.length;
+                    continue;
+                }
+            }
+        }
+        if (c === '\\') {
+            // a trailing \ is a literal \
+            const e = p.codePointAt(i + 1);
+            const ch = e === undefined ? c : String.fromCodePoint(e);
+            toks.push(lit(ch));
+            i += 1 + ch.length;
+            continue;
+        }
+        if (c === '[') {
+            const [re, consumed] = parseClass(p, i, nocase, form);
+            if (consumed) {
+                toks.push({ t: 'class', re });
+                i += consumed;
+                continue;
+            }
+        }
+        if (!noext && extTypes.includes(c) && p[i + 1] === '(') {
+            toks.push({ t: 'open', type: c });
+            i += 2;
+            continue;
+        }
+        toks.push(!noext && c === '|' ? { t: 'bar' }
+            : !noext && c === ')' ? { t: 'close' }
+                : c === '*' ? { t: 'star' }
+                    : c === '?' ? { t: 'any' }
+                        : lit(c));
+        i += c.length;
+    }
+    return toks;
+};
+// map each open token index to the index of its close token
+const pair = (toks) => {
+    const pairs = new Map();
+    const stack = [];
+    toks.forEach((tok, i) => {
+        if (tok.t === 'open')
+            stack.push(i);
+        else if (tok.t === 'close' && stack.length)
+            pairs.set(stack.pop(), i);
+    });
+    return pairs;
+};
+// build the alternatives between start and end. An open token that
+// is not closed is never inside a closed extglob, so bar and close
+// tokens are only literal at the top level.
+const build = (toks, pairs, start, end, top) => {
+    let seq = [];
+    const alts = [seq];
+    for (let i = start; i < end; i++) {
+        const tok = toks[i];
+        const close = pairs.get(i);
+        if (tok.t === 'open' && close !== undefined) {
+            const sub = build(toks, pairs, i + 1, close, false);
+            seq.push({ t: 'ext', type: tok.type, alts: sub });
+            i = close;
+        }
+        else if (tok.t === 'bar' && !top) {
+            alts.push((seq = []));
+        }
+        else if (tok.t === 'open') {
+            seq.push(lit(tok.type), lit('('));
+        }
+        else if (tok.t === 'bar') {
+            seq.push(lit('|'));
+        }
+        else if (tok.t === 'close') {
+            seq.push(lit(')'));
+        }
+        else {
+            seq.push(tok);
+        }
+    }
+    return alts;
+};
+// normalize each run of literal chars as one string, so that a char
+// and the combining marks after it compose (or decompose) together.
+// Syntax is already parsed, so a char that normalizes to a syntax
+// char (such as full-width `＊` in NFKC) stays a literal.
+const normalize = (items, form) => {
+    const out = [];
+    let run = '';
+    const flush = () => {
+        for (const ch of run.normalize(form))
+            out.push(lit(ch));
+        run = '';
+    };
+    for (const it of items) {
+        if (it.t === 'lit') {
+            run += it.ch;
+            continue;
+        }
+        flush();
+        out.push(it.t === 'ext' ?
+            { ...it, alts: it.alts.map(a => normalize(a, form)) }
+            : it);
+    }
+    flush();
+    return out;
+};
+// the start node, and the number of node ids. Ids are dense, from 0
+// for the match node.
+const compile = (items, nocase) => {
+    let id = 1;
+    const split = (out) => ({ t: 'split', id: id++, out });
+    const seq = (items, next) => items.reduceRight((next, it) => item(it, next), next);
+    const item = (it, next) => {
+        switch (it.t) {
+            case 'lit':
+                const re = nocase ? foldRe(it.ch) : undefined;
+                return { t: 'lit', id: id++, ch: it.ch, re, next };
+            case 'any':
+            case 'star':
+                return { t: it.t, id: id++, next };
+            case 'class':
+                return { t: 'class', id: id++, re: it.re, next };
+        }
+        const alts = (next) => it.alts.map(a => seq(a, next));
+        switch (it.type) {
+            case '@':
+                return split(alts(next));
+            case '?':
+                return split([next, ...alts(next)]);
+            case '!':
+                return { t: 'neg', id: id++, sub: split(alts(MATCH)), next };
+        }
+        // * and +, loop back after each match
+        const after = split([]);
+        const entry = split(alts(after));
+        after.out.push(next, entry);
+        return it.type === '*' ? after : entry;
+    };
+    const start = seq(items, MATCH);
+    return [start, id];
+};
+// one line per node, in the order that a walk from the start
+// reaches them. Edges point to node ids. The nodes of a negated
+// sub-pattern are indented under their negation.
+const show = (start) => {
+    const lines = [];
+    const seen = new Set();
+    const ref = (n) => (n.t === 'match' ? 'match' : String(n.id));
+    const walk = (n, indent) => {
+        if (n.t === 'match' || seen.has(n))
+            return;
+        seen.add(n);
+        const line = (desc) => lines.push(`${indent}${n.id}: ${desc}`);
+        switch (n.t) {
+            case 'split':
+                line(`split -> ${n.out.map(ref).join(', ')}`);
+                for (const o of n.out)
+                    walk(o, indent);
+                return;
+            case 'neg':
+                line(`!(${ref(n.sub)}) -> ${ref(n.next)}`);
+                walk(n.sub, indent + '  ');
+                return walk(n.next, indent);
+            case 'lit':
+                line(`${JSON.stringify(n.ch)} -> ${ref(n.next)}`);
+                break;
+            case 'class':
+                line(`${n.re} -> ${ref(n.next)}`);
+                break;
+            default:
+                line(`${n.t === 'any' ? '?' : '*'} -> ${ref(n.next)}`);
+        }
+        walk(n.next, indent);
+    };
+    walk(start, '');
+    return [`start -> ${ref(start)}`, ...lines].join('\n');
+};
+// The threads at one position in the string. Each node thread is
+// only kept once, and runs with the same state are only kept once,
+// so that identical threads merge. The match node is not in
+// `threads`, because it can not step. It sets `match` instead.
+class State {
+    // set by the Sim, to mark the nodes that this state has
+    gen;
+    threads = [];
+    match = false;
+    runs = [];
+    // the sorted ids of the threads, with 0 for a match, once the
+    // state is done
+    ids = [];
+    constructor(gen) {
+        this.gen = gen;
+    }
+    // no threads, so nothing more can match
+    get dead() {
+        return !this.threads.length && !this.match && !this.runs.length;
+    }
+}
+// true if the two states hold the same threads
+const sameState = (a, b) => {
+    if (a.ids.length !== b.ids.length)
+        return false;
+    if (a.runs.length !== b.runs.length)
+        return false;
+    if (a.ids.some((id, i) => id !== b.ids[i]))
+        return false;
+    return a.runs.every(r => b.runs.some(o => o.neg === r.neg && sameState(o.state, r.state)));
+};
+const marks = (size) => ({
+    has: new Float64Array(size),
+    seen: new Float64Array(size),
+    gen: 0,
+});
+class Sim {
+    // `.` and `..` only match literal dots, even with `dot:true`
+    dots;
+    // the string starts with `.`, and `dot:true` is not set
+    dotStart;
+    #marks;
+    constructor(dots, dotStart, marks) {
+        this.dots = dots;
+        this.dotStart = dotStart;
+        this.#marks = marks;
+    }
+    state() {
+        return new State(++this.#marks.gen);
+    }
+    // sort the ids of a state, once it has all of its threads
+    done(state) {
+        state.ids = state.threads.map(n => n.id).sort((a, b) => a - b);
+        if (state.match)
+            state.ids.unshift(MATCH.id);
+        return state;
+    }
+    // true the first time that the state walks through the node, so
+    // that loops in the graph stop
+    #visit(state, node) {
+        const { seen } = this.#marks;
+        if (seen[node.id] === state.gen)
+            return false;
+        seen[node.id] = state.gen;
+        return true;
+    }
+    #addThread(state, node) {
+        const { has } = this.#marks;
+        if (has[node.id] === state.gen)
+            return false;
+        has[node.id] = state.gen;
+        state.threads.push(node);
+        return true;
+    }
+    // wildcards only match a leading dot if `dot:true`. In a negated
+    // sub-pattern, this does not apply, because the negation itself
+    // can not match a leading dot.
+    restricted(i, top) {
+        return top && (this.dots || (this.dotStart && i === 0));
+    }
+    add(state, node, i, top) {
+        switch (node.t) {
+            case 'split':
+                if (!this.#visit(state, node))
+                    return;
+                for (const o of node.out)
+                    this.add(state, o, i, top);
+                return;
+            case 'neg':
+                if (!this.#visit(state, node))
+                    return;
+                const sub = this.state();
+                this.add(sub, node.sub, i, false);
+                this.done(sub);
+                return this.addRun(state, { t: 'run', neg: node, state: sub }, i, top);
+            case 'star':
+                // a * can not start a dotfile, even if it matches nothing
+                if (this.restricted(i, top))
+                    return;
+                if (this.#addThread(state, node))
+                    this.add(state, node.next, i, top);
+                return;
+            case 'match':
+                state.match = true;
+                return;
+            default:
+                this.#addThread(state, node);
+        }
+    }
+    addRun(state, run, i, top) {
+        for (const r of state.runs) {
+            if (r.neg === run.neg && sameState(r.state, run.state))
+                return;
+        }
+        state.runs.push(run);
+        if (!run.state.match) {
+            this.add(state, run.neg.next, i, top);
+        }
+    }
+    // the threads after char `c`, at index `i`
+    step(state, c, i, top) {
+        const next = this.state();
+        for (const th of state.threads) {
+            switch (th.t) {
+                case 'lit':
+                    if (litMatch(th, c)) {
+                        this.add(next, th.next, i + 1, top);
+                    }
+                    break;
+                case 'any':
+                    if (!this.restricted(i, top))
+                        this.add(next, th.next, i + 1, top);
+                    break;
+                case 'class':
+                    if (!this.restricted(i, top) && th.re.test(c)) {
+                        this.add(next, th.next, i + 1, top);
+                    }
+                    break;
+                case 'star':
+                    if (!this.restricted(i, top))
+                        this.add(next, th, i + 1, top);
+            }
+        }
+        if (!this.restricted(i, top)) {
+            for (const run of state.runs) {
+                // a sub-pattern with no threads can not match again, so the
+                // run stays the same
+                if (run.state.dead) {
+                    this.addRun(next, run, i + 1, top);
+                    continue;
+                }
+                const sub = this.step(run.state, c, i, false);
+                this.addRun(next, { t: 'run', neg: run.neg, state: sub }, i + 1, top);
+            }
+        }
+        return this.done(next);
+    }
+}
+// A canonical key for the threads in a state. States with the same
+// key hold the same threads, so they match the same strings.
+const stateKey = (state) => {
+    const ids = state.ids.join();
+    if (!state.runs.length)
+        return ids;
+    const runs = state.runs.map(r => `${r.neg.id}(${stateKey(r.state)})`);
+    return `${ids}|${runs.sort().join('|')}`;
+};
+// The cache can hold about this many chars of state keys and
+// transitions. When it is full, it is cleared, so that a pattern
+// can not use an unbounded amount of memory.
+const DFA_BUDGET = 1 << 18;
+// A cache of the states that the simulation reaches, built as the
+// matcher is used. Each char of a string is then one Map lookup,
+// once the states that it leads to are known.
+//
+// The dot rules only restrict the first char of a dotfile (strings
+// that are only `.` or `..` do not use the cache). So a dotfile
+// starts at its own state, which takes its first step with the
+// restriction, and every other state takes steps without it.
+class Dfa {
+    #start;
+    #states = new Map();
+    #size = 0;
+    #plain;
+    #dotStart;
+    #sim;
+    #dotSim;
+    constructor(start, marks) {
+        this.#start = start;
+        this.#sim = new Sim(false, false, marks);
+        this.#dotSim = new Sim(false, true, marks);
+    }
+    #make(state) {
+        return {
+            state,
+            match: state.match,
+            dead: state.dead,
+            next: new Map(),
+        };
+    }
+    #intern(state) {
+        const key = stateKey(state);
+        const found = this.#states.get(key);
+        if (found)
+            return found;
+        if (this.#size > DFA_BUDGET)
+            this.#clear();
+        const d = this.#make(state);
+        this.#states.set(key, d);
+        this.#size += key.length + 1;
+        return d;
+    }
+    #clear() {
+        this.#states.clear();
+        this.#size = 0;
+        this.#plain = undefined;
+        this.#dotStart = undefined;
+    }
+    start(dotStart) {
+        if (dotStart) {
+            if (this.#dotStart)
+                return this.#dotStart;
+            const state = this.#dotSim.state();
+            this.#dotSim.add(state, this.#start, 0, true);
+            return (this.#dotStart = this.#make(this.#dotSim.done(state)));
+        }
+        if (this.#plain)
+            return this.#plain;
+        const state = this.#sim.state();
+        this.#sim.add(state, this.#start, 0, true);
+        return (this.#plain = this.#intern(this.#sim.done(state)));
+    }
+    // the next state, after a miss in `d.ascii`
+    next(d, c) {
+        const code = c.charCodeAt(0);
+        const found = code < 128 ? undefined : d.next.get(c);
+        if (found)
+            return found;
+        // the dotfile start is not in the cache, so it is never shared
+        const n = d === this.#dotStart ?
+            this.#intern(this.#dotSim.step(d.state, c, 0, true))
+            : this.#intern(this.#sim.step(d.state, c, 1, true));
+        if (code < 128) {
+            if (!d.ascii) {
+                d.ascii = new Array(128);
+                this.#size += 128;
+            }
+            d.ascii[code] = n;
+        }
+        else {
+            d.next.set(c, n);
+        }
+        this.#size++;
+        return n;
+    }
+}
+// the nodes in order, if the graph is a single chain
+const linear = (start) => {
+    const nodes = [];
+    for (let n = start; n.t !== 'match'; n = n.next) {
+        if (n.t === 'split' || n.t === 'neg')
+            return undefined;
+        nodes.push(n);
+    }
+    return nodes;
+};
+// Match a chain of nodes. Each node other than `*` matches exactly
+// one char, so on a failure it is enough to go back to the last `*`
+// and let it match one more char. This takes at most
+// nodes.length * chars.length steps.
+const testLinear = (nodes, chars, start, end) => {
+    let ni = 0;
+    let ci = start;
+    let starNi = -1;
+    let starCi = 0;
+    while (ci < end) {
+        const n = nodes[ni];
+        if (n?.t === 'star') {
+            starNi = ni++;
+            starCi = ci;
+            continue;
+        }
+        const c = chars[ci];
+        if (n &&
+            (n.t === 'any' ||
+                (n.t === 'lit' && litMatch(n, c)) ||
+                (n.t === 'class' && n.re.test(c)))) {
+            ni++;
+            ci++;
+            continue;
+        }
+        if (starNi === -1)
+            return false;
+        ni = starNi + 1;
+        ci = ++starCi;
+    }
+    while (nodes[ni]?.t === 'star')
+        ni++;
+    return ni === nodes.length;
+};
+// The least and most chars that the items can match. These are only
+// bounds: a negation can match a string of any length, so it counts
+// as 0 to Infinity.
+const lengths = (items) => {
+    let min = 0;
+    let max = 0;
+    for (const it of items) {
+        const [lo, hi] = itemLengths(it);
+        min += lo;
+        max += hi;
+    }
+    return [min, max];
+};
+const itemLengths = (it) => {
+    if (it.t === 'star')
+        return [0, Infinity];
+    if (it.t !== 'ext')
+        return [1, 1];
+    if (it.type === '!')
+        return [0, Infinity];
+    const alts = it.alts.map(lengths);
+    const min = Math.min(...alts.map(a => a[0]));
+    const max = Math.max(...alts.map(a => a[1]));
+    // a loop of alternatives that only match the empty string is empty
+    const loop = max === 0 ? 0 : Infinity;
+    return (it.type === '@' ? [min, max]
+        : it.type === '?' ? [0, max]
+            : it.type === '*' ? [0, loop]
+                : [min, loop]);
+};
+// true if the chars from `start` match the literals
+const hasAffix = (lits, chars, start) => {
+    for (let j = 0; j < lits.length; j++) {
+        if (!litMatch(lits[j], chars[start + j]))
+            return false;
+    }
+    return true;
+};
+// a `/`, or half of a surrogate pair
+const slashOrSurrogate = /[/\ud800-\udfff]/;
+const surrogate = /[\ud800-\udfff]/;
+// a string can be indexed by code point, unless it has surrogate
+// pairs
+const codePoints = (s) => surrogate.test(s) ? [...s] : s;
+const noSlash = (s) => {
+    if (s.includes('/')) {
+        throw new Error('can only match a single path portion, got: ' + s);
+    }
+};
+class Matcher {
+    pattern;
+    options;
+    #start;
+    // the number of node ids
+    #size;
+    #marks;
+    // the Sim for strings that are only `.` or `..`
+    #dotsSim;
+    // the string to compare, if the pattern has no magic. With
+    // `nocase:true`, the RegExp that folds case is made when it is
+    // first used.
+    #literal;
+    #literalFold = false;
+    #literalRe;
+    // the nodes between the prefix and suffix, if the graph is a
+    // single chain
+    #linear;
+    // the linear nodes are only `*` and `?`, so the length bounds and
+    // the prefix and suffix decide the match
+    #wild = false;
+    // the least and most chars that a match can have
+    #min = 0;
+    #max = Infinity;
+    // the literals that a match must start and end with. Each one
+    // matches exactly one char, and they are distinct items in the
+    // pattern, so a string that does not have them can not match.
+    #prefix = [];
+    #suffix = [];
+    // the prefix and suffix as strings, if they do not fold case
+    #prefixStr;
+    #suffixStr;
+    // there is a prefix or suffix to check
+    #affix = false;
+    #dfa;
+    #form;
+    constructor(pattern, options = {}) {
+        if (pattern.includes('/')) {
+            throw new Error('can only match a single path portion, got pattern: ' + pattern);
+        }
+        this.pattern = pattern;
+        this.options = options;
+        const { nocase = false, noext = false, normalize: n } = options;
+        this.#form = n === true ? 'NFC' : n || undefined;
+        // a pattern that is only an empty extglob is a literal string,
+        // except for `!()`, which matches any non-empty string
+        const literal = /^[?*+@]\(\)$/.test(pattern);
+        const toks = tokenize(pattern, nocase, noext || literal, this.#form, options.rangeMark);
+        let [items] = build(toks, pair(toks), 0, toks.length, true);
+        if (this.#form)
+            items = normalize(items, this.#form);
+        const [start, size] = compile(items, nocase);
+        this.#start = start;
+        this.#size = size;
+        if (items.every(it => it.t === 'lit')) {
+            this.#literal = items.map(it => it.ch).join('');
+            this.#literalFold = nocase;
+        }
+        else {
+            const lit = (it) => it.t !== 'lit' ? undefined
+                : nocase ? { ch: it.ch, re: foldRe(it.ch) }
+                    : { ch: it.ch };
+            for (const it of items) {
+                const l = lit(it);
+                if (!l)
+                    break;
+                this.#prefix.push(l);
+            }
+            for (let j = items.length - 1; j >= 0; j--) {
+                const l = lit(items[j]);
+                if (!l)
+                    break;
+                this.#suffix.unshift(l);
+            }
+            this.#affix = !!(this.#prefix.length || this.#suffix.length);
+            if (!nocase) {
+                this.#prefixStr = this.#prefix.map(l => l.ch).join('');
+                this.#suffixStr = this.#suffix.map(l => l.ch).join('');
+            }
+            this.#linear = linear(this.#start)?.slice(this.#prefix.length, -this.#suffix.length || undefined);
+            this.#wild = !!this.#linear?.every(n => n.t === 'star' || n.t === 'any');
+            const [min, max] = lengths(items);
+            this.#min = min;
+            this.#max = max;
+        }
+    }
+    test(s) {
+        // The `/` check uses the string as given, so with normalization it
+        // is a separate step. Otherwise, one scan finds both a `/` and the
+        // surrogate pairs that stop the string being indexed by code point.
+        if (this.#form) {
+            noSlash(s);
+            return this.#test(s.normalize(this.#form));
+        }
+        if (slashOrSurrogate.test(s)) {
+            noSlash(s);
+            return this.#test(s, [...s]);
+        }
+        return this.#test(s, s);
+    }
+    /**
+     * The same as {@link Matcher#test}, but the string is not checked
+     * for `/` chars, so the result for a string that has one is not
+     * defined. Only use it for a string that is known to be one path
+     * portion, such as a part of a path that was split on `/`. It can
+     * be faster, because some patterns do not need to look at each char
+     * of the string.
+     */
+    testUnchecked(s) {
+        return this.#test(this.#form ? s.normalize(this.#form) : s);
+    }
+    // Test a string that has no `/`. `chars` indexes it by code point.
+    // If it is not given, it is only found if a step needs it.
+    #test(s, chars) {
+        if (this.#literal !== undefined) {
+            return this.#literalFold ?
+                (this.#literalRe ??= newFoldRe(this.#literal)).test(s)
+                : s === this.#literal;
+        }
+        // the length check means that the prefix and suffix do not
+        // overlap. Without the chars, the length in code points is from
+        // half of the UTF-16 length (if each one is a surrogate pair) to
+        // all of it, which is often enough to know.
+        const min = this.#min;
+        const max = this.#max;
+        if (chars === undefined) {
+            const most = s.length;
+            const least = (most + 1) >> 1;
+            if (most < min || least > max)
+                return false;
+            if (least < min || most > max)
+                chars = codePoints(s);
+        }
+        if (chars !== undefined &&
+            (chars.length < min || chars.length > max)) {
+            return false;
+        }
+        const prefix = this.#prefix.length;
+        if (this.#affix) {
+            if (this.#prefixStr !== undefined && this.#suffixStr !== undefined) {
+                if (!s.startsWith(this.#prefixStr) ||
+                    !s.endsWith(this.#suffixStr)) {
+                    return false;
+                }
+            }
+            else {
+                chars ??= codePoints(s);
+                const end = chars.length - this.#suffix.length;
+                if (!hasAffix(this.#prefix, chars, 0) ||
+                    !hasAffix(this.#suffix, chars, end)) {
+                    return false;
+                }
+            }
+        }
+        const dotStart = !this.options.dot && s.startsWith('.');
+        if (this.#linear) {
+            // `.` and `..` only match literal dots, even with `dot:true`
+            if (s === '.' || s === '..')
+                return false;
+            // only a literal can match the leading dot. A `*` can not
+            // start a dotfile, even if it matches nothing.
+            if (dotStart && !prefix)
+                return false;
+            if (this.#wild)
+                return true;
+            chars ??= codePoints(s);
+            const end = chars.length - this.#suffix.length;
+            return testLinear(this.#linear, chars, prefix, end);
+        }
+        chars ??= codePoints(s);
+        if (s === '.' || s === '..') {
+            this.#marks ??= marks(this.#size);
+            const sim = (this.#dotsSim ??= new Sim(true, false, this.#marks));
+            const start = sim.state();
+            sim.add(start, this.#start, 0, true);
+            let state = sim.done(start);
+            for (let i = 0; i < chars.length; i++) {
+                state = sim.step(state, chars[i], i, true);
+            }
+            return state.match;
+        }
+        this.#marks ??= marks(this.#size);
+        const dfa = (this.#dfa ??= new Dfa(this.#start, this.#marks));
+        let d = dfa.start(dotStart);
+        // read char codes from the string, so that a one-char string is
+        // only made for a cache miss
+        const str = chars === s;
+        for (let i = 0; i < chars.length; i++) {
+            if (d.dead)
+                return false;
+            const code = str ? s.charCodeAt(i) : chars[i].charCodeAt(0);
+            d = d.ascii?.[code] ?? dfa.next(d, chars[i]);
+        }
+        return d.match;
+    }
+    /** a readable listing of the state machine */
+    toString() {
+        return show(this.#start);
+    }
+}
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/assert-valid-pattern.js
+const MAX_PATTERN_LENGTH = 1024 * 64;
+const assertValidPattern = (pattern) => {
+    if (typeof pattern !== 'string') {
+        throw new TypeError('invalid pattern');
+    }
+    if (pattern.length > MAX_PATTERN_LENGTH) {
+        throw new TypeError('pattern is too long');
+    }
+};
+//# sourceMappingURL=assert-valid-pattern.js.map
+;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/escape.js
+/**
+ * Escape all magic characters in a glob pattern.
+ *
+ * If the {@link MinimatchOptions.windowsPathsNoEscape}
+ * option is used, then characters are escaped by wrapping in `[]`, because
+ * a magic character wrapped in a character class can only be satisfied by
+ * that exact character.  In this mode, `\` is _not_ escaped, because it is
+ * not interpreted as a magic character, but instead as a path separator.
+ *
+ * If the {@link MinimatchOptions.magicalBraces} option is used,
+ * then braces (`{` and `}`) will be escaped.
+ *
+ * A leading `#` or `!` is escaped as well, so that the result is never a
+ * comment or a negated pattern. In `windowsPathsNoEscape` mode, a leading
+ * `!` is written as `@(!)`, because `[!` starts a negated class.
+ */
+const escape_escape = (s, { windowsPathsNoEscape = false, magicalBraces = false, } = {}) => {
+    // don't need to escape +@! because we escape the parens
+    // that make those magic, and escaping ! as [!] isn't valid,
+    // because [!]] is a valid glob class meaning not ']'.
+    // However, at the start of the pattern, '!' negates the pattern and
+    // '#' makes it a comment, so the first character is handled below.
+    const e = magicalBraces ?
+        windowsPathsNoEscape ? s.replace(/[?*()[\]{}]/g, '[$&]')
+            : s.replace(/[?*()[\]\\{}]/g, '\\$&')
+        : windowsPathsNoEscape ? s.replace(/[?*()[\]]/g, '[$&]')
+            : s.replace(/[?*()[\]\\]/g, '\\$&');
+    const c = e.charAt(0);
+    if (c === '#') {
+        return (windowsPathsNoEscape ? '[#]' : '\\#') + e.slice(1);
+    }
+    if (c === '!') {
+        // '[!]' can not be used, because '[!' starts a negated class, and
+        // '\' is a path separator in windowsPathsNoEscape mode. '@(!)'
+        // matches only '!'. If extglobs are disabled with `noext`, it
+        // matches nothing, rather than everything.
+        return (windowsPathsNoEscape ? '@(!)' : '\\!') + e.slice(1);
+    }
+    return e;
+};
+//# sourceMappingURL=escape.js.map
+;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/unescape.js
+/**
+ * Un-escape a string that has been escaped with {@link escape}.
+ *
+ * If the {@link MinimatchOptions.windowsPathsNoEscape} option is used, then
+ * square-bracket escapes are removed, but not backslash escapes.
+ *
+ * For example, it will turn the string `'[*]'` into `*`, but it will not
+ * turn `'\\*'` into `'*'`, because `\` is a path separator in
+ * `windowsPathsNoEscape` mode.
+ *
+ * When `windowsPathsNoEscape` is not set, then both square-bracket escapes and
+ * backslash escapes are removed.
+ *
+ * Slashes (and backslashes in `windowsPathsNoEscape` mode) cannot be escaped
+ * or unescaped.
+ *
+ * When `magicalBraces` is not set, escapes of braces (`{` and `}`) will not be
+ * unescaped.
+ */
+const unescape_unescape = (s, { windowsPathsNoEscape = false, magicalBraces = true, } = {}) => {
+    // escape() writes a leading '!' as '@(!)' in windowsPathsNoEscape mode
+    if (windowsPathsNoEscape && s.startsWith('@(!)')) {
+        return ('!' + unescape_unescape(s.slice(4), { windowsPathsNoEscape, magicalBraces }));
+    }
+    if (magicalBraces) {
+        return windowsPathsNoEscape ?
+            s.replace(/\[([^/\\])\]/g, '$1')
+            : s
+                .replace(/((?!\\).|^)\[([^/\\])\]/g, '$1$2')
+                .replace(/\\([^/])/g, '$1');
+    }
+    return windowsPathsNoEscape ?
+        s.replace(/\[([^/\\{}])\]/g, '$1')
+        : s
+            .replace(/((?!\\).|^)\[([^/\\{}])\]/g, '$1$2')
+            .replace(/\\([^/{}])/g, '$1');
+};
+//# sourceMappingURL=unescape.js.map
+;// CONCATENATED MODULE: ./node_modules/minimatch/dist/esm/index.js
+
+
+
+
+
+const DEFAULT_BRACE_EXPAND_MAX = 100_000;
+const DEFAULT_GLOB_STAR_RECURSION_MAX = 200;
+// avoid the annoying deprecation flag lol
+const AWE_KEY = ('allowWindow' + 'sEscape');
+const minimatch = (p, pattern, options) => {
+    assertValidPattern(pattern);
+    // shortcut: comments match nothing.
+    if (!options?.nocomment && pattern.charAt(0) === '#') {
+        return false;
+    }
+    return cachedMinimatch(pattern, options).match(p);
+};
+// The Minimatch objects that minimatch() used most recently, by options
+// and then by pattern. When the cache is full, it becomes the old one,
+// and the objects used from the old one are moved back to a new one.
+// So it keeps 256 to 512 objects.
+// The patterns can come from users, so the cache is also bounded by
+// the total weight of the objects (see cacheWeight()), and an object
+// that is too heavy is never kept. Otherwise a few unique patterns
+// with large brace expansions would fill the heap.
+let cache = new Map();
+let oldCache = new Map();
+let cacheSize = 0;
+let cacheTotalWeight = 0;
+const cacheMax = 256;
+const cacheMaxWeight = 1 << 15;
+const cacheMaxEntryWeight = 1 << 12;
+// About the memory that a compiled object keeps: the pattern and the
+// expanded patterns, of which each row in set is made.
+const cacheWeight = (mm) => {
+    let w = mm.pattern.length;
+    for (const s of mm.globSet) {
+        w += s.length + 1;
+        if (w > cacheMaxEntryWeight)
+            break;
+    }
+    return w;
+};
+// tsc fails here if a new option is in neither type. Add it to
+// optionsKey() too.
+const allOptionsKeyed = true;
+void allOptionsKeyed;
+// 0, 1 or 2 for undefined, falsy or truthy.
+const tri = (v) => v === undefined ? 0
+    : v ? 2
+        : 1;
+// The weight of each boolean option's base-3 digit in the key. The
+// weights below 24 are for optimizationLevel (1), platform (3) and
+// windowsPathsNoEscape (12). tsc fails here if a boolean option is
+// not in the list.
+const booleanWeights = new Map(Object.keys({
+    nobrace: 0,
+    nocomment: 0,
+    nonegate: 0,
+    noglobstar: 0,
+    noext: 0,
+    nonull: 0,
+    partial: 0,
+    dot: 0,
+    nocase: 0,
+    nocaseMagicOnly: 0,
+    magicalBraces: 0,
+    matchBase: 0,
+    flipNegate: 0,
+    preserveMultipleSlashes: 0,
+    windowsNoMagicRoot: 0,
+}).map((k, i) => [k, 24 * 3 ** i]));
+// The cache key for a set of options. It is a number, unless an
+// option is set to a value that the number can not show, such as
+// normalize or an uncommon platform. Then it is a JSON string.
+// The defaults give 0, the same key as no options.
+// It only reads the keys that are set, so that the speed does not
+// depend on the shape of the options object.
+const optionsKey = (o) => {
+    let n = 0;
+    let wpe = false;
+    // inherited keys too, because Minimatch reads them
+    // oxlint-disable-next-line guard-for-in
+    for (const k in o) {
+        const v = o[k];
+        switch (k) {
+            // the same test as the Minimatch constructor
+            case 'windowsPathsNoEscape':
+                if (v)
+                    wpe = true;
+                break;
+            case AWE_KEY:
+                if (v === false)
+                    wpe = true;
+                break;
+            case 'platform': {
+                // the same test as the Minimatch constructor
+                const p = v || defaultPlatform;
+                if (p === defaultPlatform)
+                    break;
+                if (p === 'darwin')
+                    n += 3;
+                else if (p === 'win32')
+                    n += 6;
+                else if (p === 'linux')
+                    n += 9;
+                else
+                    return JSON.stringify(o);
+                break;
+            }
+            case 'optimizationLevel':
+                // The same tests as Minimatch: 1 when undefined, then >= 2,
+                // >= 1, or else 0. The default level 1 adds 0.
+                if (v === undefined)
+                    break;
+                n +=
+                    v >= 2 ? 1
+                        : v >= 1 ? 0
+                            : 2;
+                break;
+            case 'braceExpandMax':
+                if (v !== undefined && v !== DEFAULT_BRACE_EXPAND_MAX) {
+                    return JSON.stringify(o);
+                }
+                break;
+            case 'maxGlobstarRecursion':
+                if (v !== undefined && v !== DEFAULT_GLOB_STAR_RECURSION_MAX) {
+                    return JSON.stringify(o);
+                }
+                break;
+            case 'normalize':
+                if (v !== undefined)
+                    return JSON.stringify(o);
+                break;
+            default:
+                // unknown keys have no weight
+                n += (booleanWeights.get(k) ?? 0) * tri(v);
+        }
+    }
+    return wpe ? n + 12 : n;
+};
+// A copy, so a later change to the options can not change it. Unlike
+// a spread, it keeps the inherited keys, which optionsKey() and the
+// Minimatch constructor also read.
+const copyOptions = (o) => {
+    const copy = {};
+    // oxlint-disable-next-line guard-for-in
+    for (const k in o)
+        copy[k] = o[k];
+    return copy;
+};
+const cachedMinimatch = (pattern, options) => {
+    const key = options ? optionsKey(options) : 0;
+    let mm = cache.get(key)?.get(pattern);
+    if (mm)
+        return mm;
+    mm =
+        oldCache.get(key)?.get(pattern) ??
+            new Minimatch(pattern, copyOptions(options));
+    const weight = cacheWeight(mm);
+    // too big to keep, so it is compiled again each time
+    if (weight > cacheMaxEntryWeight)
+        return mm;
+    if (cacheSize >= cacheMax ||
+        cacheTotalWeight + weight > cacheMaxWeight) {
+        oldCache = cache;
+        cache = new Map();
+        cacheSize = 0;
+        cacheTotalWeight = 0;
+    }
+    let byPattern = cache.get(key);
+    if (!byPattern)
+        cache.set(key, (byPattern = new Map()));
+    byPattern.set(pattern, mm);
+    cacheSize++;
+    cacheTotalWeight += weight;
+    return mm;
+};
+/* c8 ignore start */
+const defaultPlatform = (typeof process === 'object' && process ?
+    process.env?.__MINIMATCH_TESTING_PLATFORM__ || process.platform
+    : 'posix');
+const esm_path = {
+    win32: { sep: '\\' },
+    posix: { sep: '/' },
+};
+/* c8 ignore stop */
+const sep = defaultPlatform === 'win32' ? esm_path.win32.sep : esm_path.posix.sep;
+minimatch.sep = sep;
+const GLOBSTAR = Symbol('globstar **');
+minimatch.GLOBSTAR = GLOBSTAR;
+const filter = (pattern, options) => {
+    let mm;
+    return (p) => (mm ??= cachedMinimatch(pattern, options)).match(p);
+};
+minimatch.filter = filter;
+const ext = (a, b = {}) => Object.assign({}, a, b);
+const defaults = (def) => {
+    if (!def || typeof def !== 'object' || !Object.keys(def).length) {
+        return minimatch;
+    }
+    const orig = minimatch;
+    const m = (p, pattern, options = {}) => orig(p, pattern, ext(def, options));
+    return Object.assign(m, {
+        Minimatch: class Minimatch extends orig.Minimatch {
+            constructor(pattern, options = {}) {
+                super(pattern, ext(def, options));
+            }
+            static defaults(options) {
+                return orig.defaults(ext(def, options)).Minimatch;
+            }
+        },
+        unescape: (s, options = {}) => orig.unescape(s, ext(def, options)),
+        escape: (s, options = {}) => orig.escape(s, ext(def, options)),
+        filter: (pattern, options = {}) => orig.filter(pattern, ext(def, options)),
+        defaults: (options) => orig.defaults(ext(def, options)),
+        braceExpand: (pattern, options = {}) => orig.braceExpand(pattern, ext(def, options)),
+        match: (list, pattern, options = {}) => orig.match(list, pattern, ext(def, options)),
+        sep: orig.sep,
+        GLOBSTAR: GLOBSTAR,
+    });
+};
+minimatch.defaults = defaults;
+// Brace expansion:
+// a{b,c}d -> abd acd
+// a{b,}c -> abc ac
+// a{0..3}d -> a0d a1d a2d a3d
+// a{b,c{d,e}f}g -> abg acdfg acefg
+// a{b,c}d{e,f}g -> abdeg acdeg abdeg abdfg
+//
+// Invalid sets are not expanded.
+// a{2..}b -> a{2..}b
+// a{b}c -> a{b}c
+const braceExpand = (pattern, options = {}) => {
+    assertValidPattern(pattern);
+    // Thanks to Yeting Li <https://github.com/yetingli> for
+    // improving this regexp to avoid a ReDOS vulnerability.
+    if (options.nobrace || !/\{(?:(?!\{).)*\}/.test(pattern)) {
+        // shortcut. no need to expand.
+        return [pattern];
+    }
+    // brace-expansion turns each escaped backslash '\\' into a single '\',
+    // which then escapes the next character instead, and can turn an
+    // escaped magic character (for example '\\\*') into a live one.
+    // Double every pair, so an escaped backslash comes back out still
+    // escaped. The parity of each run of backslashes is unchanged.
+    let p = pattern.replace(/\\\\/g, '\\\\\\\\');
+    // brace-expansion does not know about [...] classes. In
+    // windowsPathsNoEscape mode, escape() writes a literal brace as '[{]'
+    // or '[}]'. Escape the brace for brace-expansion, which removes that
+    // backslash again, leaving '[{]' or '[}]'.
+    if (options.windowsPathsNoEscape || options[AWE_KEY] === false) {
+        p = p.replace(/\[([{}])\]/g, '[\\$1]');
+    }
+    return expand(p, { max: options.braceExpandMax });
+};
+minimatch.braceExpand = braceExpand;
+// A numeric range with at least this many values is matched as one
+// pattern portion, rather than expanded. For a glob walk, that is
+// one directory read, in place of a stat for each value.
+const RANGE_MIN = 100;
+// a {lo..hi} range that is not escaped, and not a ${...} variable
+const rangeRe = /(?<![\\$])\{(-?\d+)\.\.(-?\d+)\}/g;
+// true if a range mark in this portion is inside a `!(...)`,
+// `*(...)` or `+(...)` extglob. Those repeat or negate their
+// contents, so one Matcher for the whole range does not match the
+// same strings as the union of one pattern per value. For example,
+// `*({1..100})` would match `510` as `5` then `10`, and `!({1..100})`
+// would not match `5`, but every expanded pattern except `!(5)` does.
+// `@(...)` and `?(...)` are fine: they pick one value at most.
+const inRepeatOrNegExt = (portion, mark) => {
+    const stack = [];
+    for (let i = 0; i < portion.length; i++) {
+        const c = portion.charAt(i);
+        if (c === '\\') {
+            i++;
+        }
+        else if (c === mark) {
+            if (stack.some(t => t !== '@' && t !== '?'))
+                return true;
+        }
+        else if (portion.charAt(i + 1) === '(' && '!?+*@'.includes(c)) {
+            stack.push(c);
+            i++;
+        }
+        else if (c === ')') {
+            stack.pop();
+        }
+    }
+    return false;
+};
+const match = (list, pattern, options = {}) => {
+    const mm = new Minimatch(pattern, options);
+    list = list.filter(f => mm.match(f));
+    if (mm.options.nonull && !list.length) {
+        list.push(pattern);
+    }
+    return list;
+};
+minimatch.match = match;
+const globMagic = /[?*]|[+@!]\(.*?\)|\[|\]/;
+// Index of the `]` that closes the class that starts at `start`,
+// or -1 if it is not closed. Posix classes such as `[:alpha:]` are
+// not skipped, so this can find a `]` before the real end. That
+// only makes a class look less like a literal.
+const classEnd = (pattern, start) => {
+    let i = start + 1;
+    if (pattern.charAt(i) === '!' || pattern.charAt(i) === '^')
+        i++;
+    let sawStart = false;
+    for (; i < pattern.length; i++) {
+        const c = pattern.charAt(i);
+        if (c === ']' && sawStart)
+            return i;
+        sawStart = true;
+        if (c === '\\')
+            i++;
+    }
+    return -1;
+};
+// If a path portion pattern has no magic, return the string it
+// matches. Otherwise, return undefined. This can report magic for
+// a pattern that is in fact literal (eg, `[]`), but never the
+// reverse, so a string result is always safe to compare directly.
+const literal = (pattern, noext) => {
+    if (!noext && (pattern === '+()' || pattern === '@()'))
+        return pattern;
+    let lit = '';
+    for (let i = 0; i < pattern.length; i++) {
+        const c = pattern.charAt(i);
+        if (c === '\\') {
+            // a trailing \ is a literal \
+            lit += pattern.charAt(++i) || c;
+        }
+        else if (c === '*' || c === '?') {
+            return undefined;
+        }
+        else if (c === '[') {
+            const close = classEnd(pattern, i);
+            if (close === -1) {
+                // not closed, so the [ is a literal
+                lit += c;
+                continue;
+            }
+            // a class of one char, such as `[*]` or `[\b]`, is a literal
+            let body = pattern.slice(i + 1, close);
+            if (body.startsWith('\\'))
+                body = body.slice(1);
+            if ([...body].length !== 1 || '!^'.includes(pattern.charAt(i + 1))) {
+                return undefined;
+            }
+            lit += body;
+            i = close;
+        }
+        else if (!noext &&
+            '+@!'.includes(c) &&
+            pattern.charAt(i + 1) === '(' &&
+            pattern.includes(')', i + 2)) {
+            return undefined;
+        }
+        else {
+            lit += c;
+        }
+    }
+    return lit;
+};
+// The matching engine compiles and walks extglobs recursively, so a
+// path portion with very many extglobs (nested, such as `*(*(*(a)))`,
+// or in a row, such as `?(a)?(a)?(a)`) can exhaust the call stack.
+// Portions with more than this many extglobs are rejected.
+const MAX_EXTGLOBS = 256;
+// The number of extglob openers, such as `*(`, in a path portion
+// pattern. Chars in a class are counted too, so this can be more than
+// the number of extglobs, but never less.
+const extglobCount = (pattern) => {
+    let n = 0;
+    for (let i = 0; i < pattern.length - 1; i++) {
+        const c = pattern.charAt(i);
+        if (c === '\\') {
+            i++;
+        }
+        else if ('+@!?*'.includes(c) && pattern.charAt(i + 1) === '(') {
+            n++;
+            i++;
+        }
+    }
+    return n;
+};
+const assertValidExtglobs = (pattern) => {
+    if (extglobCount(pattern) > MAX_EXTGLOBS) {
+        throw new TypeError('pattern has too many extglobs');
+    }
+};
+// True if the portion pattern has the same meaning as an alternative
+// inside `@(...)`. It must not have a `|` or `)` that is not in a
+// closed extglob (those are literal at the top level), an extglob
+// that is not closed (the `)` of the `@(...)` would close it), or a
+// trailing `\` (it would escape the next `|`). A pattern that is
+// only an empty extglob, such as `?()`, is literal on its own, but
+// not in `@(...)`. Posix classes such as `[:alpha:]` can hide a `]`
+// from classEnd, so patterns with them are not merged.
+const extSafe = (pattern) => {
+    if (/^[?*+@]\(\)$/.test(pattern) || pattern.includes('[:'))
+        return false;
+    let depth = 0;
+    for (let i = 0; i < pattern.length; i++) {
+        const c = pattern.charAt(i);
+        if (c === '\\') {
+            if (++i === pattern.length)
+                return false;
+        }
+        else if (c === '[') {
+            const close = classEnd(pattern, i);
+            if (close !== -1)
+                i = close;
+        }
+        else if ('+@!?*'.includes(c) && pattern.charAt(i + 1) === '(') {
+            depth++;
+            i++;
+        }
+        else if (c === ')') {
+            if (!depth--)
+                return false;
+        }
+        else if (c === '|' && !depth) {
+            return false;
+        }
+    }
+    return !depth;
+};
+// The last path that Minimatch#match split, and its parts. A path is
+// often tested against many patterns in a row (such as a list of
+// ignore patterns), so this saves splitting it again. The parts are
+// never changed, so they can be shared.
+let lastSplit;
+// The last path that Minimatch#match checked before splitting it. If
+// the same path is checked again, it is being tested against many
+// patterns, so it is split and the parts are kept for the others.
+let lastChecked;
+// true if a pattern portion that is not ** matches a path portion.
+// An empty path portion only matches an empty pattern portion. A path
+// portion never has a `/`, so the Matcher does not need to check it.
+const portionMatch = (p, f) => typeof p === 'string' ? f === p : f !== '' && p.testUnchecked(f);
+// Where the last portion of a row matches in a path: the start of the
+// last portion of the path, or of the one before a trailing `/`. -1 if
+// it matches neither.
+const endIndex = (p, last, lastStart, prev, prevStart) => portionMatch(p, last) ? lastStart
+    : prev !== undefined && portionMatch(p, prev) ? prevStart
+        : -1;
+const isDots = (p) => p === '.' || p === '..';
+// a Windows drive letter portion, like `c:`
+const isDrive = (p) => typeof p === 'string' && /^[a-z]:$/i.test(p);
+// true for the `UNC` portion of a long UNC root, //?/UNC/host/share
+const isLongUNC = (p) => typeof p === 'string' && /^unc$/i.test(p);
+// The index of the host in a row or split path that starts with a
+// Windows UNC root: 2 for `//host/share`, and 4 for
+// `//?/UNC/host/share`. Otherwise -1. `//?/c:` is not one.
+const uncHost = (p) => {
+    if (p[0] !== '' || p[1] !== '')
+        return -1;
+    const h = p[2] !== '?' ? 2
+        : isLongUNC(p[3]) ? 4
+            : -1;
+    const host = p[h];
+    const share = p[h + 1];
+    return (h !== -1 &&
+        host !== undefined &&
+        host !== '' &&
+        host !== GLOBSTAR &&
+        share !== undefined &&
+        share !== '' &&
+        share !== GLOBSTAR) ?
+        h
+        : -1;
+};
+// true if ** can walk the path portion: not `.` or `..`, and not a
+// dotfile unless `dot` is set
+const walkable = (p, dot) => !isDots(p) && (dot || !p.startsWith('.'));
+// True if a portion of the path from `start` to `end` can not be
+// walked by **: one that starts with `.`, or with `dot`, one that is
+// `.` or `..`. `start` is the start of a portion, and `end` is the end
+// of the path, or just after a separator.
+const dotPortion = (f, start, end, dot, sep) => {
+    for (let k = start; k < end;) {
+        if (f.charCodeAt(k) === 46) {
+            if (!dot)
+                return true;
+            const n = f.charCodeAt(k + 1) === 46 ? k + 2 : k + 1;
+            if (n >= end || isSep(f.charCodeAt(n), sep))
+                return true;
+        }
+        // the start of the next portion, after any run of separators
+        const s = nextSep(f, k, sep);
+        if (s === -1)
+            return false;
+        k = s + 1;
+        while (k < end && isSep(f.charCodeAt(k), sep))
+            k++;
+    }
+    return false;
+};
+const isSep = (c, sep) => sep === '/' ? c === 47
+    : sep === '\\' ? c === 92
+        : c === 47 || c === 92;
+// the index of the first separator at or after `from`, or -1
+const nextSep = (f, from, sep) => {
+    if (sep !== 'both')
+        return f.indexOf(sep, from);
+    const s = f.indexOf('/', from);
+    const b = f.indexOf('\\', from);
+    return (s === -1 ? b
+        : b === -1 ? s
+            : Math.min(s, b));
+};
+// the index of the last separator at or before `from`, or -1
+const lastSep = (f, from, sep) => sep !== 'both' ?
+    f.lastIndexOf(sep, from)
+    : Math.max(f.lastIndexOf('/', from), f.lastIndexOf('\\', from));
+// What parse() returns in place of a Matcher while make() builds and
+// merges the rows. Most of the Matchers in rows that are merged would
+// never be used, so they are only made for the rows that are left.
+const PENDING = {};
+class Minimatch {
+    options;
+    set;
+    pattern;
+    windowsPathsNoEscape;
+    nonegate;
+    negate;
+    comment;
+    empty;
+    preserveMultipleSlashes;
+    partial;
+    globSet;
+    globParts;
+    nocase;
+    isWindows;
+    platform;
+    windowsNoMagicRoot;
+    maxGlobstarRecursion;
+    // the path can be checked against the last portion, and the string
+    // portions, of each row before it is split. See #canMatch.
+    #endCheck;
+    #literalCheck;
+    // level 2 resolves `.` and `..` portions in the path
+    #level2;
+    // the unicode normalization form, if any
+    #form;
+    // the string portions of each row in the set
+    #literals = [];
+    // the rows that #canMatch can match without splitting the path
+    #shapes = [];
+    // the rows whose last portion can be checked against the path's
+    #endRows = [];
+    // brace expansion can make the same portion in many rows, so they
+    // share one Matcher, and the states that it caches
+    #matchers = new Map();
+    // parse() returns PENDING in place of a Matcher
+    #pending = false;
+    // the char that marks numeric ranges in globSet, if any
+    #rangeMark;
+    // the GlobstarParts of each pattern row, by start index and partial
+    #globstarParts = new WeakMap();
+    constructor(pattern, options = {}) {
+        assertValidPattern(pattern);
+        options = options || {};
+        this.options = options;
+        this.maxGlobstarRecursion =
+            options.maxGlobstarRecursion ?? DEFAULT_GLOB_STAR_RECURSION_MAX;
+        this.pattern = pattern;
+        this.platform = options.platform || defaultPlatform;
+        this.isWindows = this.platform === 'win32';
+        this.windowsPathsNoEscape =
+            !!options.windowsPathsNoEscape || options[AWE_KEY] === false;
+        if (this.windowsPathsNoEscape) {
+            this.pattern = this.pattern.replace(/\\/g, '/');
+        }
+        this.preserveMultipleSlashes = !!options.preserveMultipleSlashes;
+        this.negate = false;
+        this.nonegate = !!options.nonegate;
+        this.comment = false;
+        this.empty = false;
+        this.partial = !!options.partial;
+        this.nocase = !!this.options.nocase;
+        this.windowsNoMagicRoot =
+            options.windowsNoMagicRoot !== undefined ?
+                options.windowsNoMagicRoot
+                : !!(this.isWindows && this.nocase);
+        this.globSet = [];
+        this.globParts = [];
+        this.set = [];
+        this.#endCheck = !this.preserveMultipleSlashes;
+        this.#level2 = (options.optimizationLevel ?? 1) >= 2;
+        const n = options.normalize;
+        this.#form = n === true ? 'NFC' : n || undefined;
+        // make the set of Matchers etc.
+        this.make();
+        // On Windows, the portions of a row up to its drive letter or UNC
+        // share are skipped or compared without case, if the path has one
+        // too. So the checks only use the portions after it.
+        const drives = this.set.map(row => this.#rootIndex(row));
+        this.#endRows = this.set.map((row, r) => this.#endCheck && row.length - 1 > drives[r]);
+        // with the end check, the last portion is already checked
+        this.#literals = this.set.map((row, r) => {
+            const end = this.#endRows[r] ? row.length - 1 : row.length;
+            const lits = row
+                .slice(drives[r] + 1, end)
+                .filter((p) => typeof p === 'string' && !!p);
+            return [...new Set(lits)];
+        });
+        this.#literalCheck = this.#literals.some(l => l.length);
+        this.#shapes = this.set.map((row, r) => {
+            const [p0, p1, p2] = row;
+            if (this.#endRows[r] && row.length === 2) {
+                if (p0 === GLOBSTAR && p1 !== GLOBSTAR)
+                    return 'tail';
+            }
+            // the basename of a path that is split on / is its last portion,
+            // or the one before a trailing /, the same as the end check
+            if (this.#endRows[r] &&
+                options.matchBase &&
+                row.length === 1 &&
+                p0 !== GLOBSTAR &&
+                p0 !== '') {
+                return 'base';
+            }
+            // the portion must not be a root, or '', which can be a
+            // different portion on Windows (where //x paths get an extra '')
+            if (!this.#endCheck || drives[r] !== -1)
+                return undefined;
+            if (row.length === 3 &&
+                p0 === GLOBSTAR &&
+                p2 === GLOBSTAR &&
+                p1 !== GLOBSTAR &&
+                p1 !== '' &&
+                // the portion between is only matched below this limit
+                this.maxGlobstarRecursion > 0) {
+                return 'mid';
+            }
+            if (row.length === 2 &&
+                p1 === GLOBSTAR &&
+                p0 !== GLOBSTAR &&
+                p0 !== '') {
+                return 'head';
+            }
+            return undefined;
+        });
+    }
+    // a string portion of a pattern, normalized if the option is set
+    #norm(p) {
+        return this.#form ? p.normalize(this.#form) : p;
+    }
+    // On Windows, the index of the last root portion of a row, as
+    // #matchRow finds it: 0 for `c:/...`, 3 for `//?/c:/...` and
+    // `//host/share/...`, and 5 for `//?/UNC/host/share/...`. Otherwise
+    // -1.
+    #rootIndex(row) {
+        if (!this.isWindows)
+            return -1;
+        if (isDrive(row[0]))
+            return 0;
+        const uncDrive = row[0] === '' && row[1] === '' && row[2] === '?' && isDrive(row[3]);
+        if (uncDrive)
+            return 3;
+        const h = uncHost(row);
+        return h === -1 ? -1 : h + 1;
+    }
+    hasMagic() {
+        if (this.options.magicalBraces && this.set.length > 1) {
+            return true;
+        }
+        for (const pattern of this.set) {
+            for (const part of pattern) {
+                if (typeof part !== 'string')
+                    return true;
+            }
+        }
+        return false;
+    }
+    make() {
+        const pattern = this.pattern;
+        const options = this.options;
+        // empty patterns and comments match nothing.
+        if (!options.nocomment && pattern.charAt(0) === '#') {
+            this.comment = true;
+            return;
+        }
+        if (!pattern) {
+            this.empty = true;
+            return;
+        }
+        // step 1: figure out negation, etc.
+        this.parseNegate();
+        // step 2: expand braces
+        this.globSet = [...new Set(this.#expandBraces())];
+        // step 3: now we have a set, so turn each one into a series of
+        // path-portion matching patterns.
+        // These will be Matchers, except in the case of "**", which is
+        // set to the GLOBSTAR object for globstar behavior,
+        // and will not contain any / characters
+        //
+        // First, we preprocess to make the glob pattern sets a bit simpler
+        // and deduped.  There are some perf-killing patterns that can cause
+        // problems with a glob walk, but we can simplify them down a bit.
+        const rawGlobParts = this.globSet.map(s => this.#slashSplit(s));
+        this.globParts = this.preprocess(rawGlobParts);
+        // glob --> Matchers
+        this.#pending = true;
+        let set = this.globParts.map((s, _, __) => {
+            if (this.isWindows && this.windowsNoMagicRoot) {
+                // check if it's a drive or unc path. The root of a long UNC
+                // path, //?/UNC/host/share, is 6 portions.
+                const n = s[2] === '?' && isLongUNC(s[3]) ? 6 : 4;
+                const isUNC = s[0] === '' &&
+                    s[1] === '' &&
+                    (s[2] === '?' || !globMagic.test(s[2])) &&
+                    s.slice(3, n).every(p => !globMagic.test(p));
+                const isDrive = /^[a-z]:/i.test(s[0]);
+                if (isUNC) {
+                    return [
+                        ...s.slice(0, n).map(p => this.#norm(p)),
+                        ...s.slice(n).map(ss => this.parse(ss)),
+                    ];
+                }
+                else if (isDrive) {
+                    return [
+                        this.#norm(s[0]),
+                        ...s.slice(1).map(ss => this.parse(ss)),
+                    ];
+                }
+            }
+            return s.map(ss => this.parse(ss));
+        });
+        // filter out everything that didn't compile properly.
+        this.set = set.filter(s => s.indexOf(false) === -1);
+        // do not treat the ? in UNC paths as magic
+        if (this.isWindows) {
+            for (let i = 0; i < this.set.length; i++) {
+                const p = this.set[i];
+                if (p[0] === '' &&
+                    p[1] === '' &&
+                    this.globParts[i][2] === '?' &&
+                    (isDrive(p[3]) || isLongUNC(this.globParts[i][3]))) {
+                    if (isLongUNC(this.globParts[i][3]))
+                        p[3] = 'UNC';
+                    p[2] = '?';
+                }
+            }
+        }
+        // with noext, `@(...)` would be literal
+        if (!options.noext)
+            this.mergeRows();
+        this.#pending = false;
+        this.set.forEach((row, i) => {
+            for (let k = 0; k < row.length; k++) {
+                if (row[k] === PENDING) {
+                    row[k] = this.parse(this.globParts[i][k]);
+                }
+            }
+        });
+    }
+    // Merge rows that only differ in one portion, where each of them
+    // is a Matcher, into one row that matches any of them with
+    // `@(a|b|...)`. Then a path is only walked once for all of them,
+    // for example with `**/*.{js,ts}`.
+    mergeRows() {
+        let merged = true;
+        while (merged) {
+            merged = false;
+            // a single row cannot be merged with anything
+            if (this.set.length < 2)
+                return;
+            let keys = this.#mergeKeys();
+            const len = Math.max(0, ...this.set.map(r => r.length));
+            for (let k = 0; k < len; k++) {
+                // the rows that are the same other than at portion k, keyed
+                // by the ids of the parts before k and the parts after k,
+                // which are at most the number of rows
+                const groups = new Map();
+                const R = this.set.length + 1;
+                this.set.forEach((row, i) => {
+                    if (!(row[k] instanceof Matcher || row[k] === PENDING) ||
+                        !extSafe(this.globParts[i][k])) {
+                        return;
+                    }
+                    const { pre, suf } = keys[i];
+                    const key = pre[k] * R + suf[k + 1];
+                    const g = groups.get(key);
+                    if (g)
+                        g.push(i);
+                    else
+                        groups.set(key, [i]);
+                });
+                const drop = new Set();
+                for (const g of groups.values()) {
+                    if (g.length < 2)
+                        continue;
+                    const [first, ...rest] = g;
+                    const alts = g.map(i => this.globParts[i][k]);
+                    const glob = `@(${alts.join('|')})`;
+                    // merging is only an optimization, so leave the rows as they
+                    // are if the merged portion would have too many extglobs
+                    if (extglobCount(glob) > MAX_EXTGLOBS)
+                        continue;
+                    this.globParts[first][k] = glob;
+                    this.set[first][k] = this.parse(glob);
+                    for (const i of rest)
+                        drop.add(i);
+                }
+                if (drop.size) {
+                    merged = true;
+                    this.set = this.set.filter((_, i) => !drop.has(i));
+                    this.globParts = this.globParts.filter((_, i) => !drop.has(i));
+                    // every merge drops a row, so this happens at most once per row
+                    if (this.set.length < 2)
+                        return;
+                    keys = this.#mergeKeys();
+                }
+            }
+        }
+    }
+    // For each row, number ids for its prefixes and suffixes, such that
+    // pre[k] identifies parts[0..k) and suf[k] identifies parts[k..n).
+    // Two rows are the same other than at portion k exactly when they
+    // have the same pre[k] and suf[k + 1]. This is linear in the size of
+    // the rows, where joining the whole row for every k was quadratic.
+    #mergeKeys() {
+        const partIds = new Map();
+        const ids = this.globParts.map(parts => parts.map(s => {
+            let id = partIds.get(s);
+            if (id === undefined)
+                partIds.set(s, (id = partIds.size));
+            return id;
+        }));
+        // ids are only compared at the same k, so they are numbered per
+        // portion, with 0 for the empty prefix or suffix. Then they are
+        // at most the number of rows, and id * P + part id is a safe
+        // integer key for any set that fits in memory.
+        const P = partIds.size;
+        const len = Math.max(0, ...ids.map(r => r.length));
+        const keys = ids.map(r => ({
+            pre: [0],
+            suf: new Array(r.length + 1).fill(0),
+        }));
+        for (let k = 0; k < len; k++) {
+            const m = new Map();
+            ids.forEach((r, i) => {
+                if (k >= r.length)
+                    return;
+                const { pre } = keys[i];
+                const key = pre[k] * P + r[k];
+                let id = m.get(key);
+                if (id === undefined)
+                    m.set(key, (id = m.size + 1));
+                pre.push(id);
+            });
+        }
+        for (let k = len - 1; k >= 0; k--) {
+            const m = new Map();
+            ids.forEach((r, i) => {
+                if (k >= r.length)
+                    return;
+                const { suf } = keys[i];
+                const key = suf[k + 1] * P + r[k];
+                let id = m.get(key);
+                if (id === undefined)
+                    m.set(key, (id = m.size + 1));
+                suf[k] = id;
+            });
+        }
+        return keys;
+    }
+    // various transforms to equivalent pattern sets that are
+    // faster to process in a filesystem walk.  The goal is to
+    // eliminate what we can, and push all ** patterns as far
+    // to the right as possible, even if it increases the number
+    // of patterns that we have to process.
+    preprocess(globParts) {
+        // if we're not in globstar mode, then turn ** into *
+        if (this.options.noglobstar) {
+            for (const partset of globParts) {
+                for (let j = 0; j < partset.length; j++) {
+                    if (partset[j] === '**') {
+                        partset[j] = '*';
+                    }
+                }
+            }
+        }
+        const { optimizationLevel = 1 } = this.options;
+        if (optimizationLevel >= 2) {
+            // aggressive optimization for the purpose of fs walking
+            globParts = this.firstPhasePreProcess(globParts);
+            globParts = this.secondPhasePreProcess(globParts);
+        }
+        else if (optimizationLevel >= 1) {
+            // just basic optimizations to remove some .. parts
+            globParts = this.levelOneOptimize(globParts);
+        }
+        else {
+            // just collapse multiple ** portions into one
+            globParts = this.adjascentGlobstarOptimize(globParts);
+        }
+        return globParts;
+    }
+    // just get rid of adjascent ** portions
+    adjascentGlobstarOptimize(globParts) {
+        return globParts.map(parts => {
+            let gs = -1;
+            while (-1 !== (gs = parts.indexOf('**', gs + 1))) {
+                let i = gs;
+                while (parts[i + 1] === '**') {
+                    i++;
+                }
+                if (i !== gs) {
+                    parts.splice(gs, i - gs);
+                }
+            }
+            return parts;
+        });
+    }
+    // get rid of adjascent ** and resolve .. portions
+    levelOneOptimize(globParts) {
+        return globParts.map(parts => {
+            // .. can not remove the root of a Windows path
+            const root = this.#rootIndex(parts) + 1;
+            parts = parts.reduce((set, part) => {
+                const prev = set[set.length - 1];
+                if (part === '**' && prev === '**') {
+                    return set;
+                }
+                if (part === '..') {
+                    if (set.length > root &&
+                        prev &&
+                        prev !== '..' &&
+                        prev !== '.' &&
+                        prev !== '**') {
+                        set.pop();
+                        return set;
+                    }
+                }
+                set.push(part);
+                return set;
+            }, []);
+            return parts.length === 0 ? [''] : parts;
+        });
+    }
+    // Check the path against each row before it is split. 'no' if no
+    // row can match, so it does not need to be split. 'yes' if a row of
+    // `**` and one more portion matches. 'maybe' if it must be split to
+    // know. None of this applies with partial, where the path can end
+    // before the row does.
+    //
+    // On Windows, `\` is a separator in the path too, and the portions of
+    // a row up to its drive letter or UNC share are not checked (see
+    // #rootIndex).
+    //
+    // Each string portion of a row must be a portion of the path, so the
+    // path must contain it. Level 2 can only take portions out of the
+    // path, so this is still true then.
+    //
+    // The last portion of a row must match the last portion of the path,
+    // or the one before a trailing `/` (as a/* and a/**/* match a/b/).
+    // This does not apply to rows that end in **, rows that end in a
+    // root, or preserveMultipleSlashes (which can leave more
+    // than one '' at the end). At level 2, it does not apply if that
+    // portion is `.` or `..`, which can be
+    // resolved away. Level 2 only takes other portions out of the
+    // middle of the path.
+    //
+    // A row of `**/x` then matches if the ** can walk the portions
+    // before the one that x matches, the same as #matchGlobstar. At
+    // level 2, this is only known if none of them are `.` or `..`, so
+    // that the path does not change when it is resolved.
+    #canMatch(f) {
+        const sep = !this.isWindows || !f.includes('\\') ? '/'
+            : f.includes('/') ? 'both'
+                : '\\';
+        // the portions that f.split(/\/+/) would end with, and where they
+        // start in f, found when a row needs them. `ends` is 0 until they
+        // are found, then 1, or -1 if they can not be used.
+        let ends = this.#endCheck ? 0 : -1;
+        let last = '';
+        let lastStart = 0;
+        let prev;
+        let prevStart = 0;
+        const dot = !!this.options.dot;
+        // A string compare is cheaper than includes(), and a Matcher test
+        // costs more, so the cheaper check goes first.
+        ROWS: for (let r = 0; r < this.set.length; r++) {
+            const row = this.set[r];
+            const p = row[row.length - 1];
+            let end = ends !== -1 && this.#endRows[r] && p !== GLOBSTAR;
+            if (end && ends === 0) {
+                const i = lastSep(f, f.length, sep);
+                lastStart = i + 1;
+                last = f.slice(lastStart);
+                if (last === '' && i >= 0) {
+                    let j = i;
+                    while (j > 0 && isSep(f.charCodeAt(j - 1), sep))
+                        j--;
+                    prevStart = j === 0 ? 0 : lastSep(f, j - 1, sep) + 1;
+                    prev = f.slice(prevStart, j);
+                }
+                const resolves = this.#level2 &&
+                    (isDots(last) ||
+                        (last === '' && prev !== undefined && isDots(prev)));
+                ends = resolves ? -1 : 1;
+                end = !resolves;
+            }
+            let tailStart = -1;
+            if (end && typeof p === 'string') {
+                tailStart = endIndex(p, last, lastStart, prev, prevStart);
+                if (tailStart === -1)
+                    continue;
+            }
+            if (this.#literalCheck) {
+                for (const l of this.#literals[r]) {
+                    if (!f.includes(l))
+                        continue ROWS;
+                }
+            }
+            if (end && typeof p === 'object') {
+                tailStart = endIndex(p, last, lastStart, prev, prevStart);
+                if (tailStart === -1)
+                    continue;
+            }
+            const shape = this.#shapes[r];
+            if (shape === 'base' && end)
+                return 'yes';
+            if (shape === 'tail' && end) {
+                if (this.#level2 && dotPortion(f, 0, tailStart, true, sep)) {
+                    return 'maybe';
+                }
+                if (!dotPortion(f, 0, tailStart, dot, sep))
+                    return 'yes';
+                continue;
+            }
+            if (shape === 'mid' || shape === 'head') {
+                const m = this.#walk(f, row, shape === 'head', dot, sep);
+                if (m !== 'no')
+                    return m;
+                continue;
+            }
+            return 'maybe';
+        }
+        return 'no';
+    }
+    // Match a row of a known shape against the split path, the same as
+    // #matchGlobstar and #matchGlobStarBodySections do. None of these
+    // rows have a drive letter, so they start at the first portion.
+    #matchShape(file, row, shape) {
+        const dot = !!this.options.dot;
+        const n = file.length;
+        if (shape === 'head') {
+            // x, then at least one portion that ** can walk
+            if (n < 2 || !portionMatch(row[0], file[0])) {
+                return false;
+            }
+            for (let i = 1; i < n; i++)
+                if (!walkable(file[i], dot))
+                    return false;
+            return true;
+        }
+        const x = row[1];
+        if (shape === 'tail') {
+            // x is the last portion, or the one before a trailing ''
+            let t = n - 1;
+            if (!portionMatch(x, file[t])) {
+                if (file[t] !== '' || n === 1 || !portionMatch(x, file[--t])) {
+                    return false;
+                }
+            }
+            for (let i = 0; i < t; i++)
+                if (!walkable(file[i], dot))
+                    return false;
+            return true;
+        }
+        // mid: the first x that ** can walk to, with a portion after it,
+        // and ** can walk all of those
+        for (let k = 0; k < n; k++) {
+            if (portionMatch(x, file[k]) && k + 1 < n) {
+                let i = k + 1;
+                while (i < n && walkable(file[i], dot))
+                    i++;
+                if (i === n)
+                    return true;
+            }
+            if (!walkable(file[k], dot))
+                return false;
+        }
+        return false;
+    }
+    // Match a row of `**/x/**` or `x/**` against the path, the same as
+    // #matchGlobstar and #matchGlobStarBodySections do once it is split.
+    // x must match a portion (the first one, for `x/**`), the ** before
+    // it must be able to walk the portions before that one, and there
+    // must be a portion after it, which the ** after it can walk. At
+    // level 2, this is only known if no portion is `.` or `..`.
+    #walk(f, row, head, dot, sep) {
+        if (this.#level2 && dotPortion(f, 0, f.length, true, sep))
+            return 'maybe';
+        const x = row[head ? 0 : 1];
+        // the last portion has none after it, so it can not be x
+        let s = 0;
+        for (let e = nextSep(f, s, sep); e !== -1; e = nextSep(f, s, sep)) {
+            // the start of the next portion
+            let next = e + 1;
+            while (next < f.length && isSep(f.charCodeAt(next), sep))
+                next++;
+            const hit = typeof x === 'string' ?
+                e - s === x.length && f.startsWith(x, s)
+                : e > s && x.testUnchecked(f.slice(s, e));
+            if (hit && !dotPortion(f, next, f.length, dot, sep))
+                return 'yes';
+            if (head || dotPortion(f, s, next, dot, sep))
+                return 'no';
+            s = next;
+        }
+        return 'no';
+    }
+    // the last split, if it was the same path with the same split
+    // settings
+    #cachedSplit(f) {
+        const last = lastSplit;
+        return (last?.f === f &&
+            last.isWindows === this.isWindows &&
+            last.preserveMultipleSlashes === this.preserveMultipleSlashes &&
+            last.normalize === this.#form) ?
+            last
+            : undefined;
+    }
+    // split a path for match(), and keep the parts for the next call
+    #split(f) {
+        const { isWindows, preserveMultipleSlashes } = this;
+        // windows: need to use /, not \
+        let parts = this.#slashSplit(isWindows ? f.split('\\').join('/') : f);
+        // normalize each portion, so that a char that normalizes to `/`
+        // does not make a new portion
+        const normalize = this.#form;
+        if (normalize)
+            parts = parts.map(p => p.normalize(normalize));
+        lastSplit = {
+            f,
+            isWindows,
+            preserveMultipleSlashes,
+            normalize,
+            parts,
+        };
+        return lastSplit;
+    }
+    // resolve `.` and `..` portions of a path, for level 2
+    #levelTwoFileOptimize(file) {
+        // work on a copy, so that the cached parts do not change
+        const parts = [...file];
+        let didSomething = false;
+        do {
+            didSomething = false;
+            // <pre>/<e>/<rest> -> <pre>/<rest>
+            if (!this.preserveMultipleSlashes) {
+                for (let i = 1; i < parts.length - 1; i++) {
+                    const p = parts[i];
+                    // don't squeeze out UNC patterns
+                    if (i === 1 && p === '' && parts[0] === '')
+                        continue;
+                    if (p === '.' || p === '') {
+                        didSomething = true;
+                        parts.splice(i, 1);
+                        i--;
+                    }
+                }
+                if (parts[0] === '.' &&
+                    parts.length === 2 &&
+                    (parts[1] === '.' || parts[1] === '')) {
+                    didSomething = true;
+                    parts.pop();
+                }
+            }
+            // <pre>/<p>/../<rest> -> <pre>/<rest>
+            // .. can not remove the root of a Windows path
+            const root = this.#rootIndex(parts) + 1;
+            let dd = root;
+            while (-1 !== (dd = parts.indexOf('..', dd + 1))) {
+                const p = parts[dd - 1];
+                if (p && p !== '.' && p !== '..' && p !== '**') {
+                    didSomething = true;
+                    parts.splice(dd - 1, 2);
+                    dd = Math.max(dd - 2, root);
+                }
+            }
+        } while (didSomething);
+        return parts.length === 0 ? [''] : parts;
+    }
+    // First phase: single-pattern processing
+    // <pre> is 1 or more portions
+    // <rest> is 1 or more portions
+    // <p> is any portion other than ., .., '', or **
+    // <e> is . or ''
+    //
+    // **/.. is *brutal* for filesystem walking performance, because
+    // it effectively resets the recursive walk each time it occurs,
+    // and ** cannot be reduced out by a .. pattern part like a regexp
+    // or most strings (other than .., ., and '') can be.
+    //
+    // <pre>/**/../<p>/<p>/<rest> -> {<pre>/../<p>/<p>/<rest>,<pre>/**/<p>/<p>/<rest>}
+    // <pre>/<e>/<rest> -> <pre>/<rest>
+    // <pre>/<p>/../<rest> -> <pre>/<rest>
+    // **/**/<rest> -> **/<rest>
+    //
+    // **/*/<rest> -> */**/<rest> <== not valid because ** doesn't follow
+    // this WOULD be allowed if ** did follow symlinks, or * didn't
+    firstPhasePreProcess(globParts) {
+        // each **/.. split doubles the patterns, and adds a copy of the
+        // whole pattern. Throw if either gets too large. A partial split
+        // would match some paths and not others, depending on which rows
+        // the pass reached first.
+        const { braceExpandMax = DEFAULT_BRACE_EXPAND_MAX } = this.options;
+        let splitCells = 0;
+        const maxSplitCells = 1_000_000;
+        let didSomething = false;
+        do {
+            didSomething = false;
+            // <pre>/**/../<p>/<p>/<rest> -> {<pre>/../<p>/<p>/<rest>,<pre>/**/<p>/<p>/<rest>}
+            for (let parts of globParts) {
+                let gs = -1;
+                while (-1 !== (gs = parts.indexOf('**', gs + 1))) {
+                    let gss = gs;
+                    while (parts[gss + 1] === '**') {
+                        // <pre>/**/**/<rest> -> <pre>/**/<rest>
+                        gss++;
+                    }
+                    // eg, if gs is 2 and gss is 4, that means we have 3 **
+                    // parts, and can remove 2 of them.
+                    if (gss > gs) {
+                        parts.splice(gs + 1, gss - gs);
+                    }
+                    let next = parts[gs + 1];
+                    const p = parts[gs + 2];
+                    const p2 = parts[gs + 3];
+                    if (next !== '..')
+                        continue;
+                    if (!p ||
+                        p === '.' ||
+                        p === '..' ||
+                        !p2 ||
+                        p2 === '.' ||
+                        p2 === '..') {
+                        continue;
+                    }
+                    // Check before changing parts or allocating the new row.
+                    const addedCells = parts.length - 1;
+                    if (globParts.length >= braceExpandMax ||
+                        splitCells + addedCells > maxSplitCells) {
+                        throw new RangeError(`optimizationLevel 2: too many patterns from '**/..'`);
+                    }
+                    didSomething = true;
+                    // edit parts in place, and push the new one
+                    parts.splice(gs, 1);
+                    const other = parts.slice(0);
+                    other[gs] = '**';
+                    splitCells += addedCells;
+                    globParts.push(other);
+                    gs--;
+                }
+                // <pre>/<e>/<rest> -> <pre>/<rest>
+                if (!this.preserveMultipleSlashes) {
+                    for (let i = 1; i < parts.length - 1; i++) {
+                        const p = parts[i];
+                        // don't squeeze out UNC patterns
+                        if (i === 1 && p === '' && parts[0] === '')
+                            continue;
+                        if (p === '.' || p === '') {
+                            didSomething = true;
+                            parts.splice(i, 1);
+                            i--;
+                        }
+                    }
+                    if (parts[0] === '.' &&
+                        parts.length === 2 &&
+                        (parts[1] === '.' || parts[1] === '')) {
+                        didSomething = true;
+                        parts.pop();
+                    }
+                }
+                // <pre>/<p>/../<rest> -> <pre>/<rest>
+                // .. can not remove the root of a Windows path
+                const root = this.#rootIndex(parts) + 1;
+                let dd = root;
+                while (-1 !== (dd = parts.indexOf('..', dd + 1))) {
+                    const p = parts[dd - 1];
+                    if (p && p !== '.' && p !== '..' && p !== '**') {
+                        didSomething = true;
+                        const needDot = dd === 1 && parts[dd + 1] === '**';
+                        const splin = needDot ? ['.'] : [];
+                        parts.splice(dd - 1, 2, ...splin);
+                        if (parts.length === 0)
+                            parts.push('');
+                        dd = Math.max(dd - 2, root);
+                    }
+                }
+            }
+        } while (didSomething);
+        return globParts;
+    }
+    // second phase: multi-pattern dedupes
+    // {<pre>/<rest>,<pre>/<rest>} -> <pre>/<rest>
+    // {<pre>/*/<rest>,<pre>/<p>/<rest>} -> <pre>/*/<rest>
+    secondPhasePreProcess(globParts) {
+        const keys = new Set();
+        const rows = globParts.filter(parts => {
+            const key = parts.join('/');
+            if (keys.has(key))
+                return false;
+            keys.add(key);
+            return true;
+        });
+        // A row is covered by another row that has `*` at some positions,
+        // and is the same at all others. Collect each distinct set of `*`
+        // positions, then look up each row with `*` put at those positions.
+        const stars = new Map();
+        for (const parts of rows) {
+            const s = [];
+            for (let i = 0; i < parts.length; i++) {
+                if (parts[i] === '*')
+                    s.push(i);
+            }
+            if (s.length)
+                stars.set(s.join(','), s);
+        }
+        // Each row is checked against each set of `*` positions, so skip
+        // this if there are too many. The patterns match the same paths
+        // either way.
+        if (!stars.size || rows.length * stars.size > 100_000)
+            return rows;
+        const { dot } = this.options;
+        return rows.filter(parts => {
+            for (const s of stars.values()) {
+                if (s[s.length - 1] >= parts.length)
+                    continue;
+                const c = [...parts];
+                let ok = true;
+                let changed = false;
+                for (const i of s) {
+                    const p = parts[i];
+                    if (p === '*')
+                        continue;
+                    if (!p || p === '**' || (!dot && p.startsWith('.'))) {
+                        ok = false;
+                        break;
+                    }
+                    c[i] = '*';
+                    changed = true;
+                }
+                if (ok && changed && keys.has(c.join('/')))
+                    return false;
+            }
+            return true;
+        });
+    }
+    parseNegate() {
+        if (this.nonegate)
+            return;
+        const pattern = this.pattern;
+        let negate = false;
+        let negateOffset = 0;
+        for (let i = 0; i < pattern.length && pattern.charAt(i) === '!'; i++) {
+            negate = !negate;
+            negateOffset++;
+        }
+        if (negateOffset)
+            this.pattern = pattern.slice(negateOffset);
+        this.negate = negate;
+    }
+    // Match the parts of a path against one row of the set. `resolved`
+    // is the parts after level 2 resolves `.` and `..` in them, or the
+    // same parts below level 2. Set partial to true to test if, for
+    // example, "/a/b" matches the start of "/*/b/*/d". Partial means, if
+    // you run out of file before you run out of pattern, then that's
+    // fine, as long as all the parts match.
+    #matchRow(file, resolved, pattern, partial) {
+        let fileStartIndex = 0;
+        let patternStartIndex = 0;
+        // UNC paths like //?/X:/... can match X:/... and vice versa, and
+        // //?/UNC/host/share/... can match //host/share/... and vice versa.
+        // Drive letters in absolute drive or unc paths, and the host and
+        // share of UNC paths, are always compared case-insensitively.
+        const fh = this.isWindows ? uncHost(resolved) : -1;
+        const ph = fh === -1 ? -1 : uncHost(pattern);
+        if (ph !== -1) {
+            const host = pattern[ph];
+            const share = pattern[ph + 1];
+            if (typeof host !== 'string' || typeof share !== 'string') {
+                // a host or share with magic is matched as usual
+                fileStartIndex = fh;
+                patternStartIndex = ph;
+            }
+            else if (resolved[fh].toLowerCase() === host.toLowerCase() &&
+                resolved[fh + 1].toLowerCase() === share.toLowerCase()) {
+                fileStartIndex = fh + 2;
+                patternStartIndex = ph + 2;
+            }
+        }
+        else if (this.isWindows) {
+            const fileDrive = typeof file[0] === 'string' && /^[a-z]:$/i.test(file[0]);
+            const fileUNC = !fileDrive &&
+                file[0] === '' &&
+                file[1] === '' &&
+                file[2] === '?' &&
+                /^[a-z]:$/i.test(file[3]);
+            const patternDrive = typeof pattern[0] === 'string' && /^[a-z]:$/i.test(pattern[0]);
+            const patternUNC = !patternDrive &&
+                pattern[0] === '' &&
+                pattern[1] === '' &&
+                pattern[2] === '?' &&
+                typeof pattern[3] === 'string' &&
+                /^[a-z]:$/i.test(pattern[3]);
+            const fdi = fileUNC ? 3
+                : fileDrive ? 0
+                    : undefined;
+            const pdi = patternUNC ? 3
+                : patternDrive ? 0
+                    : undefined;
+            if (typeof fdi === 'number' && typeof pdi === 'number') {
+                const [fd, pd] = [
+                    file[fdi],
+                    pattern[pdi],
+                ];
+                // the drives match, so start matching after them
+                if (fd.toLowerCase() === pd.toLowerCase()) {
+                    patternStartIndex = pdi + 1;
+                    fileStartIndex = fdi + 1;
+                }
+            }
+        }
+        // the drive letters are found in the parts before level 2 resolves
+        // them, and the match uses the resolved parts
+        file = resolved;
+        if (pattern.includes(GLOBSTAR)) {
+            return this.#matchGlobstar(file, pattern, partial, fileStartIndex, patternStartIndex);
+        }
+        return this.#matchOne(file, pattern, partial, fileStartIndex, patternStartIndex);
+    }
+    #matchGlobstar(file, pattern, partial, fileIndex, patternIndex) {
+        const { head, body, tail, segments } = this.#getGlobstarParts(pattern, partial, patternIndex);
+        // check the head, from the current file/pattern index.
+        if (head.length) {
+            const headEnd = fileIndex + head.length;
+            if (!this.#matchOne(file, head, partial, fileIndex, 0, headEnd)) {
+                return false;
+            }
+            fileIndex += head.length;
+            patternIndex += head.length;
+        }
+        // now we know the head matches!
+        // if the last portion is not empty, it MUST match the end
+        // check the tail
+        let fileTailMatch = 0;
+        if (tail.length) {
+            // if head + tail > file, then we cannot possibly match
+            if (tail.length + fileIndex > file.length)
+                return false;
+            // try to match the tail
+            let tailStart = file.length - tail.length;
+            if (this.#matchOne(file, tail, partial, tailStart, 0)) {
+                fileTailMatch = tail.length;
+            }
+            else {
+                // affordance for stuff like a/**/* matching a/b/
+                // if the last file portion is '', and there's more to the pattern
+                // then try without the '' bit.
+                if (file[file.length - 1] !== '' ||
+                    fileIndex + tail.length === file.length) {
+                    return false;
+                }
+                tailStart--;
+                if (!this.#matchOne(file, tail, partial, tailStart, 0)) {
+                    return false;
+                }
+                fileTailMatch = tail.length + 1;
+            }
+        }
+        // now we know the tail matches!
+        // the middle is zero or more portions wrapped in **, possibly
+        // containing more ** sections.
+        // so a/**/b/**/c/**/d has become **/b/**/c/**
+        // if it's empty, it means a/**/b, just verify we have no bad dots
+        // if there's no tail, so it ends on /**, then we must have *something*
+        // after the head, or it's not a matc
+        if (!body.length) {
+            let sawSome = !!fileTailMatch;
+            for (let i = fileIndex; i < file.length - fileTailMatch; i++) {
+                const f = String(file[i]);
+                sawSome = true;
+                if (f === '.' ||
+                    f === '..' ||
+                    (!this.options.dot && f.startsWith('.'))) {
+                    return false;
+                }
+            }
+            // in partial mode, we just need to get past all file parts
+            return partial || sawSome;
+        }
+        // now we know that there's one or more body sections, which can
+        // be matched anywhere from the 0 index (because the head was pruned)
+        // through to the length-fileTailMatch index.
+        return !!this.#matchGlobStarBodySections(file, segments, file.length - fileTailMatch, fileIndex, 0, partial, 0, !!fileTailMatch, new Set());
+    }
+    // Split the pattern into head, tail, and middle of ** delimited
+    // parts. The tail has to be at the end, and the others just have to
+    // be found in order from the head. These only depend on the pattern
+    // row, so they are kept for the next path.
+    #getGlobstarParts(pattern, partial, patternIndex) {
+        let byStart = this.#globstarParts.get(pattern);
+        if (!byStart) {
+            byStart = [];
+            this.#globstarParts.set(pattern, byStart);
+        }
+        const key = patternIndex * 2 + (partial ? 1 : 0);
+        const found = byStart[key];
+        if (found)
+            return found;
+        const firstgs = pattern.indexOf(GLOBSTAR, patternIndex);
+        const lastgs = pattern.lastIndexOf(GLOBSTAR);
+        const head = pattern.slice(patternIndex, firstgs);
+        const body = pattern.slice(firstgs + 1, partial ? undefined : lastgs);
+        const tail = partial ? [] : pattern.slice(lastgs + 1);
+        // split the body up into sections, and note the number of
+        // portions that must come after the start of each one
+        const segments = [[[], 0]];
+        let current = segments[0];
+        let nonGsParts = 0;
+        const nonGsPartsSums = [0];
+        for (const b of body) {
+            if (b === GLOBSTAR) {
+                nonGsPartsSums.push(nonGsParts);
+                current = [[], 0];
+                segments.push(current);
+            }
+            else {
+                current[0].push(b);
+                nonGsParts++;
+            }
+        }
+        // the portions in this section and the ones after it
+        segments.forEach((b, i) => {
+            b[1] = nonGsParts - nonGsPartsSums[i];
+        });
+        const parts = { head, body, tail, segments };
+        byStart[key] = parts;
+        return parts;
+    }
+    // return false for "nope, not matching"
+    // return null for "not matching, cannot keep trying"
+    #matchGlobStarBodySections(file, 
+    // pattern section, and the portions that it and the rest need
+    bodySegments, 
+    // the end of the file portions that the body can match
+    fileLength, fileIndex, bodyIndex, partial, globStarDepth, sawTail, 
+    // the places that a walk has already tried, as
+    // bodyIndex * (file.length + 1) + fileIndex. A walk from a place
+    // does the same no matter how it got there, and it only comes back
+    // if it found no match, so a walk that gets to one stops.
+    tried) {
+        // take the first body segment, and walk from fileIndex to its "after"
+        // value at the end
+        // If it doesn't match at that position, we increment, until we hit
+        // that final possible position, and give up.
+        // If it does match, then advance and try to rest.
+        // If any of them fail we keep walking forward.
+        // this is still a bit recursively painful, but it's more constrained
+        // than previous implementations, because we never test something that
+        // can't possibly be a valid matching condition.
+        const bs = bodySegments[bodyIndex];
+        if (!bs) {
+            // with partial, the body is the rest of the pattern, so it
+            // matches if no portions are left, or only the '' of a trailing
+            // / (as a/* matches a/b/). A ** at the end walks them as its own
+            // empty section.
+            if (partial) {
+                return (fileIndex >= fileLength ||
+                    (fileIndex === fileLength - 1 && file[fileIndex] === ''));
+            }
+            // just make sure that there's no bad dots before the tail
+            for (let i = fileIndex; i < fileLength; i++) {
+                sawTail = true;
+                const f = file[i];
+                if (f === '.' ||
+                    f === '..' ||
+                    (!this.options.dot && f.startsWith('.'))) {
+                    return false;
+                }
+            }
+            return sawTail;
+        }
+        // have a non-globstar body section to test, up to the last index
+        // where it can start
+        const [body, need] = bs;
+        // with partial, the path can end before the body does
+        const after = partial ? fileLength : fileLength - need;
+        while (fileIndex <= after) {
+            const key = bodyIndex * (file.length + 1) + fileIndex;
+            if (tried.has(key))
+                return false;
+            tried.add(key);
+            const m = this.#matchOne(file, body, partial, fileIndex, 0, fileIndex + body.length);
+            // if limit exceeded, no match. intentional false negative,
+            // acceptable break in correctness for security.
+            if (m && globStarDepth < this.maxGlobstarRecursion) {
+                // match! see if the rest match. if so, we're done!
+                const sub = this.#matchGlobStarBodySections(file, bodySegments, fileLength, fileIndex + body.length, bodyIndex + 1, partial, globStarDepth + 1, sawTail, tried);
+                if (sub !== false) {
+                    return sub;
+                }
+            }
+            // the ** does not walk past the last place the body can start
+            if (fileIndex === after)
+                break;
+            const f = file[fileIndex];
+            if (f === '.' ||
+                f === '..' ||
+                (!this.options.dot && f.startsWith('.'))) {
+                return false;
+            }
+            fileIndex++;
+        }
+        // walked off. no point continuing
+        return partial || null;
+    }
+    #matchOne(file, pattern, partial, fileIndex, patternIndex, 
+    // only match the file portions before this index
+    fileEnd = file.length) {
+        let fi;
+        let pi;
+        let pl;
+        let fl;
+        for (fi = fileIndex,
+            pi = patternIndex,
+            fl = Math.min(fileEnd, file.length),
+            pl = pattern.length; fi < fl && pi < pl; fi++, pi++) {
+            let p = pattern[pi];
+            let f = file[fi];
+            // should be impossible.
+            /* c8 ignore start */
+            if (p === false || p === GLOBSTAR) {
+                return false;
+            }
+            /* c8 ignore stop */
+            // something other than **
+            // non-magic patterns just have to match exactly
+            // patterns with magic have been turned into Matchers.
+            if (!portionMatch(p, f))
+                return false;
+        }
+        // Note: ending in / means that we'll get a final ""
+        // at the end of the pattern.  This can only match a
+        // corresponding "" at the end of the file.
+        // If the file ends in /, then it can only match a
+        // a pattern that ends in /, unless the pattern just
+        // doesn't have any more for it. But, a/b/ should *not*
+        // match "a/b/*", even though * can match "", except in
+        // partial mode, where it might simply not be reached yet.
+        // However, a/b/ should still satisfy a/*
+        // now either we fell off the end of the pattern, or we're done.
+        if (fi === fl && pi === pl) {
+            // ran out of pattern and filename at the same time.
+            // an exact hit!
+            return true;
+        }
+        else if (fi === fl) {
+            // ran out of file, but still had pattern left.
+            // this is ok if we're doing the match as part of
+            // a glob fs traversal.
+            return partial;
+        }
+        else if (pi === pl) {
+            // ran out of pattern, still have file left.
+            // this is only acceptable if we're on the very last
+            // empty segment of a file with a trailing slash.
+            // a/* should match a/b/
+            return fi === fl - 1 && file[fi] === '';
+            /* c8 ignore start */
+        }
+        else {
+            // should be unreachable.
+            throw new Error('wtf?');
+        }
+        /* c8 ignore stop */
+    }
+    braceExpand() {
+        return braceExpand(this.pattern, this.options);
+    }
+    // Expand braces, except numeric ranges such as {0..999} with at
+    // least RANGE_MIN values. Each of those stays in its pattern as
+    // `<mark>0..999<mark>`, for the Matcher to test. If a range might
+    // be inside a [...] class, expand all of them instead.
+    #expandBraces() {
+        const { pattern } = this;
+        if (this.options.nobrace)
+            return this.braceExpand();
+        let code = 0xe000;
+        while (pattern.includes(String.fromCharCode(code))) {
+            if (++code > 0xf8ff)
+                return this.braceExpand();
+        }
+        const mark = String.fromCharCode(code);
+        let found = false;
+        const marked = pattern.replace(rangeRe, (m, lo, hi) => {
+            const a = Number(lo);
+            const b = Number(hi);
+            if (!Number.isSafeInteger(a) ||
+                !Number.isSafeInteger(b) ||
+                Math.abs(a - b) + 1 < RANGE_MIN) {
+                return m;
+            }
+            found = true;
+            return `${mark}${lo}..${hi}${mark}`;
+        });
+        if (!found)
+            return this.braceExpand();
+        const set = braceExpand(marked, this.options);
+        for (const p of set) {
+            for (const portion of p.split('/')) {
+                const c = portion.indexOf('[');
+                if (c !== -1 && c < portion.lastIndexOf(mark)) {
+                    return this.braceExpand();
+                }
+                if (!this.options.noext && inRepeatOrNegExt(portion, mark)) {
+                    return this.braceExpand();
+                }
+            }
+        }
+        this.#rangeMark = mark;
+        return set;
+    }
+    parse(pattern) {
+        assertValidPattern(pattern);
+        const options = this.options;
+        // shortcuts
+        if (pattern === '**')
+            return GLOBSTAR;
+        if (pattern === '')
+            return '';
+        const { nocase, nocaseMagicOnly, noext = false, dot, normalize, } = options;
+        const rangeMark = this.#rangeMark;
+        const lit = rangeMark && pattern.includes(rangeMark) ?
+            undefined
+            : literal(pattern, noext);
+        // in nocase mode, a literal with cased chars still needs a
+        // Matcher, unless nocaseMagicOnly is set.
+        if (lit !== undefined &&
+            !(nocase &&
+                !nocaseMagicOnly &&
+                pattern.toUpperCase() !== pattern.toLowerCase())) {
+            return this.#norm(lit);
+        }
+        if (this.#pending)
+            return PENDING;
+        let m = this.#matchers.get(pattern);
+        if (!m) {
+            if (!noext)
+                assertValidExtglobs(pattern);
+            m = new Matcher(pattern, {
+                nocase,
+                noext,
+                dot,
+                normalize,
+                ...(rangeMark && { rangeMark }),
+            });
+            this.#matchers.set(pattern, m);
+        }
+        return m;
+    }
+    #slashSplit(p) {
+        // if p starts with // on windows, we preserve that
+        // so that UNC paths aren't broken.  Otherwise, any number of
+        // / characters are coalesced into one, unless
+        // preserveMultipleSlashes is set to true.
+        if (this.preserveMultipleSlashes) {
+            return p.split('/');
+        }
+        else if (this.isWindows && /^\/\/[^/]+/.test(p)) {
+            // add an extra '' for the one we lose
+            return ['', ...p.split(/\/+/)];
+        }
+        else {
+            return p.split(/\/+/);
+        }
+    }
+    match(f, partial = this.partial) {
+        // short-circuit in the case of busted things.
+        // comments, etc.
+        if (this.comment) {
+            return false;
+        }
+        if (this.empty) {
+            return f === '';
+        }
+        if (f === '/' && partial) {
+            return true;
+        }
+        const options = this.options;
+        // treat the test path as a set of pathparts. If it was not just
+        // split or checked, check that it can match before splitting it.
+        let split = this.#cachedSplit(f);
+        if (!split) {
+            // the checks look at the path as given, so not if it is
+            // normalized
+            if (!partial &&
+                !this.#form &&
+                (this.#endCheck || this.#literalCheck) &&
+                lastChecked !== f) {
+                lastChecked = f;
+                const can = this.#canMatch(f);
+                if (can === 'no')
+                    return options.flipNegate ? false : this.negate;
+                if (can === 'yes')
+                    return options.flipNegate ? true : !this.negate;
+            }
+            split = this.#split(f);
+        }
+        const ff = split.parts;
+        // the parts after level 2 resolves them, kept for the next pattern
+        // that tests the same path
+        const resolved = this.#level2 ?
+            (split.resolved ??= this.#levelTwoFileOptimize(ff))
+            : ff;
+        // just ONE of the pattern sets in this.set needs to match
+        // in order for it to be valid.  If negating, then just one
+        // match means that we have failed.
+        // Either way, return on the first hit.
+        const set = this.set;
+        // Find the basename of the path by looking for the last non-empty segment
+        let filename = ff[ff.length - 1];
+        if (!filename) {
+            for (let i = ff.length - 2; !filename && i >= 0; i--) {
+                filename = ff[i];
+            }
+        }
+        for (let r = 0; r < set.length; r++) {
+            const pattern = set[r];
+            const shape = partial ? undefined : this.#shapes[r];
+            // level 2 does not change a path of one portion
+            const hit = shape === 'base' ?
+                portionMatch(pattern[0], filename)
+                : shape ? this.#matchShape(resolved, pattern, shape)
+                    : options.matchBase && pattern.length === 1 ?
+                        this.#matchRow([filename], [filename], pattern, partial)
+                        : this.#matchRow(ff, resolved, pattern, partial);
+            if (hit) {
+                if (options.flipNegate) {
+                    return true;
+                }
+                return !this.negate;
+            }
+        }
+        // didn't get any hits.  this is success if it's a negative
+        // pattern, failure otherwise.
+        if (options.flipNegate) {
+            return false;
+        }
+        return this.negate;
+    }
+    static defaults(def) {
+        return minimatch.defaults(def).Minimatch;
+    }
+}
+/* c8 ignore start */
+
+
+/* c8 ignore stop */
+minimatch.Minimatch = Minimatch;
+minimatch.escape = escape_escape;
+minimatch.unescape = unescape_unescape;
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./src/core/patterns.ts
+/**
+ * The `name` and `exclude` settings: one pattern a line. A line is
+ * - a regular expression when written `/pattern/flags`; it matches anywhere in the name unless
+ *   anchored, as `RegExp.test` does;
+ * - a glob when it holds `*` (any run of characters), `?` (one character) or a brace set
+ *   (`{linux,macos}`, `{1..3}`), with `[abc]`, `[a-z]` and negated `[!abc]` / `[^abc]` classes;
+ *   it matches the whole name;
+ * - otherwise an exact, case-sensitive name, as GitHub's own `name` filter is.
+ * Artifact names cannot hold `/`, `*` or `?`, so only a name with a brace set in it (`a{b,c}`) is
+ * read as something else; a regular expression matches it.
+ */
+
+
+/**
+ * Globs as actions/download-artifact's `pattern` reads them (minimatch), for one name rather
+ * than a path: a leading `#` or `!` and a leading `.` are plain characters (`exclude` is the
+ * negation), `+(...)` and the other extended globs are not syntax, since names hold parentheses,
+ * and `\\` escapes the same on every runner's platform.
+ */
+const GLOB_OPTIONS = {
+    nocomment: true,
+    nonegate: true,
+    dot: true,
+    noext: true,
+    platform: 'linux',
+};
+const REGEX_LINE = /^\/(.+)\/([a-z]*)$/i;
+// `g` and `d` are refused rather than ignored: they change what `exec` reports, never whether a
+// name matches, so a user who writes them expects something this setting does not do.
+const REGEX_FLAGS = 'imsuvy';
+/** The patterns of a multi-line value; blank lines are skipped, a comma is part of a name. */
+function parsePatterns(setting, text) {
+    return text
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '')
+        .map((line) => parsePattern(setting, line));
+}
+/** Whether any of the patterns matches the name (false for no patterns). */
+function matchesAny(patterns, name) {
+    return patterns.some((pattern) => pattern.matches(name));
+}
+/** The name when the patterns are one exact name (the server can filter on it), else undefined. */
+function singleExactName(patterns) {
+    return patterns.length === 1 && patterns[0].kind === 'exact' ? patterns[0].source : undefined;
+}
+function parsePattern(setting, line) {
+    if (line.startsWith('/'))
+        return regexPattern(setting, line);
+    if (/[*?]/.test(line) || hasBraceSet(line))
+        return globPattern(setting, line);
+    return { kind: 'exact', source: line, matches: (name) => name === line };
+}
+function regexPattern(setting, line) {
+    const match = REGEX_LINE.exec(line);
+    if (!match) {
+        throw new SettingError(setting, () => `'${line}' starts with '/' but is not a regular expression written /pattern/flags ` +
+            "(artifact names cannot contain '/')");
+    }
+    const [, body, flags] = match;
+    const refused = [...flags].filter((flag) => !REGEX_FLAGS.includes(flag));
+    if (refused.length > 0) {
+        throw new SettingError(setting, () => `'${line}' has flag ${refused.join(', ')}: only ${[...REGEX_FLAGS].join(', ')} ` +
+            'apply to matching a name');
+    }
+    const regex = patterns_compile(setting, line, body, flags);
+    // `search` always starts at index 0, so a sticky (`y`) regex stays stateless between names.
+    return { kind: 'regex', source: line, matches: (name) => name.search(regex) !== -1 };
+}
+function globPattern(setting, line) {
+    const backward = backwardRange(line);
+    if (backward !== undefined) {
+        throw new SettingError(setting, () => `'${line}' is not a valid pattern: the range ${backward} runs backwards`);
+    }
+    const glob = new Minimatch(line, GLOB_OPTIONS);
+    return { kind: 'glob', source: line, matches: (name) => glob.match(name) };
+}
+/** A brace set with more than one member (`{a,b}`, `{1..3}`), which makes a line a glob. */
+function hasBraceSet(line) {
+    return braceExpand(line, GLOB_OPTIONS).length > 1;
+}
+/**
+ * A range written backwards in a `[...]` class (`[z-a]`). minimatch drops it silently, as a
+ * shell does, leaving a class that may match nothing: almost certainly a typo, so it is refused.
+ */
+function backwardRange(glob) {
+    for (const [, members] of glob.matchAll(/\[[!^]?(\]?(?:\\.|[^\]\\])*)\]/gsu)) {
+        for (const [range, from, to] of members.matchAll(/\\?(.)-\\?(.)/gsu)) {
+            if ((from.codePointAt(0) ?? 0) > (to.codePointAt(0) ?? 0))
+                return range;
+        }
+    }
+    return undefined;
+}
+function patterns_compile(setting, line, source, flags) {
+    try {
+        return new RegExp(source, flags);
+    }
+    catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new SettingError(setting, () => `'${line}' is not a valid pattern: ${reason}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/select/repositories.ts
+
+
+/**
+ * The repositories the `repository` lines name, each once, in the order of the lines. A glob
+ * line lists its owner's repositories (each owner once, whatever number of lines name it).
+ * `delete` needs to know which repositories are archived, so its exact lines are looked up
+ * unless an owner listing already described them; `list` and `download` read them as given.
+ * `download` must end with exactly one repository, before any artifact is requested.
+ */
+async function resolveRepositories(patterns, operation, session, reporter) {
+    const listings = await listOwners(patterns, session);
+    const resolved = await Promise.all(patterns.map(async (pattern) => {
+        const listed = listings.get(pattern.owner.toLowerCase());
+        if (pattern.name.kind !== 'exact')
+            return matching(pattern, listed ?? [], reporter);
+        const known = listed?.find((info) => sameName(info, pattern.name.source));
+        if (known)
+            return [known];
+        const repository = { owner: pattern.owner, repo: pattern.name.source };
+        return operation === 'delete'
+            ? [await session.describeRepository(repository)]
+            : [{ repository, archived: false }];
+    }));
+    const unique = uniqueByName(resolved.flat());
+    if (operation === 'download' && unique.length !== 1) {
+        throw new SettingError('repository', () => `operation 'download' takes one repository; the lines given resolve to ${unique.length}` +
+            (unique.length ? `: ${unique.map((info) => fullName(info.repository)).join(', ')}` : ''));
+    }
+    if (patterns.some((pattern) => pattern.name.kind !== 'exact')) {
+        const names = unique.map((info) => fullName(info.repository));
+        reporter.info(`${unique.length} repositories: ${firstOf(names).join(', ')}`);
+    }
+    return unique;
+}
+/** The first few items of a list that may hold thousands, for one readable message. */
+function firstOf(items, shown = 10) {
+    const more = items.length - shown;
+    return more > 0 ? [...items.slice(0, shown), `${more} more`] : items;
+}
+/** The listing of every owner a glob line names, keyed by lower-case login. */
+async function listOwners(patterns, session) {
+    const owners = new Map();
+    for (const { owner, name } of patterns) {
+        if (name.kind !== 'exact')
+            owners.set(owner.toLowerCase(), owner);
+    }
+    const entries = await Promise.all([...owners].map(async ([key, owner]) => [key, await session.ownerRepositories(owner)]));
+    return new Map(entries);
+}
+function matching(pattern, listed, reporter) {
+    const matched = listed.filter((info) => pattern.name.matches(info.repository.repo));
+    if (matched.length === 0) {
+        reporter.warning(`'${pattern.owner}/${pattern.name.source}' matches none of the ${listed.length} repositories the token can list of ${pattern.owner}`);
+    }
+    return matched;
+}
+/** GitHub's repository names are case-insensitive. */
+function sameName(info, name) {
+    return info.repository.repo.toLowerCase() === name.toLowerCase();
+}
+function uniqueByName(infos) {
+    const seen = new Map();
+    for (const info of infos) {
+        const key = fullName(info.repository).toLowerCase();
+        if (!seen.has(key))
+            seen.set(key, info);
+    }
+    return [...seen.values()];
+}
+
+;// CONCATENATED MODULE: ./src/core/select/runs.ts
+/**
+ * GitHub answers a runs listing filtered by branch, event, status or head SHA with at most this
+ * many runs, whatever the listing's `total_count` says; a listing that reaches it may be cut.
+ */
+const FILTERED_LISTING_CAP = 1000;
+const FULL_SHA = /^[0-9a-f]{40}$/;
+/**
+ * Looks up what the filters need beyond a run's own fields: the pull request's head, since
+ * GitHub lists no pull request on runs whose head repository is a fork.
+ */
+async function resolveCriteria(filters, client) {
+    if (filters.pullRequest === undefined)
+        return { filters };
+    return { filters, pullRequest: await client.getPullRequest(filters.pullRequest) };
+}
+/** Every filter but `workflow`, which a run answers only through its workflow's id. */
+function runMatches(run, { filters, pullRequest }) {
+    if (filters.branch !== undefined && run.head_branch !== filters.branch)
+        return false;
+    if (filters.commit !== undefined && !run.head_sha.startsWith(filters.commit))
+        return false;
+    if (filters.event !== undefined && run.event !== filters.event)
+        return false;
+    if (filters.conclusion !== undefined && run.conclusion !== filters.conclusion)
+        return false;
+    return pullRequest === undefined || isRunOf(run, pullRequest);
+}
+/**
+ * A same-repository pull request's runs name it in `pull_requests`; a fork's runs name none, so
+ * they are known by the head commit and head repository the pull request reports.
+ */
+function isRunOf(run, pullRequest) {
+    if ((run.pull_requests ?? []).some((pr) => pr.number === pullRequest.number))
+        return true;
+    return (pullRequest.repositoryId !== null &&
+        run.head_sha === pullRequest.sha &&
+        run.head_repository?.id === pullRequest.repositoryId);
+}
+/** What the server can filter the runs listing on, for these criteria. */
+function listingFilters({ filters, pullRequest }) {
+    const listing = {
+        branch: filters.branch ?? pullRequest?.ref,
+        event: filters.event,
+        status: filters.conclusion,
+        head_sha: filters.commit !== undefined && FULL_SHA.test(filters.commit) ? filters.commit : undefined,
+    };
+    return Object.fromEntries(Object.entries(listing).filter(([, value]) => value !== undefined));
+}
+/**
+ * The runs matching the criteria (of the filtered workflow, when there is one), newest first,
+ * filtered on the server where it can. A server-filtered listing that reaches GitHub's cap may
+ * have been cut, so it is then read again unfiltered and filtered here. Stops after `limit` runs
+ * read, when given; `scan` says how far it went.
+ */
+async function* matchingRuns(criteria, client, scan = { read: 0 }, limit = Infinity) {
+    const filters = listingFilters(criteria);
+    const filtered = Object.keys(filters).length > 0;
+    for await (const page of client.runPages(criteria.filters.workflow, filters)) {
+        // Only a scan going past the cap needs the runs a cut listing leaves out: the cap keeps the
+        // newest.
+        if (filtered && limit > FILTERED_LISTING_CAP && page.totalCount >= FILTERED_LISTING_CAP) {
+            yield* readListing(client.runPages(criteria.filters.workflow), criteria, scan, limit);
+            return;
+        }
+        yield* readListing([page], criteria, scan, limit);
+        if (scan.read >= limit)
+            return;
+    }
+}
+async function* readListing(pages, criteria, scan, limit) {
+    for await (const page of pages) {
+        for (const run of page.runs) {
+            if (scan.read >= limit)
+                return;
+            scan.read++;
+            scan.oldest = run.created_at;
+            if (runMatches(run, criteria))
+                yield run;
+        }
+    }
+}
+/** A run's artifacts, each told which run made it when the API leaves that out. */
+async function artifactsOfRun(run, client, name) {
+    const query = { runId: run.id, name };
+    return attributed(await client.listArtifacts(query), run);
+}
+/**
+ * GitHub Enterprise Server's artifacts carry no `workflow_run`: artifacts listed for a run get
+ * that run's fields, so its branch, commit and head repository are known.
+ */
+function attributed(artifacts, run) {
+    return artifacts.map((artifact) => hasRunFields(artifact)
+        ? artifact
+        : {
+            ...artifact,
+            workflow_run: {
+                id: run.id,
+                repository_id: run.repository.id,
+                head_repository_id: run.head_repository?.id ?? null,
+                head_branch: run.head_branch ?? undefined,
+                head_sha: run.head_sha,
+            },
+        });
+}
+/** The artifact says which run made it, and that run's repository. */
+function hasRunFields(artifact) {
+    const run = artifact.workflow_run;
+    return run?.id !== undefined && run.repository_id !== undefined;
+}
+/** The run's commit came from another repository than the run's own, or from one now gone. */
+function isForkRun(run) {
+    return run.head_repository?.id !== run.repository.id;
+}
+
+;// CONCATENATED MODULE: ./src/core/select/selection.ts
+
+
+
+
+
+
+/** Runs looked up at once when checking run filters. */
+const RUN_LOOKUP_CONCURRENCY = 4;
+/** Up to this many runs are looked up one by one without trying the runs listing first. */
+const FEW_RUNS = 3;
+/**
+ * A search for a run to download from reads at most this many runs of the listing (one page),
+ * listing the artifacts of each that matches: about 100 requests at worst, a tenth of what
+ * GITHUB_TOKEN may make in an hour.
+ */
+const MAX_RUNS_SEARCHED = 100;
+/**
+ * What `list` and `delete` act on: the run's or the repository's artifacts that match the query.
+ * `list` and `delete` select alike, so a `list` shows exactly what `delete` would delete.
+ */
+async function selectForListing(query, client, reporter) {
+    const candidates = await listCandidates(query, query.runId, client, reporter);
+    const { kept, rest } = splitKeepLatest(candidates.artifacts, query.keepLatest);
+    const selected = rest.filter((artifact) => isOldAndLargeEnough(artifact, query));
+    return { ...candidates, selected: selected.sort(compareNewestFirst), kept: kept.length };
+}
+/**
+ * What `download` takes: the run asked for, else the newest run matching the run filters, else
+ * the run this process belongs to, else (outside a run, as in a terminal) the newest run
+ * holding what was asked for. Artifacts of other runs made from forks are skipped unless
+ * `allow-forks`; the current run's own are not, since it made them.
+ */
+async function selectForDownload(query, options, client, reporter) {
+    const runId = query.runId ?? options.currentRunId;
+    if (runId === undefined || searchesForRun(query, options.currentRunId)) {
+        return searchRunForDownload(query, options.allowForks, client, reporter);
+    }
+    const candidates = await listCandidates(query, runId, client, reporter);
+    const unexpired = withoutExpired(candidates.artifacts, query, reporter);
+    const trusted = options.allowForks || runId === options.currentRunId
+        ? unexpired
+        : withoutUntrustedForks(unexpired, reporter);
+    return { ...candidates, selected: trusted.sort(compareNewestFirst), kept: 0 };
+}
+/** The artifacts of the scope whose name and run match the query. */
+async function listCandidates(query, runId, client, reporter) {
+    const scope = describeScope(client, query, runId);
+    const listed = await client.listArtifacts(artifactQuery(query, runId));
+    reporter.info(`Listed ${listed.length} artifact(s) in ${scope}`);
+    let named = listed.filter((artifact) => isNameCandidate(query, artifact));
+    if (runId !== undefined && !named.every(hasRunFields)) {
+        named = attributed(named, await client.getRun(runId));
+    }
+    const searched = `${scope}; ${listed.length} artifact(s) listed`;
+    if (!hasRunFilters(query.runFilters))
+        return { artifacts: named, runId, searched };
+    const criteria = await resolveCriteria(query.runFilters, client);
+    const artifacts = named.every(hasRunFields)
+        ? await filterByRun(named, criteria, client)
+        : await artifactsOfMatchingRuns(query, criteria, client, reporter);
+    return { artifacts, runId, searched };
+}
+/**
+ * When the repository's artifacts do not say which run made them (GitHub Enterprise Server),
+ * the runs matching the filters are read, and each one's artifacts listed.
+ */
+async function artifactsOfMatchingRuns(query, criteria, client, reporter) {
+    const runs = [];
+    for await (const run of matchingRuns(criteria, client))
+        runs.push(run);
+    reporter.info(`The artifacts do not name the run that made them: listing the artifacts of the ${runs.length} run(s) matching the filters`);
+    const name = singleExactName(query.names);
+    const lists = await mapConcurrently(runs, RUN_LOOKUP_CONCURRENCY, (run) => artifactsOfRun(run, client, name));
+    return lists.flat().filter((artifact) => isNameCandidate(query, artifact));
+}
+/**
+ * The newest run that matches the run filters and holds every exact name asked for (with
+ * patterns, at least one match); artifacts of different runs are never mixed. With a workflow,
+ * or when artifacts do not name their run, the runs are read (filtered on the server) and each
+ * one's artifacts listed; otherwise the repository's artifacts are read newest first, a page at
+ * a time, so the search usually stops after the first page.
+ */
+async function searchRunForDownload(query, allowForks, client, reporter) {
+    const search = {
+        query,
+        criteria: await resolveCriteria(query.runFilters, client),
+        allowForks,
+        client,
+        reporter,
+    };
+    if (query.runFilters.workflow !== undefined)
+        return searchRuns(search);
+    const rejectedRuns = new Set();
+    let listed = 0;
+    for await (const page of client.artifactPages(artifactQuery(query))) {
+        listed += page.length;
+        const candidates = page.filter((a) => isSearchCandidate(query, a));
+        if (!candidates.every(hasRunFields))
+            return searchRuns(search);
+        for (const runId of runsInOrder(candidates)) {
+            if (rejectedRuns.has(runId))
+                continue;
+            const seen = candidates.filter((a) => a.workflow_run?.id === runId);
+            const found = await tryRun(runId, seen, search);
+            if (found)
+                return found;
+            rejectedRuns.add(runId);
+        }
+    }
+    return {
+        selected: [],
+        kept: 0,
+        searched: `${describeScope(client, query)}; ${listed} artifact(s) listed, ` +
+            `${rejectedRuns.size} run(s) looked at` +
+            (query.names.length ? `, none holding ${quoted(query.names)}` : ''),
+    };
+}
+/**
+ * Reads the runs matching the filters newest first, at most MAX_RUNS_SEARCHED of them, and
+ * takes the first that holds what was asked: one request per run for its artifacts.
+ */
+async function searchRuns({ query, criteria, allowForks, client, reporter, }) {
+    const scan = { read: 0 };
+    const name = singleExactName(query.names);
+    for await (const run of matchingRuns(criteria, client, scan, MAX_RUNS_SEARCHED)) {
+        const wanted = (await artifactsOfRun(run, client, name)).filter((a) => isNameCandidate(query, a) && !a.expired);
+        if (!holdsWhatWasAsked(wanted, query))
+            continue;
+        if (!isForkRun(run) || allowForks)
+            return found(run.id, wanted, { query, client, reporter });
+        reporter.warning(forkRunSkipped(run.id, reporter));
+    }
+    const reach = describeReach(scan);
+    reporter.info(`Searched ${reach}`);
+    return {
+        selected: [],
+        kept: 0,
+        searched: `${describeScope(client, query)}; ${reach}` +
+            (query.names.length ? `, none holding ${quoted(query.names)}` : ''),
+    };
+}
+/** How far back a search of the runs went, and why it stopped there. */
+function describeReach(scan) {
+    const back = scan.oldest === undefined ? '' : `, back to one created ${scan.oldest}`;
+    const capped = scan.read >= MAX_RUNS_SEARCHED
+        ? ` (the search stops after ${MAX_RUNS_SEARCHED} runs; older runs were not searched)`
+        : '';
+    return `the newest ${scan.read} run(s) of the listing${back}${capped}`;
+}
+async function tryRun(runId, seen, { query, criteria, allowForks, client, reporter }) {
+    if (needsRunLookup(criteria.filters)) {
+        if (!(await runMatchesEveryFilter(await client.getRun(runId), criteria, client))) {
+            return undefined;
+        }
+    }
+    if (forkStatus(seen[0]) !== 'same' && !allowForks) {
+        reporter.warning(forkRunSkipped(runId, reporter));
+        return undefined;
+    }
+    // With the server's name filter the page already holds all of this run's wanted artifacts.
+    const runArtifacts = singleExactName(query.names) ? seen : await client.listArtifacts({ runId });
+    const wanted = runArtifacts.filter((a) => isNameCandidate(query, a) && !a.expired);
+    if (!holdsWhatWasAsked(wanted, query))
+        return undefined;
+    return found(runId, wanted, { query, client, reporter });
+}
+/** The run a search settled on, and its artifacts asked for. */
+function found(runId, wanted, { query, client, reporter }) {
+    reporter.info(`Run ${runId} is the newest run matching the filters`);
+    return {
+        selected: wanted.sort(compareNewestFirst),
+        kept: 0,
+        runId,
+        searched: describeScope(client, query, runId),
+    };
+}
+function forkRunSkipped(runId, reporter) {
+    return `Skipped run ${runId}: it was triggered from a fork, so its artifacts are untrusted (set ${reporter.word('allow-forks', 'true')} to accept them)`;
+}
+/** Every exact name asked for is there; with patterns only, at least one match. */
+function holdsWhatWasAsked(artifacts, query) {
+    const present = new Set(artifacts.map((a) => a.name));
+    const exactNames = query.names.filter((p) => p.kind === 'exact').map((p) => p.source);
+    return artifacts.length > 0 && exactNames.every((name) => present.has(name));
+}
+/** Run ids in the order their newest artifact appears. */
+function runsInOrder(artifacts) {
+    const ids = artifacts.map((a) => a.workflow_run?.id).filter((id) => id !== undefined);
+    return [...new Set(ids)];
+}
+function isSearchCandidate(query, artifact) {
+    return (isNameCandidate(query, artifact) &&
+        !artifact.expired &&
+        matchesOwnRunFields(artifact, query.runFilters));
+}
+function artifactQuery(query, runId) {
+    return { runId, name: singleExactName(query.names) };
+}
+function isNameCandidate(query, artifact) {
+    const named = query.names.length === 0 || matchesAny(query.names, artifact.name);
+    return named && !matchesAny(query.exclude, artifact.name);
+}
+/**
+ * Filters the artifact's own `workflow_run` answers, with no request. A field the artifact
+ * leaves out does not rule it out here: its run is looked up instead.
+ */
+function matchesOwnRunFields(artifact, filters) {
+    const run = artifact.workflow_run ?? {};
+    if (filters.branch !== undefined && run.head_branch !== undefined) {
+        if (run.head_branch !== filters.branch)
+            return false;
+    }
+    return filters.commit === undefined || run.head_sha?.startsWith(filters.commit) !== false;
+}
+/** Filters only the run answers; `branch` and `commit` too when some artifact leaves them out. */
+function needsRunLookup(filters, artifacts = []) {
+    const { workflow, event, pullRequest, conclusion } = filters;
+    if ([workflow, event, pullRequest, conclusion].some((value) => value !== undefined))
+        return true;
+    return artifacts.some(({ workflow_run: run }) => (filters.branch !== undefined && run?.head_branch === undefined) ||
+        (filters.commit !== undefined && run?.head_sha === undefined));
+}
+async function runMatchesEveryFilter(run, criteria, client) {
+    if (!runMatches(run, criteria))
+        return false;
+    const workflow = criteria.filters.workflow;
+    return workflow === undefined || run.workflow_id === (await client.getWorkflowId(workflow));
+}
+/** Keeps the artifacts whose run matches every run filter. */
+async function filterByRun(artifacts, criteria, client) {
+    const own = artifacts.filter((artifact) => matchesOwnRunFields(artifact, criteria.filters));
+    if (!needsRunLookup(criteria.filters, own))
+        return own;
+    const matching = await matchingRunIds(runsInOrder(own), criteria, client);
+    return own.filter((artifact) => matching.has(artifact.workflow_run?.id ?? -1));
+}
+/**
+ * Which of these runs match the filters, in as few requests as possible: the runs listing (of the
+ * filtered workflow, whose runs need no workflow look-up) answers for many runs a page, while a
+ * look-up answers for one; the listing is read while that costs fewer requests than looking the
+ * remaining runs up.
+ */
+async function matchingRunIds(runIds, criteria, client) {
+    const matching = new Set();
+    const unknown = new Set(runIds);
+    if (unknown.size > FEW_RUNS && (await readRunsListing(unknown, matching, criteria, client))) {
+        // A run the whole listing did not show is of another workflow (or gone): it does not match.
+        return matching;
+    }
+    const rest = [...unknown];
+    const verdicts = await mapConcurrently(rest, RUN_LOOKUP_CONCURRENCY, async (runId) => runMatchesEveryFilter(await client.getRun(runId), criteria, client));
+    rest.forEach((runId, index) => {
+        if (verdicts[index])
+            matching.add(runId);
+    });
+    return matching;
+}
+/**
+ * Settles the `unknown` runs the listing shows, moving matches into `matching`. True when it
+ * read the whole listing; false when it stopped because look-ups would cost fewer requests. The
+ * listing is read unfiltered: GitHub caps filtered run searches at 1,000 results.
+ */
+async function readRunsListing(unknown, matching, criteria, client) {
+    for await (const page of client.runPages(criteria.filters.workflow)) {
+        for (const run of page.runs) {
+            if (unknown.delete(run.id) && runMatches(run, criteria))
+                matching.add(run.id);
+        }
+        if (unknown.size === 0)
+            return true;
+        if (page.pagesLeft >= unknown.size)
+            return false;
+    }
+    return true;
+}
+/**
+ * An expired artifact cannot be downloaded: among several it is skipped with a warning, while a
+ * single exact name asked for still fails, naming it.
+ */
+function withoutExpired(artifacts, query, reporter) {
+    if (singleExactName(query.names) !== undefined)
+        return artifacts;
+    for (const artifact of artifacts.filter((a) => a.expired)) {
+        reporter.warning(`Skipped artifact '${artifact.name}' (id ${artifact.id}): it has expired` +
+            (artifact.expires_at ? ` (at ${artifact.expires_at})` : '') +
+            ' and can no longer be downloaded');
+    }
+    return artifacts.filter((artifact) => !artifact.expired);
+}
+/**
+ * Artifacts of fork runs are attacker-controlled: `download` skips them, naming each. An artifact
+ * whose run's head repository cannot be told is refused rather than trusted.
+ */
+function withoutUntrustedForks(artifacts, reporter) {
+    const unknown = artifacts.find((artifact) => forkStatus(artifact) === 'unknown');
+    if (unknown) {
+        throw new WordedError((word) => `Cannot tell whether artifact '${unknown.name}' (id ${unknown.id}) was made by a run triggered from a fork: the API does not say which repository its run's commit came from. Set \`${word('allow-forks', 'true')}\` to accept it anyway`);
+    }
+    const forked = artifacts.filter((artifact) => forkStatus(artifact) === 'fork');
+    for (const artifact of forked) {
+        reporter.warning(`Skipped artifact '${artifact.name}' (id ${artifact.id}) of run ${artifact.workflow_run?.id}: the run was triggered from a fork, so the artifact is untrusted (set ${reporter.word('allow-forks', 'true')} to accept it)`);
+    }
+    return artifacts.filter((artifact) => forkStatus(artifact) === 'same');
+}
+/**
+ * Per name, the N newest unexpired candidates are protected, whatever their age or size; the
+ * age and size rules apply to the rest.
+ */
+function splitKeepLatest(artifacts, keepLatest) {
+    if (keepLatest <= 0)
+        return { kept: [], rest: [...artifacts] };
+    const keptIds = new Set();
+    const keptPerName = new Map();
+    for (const artifact of [...artifacts].sort(compareNewestFirst)) {
+        if (artifact.expired)
+            continue;
+        const count = keptPerName.get(artifact.name) ?? 0;
+        if (count < keepLatest) {
+            keptPerName.set(artifact.name, count + 1);
+            keptIds.add(artifact.id);
+        }
+    }
+    return {
+        kept: artifacts.filter((a) => keptIds.has(a.id)).sort(compareNewestFirst),
+        rest: artifacts.filter((a) => !keptIds.has(a.id)),
+    };
+}
+function isOldAndLargeEnough(artifact, query, now = Date.now()) {
+    if (query.olderThanMs !== undefined) {
+        const created = Date.parse(artifact.created_at ?? '');
+        if (Number.isNaN(created) || now - created <= query.olderThanMs)
+            return false;
+    }
+    return query.minSize === undefined || artifact.size_in_bytes >= query.minSize;
+}
+function quoted(patterns) {
+    return patterns.map((p) => `'${p.source}'`).join(', ');
+}
+/** The repository, run and filters searched, for messages a user can act on. */
+function describeScope(client, query, runId) {
+    const { owner, repo } = client.repository;
+    const parts = [`${owner}/${repo}`];
+    if (runId !== undefined)
+        parts.push(`run ${runId}`);
+    const filters = query.runFilters;
+    const labels = [
+        ['workflow', 'workflow'],
+        ['branch', 'branch'],
+        ['event', 'event'],
+        ['commit', 'commit'],
+        ['pullRequest', 'pull request'],
+        ['conclusion', 'conclusion'],
+    ];
+    for (const [key, label] of labels) {
+        if (filters[key] !== undefined)
+            parts.push(`${label} ${filters[key]}`);
+    }
+    if (query.names.length)
+        parts.push(`name ${quoted(query.names)}`);
+    if (query.exclude.length) {
+        parts.push(`excluding ${quoted(query.exclude)}`);
+    }
+    return parts.join(', ');
+}
+
+;// CONCATENATED MODULE: ./src/core/execute.ts
+
+
+
+
+
+
+
+
+const QUOTA_NOTE = 'GitHub recalculates storage usage every 6 to 12 hours, so the freed space shows in the quota later.';
+/**
+ * Repositories read at once. Their requests share the session's gate and secondary-limit window,
+ * so this only keeps enough of them busy to fill the gate.
+ */
+const REPOSITORY_CONCURRENCY = 16;
+/** Selects the artifacts the request asks for, acts on them, and says what was done. */
+async function execute(request, session, reporter) {
+    const targets = await resolveRepositories(request.repositories, request.operation, session, reporter);
+    if (request.operation === 'download') {
+        const client = session.repository(targets[0].repository);
+        const selection = await selectForDownload(request.query, request.download, client, reporter);
+        if (selection.selected.length === 0)
+            reportNothingFound(request, selection, reporter);
+        return {
+            operation: request.operation,
+            dryRun: false,
+            kept: 0,
+            ...(await download(request, selection, { client, storage: session.storage, reporter })),
+        };
+    }
+    const selections = await mapConcurrently(targets, REPOSITORY_CONCURRENCY, async (target) => {
+        const client = session.repository(target.repository);
+        return { target, client, selection: await selectForListing(request.query, client, reporter) };
+    });
+    const selection = execute_combine(selections);
+    if (selection.selected.length === 0)
+        reportNothingFound(request, selection, reporter);
+    const base = { operation: request.operation, dryRun: false, kept: selection.kept, notes: [] };
+    if (request.operation === 'list') {
+        return { ...base, artifacts: recordsOf(selection.selected, selections), failures: [] };
+    }
+    return { ...base, ...(await remove(request.delete, selections, session, reporter)) };
+}
+/** Every repository's selection as one, for totals and "nothing found" messages. */
+function execute_combine(selections) {
+    const parts = selections.map((part) => part.selection);
+    return {
+        selected: parts.flatMap((part) => part.selected),
+        kept: parts.reduce((sum, part) => sum + part.kept, 0),
+        searched: parts.length === 1
+            ? parts[0].searched
+            : `${parts.length} repositories: ${firstOf(parts.map((part) => part.searched)).join('; ')}`,
+    };
+}
+/** The output records of these artifacts, each naming the repository that holds it. */
+function recordsOf(artifacts, selections) {
+    const holders = holdersById(selections);
+    return artifacts.map((artifact) => toRecord(artifact, fullName(holders.get(artifact.id).target.repository)));
+}
+function holdersById(selections) {
+    const holders = new Map();
+    for (const part of selections) {
+        for (const artifact of part.selection.selected)
+            holders.set(artifact.id, part);
+    }
+    return holders;
+}
+/** `if-no-artifact-found`: say what was searched, so the message can be acted on. */
+function reportNothingFound(request, selection, reporter) {
+    const kept = selection.kept ? ` (${selection.kept} kept by ${reporter.word('keep-latest')})` : '';
+    const message = `No artifact found${kept}. Searched ${selection.searched}.`;
+    if (request.ifNoArtifactFound === 'fail')
+        throw new Error(message);
+    if (request.ifNoArtifactFound === 'warn')
+        reporter.warning(message);
+    else
+        reporter.info(message);
+}
+async function download(request, selection, context) {
+    const options = request.download;
+    // One artifact asked for by a single exact name goes into `path` itself, as if merged.
+    const intoPath = options.mergeMultiple ||
+        (selection.selected.length === 1 && singleExactName(request.query.names) !== undefined);
+    reportUncheckable(selection.selected, context.reporter);
+    const result = await downloadArtifacts(selection.selected, { ...options, mergeMultiple: intoPath }, context);
+    const repository = fullName(context.client.repository);
+    return {
+        artifacts: result.downloaded.map(({ artifact, path }) => toRecord(artifact, repository, path)),
+        runId: selection.runId,
+        downloadPath: options.path,
+        notes: result.deleted.length
+            ? [`${result.deleted.length} artifact(s) deleted after download.`]
+            : [],
+        failures: [],
+    };
+}
+/** Artifacts without a digest still download, but nothing can check their bytes: say so. */
+function reportUncheckable(artifacts, reporter) {
+    const undigested = artifacts.filter((artifact) => !artifact.digest);
+    if (undigested.length === 0)
+        return;
+    const names = undigested.map((artifact) => `'${artifact.name}' (id ${artifact.id})`).join(', ');
+    reporter.info(`No digest given for ${names} (GitHub Enterprise Server and older uploads give none): ` +
+        'the bytes received cannot be checked against one');
+}
+/**
+ * Deletes across every writable repository at once, under the session's one pacing and one
+ * `max-deletions`. Archived repositories are read-only: their selected artifacts are named in a
+ * note and never sent a DELETE, and they do not count as `remaining`.
+ */
+async function remove(options, selections, session, reporter) {
+    const writable = selections.filter((part) => !part.target.archived);
+    const skipped = archivedNotes(selections);
+    for (const note of skipped)
+        reporter.info(note);
+    const holders = holdersById(writable);
+    const result = await deleteArtifacts(writable.flatMap((part) => part.selection.selected), options, { session, clientOf: (artifact) => holders.get(artifact.id).client, reporter });
+    const notes = [...skipped, result.dryRun ? 'Dry run: nothing was deleted.' : QUOTA_NOTE];
+    if (result.stopReason)
+        notes.unshift(result.stopReason);
+    return {
+        dryRun: result.dryRun,
+        artifacts: recordsOf([...result.deleted, ...result.alreadyGone], writable),
+        remaining: result.remaining.length,
+        notes,
+        failures: result.failed.length ? [describeDeletionFailures(result.failed)] : [],
+    };
+}
+function archivedNotes(selections) {
+    return selections
+        .filter((part) => part.target.archived && part.selection.selected.length > 0)
+        .map(({ target, selection }) => `Skipped ${selection.selected.length} selected artifact(s) of ${fullName(target.repository)}: the repository is archived, so it is read-only.`);
+}
+
+;// CONCATENATED MODULE: ./src/core/delete/pacing.ts
+
+/** GitHub's documented secondary limit for REST endpoints, and what a read and a write cost of it. */
+const SECONDARY_POINTS_PER_MINUTE = 900;
+const READ_POINTS = 1;
+const WRITE_POINTS = 5;
+/** Points left unused: room for a retry or a request the pacing does not see. */
+const RESERVED_POINTS = 10;
+/** The server counts arrivals, we count starts: network jitter can pull two starts closer. */
+const JITTER_MARGIN_MS = 1_000;
+const SECONDARY_WINDOW_MS = 60_000 + JITTER_MARGIN_MS;
+const SECONDARY_BUDGET = SECONDARY_POINTS_PER_MINUTE - RESERVED_POINTS;
+/** What a request costs of the secondary limit: GET and HEAD one point, every write five. */
+function secondaryPoints(method) {
+    return method === 'GET' || method === 'HEAD' ? READ_POINTS : WRITE_POINTS;
+}
+/**
+ * DELETE pacing: 178 starts in any 61 s, so at most 890 points in any minute the server sees even
+ * with a second of jitter. After a burst of 6 (a small clean-up never waits), that is one DELETE
+ * every ~355 ms: ~169 a minute, 94% of the 180 the limit allows.
+ */
+const deletePacing = {
+    startsPerWindow: SECONDARY_BUDGET / WRITE_POINTS,
+    windowMs: SECONDARY_WINDOW_MS,
+    burst: 6,
+    concurrency: 3,
+};
+/**
+ * Spaces job starts with the generic cell rate algorithm (a token bucket holding `burst` starts,
+ * refilled evenly): in any interval of length L at most `burst + L / interval` jobs start, which
+ * with `interval = windowMs / (startsPerWindow - burst)` is exactly `startsPerWindow` per window.
+ * A token bucket rather than a sliding log of start times, so the rate stays even instead of
+ * arriving in window-sized bursts.
+ */
+class Pacer {
+    limits;
+    clock;
+    intervalMs;
+    toleranceMs;
+    /** When the bucket would be empty again if every start so far had used a full interval. */
+    theoreticalArrival = Number.NEGATIVE_INFINITY;
+    constructor(limits, clock = systemClock) {
+        this.limits = limits;
+        this.clock = clock;
+        this.intervalMs = limits.windowMs / (limits.startsPerWindow - limits.burst);
+        this.toleranceMs = (limits.burst - 1) * this.intervalMs;
+    }
+    /**
+     * Runs `job` on the items `take()` hands out, at most `concurrency` at once. `take()` is called
+     * only when a job may start at once, so it decides on the latest state (a rate limit read just
+     * now); `undefined` ends the run. Resolves when every started job has settled. A job that
+     * rejects does not hold up the others; the first rejection is rethrown once all have settled.
+     */
+    async drain(take, job) {
+        const failures = [];
+        let exhausted = false;
+        const worker = async () => {
+            while (!exhausted) {
+                // The check, take() and the recorded start run without a pause in between: workers
+                // waking together cannot all pass the same check.
+                const waitMs = this.waitBeforeNextStartMs();
+                if (waitMs > 0) {
+                    await this.clock.sleep(Math.ceil(waitMs));
+                    continue;
+                }
+                const item = take();
+                if (item === undefined) {
+                    exhausted = true;
+                    return;
+                }
+                this.recordStart();
+                try {
+                    await job(item);
+                }
+                catch (error) {
+                    failures.push(error);
+                }
+            }
+        };
+        await Promise.all(Array.from({ length: this.limits.concurrency }, worker));
+        if (failures.length > 0)
+            throw failures[0];
+    }
+    /**
+     * Counts work started outside `drain` (the reads that list what to delete), in starts: the
+     * starts after it wait until the budget it used is back, so reads and deletions together stay
+     * within the window.
+     */
+    spend(starts) {
+        this.theoreticalArrival =
+            Math.max(this.theoreticalArrival, this.clock.now()) + starts * this.intervalMs;
+    }
+    waitBeforeNextStartMs() {
+        return this.theoreticalArrival - this.toleranceMs - this.clock.now();
+    }
+    recordStart() {
+        this.theoreticalArrival = Math.max(this.theoreticalArrival, this.clock.now()) + this.intervalMs;
+    }
+}
+/**
+ * Every request of a token within GitHub's secondary limit: at most the budget's points in any
+ * window, counted as requests start. Reads may arrive in one burst (listing 200 repositories
+ * takes seconds, not the minutes an even pace would); a request that would overflow the window
+ * waits for its oldest points to leave it.
+ */
+class SecondaryWindow {
+    clock;
+    budget;
+    windowMs;
+    spent = [];
+    total = 0;
+    constructor(clock = systemClock, budget = SECONDARY_BUDGET, windowMs = SECONDARY_WINDOW_MS) {
+        this.clock = clock;
+        this.budget = budget;
+        this.windowMs = windowMs;
+    }
+    /** Resolves once `points` more fit in the window, and counts them. */
+    async admit(points) {
+        for (;;) {
+            const now = this.clock.now();
+            this.forgetBefore(now - this.windowMs);
+            const oldest = this.spent[0];
+            if (oldest === undefined || this.total + points <= this.budget) {
+                this.spent.push({ at: now, points });
+                this.total += points;
+                return;
+            }
+            await this.clock.sleep(oldest.at + this.windowMs - now);
+        }
+    }
+    forgetBefore(time) {
+        while (this.spent.length > 0 && this.spent[0].at <= time) {
+            this.total -= this.spent[0].points;
+            this.spent.shift();
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/github/client.ts
+
+
+const PER_PAGE = 100;
+/** Pages read at once after the first; far under GitHub's 100 concurrent requests. */
+const PAGE_CONCURRENCY = 8;
+const READ = 'actions: read';
+const WRITE = 'actions: write';
+const PULLS_READ = 'pull-requests: read';
+/** The REST calls for one repository, made with the session's Octokit. */
+class RestArtifactClient {
+    octokit;
+    repository;
+    reporter;
+    runs = new Map();
+    workflowIds = new Map();
+    pullRequests = new Map();
+    owner;
+    repo;
+    constructor(octokit, repository, reporter) {
+        this.octokit = octokit;
+        this.repository = repository;
+        this.reporter = reporter;
+        this.owner = repository.owner;
+        this.repo = repository.repo;
+    }
+    async listArtifacts(query) {
+        const first = await this.artifactPage(query, 1);
+        const pageCount = Math.ceil(first.totalCount / PER_PAGE);
+        const rest = await mapConcurrently(client_range(2, pageCount), PAGE_CONCURRENCY, (page) => this.artifactPage(query, page));
+        const pages = [first, ...rest];
+        // Artifacts created or deleted while the pages were read shift them, and pages read out of
+        // order can then miss an artifact. Read in order, a shift can only repeat one.
+        const shifted = pages.some((page) => page.totalCount !== first.totalCount) || pages[pages.length - 1].hasNext;
+        if (shifted)
+            return this.listInOrder(query);
+        return uniqueById(pages.flatMap((page) => page.artifacts));
+    }
+    async listInOrder(query) {
+        const artifacts = [];
+        for await (const page of this.artifactPages(query))
+            artifacts.push(...page);
+        return uniqueById(artifacts);
+    }
+    async *artifactPages(query) {
+        for (let page = 1;; page++) {
+            const { artifacts, hasNext } = await this.artifactPage(query, page);
+            yield artifacts;
+            if (!hasNext)
+                return;
+        }
+    }
+    getRun(runId) {
+        return memoise(this.runs, runId, async () => {
+            const call = {
+                action: `Reading workflow run ${runId}`,
+                permission: READ,
+                setting: 'run-id',
+            };
+            const response = await this.call(call, () => this.octokit.rest.actions.getWorkflowRun({
+                owner: this.owner,
+                repo: this.repo,
+                run_id: runId,
+            }));
+            return slimRun(response.data);
+        });
+    }
+    async *runPages(workflow, filters = {}) {
+        // The status was checked against GitHub's list when the setting was read.
+        const status = filters.status;
+        const common = { owner: this.owner, repo: this.repo, per_page: PER_PAGE, ...filters, status };
+        const call = workflow
+            ? {
+                action: `Listing the runs of workflow '${workflow}'`,
+                permission: READ,
+                setting: 'workflow',
+            }
+            : { action: 'Listing workflow runs', permission: READ };
+        for (let page = 1;; page++) {
+            const response = await this.call(call, () => workflow
+                ? this.octokit.rest.actions.listWorkflowRuns({ ...common, page, workflow_id: workflow })
+                : this.octokit.rest.actions.listWorkflowRunsForRepo({ ...common, page }));
+            yield {
+                runs: response.data.workflow_runs.map(slimRun),
+                pagesLeft: Math.max(0, Math.ceil(response.data.total_count / PER_PAGE) - page),
+                totalCount: response.data.total_count,
+            };
+            if (!hasNextPage(response.headers.link))
+                return;
+        }
+    }
+    getPullRequest(number) {
+        return memoise(this.pullRequests, number, async () => {
+            const call = {
+                action: `Reading pull request #${number}`,
+                permission: PULLS_READ,
+                setting: 'pull-request',
+            };
+            const response = await this.call(call, () => this.octokit.rest.pulls.get({ owner: this.owner, repo: this.repo, pull_number: number }));
+            const head = response.data.head;
+            return { number, ref: head.ref, sha: head.sha, repositoryId: head.repo?.id ?? null };
+        });
+    }
+    getWorkflowId(workflow) {
+        if (/^\d+$/.test(workflow))
+            return Promise.resolve(Number(workflow));
+        return memoise(this.workflowIds, workflow, async () => {
+            const call = {
+                action: `Reading workflow '${workflow}'`,
+                permission: READ,
+                setting: 'workflow',
+            };
+            const response = await this.call(call, () => this.octokit.rest.actions.getWorkflow({
+                owner: this.owner,
+                repo: this.repo,
+                workflow_id: workflow,
+            }));
+            return response.data.id;
+        });
+    }
+    async deleteArtifact(artifactId) {
+        try {
+            await this.call({ action: `Deleting artifact ${artifactId}`, permission: WRITE }, () => this.octokit.rest.actions.deleteArtifact({
+                owner: this.owner,
+                repo: this.repo,
+                artifact_id: artifactId,
+            }));
+            return 'deleted';
+        }
+        catch (error) {
+            if (error instanceof ApiError && error.status === 404)
+                return 'gone';
+            throw error;
+        }
+    }
+    async getDownloadUrl(artifact) {
+        try {
+            const action = `Downloading artifact '${artifact.name}' (id ${artifact.id})`;
+            const response = await this.call({ action, permission: READ }, () => this.octokit.rest.actions.downloadArtifact({
+                owner: this.owner,
+                repo: this.repo,
+                artifact_id: artifact.id,
+                archive_format: 'zip',
+                request: { redirect: 'manual' },
+            }));
+            const location = response.headers.location;
+            if (!location) {
+                throw new Error(`Downloading artifact '${artifact.name}' (id ${artifact.id}): the API answered ${response.status} without a redirect to the storage host`);
+            }
+            this.reporter.mask(location);
+            return location;
+        }
+        catch (error) {
+            if (error instanceof ApiError && error.status === 410) {
+                throw new ArtifactExpiredError(artifact.name, artifact.id, artifact.expires_at);
+            }
+            throw error;
+        }
+    }
+    async artifactPage(query, page) {
+        const common = { owner: this.owner, repo: this.repo, per_page: PER_PAGE, page };
+        const nameFilter = query.name === undefined ? {} : { name: query.name };
+        const call = query.runId === undefined
+            ? { action: 'Listing artifacts', permission: READ, setting: 'repository' }
+            : { action: `Listing artifacts of run ${query.runId}`, permission: READ, setting: 'run-id' };
+        const response = await this.call(call, () => query.runId === undefined
+            ? this.octokit.rest.actions.listArtifactsForRepo({ ...common, ...nameFilter })
+            : this.octokit.rest.actions.listWorkflowRunArtifacts({
+                ...common,
+                ...nameFilter,
+                run_id: query.runId,
+            }));
+        return {
+            artifacts: response.data.artifacts.map(slimArtifact),
+            totalCount: response.data.total_count,
+            hasNext: hasNextPage(response.headers.link),
+        };
+    }
+    call(call, request) {
+        return callApi(call, `${this.owner}/${this.repo}`, request);
+    }
+}
+/** Makes one API call, turning its failure into an error a user can act on. */
+async function callApi(call, where, request) {
+    try {
+        return await request();
+    }
+    catch (error) {
+        throw explain(error, call, where);
+    }
+}
+function explain(error, { action, permission, setting }, where) {
+    if (!isHttpError(error))
+        return error instanceof Error ? error : new Error(String(error));
+    const headers = error.response?.headers ?? {};
+    if (headers['x-ratelimit-remaining'] === '0') {
+        return new RateLimitExhaustedError(new Date(Number(headers['x-ratelimit-reset'] ?? 0) * 1000));
+    }
+    const detail = apiMessage(error);
+    const failed = `${action} in ${where} failed: HTTP ${error.status} ${detail}`;
+    if (isSecondaryLimit(error, detail)) {
+        const seconds = Number(headers['retry-after'] ?? SECONDARY_LIMIT_UNSTATED_WAIT_SECONDS);
+        const resetAt = new Date(Date.now() + seconds * 1000);
+        return new RateLimitExhaustedError(resetAt, 'secondary', failed);
+    }
+    const hint = (word) => {
+        if (error.status === 401)
+            return ` The token was refused: check \`${word('github-token')}\`.`;
+        if (error.status === 403) {
+            return ` The token needs the \`${permission}\` permission on ${where} (a \`permissions:\` block in the workflow, or a token with access to that repository).`;
+        }
+        if (error.status === 404 && setting) {
+            return ` Check \`${word(setting)}\`, and that the token can read ${where}.`;
+        }
+        return '';
+    };
+    return new ApiError(error.status, (word) => `${failed}.${hint(word)}`);
+}
+/** An API answer that failed, with its HTTP status. */
+class ApiError extends WordedError {
+    status;
+    constructor(status, explain) {
+        super(explain);
+        this.status = status;
+        this.name = 'ApiError';
+    }
+}
+/** GitHub's advice for a secondary limit that does not say how long to wait: at least a minute. */
+const SECONDARY_LIMIT_UNSTATED_WAIT_SECONDS = 60;
+/**
+ * A secondary-limit answer that outlasted the retries: a 403 or 429 worded as such or saying
+ * when to come back (`retry-after`), unlike a refusal for want of permission.
+ */
+function isSecondaryLimit(error, detail) {
+    if (error.status !== 403 && error.status !== 429)
+        return false;
+    return (/secondary rate limit|abuse/i.test(detail) ||
+        error.response?.headers['retry-after'] !== undefined ||
+        error.status === 429);
+}
+function hasNextPage(link) {
+    return /rel="next"/.test(link ?? '');
+}
+function apiMessage(error) {
+    const data = error.response?.data;
+    if (data && typeof data === 'object' && 'message' in data)
+        return String(data.message);
+    return error.message;
+}
+function memoise(cache, key, load) {
+    let value = cache.get(key);
+    if (!value) {
+        value = load();
+        cache.set(key, value);
+        value.catch(() => cache.delete(key));
+    }
+    return value;
+}
+function client_range(from, to) {
+    return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+}
+function uniqueById(artifacts) {
+    const seen = new Map();
+    for (const artifact of artifacts)
+        if (!seen.has(artifact.id))
+            seen.set(artifact.id, artifact);
+    return [...seen.values()];
+}
+/** Only the fields the product reads: a long listing keeps these, not every REST object whole. */
+function slimArtifact(artifact) {
+    const run = artifact.workflow_run;
+    return {
+        id: artifact.id,
+        name: artifact.name,
+        size_in_bytes: artifact.size_in_bytes,
+        expired: artifact.expired,
+        created_at: artifact.created_at,
+        expires_at: artifact.expires_at,
+        digest: artifact.digest ?? null,
+        workflow_run: run
+            ? {
+                id: run.id,
+                repository_id: run.repository_id,
+                head_repository_id: run.head_repository_id,
+                head_branch: run.head_branch,
+                head_sha: run.head_sha,
+            }
+            : null,
+    };
+}
+function slimRun(run) {
+    return {
+        id: run.id,
+        workflow_id: run.workflow_id,
+        event: run.event,
+        status: run.status,
+        conclusion: run.conclusion,
+        head_branch: run.head_branch,
+        head_sha: run.head_sha,
+        created_at: run.created_at,
+        repository: { id: run.repository.id },
+        head_repository: run.head_repository ? { id: run.head_repository.id } : null,
+        pull_requests: run.pull_requests?.map((pr) => ({ number: pr.number })) ?? null,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/github/owners.ts
+
+function toInfo(repository) {
+    return {
+        repository: { owner: repository.owner.login, repo: repository.name },
+        archived: repository.archived ?? false,
+    };
+}
+/** GET /repos/{owner}/{repo}: the repository's canonical spelling and its archived state. */
+async function describeRepository(octokit, { owner, repo }) {
+    const call = {
+        action: 'Reading the repository',
+        permission: 'metadata: read',
+        setting: 'repository',
+    };
+    const response = await callApi(call, `${owner}/${repo}`, () => octokit.rest.repos.get({ owner, repo }));
+    return toInfo(response.data);
+}
+/**
+ * An owner's repositories, every page: `GET /orgs/{owner}/repos`, which answers 404 when the
+ * owner is a user, then `GET /users/{owner}/repos`. Sorted by name, so that a repository created
+ * while the pages are read cannot push another from one page to the next.
+ */
+async function listOwnerRepositories(octokit, owner) {
+    const call = {
+        action: `Listing the repositories of '${owner}'`,
+        permission: 'metadata: read',
+        setting: 'repository',
+    };
+    const common = { per_page: PER_PAGE, sort: 'full_name' };
+    try {
+        return await readPages(call, owner, (page) => octokit.rest.repos.listForOrg({ ...common, org: owner, page }));
+    }
+    catch (error) {
+        if (!(error instanceof ApiError && error.status === 404))
+            throw error;
+    }
+    return readPages(call, owner, (page) => octokit.rest.repos.listForUser({ ...common, username: owner, page }));
+}
+async function readPages(call, owner, readPage) {
+    const repositories = [];
+    for (let page = 1;; page++) {
+        const response = await callApi(call, owner, () => readPage(page));
+        repositories.push(...response.data.map(toInfo));
+        if (!hasNextPage(response.headers.link))
+            return repositories;
+    }
+}
+
 ;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
 function getUserAgent() {
   if (typeof navigator === "object" && "userAgent" in navigator) {
@@ -38268,7 +40641,7 @@ var VERSION = "0.0.0-development";
 
 // pkg/dist-src/defaults.js
 var userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
-var DEFAULTS = {
+var dist_bundle_DEFAULTS = {
   method: "GET",
   baseUrl: "https://api.github.com",
   headers: {
@@ -38477,10 +40850,10 @@ function getValues(context, operator, key, modifier) {
 }
 function parseUrl(template) {
   return {
-    expand: expand.bind(null, template)
+    expand: dist_bundle_expand.bind(null, template)
   };
 }
-function expand(template, context) {
+function dist_bundle_expand(template, context) {
   var operators = ["+", "#", ".", "/", ";", "?", "&"];
   template = template.replace(
     /\{([^\{\}]+)\}|([^\{\}]+)/g,
@@ -38602,7 +40975,7 @@ function withDefaults(oldDefaults, newDefaults) {
 }
 
 // pkg/dist-src/index.js
-var endpoint = withDefaults(null, DEFAULTS);
+var endpoint = withDefaults(null, dist_bundle_DEFAULTS);
 
 
 ;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
@@ -39880,8 +42253,8 @@ function withCustomRequest(customRequest) {
 ;// CONCATENATED MODULE: ./node_modules/@octokit/auth-token/dist-bundle/index.js
 // pkg/dist-src/is-jwt.js
 var b64url = "(?:[a-zA-Z0-9_-]+)";
-var sep = "\\.";
-var jwtRE = new RegExp(`^${b64url}${sep}${b64url}${sep}${b64url}$`);
+var dist_bundle_sep = "\\.";
+var jwtRE = new RegExp(`^${b64url}${dist_bundle_sep}${b64url}${dist_bundle_sep}${b64url}$`);
 var isJWT = jwtRE.test.bind(jwtRE);
 
 // pkg/dist-src/auth.js
@@ -42523,2901 +44896,9 @@ legacyRestEndpointMethods.VERSION = dist_src_version_VERSION;
 
 //# sourceMappingURL=index.js.map
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
-// pkg/dist-src/version.js
-var plugin_paginate_rest_dist_bundle_VERSION = "0.0.0-development";
-
-// pkg/dist-src/normalize-paginated-list-response.js
-function normalizePaginatedListResponse(response) {
-  if (!response.data) {
-    return {
-      ...response,
-      data: []
-    };
-  }
-  const responseNeedsNormalization = ("total_count" in response.data || "total_commits" in response.data) && !("url" in response.data);
-  if (!responseNeedsNormalization) return response;
-  const incompleteResults = response.data.incomplete_results;
-  const repositorySelection = response.data.repository_selection;
-  const totalCount = response.data.total_count;
-  const totalCommits = response.data.total_commits;
-  delete response.data.incomplete_results;
-  delete response.data.repository_selection;
-  delete response.data.total_count;
-  delete response.data.total_commits;
-  const namespaceKey = Object.keys(response.data)[0];
-  const data = response.data[namespaceKey];
-  response.data = data;
-  if (typeof incompleteResults !== "undefined") {
-    response.data.incomplete_results = incompleteResults;
-  }
-  if (typeof repositorySelection !== "undefined") {
-    response.data.repository_selection = repositorySelection;
-  }
-  response.data.total_count = totalCount;
-  response.data.total_commits = totalCommits;
-  return response;
-}
-
-// pkg/dist-src/iterator.js
-function iterator(octokit, route, parameters) {
-  const options = typeof route === "function" ? route.endpoint(parameters) : octokit.request.endpoint(route, parameters);
-  const requestMethod = typeof route === "function" ? route : octokit.request;
-  const method = options.method;
-  const headers = options.headers;
-  let url = options.url;
-  return {
-    [Symbol.asyncIterator]: () => ({
-      async next() {
-        if (!url) return { done: true };
-        try {
-          const response = await requestMethod({ method, url, headers });
-          const normalizedResponse = normalizePaginatedListResponse(response);
-          url = ((normalizedResponse.headers.link || "").match(
-            /<([^<>]+)>;\s*rel="next"/
-          ) || [])[1];
-          if (!url && "total_commits" in normalizedResponse.data) {
-            const parsedUrl = new URL(normalizedResponse.url);
-            const params = parsedUrl.searchParams;
-            const page = parseInt(params.get("page") || "1", 10);
-            const per_page = parseInt(params.get("per_page") || "250", 10);
-            if (page * per_page < normalizedResponse.data.total_commits) {
-              params.set("page", String(page + 1));
-              url = parsedUrl.toString();
-            }
-          }
-          return { value: normalizedResponse };
-        } catch (error) {
-          if (error.status !== 409) throw error;
-          url = "";
-          return {
-            value: {
-              status: 200,
-              headers: {},
-              data: []
-            }
-          };
-        }
-      }
-    })
-  };
-}
-
-// pkg/dist-src/paginate.js
-function paginate(octokit, route, parameters, mapFn) {
-  if (typeof parameters === "function") {
-    mapFn = parameters;
-    parameters = void 0;
-  }
-  return gather(
-    octokit,
-    [],
-    iterator(octokit, route, parameters)[Symbol.asyncIterator](),
-    mapFn
-  );
-}
-function gather(octokit, results, iterator2, mapFn) {
-  return iterator2.next().then((result) => {
-    if (result.done) {
-      return results;
-    }
-    let earlyExit = false;
-    function done() {
-      earlyExit = true;
-    }
-    results = results.concat(
-      mapFn ? mapFn(result.value, done) : result.value.data
-    );
-    if (earlyExit) {
-      return results;
-    }
-    return gather(octokit, results, iterator2, mapFn);
-  });
-}
-
-// pkg/dist-src/compose-paginate.js
-var composePaginateRest = Object.assign(paginate, {
-  iterator
-});
-
-// pkg/dist-src/generated/paginating-endpoints.js
-var paginatingEndpoints = (/* unused pure expression or super */ null && ([
-  "GET /advisories",
-  "GET /app/hook/deliveries",
-  "GET /app/installation-requests",
-  "GET /app/installations",
-  "GET /assignments/{assignment_id}/accepted_assignments",
-  "GET /classrooms",
-  "GET /classrooms/{classroom_id}/assignments",
-  "GET /enterprises/{enterprise}/code-security/configurations",
-  "GET /enterprises/{enterprise}/code-security/configurations/{configuration_id}/repositories",
-  "GET /enterprises/{enterprise}/dependabot/alerts",
-  "GET /enterprises/{enterprise}/teams",
-  "GET /enterprises/{enterprise}/teams/{enterprise-team}/memberships",
-  "GET /enterprises/{enterprise}/teams/{enterprise-team}/organizations",
-  "GET /events",
-  "GET /gists",
-  "GET /gists/public",
-  "GET /gists/starred",
-  "GET /gists/{gist_id}/comments",
-  "GET /gists/{gist_id}/commits",
-  "GET /gists/{gist_id}/forks",
-  "GET /installation/repositories",
-  "GET /issues",
-  "GET /licenses",
-  "GET /marketplace_listing/plans",
-  "GET /marketplace_listing/plans/{plan_id}/accounts",
-  "GET /marketplace_listing/stubbed/plans",
-  "GET /marketplace_listing/stubbed/plans/{plan_id}/accounts",
-  "GET /networks/{owner}/{repo}/events",
-  "GET /notifications",
-  "GET /organizations",
-  "GET /organizations/{org}/dependabot/repository-access",
-  "GET /orgs/{org}/actions/cache/usage-by-repository",
-  "GET /orgs/{org}/actions/hosted-runners",
-  "GET /orgs/{org}/actions/permissions/repositories",
-  "GET /orgs/{org}/actions/permissions/self-hosted-runners/repositories",
-  "GET /orgs/{org}/actions/runner-groups",
-  "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/hosted-runners",
-  "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/repositories",
-  "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/runners",
-  "GET /orgs/{org}/actions/runners",
-  "GET /orgs/{org}/actions/secrets",
-  "GET /orgs/{org}/actions/secrets/{secret_name}/repositories",
-  "GET /orgs/{org}/actions/variables",
-  "GET /orgs/{org}/actions/variables/{name}/repositories",
-  "GET /orgs/{org}/attestations/repositories",
-  "GET /orgs/{org}/attestations/{subject_digest}",
-  "GET /orgs/{org}/blocks",
-  "GET /orgs/{org}/campaigns",
-  "GET /orgs/{org}/code-scanning/alerts",
-  "GET /orgs/{org}/code-security/configurations",
-  "GET /orgs/{org}/code-security/configurations/{configuration_id}/repositories",
-  "GET /orgs/{org}/codespaces",
-  "GET /orgs/{org}/codespaces/secrets",
-  "GET /orgs/{org}/codespaces/secrets/{secret_name}/repositories",
-  "GET /orgs/{org}/copilot/billing/seats",
-  "GET /orgs/{org}/copilot/metrics",
-  "GET /orgs/{org}/dependabot/alerts",
-  "GET /orgs/{org}/dependabot/secrets",
-  "GET /orgs/{org}/dependabot/secrets/{secret_name}/repositories",
-  "GET /orgs/{org}/events",
-  "GET /orgs/{org}/failed_invitations",
-  "GET /orgs/{org}/hooks",
-  "GET /orgs/{org}/hooks/{hook_id}/deliveries",
-  "GET /orgs/{org}/insights/api/route-stats/{actor_type}/{actor_id}",
-  "GET /orgs/{org}/insights/api/subject-stats",
-  "GET /orgs/{org}/insights/api/user-stats/{user_id}",
-  "GET /orgs/{org}/installations",
-  "GET /orgs/{org}/invitations",
-  "GET /orgs/{org}/invitations/{invitation_id}/teams",
-  "GET /orgs/{org}/issues",
-  "GET /orgs/{org}/members",
-  "GET /orgs/{org}/members/{username}/codespaces",
-  "GET /orgs/{org}/migrations",
-  "GET /orgs/{org}/migrations/{migration_id}/repositories",
-  "GET /orgs/{org}/organization-roles/{role_id}/teams",
-  "GET /orgs/{org}/organization-roles/{role_id}/users",
-  "GET /orgs/{org}/outside_collaborators",
-  "GET /orgs/{org}/packages",
-  "GET /orgs/{org}/packages/{package_type}/{package_name}/versions",
-  "GET /orgs/{org}/personal-access-token-requests",
-  "GET /orgs/{org}/personal-access-token-requests/{pat_request_id}/repositories",
-  "GET /orgs/{org}/personal-access-tokens",
-  "GET /orgs/{org}/personal-access-tokens/{pat_id}/repositories",
-  "GET /orgs/{org}/private-registries",
-  "GET /orgs/{org}/projects",
-  "GET /orgs/{org}/projectsV2",
-  "GET /orgs/{org}/projectsV2/{project_number}/fields",
-  "GET /orgs/{org}/projectsV2/{project_number}/items",
-  "GET /orgs/{org}/properties/values",
-  "GET /orgs/{org}/public_members",
-  "GET /orgs/{org}/repos",
-  "GET /orgs/{org}/rulesets",
-  "GET /orgs/{org}/rulesets/rule-suites",
-  "GET /orgs/{org}/rulesets/{ruleset_id}/history",
-  "GET /orgs/{org}/secret-scanning/alerts",
-  "GET /orgs/{org}/security-advisories",
-  "GET /orgs/{org}/settings/immutable-releases/repositories",
-  "GET /orgs/{org}/settings/network-configurations",
-  "GET /orgs/{org}/team/{team_slug}/copilot/metrics",
-  "GET /orgs/{org}/teams",
-  "GET /orgs/{org}/teams/{team_slug}/discussions",
-  "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments",
-  "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments/{comment_number}/reactions",
-  "GET /orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/reactions",
-  "GET /orgs/{org}/teams/{team_slug}/invitations",
-  "GET /orgs/{org}/teams/{team_slug}/members",
-  "GET /orgs/{org}/teams/{team_slug}/projects",
-  "GET /orgs/{org}/teams/{team_slug}/repos",
-  "GET /orgs/{org}/teams/{team_slug}/teams",
-  "GET /projects/{project_id}/collaborators",
-  "GET /repos/{owner}/{repo}/actions/artifacts",
-  "GET /repos/{owner}/{repo}/actions/caches",
-  "GET /repos/{owner}/{repo}/actions/organization-secrets",
-  "GET /repos/{owner}/{repo}/actions/organization-variables",
-  "GET /repos/{owner}/{repo}/actions/runners",
-  "GET /repos/{owner}/{repo}/actions/runs",
-  "GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts",
-  "GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/jobs",
-  "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs",
-  "GET /repos/{owner}/{repo}/actions/secrets",
-  "GET /repos/{owner}/{repo}/actions/variables",
-  "GET /repos/{owner}/{repo}/actions/workflows",
-  "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs",
-  "GET /repos/{owner}/{repo}/activity",
-  "GET /repos/{owner}/{repo}/assignees",
-  "GET /repos/{owner}/{repo}/attestations/{subject_digest}",
-  "GET /repos/{owner}/{repo}/branches",
-  "GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations",
-  "GET /repos/{owner}/{repo}/check-suites/{check_suite_id}/check-runs",
-  "GET /repos/{owner}/{repo}/code-scanning/alerts",
-  "GET /repos/{owner}/{repo}/code-scanning/alerts/{alert_number}/instances",
-  "GET /repos/{owner}/{repo}/code-scanning/analyses",
-  "GET /repos/{owner}/{repo}/codespaces",
-  "GET /repos/{owner}/{repo}/codespaces/devcontainers",
-  "GET /repos/{owner}/{repo}/codespaces/secrets",
-  "GET /repos/{owner}/{repo}/collaborators",
-  "GET /repos/{owner}/{repo}/comments",
-  "GET /repos/{owner}/{repo}/comments/{comment_id}/reactions",
-  "GET /repos/{owner}/{repo}/commits",
-  "GET /repos/{owner}/{repo}/commits/{commit_sha}/comments",
-  "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls",
-  "GET /repos/{owner}/{repo}/commits/{ref}/check-runs",
-  "GET /repos/{owner}/{repo}/commits/{ref}/check-suites",
-  "GET /repos/{owner}/{repo}/commits/{ref}/status",
-  "GET /repos/{owner}/{repo}/commits/{ref}/statuses",
-  "GET /repos/{owner}/{repo}/compare/{basehead}",
-  "GET /repos/{owner}/{repo}/compare/{base}...{head}",
-  "GET /repos/{owner}/{repo}/contributors",
-  "GET /repos/{owner}/{repo}/dependabot/alerts",
-  "GET /repos/{owner}/{repo}/dependabot/secrets",
-  "GET /repos/{owner}/{repo}/deployments",
-  "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses",
-  "GET /repos/{owner}/{repo}/environments",
-  "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies",
-  "GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules/apps",
-  "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets",
-  "GET /repos/{owner}/{repo}/environments/{environment_name}/variables",
-  "GET /repos/{owner}/{repo}/events",
-  "GET /repos/{owner}/{repo}/forks",
-  "GET /repos/{owner}/{repo}/hooks",
-  "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries",
-  "GET /repos/{owner}/{repo}/invitations",
-  "GET /repos/{owner}/{repo}/issues",
-  "GET /repos/{owner}/{repo}/issues/comments",
-  "GET /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
-  "GET /repos/{owner}/{repo}/issues/events",
-  "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
-  "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by",
-  "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocking",
-  "GET /repos/{owner}/{repo}/issues/{issue_number}/events",
-  "GET /repos/{owner}/{repo}/issues/{issue_number}/labels",
-  "GET /repos/{owner}/{repo}/issues/{issue_number}/reactions",
-  "GET /repos/{owner}/{repo}/issues/{issue_number}/sub_issues",
-  "GET /repos/{owner}/{repo}/issues/{issue_number}/timeline",
-  "GET /repos/{owner}/{repo}/keys",
-  "GET /repos/{owner}/{repo}/labels",
-  "GET /repos/{owner}/{repo}/milestones",
-  "GET /repos/{owner}/{repo}/milestones/{milestone_number}/labels",
-  "GET /repos/{owner}/{repo}/notifications",
-  "GET /repos/{owner}/{repo}/pages/builds",
-  "GET /repos/{owner}/{repo}/projects",
-  "GET /repos/{owner}/{repo}/pulls",
-  "GET /repos/{owner}/{repo}/pulls/comments",
-  "GET /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions",
-  "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments",
-  "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits",
-  "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
-  "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews",
-  "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments",
-  "GET /repos/{owner}/{repo}/releases",
-  "GET /repos/{owner}/{repo}/releases/{release_id}/assets",
-  "GET /repos/{owner}/{repo}/releases/{release_id}/reactions",
-  "GET /repos/{owner}/{repo}/rules/branches/{branch}",
-  "GET /repos/{owner}/{repo}/rulesets",
-  "GET /repos/{owner}/{repo}/rulesets/rule-suites",
-  "GET /repos/{owner}/{repo}/rulesets/{ruleset_id}/history",
-  "GET /repos/{owner}/{repo}/secret-scanning/alerts",
-  "GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}/locations",
-  "GET /repos/{owner}/{repo}/security-advisories",
-  "GET /repos/{owner}/{repo}/stargazers",
-  "GET /repos/{owner}/{repo}/subscribers",
-  "GET /repos/{owner}/{repo}/tags",
-  "GET /repos/{owner}/{repo}/teams",
-  "GET /repos/{owner}/{repo}/topics",
-  "GET /repositories",
-  "GET /search/code",
-  "GET /search/commits",
-  "GET /search/issues",
-  "GET /search/labels",
-  "GET /search/repositories",
-  "GET /search/topics",
-  "GET /search/users",
-  "GET /teams/{team_id}/discussions",
-  "GET /teams/{team_id}/discussions/{discussion_number}/comments",
-  "GET /teams/{team_id}/discussions/{discussion_number}/comments/{comment_number}/reactions",
-  "GET /teams/{team_id}/discussions/{discussion_number}/reactions",
-  "GET /teams/{team_id}/invitations",
-  "GET /teams/{team_id}/members",
-  "GET /teams/{team_id}/projects",
-  "GET /teams/{team_id}/repos",
-  "GET /teams/{team_id}/teams",
-  "GET /user/blocks",
-  "GET /user/codespaces",
-  "GET /user/codespaces/secrets",
-  "GET /user/emails",
-  "GET /user/followers",
-  "GET /user/following",
-  "GET /user/gpg_keys",
-  "GET /user/installations",
-  "GET /user/installations/{installation_id}/repositories",
-  "GET /user/issues",
-  "GET /user/keys",
-  "GET /user/marketplace_purchases",
-  "GET /user/marketplace_purchases/stubbed",
-  "GET /user/memberships/orgs",
-  "GET /user/migrations",
-  "GET /user/migrations/{migration_id}/repositories",
-  "GET /user/orgs",
-  "GET /user/packages",
-  "GET /user/packages/{package_type}/{package_name}/versions",
-  "GET /user/public_emails",
-  "GET /user/repos",
-  "GET /user/repository_invitations",
-  "GET /user/social_accounts",
-  "GET /user/ssh_signing_keys",
-  "GET /user/starred",
-  "GET /user/subscriptions",
-  "GET /user/teams",
-  "GET /users",
-  "GET /users/{username}/attestations/{subject_digest}",
-  "GET /users/{username}/events",
-  "GET /users/{username}/events/orgs/{org}",
-  "GET /users/{username}/events/public",
-  "GET /users/{username}/followers",
-  "GET /users/{username}/following",
-  "GET /users/{username}/gists",
-  "GET /users/{username}/gpg_keys",
-  "GET /users/{username}/keys",
-  "GET /users/{username}/orgs",
-  "GET /users/{username}/packages",
-  "GET /users/{username}/projects",
-  "GET /users/{username}/projectsV2",
-  "GET /users/{username}/projectsV2/{project_number}/fields",
-  "GET /users/{username}/projectsV2/{project_number}/items",
-  "GET /users/{username}/received_events",
-  "GET /users/{username}/received_events/public",
-  "GET /users/{username}/repos",
-  "GET /users/{username}/social_accounts",
-  "GET /users/{username}/ssh_signing_keys",
-  "GET /users/{username}/starred",
-  "GET /users/{username}/subscriptions"
-]));
-
-// pkg/dist-src/paginating-endpoints.js
-function isPaginatingEndpoint(arg) {
-  if (typeof arg === "string") {
-    return paginatingEndpoints.includes(arg);
-  } else {
-    return false;
-  }
-}
-
-// pkg/dist-src/index.js
-function paginateRest(octokit) {
-  return {
-    paginate: Object.assign(paginate.bind(null, octokit), {
-      iterator: iterator.bind(null, octokit)
-    })
-  };
-}
-paginateRest.VERSION = plugin_paginate_rest_dist_bundle_VERSION;
-
-
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/utils.js
-
-
-// octokit + plugins
-
-
-
-const context = new Context();
-const baseUrl = getApiBaseUrl();
-const defaults = {
-    baseUrl,
-    request: {
-        agent: getProxyAgent(baseUrl),
-        fetch: getProxyFetch(baseUrl)
-    }
-};
-const GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(defaults);
-
-/**
- * Convience function to correctly format Octokit Options to pass into the constructor.
- *
- * @param     token    the repo PAT or GITHUB_TOKEN
- * @param     options  other options to set
- */
-function getOctokitOptions(token, options) {
-    const opts = Object.assign({}, options || {}); // Shallow clone - don't mutate the object provided by the caller
-    // Auth
-    const auth = Utils.getAuthString(token, opts);
-    if (auth) {
-        opts.auth = auth;
-    }
-    // Orchestration ID
-    const userAgent = Utils.getUserAgentWithOrchestrationId(opts.userAgent);
-    if (userAgent) {
-        opts.userAgent = userAgent;
-    }
-    return opts;
-}
-//# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./src/core/artifact.ts
-function toRecord(artifact, repository, path) {
-    const run = artifact.workflow_run ?? {};
-    return {
-        repository,
-        id: artifact.id,
-        name: artifact.name,
-        size_in_bytes: artifact.size_in_bytes,
-        created_at: artifact.created_at,
-        expires_at: artifact.expires_at,
-        expired: artifact.expired,
-        digest: artifact.digest ?? null,
-        run_id: run.id ?? null,
-        head_branch: run.head_branch ?? null,
-        head_sha: run.head_sha ?? null,
-        ...(path === undefined ? {} : { path }),
-    };
-}
-/** Newest first: by `created_at`, then by `id`, so ties are deterministic. */
-function compareNewestFirst(a, b) {
-    const byTime = Date.parse(b.created_at ?? '') - Date.parse(a.created_at ?? '');
-    if (byTime !== 0 && !Number.isNaN(byTime))
-        return byTime;
-    return b.id - a.id;
-}
-/**
- * Whether the run that made the artifact came from a fork: its head repository is not the
- * repository (or is gone), so a pull request's author controlled what the run uploaded.
- * 'unknown' when the artifact does not say.
- */
-function forkStatus(artifact) {
-    const run = artifact.workflow_run;
-    if (!run || run.head_repository_id === undefined || run.repository_id === undefined) {
-        return 'unknown';
-    }
-    return run.head_repository_id === run.repository_id ? 'same' : 'fork';
-}
-
-;// CONCATENATED MODULE: ./src/core/clock.ts
-const systemClock = {
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-
-;// CONCATENATED MODULE: ./src/core/errors.ts
-/** The wording used for an error's plain `message`: the setting's own name. */
-const plainWording = (setting, value) => value === undefined ? setting : `${setting}: ${value}`;
-/**
- * An error whose text names settings: `message` uses the plain names, `explain` words them the
- * way the front end showing it does.
- */
-class WordedError extends Error {
-    explain;
-    constructor(explain, options) {
-        super(explain(plainWording), options);
-        this.explain = explain;
-        this.name = 'WordedError';
-    }
-}
-/** A bad setting: raised before any API call; `explain` says what is wrong with it. */
-class SettingError extends WordedError {
-    setting;
-    constructor(setting, explain) {
-        super(explain);
-        this.setting = setting;
-        this.name = 'SettingError';
-    }
-}
-/** The artifact has expired (its `expired` flag, or a 410 from the download endpoint). */
-class ArtifactExpiredError extends Error {
-    artifactName;
-    artifactId;
-    expiresAt;
-    constructor(artifactName, artifactId, expiresAt) {
-        super(`Artifact '${artifactName}' (id ${artifactId}) has expired` +
-            (expiresAt ? ` (at ${expiresAt})` : '') +
-            ' and can no longer be downloaded');
-        this.artifactName = artifactName;
-        this.artifactId = artifactId;
-        this.expiresAt = expiresAt;
-        this.name = 'ArtifactExpiredError';
-    }
-}
-/**
- * A rate limit refuses requests: the primary limit is (nearly) used up, or the secondary limit
- * keeps refusing for longer than is worth waiting. Callers stop cleanly rather than wait.
- */
-class RateLimitExhaustedError extends Error {
-    resetAt;
-    limit;
-    constructor(resetAt, limit = 'primary', 
-    /** What was refused, for the message: the call and the API's answer. */
-    refused) {
-        super((refused ? `${refused}. ` : '') +
-            (limit === 'primary'
-                ? `The API rate limit is used up until ${resetAt.toISOString()}`
-                : `GitHub's secondary rate limit refuses requests until about ${resetAt.toISOString()}`));
-        this.resetAt = resetAt;
-        this.limit = limit;
-        this.name = 'RateLimitExhaustedError';
-    }
-}
-function isHttpError(error) {
-    return error instanceof Error && typeof error.status === 'number';
-}
-/** The text a front end shows for an error, with settings in its own words. */
-function explainError(error, word) {
-    if (error instanceof WordedError)
-        return error.explain(word);
-    return error instanceof Error ? error.message : String(error);
-}
-
-;// CONCATENATED MODULE: ./src/core/request.ts
-/**
- * What a front end asks the core to do, split by who needs it: the target repositories, the query
- * that selects artifacts, and the options of the operation. How to reach the API (token, URL) is
- * the session's, not the request's.
- */
-/** `owner/name`, as outputs and messages show a repository. */
-function fullName({ owner, repo }) {
-    return `${owner}/${repo}`;
-}
-/** True when any run filter is set. */
-function hasRunFilters(filters) {
-    return Object.values(filters).some((value) => value !== undefined);
-}
-
-;// CONCATENATED MODULE: ./src/core/delete/deletion.ts
-
-
-
-
-/** Requests left unused when stopping for the primary rate limit: in-flight DELETEs still spend some. */
-const RATE_LIMIT_RESERVE = 10;
-/** Progress lines in the log: one per this many artifacts, not one per artifact. */
-const PROGRESS_EVERY = 100;
-/** Failures named one by one in the step's error; the log has each of them. */
-const FAILURES_NAMED = 20;
-/**
- * Deletes exactly the selected artifacts (the selection was made on the complete listings;
- * nothing is listed here), largest first across every repository, so a run that stops early has
- * freed the most storage it could and the next run carries on from there. DELETEs are paced
- * under GitHub's secondary limit.
- *
- * `max-deletions` caps the DELETE requests: the N largest selected are attempted and the rest
- * are `remaining`. An artifact found already gone counts toward the cap, as it counts as deleted.
- */
-async function deleteArtifacts(selected, options, context) {
-    const { reporter } = context;
-    const ordered = [...selected].sort(compareLargestFirst);
-    const cap = options.maxDeletions ?? ordered.length;
-    const batch = ordered.slice(0, cap);
-    const capStop = ordered.length > cap ? { cause: 'max-deletions', reason: capReason(cap, reporter) } : undefined;
-    if (options.dryRun) {
-        reporter.info(`Dry run: ${describeCount(batch.length)} would be deleted; nothing is deleted`);
-        for (const artifact of batch)
-            reporter.debug(`Would delete ${describe(artifact)}`);
-        return {
-            deleted: batch,
-            alreadyGone: [],
-            failed: [],
-            remaining: ordered.slice(cap),
-            ...stopFields(capStop, ordered.length - batch.length),
-            dryRun: true,
-        };
-    }
-    const outcomes = new Map();
-    const stop = await deleteInOrder(batch, context, outcomes);
-    const collected = collect(ordered, outcomes);
-    const result = { ...collected, ...stopFields(stop ?? capStop, collected.remaining.length) };
-    reporter.info(progressLine(result, ordered.length));
-    if (result.stopReason && result.stoppedBy === 'max-deletions')
-        reporter.info(result.stopReason);
-    else if (result.stopReason)
-        reporter.warning(result.stopReason);
-    return result;
-}
-/** Runs the paced DELETEs, recording each outcome; says why it stopped early, if it did. */
-async function deleteInOrder(batch, { session, clientOf, reporter, clock = systemClock }, outcomes) {
-    let stop;
-    let next = 0;
-    const take = () => {
-        if (next >= batch.length)
-            return undefined;
-        stop ??= rateLimitStop(session, clock);
-        return stop ? undefined : batch[next++];
-    };
-    const deleteOne = async (artifact) => {
-        try {
-            const answer = await clientOf(artifact).deleteArtifact(artifact.id);
-            outcomes.set(artifact.id, answer);
-            reporter.debug(`${answer === 'gone' ? 'Already gone' : 'Deleted'}: ${describe(artifact)}`);
-        }
-        catch (error) {
-            if (error instanceof RateLimitExhaustedError) {
-                // Not deleted: it stays for the next run, with everything after it.
-                stop ??= {
-                    cause: 'rate-limit',
-                    reason: error.limit === 'primary'
-                        ? rateLimitReason(error.resetAt)
-                        : secondaryLimitReason(error.resetAt),
-                };
-                return;
-            }
-            const where = fullName(clientOf(artifact).repository);
-            const failure = `${describe(artifact)} in ${where}: ${errorMessage(error)}`;
-            outcomes.set(artifact.id, { failure });
-            reporter.info(`Could not delete ${failure}`);
-            if (isHttpError(error) && error.status === 403)
-                stop ??= { cause: 'forbidden', reason: FORBIDDEN_REASON };
-        }
-        if (outcomes.size % PROGRESS_EVERY === 0) {
-            reporter.info(`Deleting: ${outcomes.size} of ${batch.length} done`);
-        }
-    };
-    await session.deletions.drain(take, deleteOne);
-    return stop;
-}
-/** A stop when the latest answer says the primary limit is nearly used up, and not yet reset. */
-function rateLimitStop(session, clock) {
-    const limit = session.rateLimit();
-    if (!limit || limit.remaining >= RATE_LIMIT_RESERVE)
-        return undefined;
-    const resetAt = new Date(limit.reset * 1000);
-    if (resetAt.getTime() <= clock.now())
-        return undefined;
-    return {
-        cause: 'rate-limit',
-        reason: rateLimitReason(resetAt, `${limit.remaining} of ${limit.limit} requests left`),
-    };
-}
-function rateLimitReason(resetAt, left = 'used up') {
-    return (`Stopped deleting to stay within the API rate limit (${left}; it resets at ` +
-        `${resetAt.toISOString()}). The next run carries on with the largest of those left`);
-}
-function secondaryLimitReason(resetAt) {
-    return (`Stopped deleting: GitHub's secondary rate limit kept refusing requests (come back after ` +
-        `${resetAt.toISOString()}). The next run carries on with the largest of those left`);
-}
-function capReason(cap, reporter) {
-    return `Stopped after ${reporter.word('max-deletions')} (${cap}); the next run carries on with the largest of those left`;
-}
-const FORBIDDEN_REASON = 'Stopped deleting: GitHub refused a deletion (HTTP 403) and would refuse the others the same ' +
-    'way. The usual cause is a token without the `actions: write` permission ' +
-    '(`permissions: { actions: write }` in the workflow)';
-function stopFields(stop, left) {
-    // A stop after the last artifact was taken left nothing undone.
-    if (!stop || left === 0)
-        return {};
-    return { stoppedBy: stop.cause, stopReason: `${stop.reason}: ${describeCount(left)} left.` };
-}
-/** Sorts the outcomes into the result's lists, in the order the artifacts were taken. */
-function collect(ordered, outcomes) {
-    const result = {
-        deleted: [],
-        alreadyGone: [],
-        failed: [],
-        remaining: [],
-        dryRun: false,
-    };
-    for (const artifact of ordered) {
-        const outcome = outcomes.get(artifact.id);
-        if (outcome === undefined)
-            result.remaining.push(artifact);
-        else if (outcome === 'deleted')
-            result.deleted.push(artifact);
-        else if (outcome === 'gone')
-            result.alreadyGone.push(artifact);
-        else
-            result.failed.push({ artifact, reason: outcome.failure });
-    }
-    return result;
-}
-function progressLine(result, selectedCount) {
-    const parts = [`Deleted ${result.deleted.length} of ${describeCount(selectedCount)}`];
-    if (result.alreadyGone.length)
-        parts.push(`${result.alreadyGone.length} already gone`);
-    if (result.failed.length)
-        parts.push(`${result.failed.length} failed`);
-    if (result.remaining.length)
-        parts.push(`${result.remaining.length} left`);
-    return parts.join(', ');
-}
-/**
- * The step's error message for failed deletions, naming each artifact and why (the first
- * FAILURES_NAMED of them; the log names every one).
- */
-function describeDeletionFailures(failed) {
-    const named = failed.slice(0, FAILURES_NAMED).map((f) => `- ${f.reason}`);
-    const more = failed.length - named.length;
-    return [
-        `Could not delete ${describeCount(failed.length)}:`,
-        ...named,
-        ...(more > 0 ? [`- and ${more} more (each is named in the log)`] : []),
-    ].join('\n');
-}
-/** Largest `size_in_bytes` first; among equals the oldest, as a retention rule would take them. */
-function compareLargestFirst(a, b) {
-    return b.size_in_bytes - a.size_in_bytes || compareNewestFirst(b, a);
-}
-function describe(artifact) {
-    const run = artifact.workflow_run?.id;
-    return `'${artifact.name}' (id ${artifact.id}${run === undefined ? '' : `, run ${run}`})`;
-}
-function describeCount(count) {
-    return `${count} artifact${count === 1 ? '' : 's'}`;
-}
-/** The error's message, with its HTTP status unless the message already gives it. */
-function errorMessage(error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const status = isHttpError(error) ? error.status : undefined;
-    return status === undefined || message.includes(`HTTP ${status}`)
-        ? message
-        : `HTTP ${status}: ${message}`;
-}
-
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
-;// CONCATENATED MODULE: ./src/core/concurrency.ts
-/**
- * A gate that runs the tasks handed to it at most `limit` at a time, starting them in the order
- * they were handed in.
- */
-function limiter(limit) {
-    let running = 0;
-    const waiting = [];
-    return async (task) => {
-        if (running < limit)
-            running++;
-        else
-            await new Promise((resolve) => waiting.push(resolve));
-        try {
-            return await task();
-        }
-        finally {
-            // Hand the slot straight to the next task in line, or give it back.
-            const next = waiting.shift();
-            if (next)
-                next();
-            else
-                running--;
-        }
-    };
-}
-/** Runs `work` on every item with at most `limit` at once, keeping the items' order. */
-function mapConcurrently(items, limit, work) {
-    const slot = limiter(limit);
-    return Promise.all(items.map((item) => slot(() => work(item))));
-}
-
-;// CONCATENATED MODULE: ./src/core/units.ts
-/** Durations and sizes as users write them in inputs, and sizes as summaries print them. */
-const MINUTE_MS = 60_000;
-const HOUR_MS = 60 * MINUTE_MS;
-const DAY_MS = 24 * HOUR_MS;
-const WEEK_MS = 7 * DAY_MS;
-const SHORT_DURATION = /^(\d+)\s*([mhdw])$/;
-const SHORT_DURATION_UNITS = {
-    m: MINUTE_MS,
-    h: HOUR_MS,
-    d: DAY_MS,
-    w: WEEK_MS,
-};
-// Years and months are matched too, only to refuse them with a message of their own.
-const ISO_DURATION = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i;
-const DURATION_FORMS = 'a whole number with a unit m, h, d or w (90m, 12h, 14d, 2w) ' +
-    'or an ISO 8601 duration (P14D, PT12H, P1W, P1DT12H)';
-/** Milliseconds in a duration such as `14d` or `P14D`; throws on anything else. */
-function parseDuration(text) {
-    const milliseconds = shortDurationMs(text) ?? isoDurationMs(text);
-    if (milliseconds === undefined) {
-        throw new Error(`'${text}' is not a duration: use ${DURATION_FORMS}`);
-    }
-    if (milliseconds === 0)
-        throw new Error(`'${text}' is zero: give a duration longer than that`);
-    if (!Number.isSafeInteger(milliseconds))
-        throw new Error(`'${text}' is too long a duration`);
-    return milliseconds;
-}
-function shortDurationMs(text) {
-    const match = SHORT_DURATION.exec(text);
-    if (!match)
-        return undefined;
-    return Number(match[1]) * SHORT_DURATION_UNITS[match[2]];
-}
-function isoDurationMs(text) {
-    const match = ISO_DURATION.exec(text);
-    // `P` and `PT` alone, or a `T` with no time after it, fit the pattern but are not durations.
-    if (!match || match.slice(1).every((part) => part === undefined) || /T$/i.test(text)) {
-        return undefined;
-    }
-    const [, years, months, weeks, days, hours, minutes, seconds] = match;
-    if (years !== undefined || months !== undefined) {
-        throw new Error(`'${text}' counts years or months, which have no fixed length: give days or weeks (P30D, P4W)`);
-    }
-    const count = (part) => Number(part ?? 0);
-    return (count(weeks) * WEEK_MS +
-        count(days) * DAY_MS +
-        count(hours) * HOUR_MS +
-        count(minutes) * MINUTE_MS +
-        count(seconds) * 1000);
-}
-const SIZE = /^(\d+)(?:\.(\d+))?\s*([a-z]*)$/i;
-const KB = 1024;
-const SIZE_UNITS = {
-    '': 1,
-    b: 1,
-    kb: KB,
-    kib: KB,
-    mb: KB ** 2,
-    mib: KB ** 2,
-    gb: KB ** 3,
-    gib: KB ** 3,
-    tb: KB ** 4,
-    tib: KB ** 4,
-};
-/** Bytes in a size such as `500`, `10KB` or `1.5GB` (1 KB = 1024 B), rounded down. */
-function parseSize(text) {
-    const match = SIZE.exec(text);
-    const unitBytes = match ? SIZE_UNITS[match[3].toLowerCase()] : undefined;
-    if (!match || unitBytes === undefined) {
-        throw new Error(`'${text}' is not a size: use a number of bytes (500) or a number with a unit ` +
-            'B, KB, MB, GB or TB (10KB, 50MB, 1.5GB; 1 KB = 1024 B)');
-    }
-    // Integer arithmetic, so that `1.1GB` is exactly 1181116006 and not off by a rounding error.
-    const [, whole, fraction = ''] = match;
-    const bytes = (BigInt(whole + fraction) * BigInt(unitBytes)) / 10n ** BigInt(fraction.length);
-    if (bytes > BigInt(Number.MAX_SAFE_INTEGER))
-        throw new Error(`'${text}' is too large a size`);
-    return Number(bytes);
-}
-const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
-/**
- * A byte count for people: whole bytes below 1 KB (`512 B`), otherwise three significant digits
- * in the largest unit that keeps the number at 1 or more (`1.50 KB`, `10.0 MB`, `1.00 GB`).
- */
-function formatBytes(bytes) {
-    let value = bytes;
-    let unit = 0;
-    while (value >= KB && unit < BYTE_UNITS.length - 1) {
-        value /= KB;
-        unit++;
-    }
-    if (unit === 0)
-        return `${bytes} B`;
-    // toPrecision would switch to exponent notation from 1000 on (1000 to 1023.x of a unit).
-    const digits = value >= 100 ? value.toFixed(0) : value.toPrecision(3);
-    return `${digits} ${BYTE_UNITS[unit]}`;
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(8522);
-// EXTERNAL MODULE: ./node_modules/yauzl/index.js
-var yauzl = __nccwpck_require__(663);
-;// CONCATENATED MODULE: ./src/core/download/extraction.ts
-
-
-
-
-
-
-
-
-const S_IFMT = 0o170000;
-const S_IFLNK = 0o120000;
-const MADE_BY_UNIX = 3;
-const CONCURRENT_WRITES = 8;
-const CACHE_BLOCK_SIZE = 256 * 1024;
-const CACHE_BLOCKS = 8;
-/** Reads of a large entry: a MiB at a time, 16 times fewer round trips than the default. */
-const LARGE_READ_SIZE = 1024 * 1024;
-/**
- * A fresh name beside `target`, in the same folder and so on the same file system: work done
- * there is moved into place with a rename, and never shows half-done at `target`.
- */
-function partialPathBeside(target) {
-    const suffix = (0,external_node_crypto_.randomBytes)(6).toString('hex');
-    return external_node_path_default().join(external_node_path_default().dirname(target), `.${external_node_path_default().basename(target)}.partial-${suffix}`);
-}
-/**
- * Extracts the zip archive `zipFile` into `destination` (created if missing, merged into if it
- * exists) and returns the relative paths of the files written. Entries that would land outside
- * the destination (`..`, absolute paths, drive letters, symbolic links) are refused. Everything
- * is extracted into a temporary folder beside the destination first, and moved into place only
- * once all of it succeeded: a failure leaves the destination as it was.
- */
-async function extractZip(zipFile, destination, subject) {
-    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(destination), { recursive: true });
-    const staging = partialPathBeside(destination);
-    await (0,promises_namespaceObject.mkdir)(staging);
-    try {
-        const files = await extractInto(zipFile, staging, subject);
-        await moveInto(staging, destination).catch((error) => {
-            throw new Error(`Extracting ${subject}: ${message(error)}`);
-        });
-        return files;
-    }
-    finally {
-        await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
-    }
-}
-async function extractInto(zipFile, root, subject) {
-    let zip;
-    try {
-        // Names are decoded and checked below, so the refusal can name the artifact and the entry.
-        zip = await openCached(zipFile, { decodeStrings: false, autoClose: false });
-    }
-    catch (error) {
-        throw new Error(`Extracting ${subject}: not a readable zip archive (${message(error)})`);
-    }
-    const files = new Set();
-    const folders = new Set();
-    const writes = new ConcurrentWrites(CONCURRENT_WRITES);
-    try {
-        for await (const entry of zip.eachEntry()) {
-            const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true);
-            const relative = checkedEntryPath(entry, name, subject);
-            const target = external_node_path_default().join(root, ...relative.split('/'));
-            assertInside(root, target, subject, name);
-            const folder = name.endsWith('/') || name.endsWith('\\') ? target : external_node_path_default().dirname(target);
-            if (!folders.has(folder)) {
-                await (0,promises_namespaceObject.mkdir)(folder, { recursive: true });
-                folders.add(folder);
-            }
-            if (folder !== target) {
-                await writes.add(relative, () => writeEntry(zip, entry, target, subject, name));
-                files.add(relative);
-            }
-        }
-        await writes.finish();
-    }
-    catch (error) {
-        throw error instanceof UnsafeEntryError
-            ? error
-            : new Error(`Extracting ${subject} failed: ${message(error)}`);
-    }
-    finally {
-        // Nothing may still be writing when the caller removes the folder.
-        await writes.settle();
-        zip.close();
-    }
-    return [...files];
-}
-/** Opens the archive through a CachingReader, closing the file when yauzl is done with it. */
-async function openCached(zipFile, options) {
-    const handle = await (0,promises_namespaceObject.open)(zipFile);
-    try {
-        const { size } = await handle.stat();
-        return await yauzl.fromRandomAccessReaderPromise(new CachingReader(handle), size, options);
-    }
-    catch (error) {
-        await handle.close();
-        throw error;
-    }
-}
-/**
- * Reads small ranges of the archive through a few cached blocks. Without it, each entry of a
- * zip of many small files costs three tiny reads (its central directory record, local header
- * and data), each a round trip to the thread pool: most of the time such an extraction took.
- */
-class CachingReader extends yauzl.RandomAccessReader {
-    handle;
-    blocks = new Map();
-    constructor(handle) {
-        super();
-        this.handle = handle;
-    }
-    _readStreamForRange(start, end) {
-        if (end - start > CACHE_BLOCK_SIZE) {
-            return this.handle.createReadStream({
-                start,
-                end: end - 1,
-                autoClose: false,
-                highWaterMark: LARGE_READ_SIZE,
-            });
-        }
-        return external_node_stream_.Readable.from(this.lazily(start, end), { objectMode: false });
-    }
-    /** The read starts when the stream is first read, so its failure always has a listener. */
-    async *lazily(start, end) {
-        yield await this.cached(start, end);
-    }
-    read(buffer, offset, length, position, callback) {
-        this.cached(position, position + length).then((bytes) => callback(bytes.copy(buffer, offset) === length ? null : new Error('unexpected end of file')), (error) => callback(error));
-    }
-    close(callback) {
-        this.handle.close().then(() => callback(null), callback);
-    }
-    async cached(start, end) {
-        const first = Math.floor(start / CACHE_BLOCK_SIZE);
-        const last = Math.floor((end - 1) / CACHE_BLOCK_SIZE);
-        const parts = [];
-        for (let index = first; index <= last; index++)
-            parts.push(await this.block(index));
-        const joined = parts.length === 1 ? parts[0] : Buffer.concat(parts);
-        const from = start - first * CACHE_BLOCK_SIZE;
-        return joined.subarray(from, from + end - start);
-    }
-    block(index) {
-        let block = this.blocks.get(index);
-        if (!block) {
-            block = this.handle
-                .read(Buffer.allocUnsafe(CACHE_BLOCK_SIZE), 0, CACHE_BLOCK_SIZE, index * CACHE_BLOCK_SIZE)
-                .then(({ buffer, bytesRead }) => buffer.subarray(0, bytesRead));
-            this.blocks.set(index, block);
-            if (this.blocks.size > CACHE_BLOCKS)
-                this.blocks.delete(this.blocks.keys().next().value);
-        }
-        return block;
-    }
-}
-/**
- * Entry writes in flight at once: extracting many small files waits on the file system far more
- * than on the CPU, and overlapping them roughly halves the time (bench/extraction.ts).
- */
-class ConcurrentWrites {
-    limit;
-    running = new Map();
-    failure;
-    constructor(limit) {
-        this.limit = limit;
-    }
-    /** Starts the write once a slot is free; a failure of an earlier one is thrown here. */
-    async add(file, write) {
-        while (this.running.size >= this.limit)
-            await Promise.race(this.running.values());
-        // An archive may hold a name twice: the later entry must win, as in a serial extraction.
-        await this.running.get(file);
-        this.throwIfFailed();
-        const done = write()
-            .catch((error) => {
-            this.failure ??= { error };
-        })
-            .finally(() => this.running.delete(file));
-        this.running.set(file, done);
-    }
-    /** Waits for every write, throwing the first failure. */
-    async finish() {
-        await this.settle();
-        this.throwIfFailed();
-    }
-    /** Waits for every write, whatever the outcome. */
-    async settle() {
-        await Promise.all(this.running.values());
-    }
-    throwIfFailed() {
-        if (this.failure)
-            throw this.failure.error;
-    }
-}
-class UnsafeEntryError extends Error {
-    constructor(subject, name, why) {
-        super(`Refusing to extract ${subject}: its entry '${name}' ${why}`);
-        this.name = 'UnsafeEntryError';
-    }
-}
-/** The entry's path relative to the destination, with `/` separators; throws if unsafe. */
-function checkedEntryPath(entry, name, subject) {
-    const normalised = name.replace(/\\/g, '/');
-    const refuse = (why) => new UnsafeEntryError(subject, name, why);
-    // `//server/share` (a UNC path once `\` is normalised) starts with `/` as well.
-    if (normalised.startsWith('/'))
-        throw refuse('is an absolute path');
-    if (/^[a-zA-Z]:/.test(normalised))
-        throw refuse('starts with a drive letter');
-    if (normalised.includes('\0'))
-        throw refuse('contains a NUL character');
-    const segments = normalised.split('/').filter((segment) => segment !== '' && segment !== '.');
-    if (segments.includes('..'))
-        throw refuse("contains a '..' segment");
-    if (((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK) {
-        throw refuse('is a symbolic link');
-    }
-    if (segments.length === 0 && !normalised.endsWith('/'))
-        throw refuse('has no file name');
-    return segments.join('/');
-}
-function assertInside(root, target, subject, name) {
-    const relative = external_node_path_default().relative(root, target);
-    // Only a `..` segment leaves the root: `..foo` is an ordinary name.
-    if (relative === '..' || relative.startsWith(`..${(external_node_path_default()).sep}`) || external_node_path_default().isAbsolute(relative)) {
-        throw new UnsafeEntryError(subject, name, 'would be written outside the destination');
-    }
-}
-async function writeEntry(zip, entry, target, subject, name) {
-    const content = await zip.openReadStreamPromise(entry);
-    await (0,external_node_stream_promises_namespaceObject.pipeline)(content, crcCheck(entry.crc32, () => `Extracting ${subject}: entry '${name}' is corrupt (CRC mismatch)`), (0,external_node_fs_namespaceObject.createWriteStream)(target, { mode: fileMode(entry) }));
-}
-/** yauzl checks sizes but not checksums: a corrupt entry would otherwise pass unnoticed. */
-function crcCheck(expected, describe) {
-    let crc = 0;
-    return new external_node_stream_.Transform({
-        transform(chunk, _encoding, done) {
-            crc = (0,external_node_zlib_.crc32)(chunk, crc);
-            done(null, chunk);
-        },
-        flush(done) {
-            done(crc === expected ? null : new Error(describe()));
-        },
-    });
-}
-/** Unix permission bits from the archive, so executables stay executable; never setuid. */
-function fileMode(entry) {
-    const unixMode = (entry.externalFileAttributes >>> 16) & 0o777;
-    if (entry.versionMadeBy >> 8 !== MADE_BY_UNIX || unixMode === 0)
-        return 0o666;
-    return unixMode | 0o600;
-}
-/**
- * Moves everything under `source` into `destination`, merging into folders that exist there
- * and replacing files. Every conflict is found before the first move, so a refusal changes
- * nothing; a folder or link in the way of a file (or the other way round) is a conflict, so
- * nothing is ever written through a symbolic link already at the destination.
- */
-async function moveInto(source, destination) {
-    // The destination itself may be a link to a folder (a user's choice): follow it.
-    const existing = await statIfExists(destination, promises_namespaceObject.stat);
-    if (existing && !existing.isDirectory())
-        throw inTheWay(destination);
-    const moves = existing
-        ? await planMoves(source, destination)
-        : [{ from: source, to: destination }];
-    for (const { from, to } of moves)
-        await (0,promises_namespaceObject.rename)(from, to);
-}
-async function planMoves(source, destination) {
-    const moves = [];
-    for (const entry of await (0,promises_namespaceObject.readdir)(source, { withFileTypes: true })) {
-        const from = external_node_path_default().join(source, entry.name);
-        const to = external_node_path_default().join(destination, entry.name);
-        const existing = await statIfExists(to, promises_namespaceObject.lstat);
-        if (entry.isDirectory() && existing) {
-            if (!existing.isDirectory())
-                throw inTheWay(to);
-            moves.push(...(await planMoves(from, to)));
-        }
-        else {
-            if (existing?.isDirectory())
-                throw inTheWay(to);
-            moves.push({ from, to });
-        }
-    }
-    return moves;
-}
-function inTheWay(target) {
-    return new Error(`cannot write '${target}': a file, folder or link of another kind is in the way`);
-}
-async function statIfExists(target, read) {
-    try {
-        return await read(target);
-    }
-    catch (error) {
-        if (error.code === 'ENOENT')
-            return undefined;
-        throw error;
-    }
-}
-function message(error) {
-    return error instanceof Error ? error.message : String(error);
-}
-
-;// CONCATENATED MODULE: ./src/core/download/transfer.ts
-
-
-
-
-
-const transfer_DEFAULTS = {
-    retries: 3,
-    retryDelayMs: 1_000,
-    urlLifetimeMs: 50_000,
-    idleTimeoutMs: 60_000,
-};
-/** Longest `retry-after` honoured; the signed URL would have expired by then anyway. */
-const MAX_RETRY_AFTER_MS = 60_000;
-/** A failed attempt; `retryable` ones are tried again, `urlRefused` ones with a fresh URL. */
-class AttemptError extends Error {
-    retryable;
-    urlRefused;
-    retryAfterMs;
-    constructor(message, retryable, urlRefused = false, retryAfterMs = 0) {
-        super(message);
-        this.retryable = retryable;
-        this.urlRefused = urlRefused;
-        this.retryAfterMs = retryAfterMs;
-    }
-}
-/**
- * Streams the artifact behind the signed storage URL into `options.file`, hashing the bytes on
- * the way, so memory stays flat whatever the size. The request carries no Authorization header:
- * the URL's signature is the only credential the storage host gets.
- */
-async function transferToFile(options) {
-    const settings = { ...transfer_DEFAULTS, ...options };
-    const clock = options.clock ?? systemClock;
-    let url;
-    let urlTime = 0;
-    try {
-        for (let attempt = 1;; attempt++) {
-            options.signal?.throwIfAborted();
-            if (url === undefined || clock.now() - urlTime > settings.urlLifetimeMs) {
-                url = await options.getUrl();
-                options.reporter.mask(url);
-                urlTime = clock.now();
-            }
-            try {
-                return await attemptTransfer(url, settings);
-            }
-            catch (error) {
-                if (!(error instanceof AttemptError) || !error.retryable || attempt > settings.retries) {
-                    throw failure(error, settings.subject, attempt);
-                }
-                const delayMs = Math.max(settings.retryDelayMs * 2 ** (attempt - 1), error.retryAfterMs);
-                options.reporter.info(`Downloading ${settings.subject}: ${error.message}; retrying in ${Math.round(delayMs / 1000)} s (retry ${attempt} of ${settings.retries})`);
-                if (error.urlRefused)
-                    url = undefined;
-                await clock.sleep(delayMs);
-            }
-        }
-    }
-    catch (error) {
-        await (0,promises_namespaceObject.rm)(options.file, { force: true });
-        throw error;
-    }
-}
-async function attemptTransfer(url, settings) {
-    let response;
-    try {
-        response = await settings.get(url, settings.idleTimeoutMs);
-    }
-    catch (error) {
-        throw new AttemptError(reason(error, url), true);
-    }
-    if (response.statusCode !== 200) {
-        response.resume();
-        throw statusError(response);
-    }
-    if (settings.signal?.aborted) {
-        response.destroy();
-        settings.signal.throwIfAborted();
-    }
-    response.setTimeout(settings.idleTimeoutMs, () => response.destroy(new Error(`no data for ${settings.idleTimeoutMs / 1000} s`)));
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    let bytes = 0;
-    const file = (0,external_node_fs_namespaceObject.createWriteStream)(settings.file);
-    let fileError;
-    file.once('error', (error) => (fileError = error));
-    try {
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(response, async function* (chunks) {
-            for await (const chunk of chunks) {
-                hash.update(chunk);
-                bytes += chunk.length;
-                yield chunk;
-            }
-        }, file, { signal: settings.signal });
-    }
-    catch (error) {
-        settings.signal?.throwIfAborted();
-        // A full disk or a folder we may not write is not cured by downloading again.
-        throw new AttemptError(reason(error, url), error !== fileError);
-    }
-    const expected = Number(response.headers['content-length'] ?? NaN);
-    if (!Number.isNaN(expected) && bytes !== expected) {
-        throw new AttemptError(`the body ended after ${bytes} of ${expected} bytes`, true);
-    }
-    return {
-        file: settings.file,
-        sha256: hash.digest('hex'),
-        bytes,
-        contentType: mediaType(response.headers['content-type']),
-        fileName: fileNameFromDisposition(response.headers['content-disposition']),
-    };
-}
-function statusError(response) {
-    const status = response.statusCode ?? 0;
-    const answer = `the storage host answered HTTP ${status}`;
-    // An expired signature is refused with 403 (Azure: AuthenticationFailed).
-    if (status === 401 || status === 403)
-        return new AttemptError(answer, true, true);
-    if (status === 408 || status === 429 || status >= 500) {
-        return new AttemptError(answer, true, false, retryAfterMs(response.headers['retry-after']));
-    }
-    return new AttemptError(answer, false);
-}
-function retryAfterMs(header) {
-    const seconds = Number(header);
-    return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, MAX_RETRY_AFTER_MS) : 0;
-}
-/** The final error: names what failed and why, but never the signed URL (a credential). */
-function failure(error, subject, attempts) {
-    if (!(error instanceof AttemptError))
-        return error instanceof Error ? error : new Error(String(error));
-    const tries = attempts === 1 ? '' : ` after ${attempts} attempts`;
-    return new Error(`Downloading ${subject} from the storage URL failed${tries}: ${error.message}`);
-}
-/** An error's message with the signed URL (or its path and query) replaced by a neutral name. */
-function reason(error, url) {
-    const message = error instanceof Error ? error.message : String(error);
-    const parsed = new URL(url);
-    return [url, parsed.pathname + parsed.search].reduce((text, secret) => text.split(secret).join('the storage URL'), message);
-}
-function mediaType(header) {
-    return (header ?? '').split(';')[0].trim().toLowerCase();
-}
-/**
- * The file name a Content-Disposition header gives (RFC 6266: `filename*` wins over `filename`),
- * reduced to its base name and stripped of what no file system should get from a server.
- */
-function fileNameFromDisposition(header) {
-    if (!header)
-        return undefined;
-    const extended = /filename\*\s*=\s*([\w!#$%&+^`{}~-]*)'[^']*'([^;\s]+)/i.exec(header);
-    const plain = /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]+))/i.exec(header);
-    const name = extended
-        ? decodeExtendedValue(extended[1], extended[2])
-        : plain && (plain[1]?.replace(/\\(.)/g, '$1') ?? plain[2]);
-    return name ? safeFileName(name) : undefined;
-}
-function decodeExtendedValue(charset, value) {
-    const bytes = [];
-    for (let i = 0; i < value.length; i++) {
-        if (value[i] === '%' && /^[0-9a-f]{2}$/i.test(value.slice(i + 1, i + 3))) {
-            bytes.push(parseInt(value.slice(i + 1, i + 3), 16));
-            i += 2;
-        }
-        else {
-            bytes.push(value.charCodeAt(i));
-        }
-    }
-    const encoding = charset.toLowerCase() === 'utf-8' ? 'utf8' : 'latin1';
-    return Buffer.from(bytes).toString(encoding);
-}
-function safeFileName(name) {
-    const base = name.split(/[\\/]/).pop() ?? '';
-    const cleaned = base
-        .replace(/[\u0000-\u001f\u007f]/g, '')
-        // Characters Windows refuses in file names; trailing dots and spaces it silently drops.
-        .replace(/[<>:"|?*]/g, '_')
-        .replace(/[. ]+$/, '')
-        .trim();
-    return cleaned === '' || cleaned === '.' || cleaned === '..' ? undefined : cleaned;
-}
-
-;// CONCATENATED MODULE: ./src/core/download/download.ts
-
-
-
-
-
-
-
-
-/** Transfers at once: enough to hide latency, few enough to leave the runner's bandwidth whole. */
-const CONCURRENT_TRANSFERS = 3;
-/**
- * Storage media types of a zipped artifact (`zip` is what the artifact upload sets). Any other
- * type is a file uploaded unzipped (`archive: false`).
- */
-const ZIP_TYPES = new Set([
-    '',
-    'zip',
-    'application/zip',
-    'application/x-zip',
-    'application/x-zip-compressed',
-    'application/zip-compressed',
-]);
-/**
- * Downloads the selected artifacts into `layout.path`: transfers run a few
- * at a time, each is checked against its digest, then they are written one after another, oldest
- * first, so that with `merge-multiple` a file present in several ends as the newest one's. When
- * one fails, nothing of it is left behind, those already written stay, and the error says so.
- */
-async function downloadArtifacts(artifacts, layout, context) {
-    const { client, reporter } = context;
-    const expired = artifacts.find((artifact) => artifact.expired);
-    if (expired)
-        throw new ArtifactExpiredError(expired.name, expired.id, expired.expires_at);
-    const plans = [...artifacts]
-        .sort(compareNewestFirst)
-        .reverse()
-        .map((artifact) => planFor(artifact, layout));
-    const result = { downloaded: [], deleted: [] };
-    const abort = new AbortController();
-    let failure;
-    const fail = (error) => {
-        if (failure !== undefined)
-            return;
-        failure = error;
-        abort.abort(error);
-    };
-    const slot = limiter(CONCURRENT_TRANSFERS);
-    // Each resolves, never rejects (undefined when it failed or was abandoned), so no rejection
-    // goes unhandled while the writer is still busy with an earlier artifact.
-    const transfers = plans.map((plan) => slot(() => fetchVerified(plan, context, abort.signal)).catch((error) => {
-        if (!abort.signal.aborted)
-            fail(error);
-        return undefined;
-    }));
-    const writer = new Writer(layout, reporter);
-    try {
-        for (const [index, plan] of plans.entries()) {
-            const transfer = await transfers[index];
-            if (!transfer || failure !== undefined)
-                break;
-            try {
-                result.downloaded.push({
-                    artifact: plan.artifact,
-                    path: await writer.write(plan, transfer),
-                });
-                if (layout.deleteAfterDownload) {
-                    await client.deleteArtifact(plan.artifact.id);
-                    result.deleted.push(plan.artifact);
-                }
-            }
-            catch (error) {
-                fail(error);
-            }
-        }
-    }
-    finally {
-        abort.abort();
-        await Promise.all(transfers);
-        await Promise.all(plans.map((plan) => (0,promises_namespaceObject.rm)(plan.partial, { force: true })));
-    }
-    if (failure !== undefined)
-        throw withWhatWasKept(failure, result);
-    return result;
-}
-function planFor(artifact, layout) {
-    const name = checkedFolderName(artifact);
-    const folder = layout.mergeMultiple ? layout.path : external_node_path_default().join(layout.path, name);
-    const landing = layout.extract ? folder : zipPath(layout, artifact);
-    return { artifact, subject: download_describe(artifact), folder, partial: partialPathBeside(landing) };
-}
-function zipPath(layout, artifact) {
-    return external_node_path_default().join(layout.path, `${artifact.name}.zip`);
-}
-/** An artifact name becomes a folder name: it must be one plain path segment. */
-function checkedFolderName(artifact) {
-    const name = artifact.name;
-    if (name === '' || name === '.' || name === '..' || /[\\/\0]/.test(name)) {
-        throw new Error(`${capitalise(download_describe(artifact))}: its name cannot be used as a folder name`);
-    }
-    return name;
-}
-function download_describe(artifact) {
-    const run = artifact.workflow_run?.id;
-    return `artifact '${artifact.name}' (id ${artifact.id}${run === undefined ? '' : `, run ${run}`})`;
-}
-function capitalise(text) {
-    return text.charAt(0).toUpperCase() + text.slice(1);
-}
-/** Downloads one artifact to its partial file and checks it against the artifact's digest. */
-async function fetchVerified(plan, { client, storage, reporter }, signal) {
-    signal.throwIfAborted();
-    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(plan.partial), { recursive: true });
-    const transfer = await transferToFile({
-        getUrl: () => client.getDownloadUrl(plan.artifact),
-        get: storage,
-        file: plan.partial,
-        subject: plan.subject,
-        reporter,
-        signal,
-    });
-    verifyDigest(plan, transfer, reporter);
-    return transfer;
-}
-function verifyDigest(plan, transfer, reporter) {
-    const digest = plan.artifact.digest;
-    if (!digest)
-        return;
-    const [algorithm, hex] = digest.split(':', 2);
-    if (hex === undefined || algorithm.toLowerCase() !== 'sha256') {
-        reporter.debug(`${capitalise(plan.subject)}: digest '${digest}' is of a kind not checked`);
-        return;
-    }
-    const expected = hex.toLowerCase();
-    if (expected !== transfer.sha256) {
-        throw new Error(`${capitalise(plan.subject)}: the downloaded bytes do not match the artifact's digest ` +
-            `(expected sha256:${expected}, received sha256:${transfer.sha256}); nothing was written`);
-    }
-}
-/** Puts verified downloads in place, one at a time, and says which files a newer one replaced. */
-class Writer {
-    layout;
-    reporter;
-    /** Per destination folder: which artifact wrote each file, for the overwrite warnings. */
-    writtenBy = new Map();
-    constructor(layout, reporter) {
-        this.layout = layout;
-        this.reporter = reporter;
-    }
-    /** Returns where the artifact landed: its folder, its `.zip`, or its single raw file. */
-    async write(plan, transfer) {
-        let landed;
-        if (!ZIP_TYPES.has(transfer.contentType)) {
-            const fileName = transfer.fileName ?? plan.artifact.name;
-            landed = external_node_path_default().join(plan.folder, fileName);
-            await (0,promises_namespaceObject.mkdir)(plan.folder, { recursive: true });
-            await (0,promises_namespaceObject.rename)(transfer.file, landed);
-            this.noteWritten(plan, [fileName]);
-        }
-        else if (!this.layout.extract) {
-            landed = zipPath(this.layout, plan.artifact);
-            await (0,promises_namespaceObject.rename)(transfer.file, landed);
-        }
-        else {
-            landed = plan.folder;
-            this.noteWritten(plan, await extractZip(transfer.file, plan.folder, plan.subject));
-        }
-        this.reporter.info(`Downloaded ${plan.subject}, ${formatBytes(transfer.bytes)}, to ${external_node_path_default().resolve(landed)}`);
-        return external_node_path_default().resolve(landed);
-    }
-    noteWritten(plan, files) {
-        const owners = this.writtenBy.get(plan.folder) ?? new Map();
-        this.writtenBy.set(plan.folder, owners);
-        const replaced = new Map();
-        for (const file of files) {
-            const previous = owners.get(file);
-            if (previous)
-                replaced.set(previous, [...(replaced.get(previous) ?? []), file]);
-            owners.set(file, plan.artifact);
-        }
-        for (const [older, names] of replaced) {
-            this.reporter.warning(`${capitalise(plan.subject)} overwrote ${names.length} file(s) of the older ` +
-                `${download_describe(older)} in ${external_node_path_default().resolve(plan.folder)}: ${names.join(', ')}`);
-        }
-    }
-}
-function withWhatWasKept(failure, result) {
-    if (result.downloaded.length === 0)
-        return failure;
-    const kept = result.downloaded
-        .map(({ artifact, path: landed }) => `'${artifact.name}' in ${landed}`)
-        .join(', ');
-    const text = failure instanceof Error ? failure.message : String(failure);
-    return new Error(`${text}. Downloaded before the failure, and left in place: ${kept}`, {
-        cause: failure,
-    });
-}
-
-;// CONCATENATED MODULE: ./src/core/patterns.ts
-/**
- * The `name` and `exclude` settings: one pattern a line. A line is
- * - a regular expression when written `/pattern/flags`; it matches anywhere in the name unless
- *   anchored, as `RegExp.test` does;
- * - a glob when it holds `*` (any run of characters) or `?` (one character), with `[abc]`,
- *   `[a-z]` and negated `[!abc]` / `[^abc]` classes; it matches the whole name;
- * - otherwise an exact, case-sensitive name, as GitHub's own `name` filter is.
- * Artifact names cannot hold `/`, `*` or `?`, so none of these forms shadows a real name.
- */
-
-const REGEX_LINE = /^\/(.+)\/([a-z]*)$/i;
-// `g` and `d` are refused rather than ignored: they change what `exec` reports, never whether a
-// name matches, so a user who writes them expects something this setting does not do.
-const REGEX_FLAGS = 'imsuvy';
-/** The patterns of a multi-line value; blank lines are skipped, a comma is part of a name. */
-function parsePatterns(setting, text) {
-    return text
-        .split(/\r?\n/)
-        .map((line) => line.trim())
-        .filter((line) => line !== '')
-        .map((line) => parsePattern(setting, line));
-}
-/** Whether any of the patterns matches the name (false for no patterns). */
-function matchesAny(patterns, name) {
-    return patterns.some((pattern) => pattern.matches(name));
-}
-/** The name when the patterns are one exact name (the server can filter on it), else undefined. */
-function singleExactName(patterns) {
-    return patterns.length === 1 && patterns[0].kind === 'exact' ? patterns[0].source : undefined;
-}
-function parsePattern(setting, line) {
-    if (line.startsWith('/'))
-        return regexPattern(setting, line);
-    if (/[*?]/.test(line))
-        return globPattern(setting, line);
-    return { kind: 'exact', source: line, matches: (name) => name === line };
-}
-function regexPattern(setting, line) {
-    const match = REGEX_LINE.exec(line);
-    if (!match) {
-        throw new SettingError(setting, () => `'${line}' starts with '/' but is not a regular expression written /pattern/flags ` +
-            "(artifact names cannot contain '/')");
-    }
-    const [, body, flags] = match;
-    const refused = [...flags].filter((flag) => !REGEX_FLAGS.includes(flag));
-    if (refused.length > 0) {
-        throw new SettingError(setting, () => `'${line}' has flag ${refused.join(', ')}: only ${[...REGEX_FLAGS].join(', ')} ` +
-            'apply to matching a name');
-    }
-    const regex = compile(setting, line, body, flags);
-    // `search` always starts at index 0, so a sticky (`y`) regex stays stateless between names.
-    return { kind: 'regex', source: line, matches: (name) => name.search(regex) !== -1 };
-}
-function globPattern(setting, line) {
-    const regex = compile(setting, line, `^${globToRegexSource(line)}$`, 'su');
-    return { kind: 'glob', source: line, matches: (name) => regex.test(name) };
-}
-function compile(setting, line, source, flags) {
-    try {
-        return new RegExp(source, flags);
-    }
-    catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new SettingError(setting, () => `'${line}' is not a valid pattern: ${reason}`);
-    }
-}
-function globToRegexSource(glob) {
-    let source = '';
-    for (let index = 0; index < glob.length; index++) {
-        const char = glob[index];
-        const classEnd = char === '[' ? findClassEnd(glob, index) : -1;
-        if (classEnd !== -1) {
-            source += classToRegexSource(glob.slice(index + 1, classEnd));
-            index = classEnd;
-        }
-        else if (char === '*') {
-            source += '.*';
-        }
-        else if (char === '?') {
-            source += '.';
-        }
-        else {
-            source += escapeRegex(char);
-        }
-    }
-    return source;
-}
-/** Index of the `]` closing the class opened at `start`, or -1 when `[` is a literal. */
-function findClassEnd(glob, start) {
-    let index = start + 1;
-    if (glob[index] === '!' || glob[index] === '^')
-        index++;
-    // As in shell globs, a `]` right after the opening is a member of the class, not its end.
-    if (glob[index] === ']')
-        index++;
-    return glob.indexOf(']', index);
-}
-function classToRegexSource(members) {
-    const negated = members.startsWith('!') || members.startsWith('^');
-    const body = negated ? members.slice(1) : members;
-    // `-` stays unescaped so that ranges such as `a-z` keep working.
-    return `[${negated ? '^' : ''}${body.replace(/[\\\]^[]/g, '\\$&')}]`;
-}
-// Only the characters that are syntax in a `u` regex: escaping any other is an error there.
-function escapeRegex(text) {
-    return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
-}
-
-;// CONCATENATED MODULE: ./src/core/select/repositories.ts
-
-
-/**
- * The repositories the `repository` lines name, each once, in the order of the lines. A glob
- * line lists its owner's repositories (each owner once, whatever number of lines name it).
- * `delete` needs to know which repositories are archived, so its exact lines are looked up
- * unless an owner listing already described them; `list` and `download` read them as given.
- * `download` must end with exactly one repository, before any artifact is requested.
- */
-async function resolveRepositories(patterns, operation, session, reporter) {
-    const listings = await listOwners(patterns, session);
-    const resolved = await Promise.all(patterns.map(async (pattern) => {
-        const listed = listings.get(pattern.owner.toLowerCase());
-        if (pattern.name.kind !== 'exact')
-            return matching(pattern, listed ?? [], reporter);
-        const known = listed?.find((info) => sameName(info, pattern.name.source));
-        if (known)
-            return [known];
-        const repository = { owner: pattern.owner, repo: pattern.name.source };
-        return operation === 'delete'
-            ? [await session.describeRepository(repository)]
-            : [{ repository, archived: false }];
-    }));
-    const unique = uniqueByName(resolved.flat());
-    if (operation === 'download' && unique.length !== 1) {
-        throw new SettingError('repository', () => `operation 'download' takes one repository; the lines given resolve to ${unique.length}` +
-            (unique.length ? `: ${unique.map((info) => fullName(info.repository)).join(', ')}` : ''));
-    }
-    if (patterns.some((pattern) => pattern.name.kind !== 'exact')) {
-        const names = unique.map((info) => fullName(info.repository));
-        reporter.info(`${unique.length} repositories: ${firstOf(names).join(', ')}`);
-    }
-    return unique;
-}
-/** The first few items of a list that may hold thousands, for one readable message. */
-function firstOf(items, shown = 10) {
-    const more = items.length - shown;
-    return more > 0 ? [...items.slice(0, shown), `${more} more`] : items;
-}
-/** The listing of every owner a glob line names, keyed by lower-case login. */
-async function listOwners(patterns, session) {
-    const owners = new Map();
-    for (const { owner, name } of patterns) {
-        if (name.kind !== 'exact')
-            owners.set(owner.toLowerCase(), owner);
-    }
-    const entries = await Promise.all([...owners].map(async ([key, owner]) => [key, await session.ownerRepositories(owner)]));
-    return new Map(entries);
-}
-function matching(pattern, listed, reporter) {
-    const matched = listed.filter((info) => pattern.name.matches(info.repository.repo));
-    if (matched.length === 0) {
-        reporter.warning(`'${pattern.owner}/${pattern.name.source}' matches none of the ${listed.length} repositories the token can list of ${pattern.owner}`);
-    }
-    return matched;
-}
-/** GitHub's repository names are case-insensitive. */
-function sameName(info, name) {
-    return info.repository.repo.toLowerCase() === name.toLowerCase();
-}
-function uniqueByName(infos) {
-    const seen = new Map();
-    for (const info of infos) {
-        const key = fullName(info.repository).toLowerCase();
-        if (!seen.has(key))
-            seen.set(key, info);
-    }
-    return [...seen.values()];
-}
-
-;// CONCATENATED MODULE: ./src/core/select/runs.ts
-/**
- * GitHub answers a runs listing filtered by branch, event, status or head SHA with at most this
- * many runs, whatever the listing's `total_count` says; a listing that reaches it may be cut.
- */
-const FILTERED_LISTING_CAP = 1000;
-const FULL_SHA = /^[0-9a-f]{40}$/;
-/**
- * Looks up what the filters need beyond a run's own fields: the pull request's head, since
- * GitHub lists no pull request on runs whose head repository is a fork.
- */
-async function resolveCriteria(filters, client) {
-    if (filters.pullRequest === undefined)
-        return { filters };
-    return { filters, pullRequest: await client.getPullRequest(filters.pullRequest) };
-}
-/** Every filter but `workflow`, which a run answers only through its workflow's id. */
-function runMatches(run, { filters, pullRequest }) {
-    if (filters.branch !== undefined && run.head_branch !== filters.branch)
-        return false;
-    if (filters.commit !== undefined && !run.head_sha.startsWith(filters.commit))
-        return false;
-    if (filters.event !== undefined && run.event !== filters.event)
-        return false;
-    if (filters.conclusion !== undefined && run.conclusion !== filters.conclusion)
-        return false;
-    return pullRequest === undefined || isRunOf(run, pullRequest);
-}
-/**
- * A same-repository pull request's runs name it in `pull_requests`; a fork's runs name none, so
- * they are known by the head commit and head repository the pull request reports.
- */
-function isRunOf(run, pullRequest) {
-    if ((run.pull_requests ?? []).some((pr) => pr.number === pullRequest.number))
-        return true;
-    return (pullRequest.repositoryId !== null &&
-        run.head_sha === pullRequest.sha &&
-        run.head_repository?.id === pullRequest.repositoryId);
-}
-/** What the server can filter the runs listing on, for these criteria. */
-function listingFilters({ filters, pullRequest }) {
-    const listing = {
-        branch: filters.branch ?? pullRequest?.ref,
-        event: filters.event,
-        status: filters.conclusion,
-        head_sha: filters.commit !== undefined && FULL_SHA.test(filters.commit) ? filters.commit : undefined,
-    };
-    return Object.fromEntries(Object.entries(listing).filter(([, value]) => value !== undefined));
-}
-/**
- * The runs matching the criteria (of the filtered workflow, when there is one), newest first,
- * filtered on the server where it can. A server-filtered listing that reaches GitHub's cap may
- * have been cut, so it is then read again unfiltered and filtered here. Stops after `limit` runs
- * read, when given; `scan` says how far it went.
- */
-async function* matchingRuns(criteria, client, scan = { read: 0 }, limit = Infinity) {
-    const filters = listingFilters(criteria);
-    const filtered = Object.keys(filters).length > 0;
-    for await (const page of client.runPages(criteria.filters.workflow, filters)) {
-        // Only a scan going past the cap needs the runs a cut listing leaves out: the cap keeps the
-        // newest.
-        if (filtered && limit > FILTERED_LISTING_CAP && page.totalCount >= FILTERED_LISTING_CAP) {
-            yield* readListing(client.runPages(criteria.filters.workflow), criteria, scan, limit);
-            return;
-        }
-        yield* readListing([page], criteria, scan, limit);
-        if (scan.read >= limit)
-            return;
-    }
-}
-async function* readListing(pages, criteria, scan, limit) {
-    for await (const page of pages) {
-        for (const run of page.runs) {
-            if (scan.read >= limit)
-                return;
-            scan.read++;
-            scan.oldest = run.created_at;
-            if (runMatches(run, criteria))
-                yield run;
-        }
-    }
-}
-/** A run's artifacts, each told which run made it when the API leaves that out. */
-async function artifactsOfRun(run, client, name) {
-    const query = { runId: run.id, name };
-    return attributed(await client.listArtifacts(query), run);
-}
-/**
- * GitHub Enterprise Server's artifacts carry no `workflow_run`: artifacts listed for a run get
- * that run's fields, so its branch, commit and head repository are known.
- */
-function attributed(artifacts, run) {
-    return artifacts.map((artifact) => hasRunFields(artifact)
-        ? artifact
-        : {
-            ...artifact,
-            workflow_run: {
-                id: run.id,
-                repository_id: run.repository.id,
-                head_repository_id: run.head_repository?.id ?? null,
-                head_branch: run.head_branch ?? undefined,
-                head_sha: run.head_sha,
-            },
-        });
-}
-/** The artifact says which run made it, and that run's repository. */
-function hasRunFields(artifact) {
-    const run = artifact.workflow_run;
-    return run?.id !== undefined && run.repository_id !== undefined;
-}
-/** The run's commit came from another repository than the run's own, or from one now gone. */
-function isForkRun(run) {
-    return run.head_repository?.id !== run.repository.id;
-}
-
-;// CONCATENATED MODULE: ./src/core/select/selection.ts
-
-
-
-
-
-
-/** Runs looked up at once when checking run filters. */
-const RUN_LOOKUP_CONCURRENCY = 4;
-/** Up to this many runs are looked up one by one without trying the runs listing first. */
-const FEW_RUNS = 3;
-/**
- * A search for a run to download from reads at most this many runs of the listing (one page),
- * listing the artifacts of each that matches: about 100 requests at worst, a tenth of what
- * GITHUB_TOKEN may make in an hour.
- */
-const MAX_RUNS_SEARCHED = 100;
-/**
- * What `list` and `delete` act on: the run's or the repository's artifacts that match the query.
- * `list` and `delete` select alike, so a `list` shows exactly what `delete` would delete.
- */
-async function selectForListing(query, client, reporter) {
-    const candidates = await listCandidates(query, query.runId, client, reporter);
-    const { kept, rest } = splitKeepLatest(candidates.artifacts, query.keepLatest);
-    const selected = rest.filter((artifact) => isOldAndLargeEnough(artifact, query));
-    return { ...candidates, selected: selected.sort(compareNewestFirst), kept: kept.length };
-}
-/**
- * What `download` takes: the run asked for, else the newest run matching the run filters, else
- * the run this process belongs to. Artifacts of other runs made from forks are skipped unless
- * `allow-forks`; the current run's own are not, since it made them.
- */
-async function selectForDownload(query, options, client, reporter) {
-    if (query.runId === undefined && hasRunFilters(query.runFilters)) {
-        return searchRunForDownload(query, options.allowForks, client, reporter);
-    }
-    const runId = query.runId ?? options.currentRunId;
-    if (runId === undefined) {
-        throw new SettingError('run-id', (word) => `no run to download from: give \`${word('run-id')}\` or a run filter such as \`${word('workflow')}\``);
-    }
-    const candidates = await listCandidates(query, runId, client, reporter);
-    const unexpired = withoutExpired(candidates.artifacts, query, reporter);
-    const trusted = options.allowForks || runId === options.currentRunId
-        ? unexpired
-        : withoutUntrustedForks(unexpired, reporter);
-    return { ...candidates, selected: trusted.sort(compareNewestFirst), kept: 0 };
-}
-/** The artifacts of the scope whose name and run match the query. */
-async function listCandidates(query, runId, client, reporter) {
-    const scope = describeScope(client, query, runId);
-    const listed = await client.listArtifacts(artifactQuery(query, runId));
-    reporter.info(`Listed ${listed.length} artifact(s) in ${scope}`);
-    let named = listed.filter((artifact) => isNameCandidate(query, artifact));
-    if (runId !== undefined && !named.every(hasRunFields)) {
-        named = attributed(named, await client.getRun(runId));
-    }
-    const searched = `${scope}; ${listed.length} artifact(s) listed`;
-    if (!hasRunFilters(query.runFilters))
-        return { artifacts: named, runId, searched };
-    const criteria = await resolveCriteria(query.runFilters, client);
-    const artifacts = named.every(hasRunFields)
-        ? await filterByRun(named, criteria, client)
-        : await artifactsOfMatchingRuns(query, criteria, client, reporter);
-    return { artifacts, runId, searched };
-}
-/**
- * When the repository's artifacts do not say which run made them (GitHub Enterprise Server),
- * the runs matching the filters are read, and each one's artifacts listed.
- */
-async function artifactsOfMatchingRuns(query, criteria, client, reporter) {
-    const runs = [];
-    for await (const run of matchingRuns(criteria, client))
-        runs.push(run);
-    reporter.info(`The artifacts do not name the run that made them: listing the artifacts of the ${runs.length} run(s) matching the filters`);
-    const name = singleExactName(query.names);
-    const lists = await mapConcurrently(runs, RUN_LOOKUP_CONCURRENCY, (run) => artifactsOfRun(run, client, name));
-    return lists.flat().filter((artifact) => isNameCandidate(query, artifact));
-}
-/**
- * The newest run that matches the run filters and holds every exact name asked for (with
- * patterns, at least one match); artifacts of different runs are never mixed. With a workflow,
- * or when artifacts do not name their run, the runs are read (filtered on the server) and each
- * one's artifacts listed; otherwise the repository's artifacts are read newest first, a page at
- * a time, so the search usually stops after the first page.
- */
-async function searchRunForDownload(query, allowForks, client, reporter) {
-    const search = {
-        query,
-        criteria: await resolveCriteria(query.runFilters, client),
-        allowForks,
-        client,
-        reporter,
-    };
-    if (query.runFilters.workflow !== undefined)
-        return searchRuns(search);
-    const rejectedRuns = new Set();
-    let listed = 0;
-    for await (const page of client.artifactPages(artifactQuery(query))) {
-        listed += page.length;
-        const candidates = page.filter((a) => isSearchCandidate(query, a));
-        if (!candidates.every(hasRunFields))
-            return searchRuns(search);
-        for (const runId of runsInOrder(candidates)) {
-            if (rejectedRuns.has(runId))
-                continue;
-            const seen = candidates.filter((a) => a.workflow_run?.id === runId);
-            const found = await tryRun(runId, seen, search);
-            if (found)
-                return found;
-            rejectedRuns.add(runId);
-        }
-    }
-    return {
-        selected: [],
-        kept: 0,
-        searched: `${describeScope(client, query)}; ${listed} artifact(s) listed, ` +
-            `${rejectedRuns.size} run(s) looked at` +
-            (query.names.length ? `, none holding ${quoted(query.names)}` : ''),
-    };
-}
-/**
- * Reads the runs matching the filters newest first, at most MAX_RUNS_SEARCHED of them, and
- * takes the first that holds what was asked: one request per run for its artifacts.
- */
-async function searchRuns({ query, criteria, allowForks, client, reporter, }) {
-    const scan = { read: 0 };
-    const name = singleExactName(query.names);
-    for await (const run of matchingRuns(criteria, client, scan, MAX_RUNS_SEARCHED)) {
-        const wanted = (await artifactsOfRun(run, client, name)).filter((a) => isNameCandidate(query, a) && !a.expired);
-        if (!holdsWhatWasAsked(wanted, query))
-            continue;
-        if (!isForkRun(run) || allowForks)
-            return found(run.id, wanted, { query, client, reporter });
-        reporter.warning(forkRunSkipped(run.id, reporter));
-    }
-    const reach = describeReach(scan);
-    reporter.info(`Searched ${reach}`);
-    return {
-        selected: [],
-        kept: 0,
-        searched: `${describeScope(client, query)}; ${reach}` +
-            (query.names.length ? `, none holding ${quoted(query.names)}` : ''),
-    };
-}
-/** How far back a search of the runs went, and why it stopped there. */
-function describeReach(scan) {
-    const back = scan.oldest === undefined ? '' : `, back to one created ${scan.oldest}`;
-    const capped = scan.read >= MAX_RUNS_SEARCHED
-        ? ` (the search stops after ${MAX_RUNS_SEARCHED} runs; older runs were not searched)`
-        : '';
-    return `the newest ${scan.read} run(s) of the listing${back}${capped}`;
-}
-async function tryRun(runId, seen, { query, criteria, allowForks, client, reporter }) {
-    if (needsRunLookup(criteria.filters)) {
-        if (!(await runMatchesEveryFilter(await client.getRun(runId), criteria, client))) {
-            return undefined;
-        }
-    }
-    if (forkStatus(seen[0]) !== 'same' && !allowForks) {
-        reporter.warning(forkRunSkipped(runId, reporter));
-        return undefined;
-    }
-    // With the server's name filter the page already holds all of this run's wanted artifacts.
-    const runArtifacts = singleExactName(query.names) ? seen : await client.listArtifacts({ runId });
-    const wanted = runArtifacts.filter((a) => isNameCandidate(query, a) && !a.expired);
-    if (!holdsWhatWasAsked(wanted, query))
-        return undefined;
-    return found(runId, wanted, { query, client, reporter });
-}
-/** The run a search settled on, and its artifacts asked for. */
-function found(runId, wanted, { query, client, reporter }) {
-    reporter.info(`Run ${runId} is the newest run matching the filters`);
-    return {
-        selected: wanted.sort(compareNewestFirst),
-        kept: 0,
-        runId,
-        searched: describeScope(client, query, runId),
-    };
-}
-function forkRunSkipped(runId, reporter) {
-    return `Skipped run ${runId}: it was triggered from a fork, so its artifacts are untrusted (set ${reporter.word('allow-forks', 'true')} to accept them)`;
-}
-/** Every exact name asked for is there; with patterns only, at least one match. */
-function holdsWhatWasAsked(artifacts, query) {
-    const present = new Set(artifacts.map((a) => a.name));
-    const exactNames = query.names.filter((p) => p.kind === 'exact').map((p) => p.source);
-    return artifacts.length > 0 && exactNames.every((name) => present.has(name));
-}
-/** Run ids in the order their newest artifact appears. */
-function runsInOrder(artifacts) {
-    const ids = artifacts.map((a) => a.workflow_run?.id).filter((id) => id !== undefined);
-    return [...new Set(ids)];
-}
-function isSearchCandidate(query, artifact) {
-    return (isNameCandidate(query, artifact) &&
-        !artifact.expired &&
-        matchesOwnRunFields(artifact, query.runFilters));
-}
-function artifactQuery(query, runId) {
-    return { runId, name: singleExactName(query.names) };
-}
-function isNameCandidate(query, artifact) {
-    const named = query.names.length === 0 || matchesAny(query.names, artifact.name);
-    return named && !matchesAny(query.exclude, artifact.name);
-}
-/**
- * Filters the artifact's own `workflow_run` answers, with no request. A field the artifact
- * leaves out does not rule it out here: its run is looked up instead.
- */
-function matchesOwnRunFields(artifact, filters) {
-    const run = artifact.workflow_run ?? {};
-    if (filters.branch !== undefined && run.head_branch !== undefined) {
-        if (run.head_branch !== filters.branch)
-            return false;
-    }
-    return filters.commit === undefined || run.head_sha?.startsWith(filters.commit) !== false;
-}
-/** Filters only the run answers; `branch` and `commit` too when some artifact leaves them out. */
-function needsRunLookup(filters, artifacts = []) {
-    const { workflow, event, pullRequest, conclusion } = filters;
-    if ([workflow, event, pullRequest, conclusion].some((value) => value !== undefined))
-        return true;
-    return artifacts.some(({ workflow_run: run }) => (filters.branch !== undefined && run?.head_branch === undefined) ||
-        (filters.commit !== undefined && run?.head_sha === undefined));
-}
-async function runMatchesEveryFilter(run, criteria, client) {
-    if (!runMatches(run, criteria))
-        return false;
-    const workflow = criteria.filters.workflow;
-    return workflow === undefined || run.workflow_id === (await client.getWorkflowId(workflow));
-}
-/** Keeps the artifacts whose run matches every run filter. */
-async function filterByRun(artifacts, criteria, client) {
-    const own = artifacts.filter((artifact) => matchesOwnRunFields(artifact, criteria.filters));
-    if (!needsRunLookup(criteria.filters, own))
-        return own;
-    const matching = await matchingRunIds(runsInOrder(own), criteria, client);
-    return own.filter((artifact) => matching.has(artifact.workflow_run?.id ?? -1));
-}
-/**
- * Which of these runs match the filters, in as few requests as possible: the runs listing (of the
- * filtered workflow, whose runs need no workflow look-up) answers for many runs a page, while a
- * look-up answers for one; the listing is read while that costs fewer requests than looking the
- * remaining runs up.
- */
-async function matchingRunIds(runIds, criteria, client) {
-    const matching = new Set();
-    const unknown = new Set(runIds);
-    if (unknown.size > FEW_RUNS && (await readRunsListing(unknown, matching, criteria, client))) {
-        // A run the whole listing did not show is of another workflow (or gone): it does not match.
-        return matching;
-    }
-    const rest = [...unknown];
-    const verdicts = await mapConcurrently(rest, RUN_LOOKUP_CONCURRENCY, async (runId) => runMatchesEveryFilter(await client.getRun(runId), criteria, client));
-    rest.forEach((runId, index) => {
-        if (verdicts[index])
-            matching.add(runId);
-    });
-    return matching;
-}
-/**
- * Settles the `unknown` runs the listing shows, moving matches into `matching`. True when it
- * read the whole listing; false when it stopped because look-ups would cost fewer requests. The
- * listing is read unfiltered: GitHub caps filtered run searches at 1,000 results.
- */
-async function readRunsListing(unknown, matching, criteria, client) {
-    for await (const page of client.runPages(criteria.filters.workflow)) {
-        for (const run of page.runs) {
-            if (unknown.delete(run.id) && runMatches(run, criteria))
-                matching.add(run.id);
-        }
-        if (unknown.size === 0)
-            return true;
-        if (page.pagesLeft >= unknown.size)
-            return false;
-    }
-    return true;
-}
-/**
- * An expired artifact cannot be downloaded: among several it is skipped with a warning, while a
- * single exact name asked for still fails, naming it.
- */
-function withoutExpired(artifacts, query, reporter) {
-    if (singleExactName(query.names) !== undefined)
-        return artifacts;
-    for (const artifact of artifacts.filter((a) => a.expired)) {
-        reporter.warning(`Skipped artifact '${artifact.name}' (id ${artifact.id}): it has expired` +
-            (artifact.expires_at ? ` (at ${artifact.expires_at})` : '') +
-            ' and can no longer be downloaded');
-    }
-    return artifacts.filter((artifact) => !artifact.expired);
-}
-/**
- * Artifacts of fork runs are attacker-controlled: `download` skips them, naming each. An artifact
- * whose run's head repository cannot be told is refused rather than trusted.
- */
-function withoutUntrustedForks(artifacts, reporter) {
-    const unknown = artifacts.find((artifact) => forkStatus(artifact) === 'unknown');
-    if (unknown) {
-        throw new WordedError((word) => `Cannot tell whether artifact '${unknown.name}' (id ${unknown.id}) was made by a run triggered from a fork: the API does not say which repository its run's commit came from. Set \`${word('allow-forks', 'true')}\` to accept it anyway`);
-    }
-    const forked = artifacts.filter((artifact) => forkStatus(artifact) === 'fork');
-    for (const artifact of forked) {
-        reporter.warning(`Skipped artifact '${artifact.name}' (id ${artifact.id}) of run ${artifact.workflow_run?.id}: the run was triggered from a fork, so the artifact is untrusted (set ${reporter.word('allow-forks', 'true')} to accept it)`);
-    }
-    return artifacts.filter((artifact) => forkStatus(artifact) === 'same');
-}
-/**
- * Per name, the N newest unexpired candidates are protected, whatever their age or size; the
- * age and size rules apply to the rest.
- */
-function splitKeepLatest(artifacts, keepLatest) {
-    if (keepLatest <= 0)
-        return { kept: [], rest: [...artifacts] };
-    const keptIds = new Set();
-    const keptPerName = new Map();
-    for (const artifact of [...artifacts].sort(compareNewestFirst)) {
-        if (artifact.expired)
-            continue;
-        const count = keptPerName.get(artifact.name) ?? 0;
-        if (count < keepLatest) {
-            keptPerName.set(artifact.name, count + 1);
-            keptIds.add(artifact.id);
-        }
-    }
-    return {
-        kept: artifacts.filter((a) => keptIds.has(a.id)).sort(compareNewestFirst),
-        rest: artifacts.filter((a) => !keptIds.has(a.id)),
-    };
-}
-function isOldAndLargeEnough(artifact, query, now = Date.now()) {
-    if (query.olderThanMs !== undefined) {
-        const created = Date.parse(artifact.created_at ?? '');
-        if (Number.isNaN(created) || now - created <= query.olderThanMs)
-            return false;
-    }
-    return query.minSize === undefined || artifact.size_in_bytes >= query.minSize;
-}
-function quoted(patterns) {
-    return patterns.map((p) => `'${p.source}'`).join(', ');
-}
-/** The repository, run and filters searched, for messages a user can act on. */
-function describeScope(client, query, runId) {
-    const { owner, repo } = client.repository;
-    const parts = [`${owner}/${repo}`];
-    if (runId !== undefined)
-        parts.push(`run ${runId}`);
-    const filters = query.runFilters;
-    const labels = [
-        ['workflow', 'workflow'],
-        ['branch', 'branch'],
-        ['event', 'event'],
-        ['commit', 'commit'],
-        ['pullRequest', 'pull request'],
-        ['conclusion', 'conclusion'],
-    ];
-    for (const [key, label] of labels) {
-        if (filters[key] !== undefined)
-            parts.push(`${label} ${filters[key]}`);
-    }
-    if (query.names.length)
-        parts.push(`name ${quoted(query.names)}`);
-    if (query.exclude.length) {
-        parts.push(`excluding ${quoted(query.exclude)}`);
-    }
-    return parts.join(', ');
-}
-
-;// CONCATENATED MODULE: ./src/core/execute.ts
-
-
-
-
-
-
-
-
-const QUOTA_NOTE = 'GitHub recalculates storage usage every 6 to 12 hours, so the freed space shows in the quota later.';
-/**
- * Repositories read at once. Their requests share the session's gate and secondary-limit window,
- * so this only keeps enough of them busy to fill the gate.
- */
-const REPOSITORY_CONCURRENCY = 16;
-/** Selects the artifacts the request asks for, acts on them, and says what was done. */
-async function execute(request, session, reporter) {
-    const targets = await resolveRepositories(request.repositories, request.operation, session, reporter);
-    if (request.operation === 'download') {
-        const client = session.repository(targets[0].repository);
-        const selection = await selectForDownload(request.query, request.download, client, reporter);
-        if (selection.selected.length === 0)
-            reportNothingFound(request, selection, reporter);
-        return {
-            operation: request.operation,
-            dryRun: false,
-            kept: 0,
-            ...(await download(request, selection, { client, storage: session.storage, reporter })),
-        };
-    }
-    const selections = await mapConcurrently(targets, REPOSITORY_CONCURRENCY, async (target) => {
-        const client = session.repository(target.repository);
-        return { target, client, selection: await selectForListing(request.query, client, reporter) };
-    });
-    const selection = combine(selections);
-    if (selection.selected.length === 0)
-        reportNothingFound(request, selection, reporter);
-    const base = { operation: request.operation, dryRun: false, kept: selection.kept, notes: [] };
-    if (request.operation === 'list') {
-        return { ...base, artifacts: recordsOf(selection.selected, selections), failures: [] };
-    }
-    return { ...base, ...(await remove(request.delete, selections, session, reporter)) };
-}
-/** Every repository's selection as one, for totals and "nothing found" messages. */
-function combine(selections) {
-    const parts = selections.map((part) => part.selection);
-    return {
-        selected: parts.flatMap((part) => part.selected),
-        kept: parts.reduce((sum, part) => sum + part.kept, 0),
-        searched: parts.length === 1
-            ? parts[0].searched
-            : `${parts.length} repositories: ${firstOf(parts.map((part) => part.searched)).join('; ')}`,
-    };
-}
-/** The output records of these artifacts, each naming the repository that holds it. */
-function recordsOf(artifacts, selections) {
-    const holders = holdersById(selections);
-    return artifacts.map((artifact) => toRecord(artifact, fullName(holders.get(artifact.id).target.repository)));
-}
-function holdersById(selections) {
-    const holders = new Map();
-    for (const part of selections) {
-        for (const artifact of part.selection.selected)
-            holders.set(artifact.id, part);
-    }
-    return holders;
-}
-/** `if-no-artifact-found`: say what was searched, so the message can be acted on. */
-function reportNothingFound(request, selection, reporter) {
-    const kept = selection.kept ? ` (${selection.kept} kept by ${reporter.word('keep-latest')})` : '';
-    const message = `No artifact found${kept}. Searched ${selection.searched}.`;
-    if (request.ifNoArtifactFound === 'fail')
-        throw new Error(message);
-    if (request.ifNoArtifactFound === 'warn')
-        reporter.warning(message);
-    else
-        reporter.info(message);
-}
-async function download(request, selection, context) {
-    const options = request.download;
-    // One artifact asked for by a single exact name goes into `path` itself, as if merged.
-    const intoPath = options.mergeMultiple ||
-        (selection.selected.length === 1 && singleExactName(request.query.names) !== undefined);
-    reportUncheckable(selection.selected, context.reporter);
-    const result = await downloadArtifacts(selection.selected, { ...options, mergeMultiple: intoPath }, context);
-    const repository = fullName(context.client.repository);
-    return {
-        artifacts: result.downloaded.map(({ artifact, path }) => toRecord(artifact, repository, path)),
-        runId: selection.runId,
-        downloadPath: options.path,
-        notes: result.deleted.length
-            ? [`${result.deleted.length} artifact(s) deleted after download.`]
-            : [],
-        failures: [],
-    };
-}
-/** Artifacts without a digest still download, but nothing can check their bytes: say so. */
-function reportUncheckable(artifacts, reporter) {
-    const undigested = artifacts.filter((artifact) => !artifact.digest);
-    if (undigested.length === 0)
-        return;
-    const names = undigested.map((artifact) => `'${artifact.name}' (id ${artifact.id})`).join(', ');
-    reporter.info(`No digest given for ${names} (GitHub Enterprise Server and older uploads give none): ` +
-        'the bytes received cannot be checked against one');
-}
-/**
- * Deletes across every writable repository at once, under the session's one pacing and one
- * `max-deletions`. Archived repositories are read-only: their selected artifacts are named in a
- * note and never sent a DELETE, and they do not count as `remaining`.
- */
-async function remove(options, selections, session, reporter) {
-    const writable = selections.filter((part) => !part.target.archived);
-    const skipped = archivedNotes(selections);
-    for (const note of skipped)
-        reporter.info(note);
-    const holders = holdersById(writable);
-    const result = await deleteArtifacts(writable.flatMap((part) => part.selection.selected), options, { session, clientOf: (artifact) => holders.get(artifact.id).client, reporter });
-    const notes = [...skipped, result.dryRun ? 'Dry run: nothing was deleted.' : QUOTA_NOTE];
-    if (result.stopReason)
-        notes.unshift(result.stopReason);
-    return {
-        dryRun: result.dryRun,
-        artifacts: recordsOf([...result.deleted, ...result.alreadyGone], writable),
-        remaining: result.remaining.length,
-        notes,
-        failures: result.failed.length ? [describeDeletionFailures(result.failed)] : [],
-    };
-}
-function archivedNotes(selections) {
-    return selections
-        .filter((part) => part.target.archived && part.selection.selected.length > 0)
-        .map(({ target, selection }) => `Skipped ${selection.selected.length} selected artifact(s) of ${fullName(target.repository)}: the repository is archived, so it is read-only.`);
-}
-
-;// CONCATENATED MODULE: ./src/core/delete/pacing.ts
-
-/** GitHub's documented secondary limit for REST endpoints, and what a read and a write cost of it. */
-const SECONDARY_POINTS_PER_MINUTE = 900;
-const READ_POINTS = 1;
-const WRITE_POINTS = 5;
-/** Points left unused: room for a retry or a request the pacing does not see. */
-const RESERVED_POINTS = 10;
-/** The server counts arrivals, we count starts: network jitter can pull two starts closer. */
-const JITTER_MARGIN_MS = 1_000;
-const SECONDARY_WINDOW_MS = 60_000 + JITTER_MARGIN_MS;
-const SECONDARY_BUDGET = SECONDARY_POINTS_PER_MINUTE - RESERVED_POINTS;
-/** What a request costs of the secondary limit: GET and HEAD one point, every write five. */
-function secondaryPoints(method) {
-    return method === 'GET' || method === 'HEAD' ? READ_POINTS : WRITE_POINTS;
-}
-/**
- * DELETE pacing: 178 starts in any 61 s, so at most 890 points in any minute the server sees even
- * with a second of jitter. After a burst of 6 (a small clean-up never waits), that is one DELETE
- * every ~355 ms: ~169 a minute, 94% of the 180 the limit allows.
- */
-const deletePacing = {
-    startsPerWindow: SECONDARY_BUDGET / WRITE_POINTS,
-    windowMs: SECONDARY_WINDOW_MS,
-    burst: 6,
-    concurrency: 3,
-};
-/**
- * Spaces job starts with the generic cell rate algorithm (a token bucket holding `burst` starts,
- * refilled evenly): in any interval of length L at most `burst + L / interval` jobs start, which
- * with `interval = windowMs / (startsPerWindow - burst)` is exactly `startsPerWindow` per window.
- * A token bucket rather than a sliding log of start times, so the rate stays even instead of
- * arriving in window-sized bursts.
- */
-class Pacer {
-    limits;
-    clock;
-    intervalMs;
-    toleranceMs;
-    /** When the bucket would be empty again if every start so far had used a full interval. */
-    theoreticalArrival = Number.NEGATIVE_INFINITY;
-    constructor(limits, clock = systemClock) {
-        this.limits = limits;
-        this.clock = clock;
-        this.intervalMs = limits.windowMs / (limits.startsPerWindow - limits.burst);
-        this.toleranceMs = (limits.burst - 1) * this.intervalMs;
-    }
-    /**
-     * Runs `job` on the items `take()` hands out, at most `concurrency` at once. `take()` is called
-     * only when a job may start at once, so it decides on the latest state (a rate limit read just
-     * now); `undefined` ends the run. Resolves when every started job has settled. A job that
-     * rejects does not hold up the others; the first rejection is rethrown once all have settled.
-     */
-    async drain(take, job) {
-        const failures = [];
-        let exhausted = false;
-        const worker = async () => {
-            while (!exhausted) {
-                // The check, take() and the recorded start run without a pause in between: workers
-                // waking together cannot all pass the same check.
-                const waitMs = this.waitBeforeNextStartMs();
-                if (waitMs > 0) {
-                    await this.clock.sleep(Math.ceil(waitMs));
-                    continue;
-                }
-                const item = take();
-                if (item === undefined) {
-                    exhausted = true;
-                    return;
-                }
-                this.recordStart();
-                try {
-                    await job(item);
-                }
-                catch (error) {
-                    failures.push(error);
-                }
-            }
-        };
-        await Promise.all(Array.from({ length: this.limits.concurrency }, worker));
-        if (failures.length > 0)
-            throw failures[0];
-    }
-    /**
-     * Counts work started outside `drain` (the reads that list what to delete), in starts: the
-     * starts after it wait until the budget it used is back, so reads and deletions together stay
-     * within the window.
-     */
-    spend(starts) {
-        this.theoreticalArrival =
-            Math.max(this.theoreticalArrival, this.clock.now()) + starts * this.intervalMs;
-    }
-    waitBeforeNextStartMs() {
-        return this.theoreticalArrival - this.toleranceMs - this.clock.now();
-    }
-    recordStart() {
-        this.theoreticalArrival = Math.max(this.theoreticalArrival, this.clock.now()) + this.intervalMs;
-    }
-}
-/**
- * Every request of a token within GitHub's secondary limit: at most the budget's points in any
- * window, counted as requests start. Reads may arrive in one burst (listing 200 repositories
- * takes seconds, not the minutes an even pace would); a request that would overflow the window
- * waits for its oldest points to leave it.
- */
-class SecondaryWindow {
-    clock;
-    budget;
-    windowMs;
-    spent = [];
-    total = 0;
-    constructor(clock = systemClock, budget = SECONDARY_BUDGET, windowMs = SECONDARY_WINDOW_MS) {
-        this.clock = clock;
-        this.budget = budget;
-        this.windowMs = windowMs;
-    }
-    /** Resolves once `points` more fit in the window, and counts them. */
-    async admit(points) {
-        for (;;) {
-            const now = this.clock.now();
-            this.forgetBefore(now - this.windowMs);
-            const oldest = this.spent[0];
-            if (oldest === undefined || this.total + points <= this.budget) {
-                this.spent.push({ at: now, points });
-                this.total += points;
-                return;
-            }
-            await this.clock.sleep(oldest.at + this.windowMs - now);
-        }
-    }
-    forgetBefore(time) {
-        while (this.spent.length > 0 && this.spent[0].at <= time) {
-            this.total -= this.spent[0].points;
-            this.spent.shift();
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/github/client.ts
-
-
-const PER_PAGE = 100;
-/** Pages read at once after the first; far under GitHub's 100 concurrent requests. */
-const PAGE_CONCURRENCY = 8;
-const READ = 'actions: read';
-const WRITE = 'actions: write';
-const PULLS_READ = 'pull-requests: read';
-/** The REST calls for one repository, made with the session's Octokit. */
-class RestArtifactClient {
-    octokit;
-    repository;
-    reporter;
-    runs = new Map();
-    workflowIds = new Map();
-    pullRequests = new Map();
-    owner;
-    repo;
-    constructor(octokit, repository, reporter) {
-        this.octokit = octokit;
-        this.repository = repository;
-        this.reporter = reporter;
-        this.owner = repository.owner;
-        this.repo = repository.repo;
-    }
-    async listArtifacts(query) {
-        const first = await this.artifactPage(query, 1);
-        const pageCount = Math.ceil(first.totalCount / PER_PAGE);
-        const rest = await mapConcurrently(range(2, pageCount), PAGE_CONCURRENCY, (page) => this.artifactPage(query, page));
-        const pages = [first, ...rest];
-        // Artifacts created or deleted while the pages were read shift them, and pages read out of
-        // order can then miss an artifact. Read in order, a shift can only repeat one.
-        const shifted = pages.some((page) => page.totalCount !== first.totalCount) || pages[pages.length - 1].hasNext;
-        if (shifted)
-            return this.listInOrder(query);
-        return uniqueById(pages.flatMap((page) => page.artifacts));
-    }
-    async listInOrder(query) {
-        const artifacts = [];
-        for await (const page of this.artifactPages(query))
-            artifacts.push(...page);
-        return uniqueById(artifacts);
-    }
-    async *artifactPages(query) {
-        for (let page = 1;; page++) {
-            const { artifacts, hasNext } = await this.artifactPage(query, page);
-            yield artifacts;
-            if (!hasNext)
-                return;
-        }
-    }
-    getRun(runId) {
-        return memoise(this.runs, runId, async () => {
-            const call = {
-                action: `Reading workflow run ${runId}`,
-                permission: READ,
-                setting: 'run-id',
-            };
-            const response = await this.call(call, () => this.octokit.rest.actions.getWorkflowRun({
-                owner: this.owner,
-                repo: this.repo,
-                run_id: runId,
-            }));
-            return slimRun(response.data);
-        });
-    }
-    async *runPages(workflow, filters = {}) {
-        // The status was checked against GitHub's list when the setting was read.
-        const status = filters.status;
-        const common = { owner: this.owner, repo: this.repo, per_page: PER_PAGE, ...filters, status };
-        const call = workflow
-            ? {
-                action: `Listing the runs of workflow '${workflow}'`,
-                permission: READ,
-                setting: 'workflow',
-            }
-            : { action: 'Listing workflow runs', permission: READ };
-        for (let page = 1;; page++) {
-            const response = await this.call(call, () => workflow
-                ? this.octokit.rest.actions.listWorkflowRuns({ ...common, page, workflow_id: workflow })
-                : this.octokit.rest.actions.listWorkflowRunsForRepo({ ...common, page }));
-            yield {
-                runs: response.data.workflow_runs.map(slimRun),
-                pagesLeft: Math.max(0, Math.ceil(response.data.total_count / PER_PAGE) - page),
-                totalCount: response.data.total_count,
-            };
-            if (!hasNextPage(response.headers.link))
-                return;
-        }
-    }
-    getPullRequest(number) {
-        return memoise(this.pullRequests, number, async () => {
-            const call = {
-                action: `Reading pull request #${number}`,
-                permission: PULLS_READ,
-                setting: 'pull-request',
-            };
-            const response = await this.call(call, () => this.octokit.rest.pulls.get({ owner: this.owner, repo: this.repo, pull_number: number }));
-            const head = response.data.head;
-            return { number, ref: head.ref, sha: head.sha, repositoryId: head.repo?.id ?? null };
-        });
-    }
-    getWorkflowId(workflow) {
-        if (/^\d+$/.test(workflow))
-            return Promise.resolve(Number(workflow));
-        return memoise(this.workflowIds, workflow, async () => {
-            const call = {
-                action: `Reading workflow '${workflow}'`,
-                permission: READ,
-                setting: 'workflow',
-            };
-            const response = await this.call(call, () => this.octokit.rest.actions.getWorkflow({
-                owner: this.owner,
-                repo: this.repo,
-                workflow_id: workflow,
-            }));
-            return response.data.id;
-        });
-    }
-    async deleteArtifact(artifactId) {
-        try {
-            await this.call({ action: `Deleting artifact ${artifactId}`, permission: WRITE }, () => this.octokit.rest.actions.deleteArtifact({
-                owner: this.owner,
-                repo: this.repo,
-                artifact_id: artifactId,
-            }));
-            return 'deleted';
-        }
-        catch (error) {
-            if (error instanceof ApiError && error.status === 404)
-                return 'gone';
-            throw error;
-        }
-    }
-    async getDownloadUrl(artifact) {
-        try {
-            const action = `Downloading artifact '${artifact.name}' (id ${artifact.id})`;
-            const response = await this.call({ action, permission: READ }, () => this.octokit.rest.actions.downloadArtifact({
-                owner: this.owner,
-                repo: this.repo,
-                artifact_id: artifact.id,
-                archive_format: 'zip',
-                request: { redirect: 'manual' },
-            }));
-            const location = response.headers.location;
-            if (!location) {
-                throw new Error(`Downloading artifact '${artifact.name}' (id ${artifact.id}): the API answered ${response.status} without a redirect to the storage host`);
-            }
-            this.reporter.mask(location);
-            return location;
-        }
-        catch (error) {
-            if (error instanceof ApiError && error.status === 410) {
-                throw new ArtifactExpiredError(artifact.name, artifact.id, artifact.expires_at);
-            }
-            throw error;
-        }
-    }
-    async artifactPage(query, page) {
-        const common = { owner: this.owner, repo: this.repo, per_page: PER_PAGE, page };
-        const nameFilter = query.name === undefined ? {} : { name: query.name };
-        const call = query.runId === undefined
-            ? { action: 'Listing artifacts', permission: READ, setting: 'repository' }
-            : { action: `Listing artifacts of run ${query.runId}`, permission: READ, setting: 'run-id' };
-        const response = await this.call(call, () => query.runId === undefined
-            ? this.octokit.rest.actions.listArtifactsForRepo({ ...common, ...nameFilter })
-            : this.octokit.rest.actions.listWorkflowRunArtifacts({
-                ...common,
-                ...nameFilter,
-                run_id: query.runId,
-            }));
-        return {
-            artifacts: response.data.artifacts.map(slimArtifact),
-            totalCount: response.data.total_count,
-            hasNext: hasNextPage(response.headers.link),
-        };
-    }
-    call(call, request) {
-        return callApi(call, `${this.owner}/${this.repo}`, request);
-    }
-}
-/** Makes one API call, turning its failure into an error a user can act on. */
-async function callApi(call, where, request) {
-    try {
-        return await request();
-    }
-    catch (error) {
-        throw explain(error, call, where);
-    }
-}
-function explain(error, { action, permission, setting }, where) {
-    if (!isHttpError(error))
-        return error instanceof Error ? error : new Error(String(error));
-    const headers = error.response?.headers ?? {};
-    if (headers['x-ratelimit-remaining'] === '0') {
-        return new RateLimitExhaustedError(new Date(Number(headers['x-ratelimit-reset'] ?? 0) * 1000));
-    }
-    const detail = apiMessage(error);
-    const failed = `${action} in ${where} failed: HTTP ${error.status} ${detail}`;
-    if (isSecondaryLimit(error, detail)) {
-        const seconds = Number(headers['retry-after'] ?? SECONDARY_LIMIT_UNSTATED_WAIT_SECONDS);
-        const resetAt = new Date(Date.now() + seconds * 1000);
-        return new RateLimitExhaustedError(resetAt, 'secondary', failed);
-    }
-    const hint = (word) => {
-        if (error.status === 401)
-            return ` The token was refused: check \`${word('github-token')}\`.`;
-        if (error.status === 403) {
-            return ` The token needs the \`${permission}\` permission on ${where} (a \`permissions:\` block in the workflow, or a token with access to that repository).`;
-        }
-        if (error.status === 404 && setting) {
-            return ` Check \`${word(setting)}\`, and that the token can read ${where}.`;
-        }
-        return '';
-    };
-    return new ApiError(error.status, (word) => `${failed}.${hint(word)}`);
-}
-/** An API answer that failed, with its HTTP status. */
-class ApiError extends WordedError {
-    status;
-    constructor(status, explain) {
-        super(explain);
-        this.status = status;
-        this.name = 'ApiError';
-    }
-}
-/** GitHub's advice for a secondary limit that does not say how long to wait: at least a minute. */
-const SECONDARY_LIMIT_UNSTATED_WAIT_SECONDS = 60;
-/**
- * A secondary-limit answer that outlasted the retries: a 403 or 429 worded as such or saying
- * when to come back (`retry-after`), unlike a refusal for want of permission.
- */
-function isSecondaryLimit(error, detail) {
-    if (error.status !== 403 && error.status !== 429)
-        return false;
-    return (/secondary rate limit|abuse/i.test(detail) ||
-        error.response?.headers['retry-after'] !== undefined ||
-        error.status === 429);
-}
-function hasNextPage(link) {
-    return /rel="next"/.test(link ?? '');
-}
-function apiMessage(error) {
-    const data = error.response?.data;
-    if (data && typeof data === 'object' && 'message' in data)
-        return String(data.message);
-    return error.message;
-}
-function memoise(cache, key, load) {
-    let value = cache.get(key);
-    if (!value) {
-        value = load();
-        cache.set(key, value);
-        value.catch(() => cache.delete(key));
-    }
-    return value;
-}
-function range(from, to) {
-    return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
-}
-function uniqueById(artifacts) {
-    const seen = new Map();
-    for (const artifact of artifacts)
-        if (!seen.has(artifact.id))
-            seen.set(artifact.id, artifact);
-    return [...seen.values()];
-}
-/** Only the fields the product reads: a long listing keeps these, not every REST object whole. */
-function slimArtifact(artifact) {
-    const run = artifact.workflow_run;
-    return {
-        id: artifact.id,
-        name: artifact.name,
-        size_in_bytes: artifact.size_in_bytes,
-        expired: artifact.expired,
-        created_at: artifact.created_at,
-        expires_at: artifact.expires_at,
-        digest: artifact.digest ?? null,
-        workflow_run: run
-            ? {
-                id: run.id,
-                repository_id: run.repository_id,
-                head_repository_id: run.head_repository_id,
-                head_branch: run.head_branch,
-                head_sha: run.head_sha,
-            }
-            : null,
-    };
-}
-function slimRun(run) {
-    return {
-        id: run.id,
-        workflow_id: run.workflow_id,
-        event: run.event,
-        status: run.status,
-        conclusion: run.conclusion,
-        head_branch: run.head_branch,
-        head_sha: run.head_sha,
-        created_at: run.created_at,
-        repository: { id: run.repository.id },
-        head_repository: run.head_repository ? { id: run.head_repository.id } : null,
-        pull_requests: run.pull_requests?.map((pr) => ({ number: pr.number })) ?? null,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/github/owners.ts
-
-function toInfo(repository) {
-    return {
-        repository: { owner: repository.owner.login, repo: repository.name },
-        archived: repository.archived ?? false,
-    };
-}
-/** GET /repos/{owner}/{repo}: the repository's canonical spelling and its archived state. */
-async function describeRepository(octokit, { owner, repo }) {
-    const call = {
-        action: 'Reading the repository',
-        permission: 'metadata: read',
-        setting: 'repository',
-    };
-    const response = await callApi(call, `${owner}/${repo}`, () => octokit.rest.repos.get({ owner, repo }));
-    return toInfo(response.data);
-}
-/**
- * An owner's repositories, every page: `GET /orgs/{owner}/repos`, which answers 404 when the
- * owner is a user, then `GET /users/{owner}/repos`. Sorted by name, so that a repository created
- * while the pages are read cannot push another from one page to the next.
- */
-async function listOwnerRepositories(octokit, owner) {
-    const call = {
-        action: `Listing the repositories of '${owner}'`,
-        permission: 'metadata: read',
-        setting: 'repository',
-    };
-    const common = { per_page: PER_PAGE, sort: 'full_name' };
-    try {
-        return await readPages(call, owner, (page) => octokit.rest.repos.listForOrg({ ...common, org: owner, page }));
-    }
-    catch (error) {
-        if (!(error instanceof ApiError && error.status === 404))
-            throw error;
-    }
-    return readPages(call, owner, (page) => octokit.rest.repos.listForUser({ ...common, username: owner, page }));
-}
-async function readPages(call, owner, readPage) {
-    const repositories = [];
-    for (let page = 1;; page++) {
-        const response = await callApi(call, owner, () => readPage(page));
-        repositories.push(...response.data.map(toInfo));
-        if (!hasNextPage(response.headers.link))
-            return repositories;
-    }
-}
-
 // EXTERNAL MODULE: ./node_modules/bottleneck/light.js
 var light = __nccwpck_require__(3251);
+var light_default = /*#__PURE__*/__nccwpck_require__.n(light);
 ;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-retry/dist-bundle/index.js
 // pkg/dist-src/version.js
 var plugin_retry_dist_bundle_VERSION = "0.0.0-development";
@@ -45743,9 +45224,6 @@ throttling.VERSION = plugin_throttling_dist_bundle_VERSION;
 throttling.triggersNotification = triggersNotification;
 
 
-// EXTERNAL MODULE: ./node_modules/bottleneck/lib/index.js
-var bottleneck_lib = __nccwpck_require__(4584);
-var bottleneck_lib_default = /*#__PURE__*/__nccwpck_require__.n(bottleneck_lib);
 ;// CONCATENATED MODULE: ./src/github/octokit.ts
 
 
@@ -45785,7 +45263,7 @@ function createOctokit(connection, reporter, clock = systemClock) {
         throttle: {
             // Pacing deletions is the deletion module's job: the plugin's default write group
             // (one write a second) would cap them at a third of what GitHub allows.
-            write: new (bottleneck_lib_default()).Group({ maxConcurrent: 10 }),
+            write: new (light_default()).Group({ maxConcurrent: 10 }),
             onRateLimit: (retryAfter, request, _octokit, count) => shouldWait(retryAfter, count, reporter, `API rate limit used up on ${octokit_describe(request)}`),
             onSecondaryRateLimit: (retryAfter, request, _octokit, count) => shouldWait(retryAfter, count, reporter, `Secondary rate limit hit on ${octokit_describe(request)}`),
         },
@@ -45960,8 +45438,8 @@ const FALSE_WORDS = ['false', 'False', 'FALSE'];
 // GitHub's rules: owners are letters and digits joined by single hyphens (or by `_` before the
 // short code of an Enterprise Managed User); repository names are letters, digits, `-`, `_`, `.`.
 const OWNER = /^[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*$/;
-// A glob in the name part adds `*`, `?` and `[...]` classes (`!` or `^` negating one).
-const REPOSITORY_NAME_OR_GLOB = /^[A-Za-z0-9._\-*?[\]!^]+$/;
+// A glob in the name part adds `*`, `?`, `[...]` classes (`!` or `^` negating one) and `{a,b}` sets.
+const REPOSITORY_NAME_OR_GLOB = /^[A-Za-z0-9._\-*?[\]!^{},]+$/;
 const WORKFLOW = {
     pattern: /^(?:[1-9]\d*|[^/\\]+\.ya?ml)$/i,
     expected: 'a workflow file name such as build.yml (without its directory) or a numeric id',
@@ -45992,7 +45470,7 @@ function parseRequest(read, context) {
     const remove = readDeleteOptions(read);
     checkOptionsFitOperation(operation, { query: base.query, download, remove }, read);
     if (operation === 'download') {
-        applyConclusionDefault(base.query);
+        applyConclusionDefault(base.query, download.currentRunId);
         return { ...base, operation, download };
     }
     if (operation === 'delete') {
@@ -46078,16 +45556,15 @@ function readRunFilters(read) {
     };
 }
 /**
- * `download` with run filters searches back for the newest matching run, and an empty
- * `workflow-conclusion` then means `success`, so a failed or unfinished run is not taken.
- * `run-id` together with run filters is allowed: the filters must then match that run. As that
- * run is named rather than searched for, the `success` default does not apply to it: a
+ * `download` with run filters (or outside any run) searches back for the newest matching run,
+ * and an empty `workflow-conclusion` then means `success`, so a failed or unfinished run is not
+ * taken. `run-id` together with run filters is allowed: the filters must then match that run.
+ * As that run is named rather than searched for, the `success` default does not apply to it: a
  * `workflow_run`-triggered job can fetch a failed run's artifacts by id.
  */
-function applyConclusionDefault(query) {
-    if (query.runId === undefined && hasRunFilters(query.runFilters)) {
+function applyConclusionDefault(query, currentRunId) {
+    if (searchesForRun(query, currentRunId))
         query.runFilters.conclusion ??= 'success';
-    }
 }
 // `list` accepts everything `delete` does, so that the same settings show what `delete` would
 // delete.
@@ -46329,18 +45806,44 @@ async function writeArtifactsFile(artifacts, runnerTemp) {
     return file;
 }
 
+;// CONCATENATED MODULE: ./src/action/proxy.ts
+
+
+/**
+ * A fetch for the API at `apiUrl` through the runner's proxy (`https_proxy`, `no_proxy`), built
+ * from the toolkit HTTP client's proxy agent; undefined when no proxy applies to it, and Node's
+ * own fetch goes direct. The agent is undici's, so the fetch is the same undici's.
+ */
+function runnerProxyFetch(apiUrl) {
+    const dispatcher = new lib_HttpClient('manage-artifacts').getAgentDispatcher(apiUrl);
+    if (!dispatcher)
+        return undefined;
+    const proxied = (input, init) => (0,undici/* fetch */.hd)(input, { ...init, dispatcher });
+    return proxied;
+}
+
 ;// CONCATENATED MODULE: ./src/action/reporter.ts
 
 
 /** Settings are inputs here: `run-id`, and with a value as a workflow would write it. */
 const inputWording = (setting, value) => value === undefined ? setting : `${setting}: ${value}`;
-/** The core's messages go to the runner's log, warnings as annotations. */
+/** The saved state that tells the post step where the main step made temporary files. */
+const LEFTOVERS_STATE = 'leftovers';
+/**
+ * The core's messages go to the runner's log, warnings as annotations. Where a download makes
+ * temporary files is saved at once (the runner's state file), since a cancelled step is killed.
+ */
 const actionReporter = {
     info: (message) => info(message),
     warning: (message) => warning(message),
     debug: (message) => core_debug(message),
     mask: (secret) => core_setSecret(secret),
     word: inputWording,
+    // The log is no place for a progress bar: the log lines of downloads and deletions suffice.
+    progress: () => undefined,
+    // The workflow that runs the step with `operation: delete` is the user's consent.
+    approveDeletion: () => Promise.resolve(true),
+    temporaryFiles: (leftovers) => saveState(LEFTOVERS_STATE, JSON.stringify(leftovers)),
 };
 /** An error as the step's failure message: a bad setting is named as the input to fix. */
 function describeFailure(error) {
@@ -46516,9 +46019,7 @@ function escapeMarkdown(text) {
 async function run() {
     try {
         const { request, token, apiUrl } = readActionSettings((name) => getInput(name), process.env);
-        const session = new GitHubSession(
-        // The toolkit's fetch goes through the runner's proxy, when it has one.
-        { token, apiUrl, fetch: defaults.request?.fetch }, runnerStorage(), actionReporter);
+        const session = new GitHubSession({ token, apiUrl, fetch: runnerProxyFetch(apiUrl) }, runnerStorage(), actionReporter);
         const outcome = await execute(request, session, actionReporter);
         await writeOutputs(outcome, process.env.RUNNER_TEMP);
         await writeSummary(buildSummary(outcome));
@@ -46756,20 +46257,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
-
-/***/ }),
-
-/***/ 6495:
-/***/ ((module) => {
-
-module.exports = /*#__PURE__*/JSON.parse('{"blacklist_client.lua":"local blacklist = ARGV[num_static_argv + 1]\\n\\nif redis.call(\'zscore\', client_last_seen_key, blacklist) then\\n  redis.call(\'zadd\', client_last_seen_key, 0, blacklist)\\nend\\n\\n\\nreturn {}\\n","check.lua":"local weight = tonumber(ARGV[num_static_argv + 1])\\n\\nlocal capacity = process_tick(now, false)[\'capacity\']\\nlocal nextRequest = tonumber(redis.call(\'hget\', settings_key, \'nextRequest\'))\\n\\nreturn conditions_check(capacity, weight) and nextRequest - now <= 0\\n","conditions_check.lua":"local conditions_check = function (capacity, weight)\\n  return capacity == nil or weight <= capacity\\nend\\n","current_reservoir.lua":"return process_tick(now, false)[\'reservoir\']\\n","done.lua":"process_tick(now, false)\\n\\nreturn tonumber(redis.call(\'hget\', settings_key, \'done\'))\\n","free.lua":"local index = ARGV[num_static_argv + 1]\\n\\nredis.call(\'zadd\', job_expirations_key, 0, index)\\n\\nreturn process_tick(now, false)[\'running\']\\n","get_time.lua":"redis.replicate_commands()\\n\\nlocal get_time = function ()\\n  local time = redis.call(\'time\')\\n\\n  return tonumber(time[1]..string.sub(time[2], 1, 3))\\nend\\n","group_check.lua":"return not (redis.call(\'exists\', settings_key) == 1)\\n","heartbeat.lua":"process_tick(now, true)\\n","increment_reservoir.lua":"local incr = tonumber(ARGV[num_static_argv + 1])\\n\\nredis.call(\'hincrby\', settings_key, \'reservoir\', incr)\\n\\nlocal reservoir = process_tick(now, true)[\'reservoir\']\\n\\nlocal groupTimeout = tonumber(redis.call(\'hget\', settings_key, \'groupTimeout\'))\\nrefresh_expiration(0, 0, groupTimeout)\\n\\nreturn reservoir\\n","init.lua":"local clear = tonumber(ARGV[num_static_argv + 1])\\nlocal limiter_version = ARGV[num_static_argv + 2]\\nlocal num_local_argv = num_static_argv + 2\\n\\nif clear == 1 then\\n  redis.call(\'del\', unpack(KEYS))\\nend\\n\\nif redis.call(\'exists\', settings_key) == 0 then\\n  -- Create\\n  local args = {\'hmset\', settings_key}\\n\\n  for i = num_local_argv + 1, #ARGV do\\n    table.insert(args, ARGV[i])\\n  end\\n\\n  redis.call(unpack(args))\\n  redis.call(\'hmset\', settings_key,\\n    \'nextRequest\', now,\\n    \'lastReservoirRefresh\', now,\\n    \'lastReservoirIncrease\', now,\\n    \'running\', 0,\\n    \'done\', 0,\\n    \'unblockTime\', 0,\\n    \'capacityPriorityCounter\', 0\\n  )\\n\\nelse\\n  -- Apply migrations\\n  local settings = redis.call(\'hmget\', settings_key,\\n    \'id\',\\n    \'version\'\\n  )\\n  local id = settings[1]\\n  local current_version = settings[2]\\n\\n  if current_version ~= limiter_version then\\n    local version_digits = {}\\n    for k, v in string.gmatch(current_version, \\"([^.]+)\\") do\\n      table.insert(version_digits, tonumber(k))\\n    end\\n\\n    -- 2.10.0\\n    if version_digits[2] < 10 then\\n      redis.call(\'hsetnx\', settings_key, \'reservoirRefreshInterval\', \'\')\\n      redis.call(\'hsetnx\', settings_key, \'reservoirRefreshAmount\', \'\')\\n      redis.call(\'hsetnx\', settings_key, \'lastReservoirRefresh\', \'\')\\n      redis.call(\'hsetnx\', settings_key, \'done\', 0)\\n      redis.call(\'hset\', settings_key, \'version\', \'2.10.0\')\\n    end\\n\\n    -- 2.11.1\\n    if version_digits[2] < 11 or (version_digits[2] == 11 and version_digits[3] < 1) then\\n      if redis.call(\'hstrlen\', settings_key, \'lastReservoirRefresh\') == 0 then\\n        redis.call(\'hmset\', settings_key,\\n          \'lastReservoirRefresh\', now,\\n          \'version\', \'2.11.1\'\\n        )\\n      end\\n    end\\n\\n    -- 2.14.0\\n    if version_digits[2] < 14 then\\n      local old_running_key = \'b_\'..id..\'_running\'\\n      local old_executing_key = \'b_\'..id..\'_executing\'\\n\\n      if redis.call(\'exists\', old_running_key) == 1 then\\n        redis.call(\'rename\', old_running_key, job_weights_key)\\n      end\\n      if redis.call(\'exists\', old_executing_key) == 1 then\\n        redis.call(\'rename\', old_executing_key, job_expirations_key)\\n      end\\n      redis.call(\'hset\', settings_key, \'version\', \'2.14.0\')\\n    end\\n\\n    -- 2.15.2\\n    if version_digits[2] < 15 or (version_digits[2] == 15 and version_digits[3] < 2) then\\n      redis.call(\'hsetnx\', settings_key, \'capacityPriorityCounter\', 0)\\n      redis.call(\'hset\', settings_key, \'version\', \'2.15.2\')\\n    end\\n\\n    -- 2.17.0\\n    if version_digits[2] < 17 then\\n      redis.call(\'hsetnx\', settings_key, \'clientTimeout\', 10000)\\n      redis.call(\'hset\', settings_key, \'version\', \'2.17.0\')\\n    end\\n\\n    -- 2.18.0\\n    if version_digits[2] < 18 then\\n      redis.call(\'hsetnx\', settings_key, \'reservoirIncreaseInterval\', \'\')\\n      redis.call(\'hsetnx\', settings_key, \'reservoirIncreaseAmount\', \'\')\\n      redis.call(\'hsetnx\', settings_key, \'reservoirIncreaseMaximum\', \'\')\\n      redis.call(\'hsetnx\', settings_key, \'lastReservoirIncrease\', now)\\n      redis.call(\'hset\', settings_key, \'version\', \'2.18.0\')\\n    end\\n\\n  end\\n\\n  process_tick(now, false)\\nend\\n\\nlocal groupTimeout = tonumber(redis.call(\'hget\', settings_key, \'groupTimeout\'))\\nrefresh_expiration(0, 0, groupTimeout)\\n\\nreturn {}\\n","process_tick.lua":"local process_tick = function (now, always_publish)\\n\\n  local compute_capacity = function (maxConcurrent, running, reservoir)\\n    if maxConcurrent ~= nil and reservoir ~= nil then\\n      return math.min((maxConcurrent - running), reservoir)\\n    elseif maxConcurrent ~= nil then\\n      return maxConcurrent - running\\n    elseif reservoir ~= nil then\\n      return reservoir\\n    else\\n      return nil\\n    end\\n  end\\n\\n  local settings = redis.call(\'hmget\', settings_key,\\n    \'id\',\\n    \'maxConcurrent\',\\n    \'running\',\\n    \'reservoir\',\\n    \'reservoirRefreshInterval\',\\n    \'reservoirRefreshAmount\',\\n    \'lastReservoirRefresh\',\\n    \'reservoirIncreaseInterval\',\\n    \'reservoirIncreaseAmount\',\\n    \'reservoirIncreaseMaximum\',\\n    \'lastReservoirIncrease\',\\n    \'capacityPriorityCounter\',\\n    \'clientTimeout\'\\n  )\\n  local id = settings[1]\\n  local maxConcurrent = tonumber(settings[2])\\n  local running = tonumber(settings[3])\\n  local reservoir = tonumber(settings[4])\\n  local reservoirRefreshInterval = tonumber(settings[5])\\n  local reservoirRefreshAmount = tonumber(settings[6])\\n  local lastReservoirRefresh = tonumber(settings[7])\\n  local reservoirIncreaseInterval = tonumber(settings[8])\\n  local reservoirIncreaseAmount = tonumber(settings[9])\\n  local reservoirIncreaseMaximum = tonumber(settings[10])\\n  local lastReservoirIncrease = tonumber(settings[11])\\n  local capacityPriorityCounter = tonumber(settings[12])\\n  local clientTimeout = tonumber(settings[13])\\n\\n  local initial_capacity = compute_capacity(maxConcurrent, running, reservoir)\\n\\n  --\\n  -- Process \'running\' changes\\n  --\\n  local expired = redis.call(\'zrangebyscore\', job_expirations_key, \'-inf\', \'(\'..now)\\n\\n  if #expired > 0 then\\n    redis.call(\'zremrangebyscore\', job_expirations_key, \'-inf\', \'(\'..now)\\n\\n    local flush_batch = function (batch, acc)\\n      local weights = redis.call(\'hmget\', job_weights_key, unpack(batch))\\n                      redis.call(\'hdel\',  job_weights_key, unpack(batch))\\n      local clients = redis.call(\'hmget\', job_clients_key, unpack(batch))\\n                      redis.call(\'hdel\',  job_clients_key, unpack(batch))\\n\\n      -- Calculate sum of removed weights\\n      for i = 1, #weights do\\n        acc[\'total\'] = acc[\'total\'] + (tonumber(weights[i]) or 0)\\n      end\\n\\n      -- Calculate sum of removed weights by client\\n      local client_weights = {}\\n      for i = 1, #clients do\\n        local removed = tonumber(weights[i]) or 0\\n        if removed > 0 then\\n          acc[\'client_weights\'][clients[i]] = (acc[\'client_weights\'][clients[i]] or 0) + removed\\n        end\\n      end\\n    end\\n\\n    local acc = {\\n      [\'total\'] = 0,\\n      [\'client_weights\'] = {}\\n    }\\n    local batch_size = 1000\\n\\n    -- Compute changes to Zsets and apply changes to Hashes\\n    for i = 1, #expired, batch_size do\\n      local batch = {}\\n      for j = i, math.min(i + batch_size - 1, #expired) do\\n        table.insert(batch, expired[j])\\n      end\\n\\n      flush_batch(batch, acc)\\n    end\\n\\n    -- Apply changes to Zsets\\n    if acc[\'total\'] > 0 then\\n      redis.call(\'hincrby\', settings_key, \'done\', acc[\'total\'])\\n      running = tonumber(redis.call(\'hincrby\', settings_key, \'running\', -acc[\'total\']))\\n    end\\n\\n    for client, weight in pairs(acc[\'client_weights\']) do\\n      redis.call(\'zincrby\', client_running_key, -weight, client)\\n    end\\n  end\\n\\n  --\\n  -- Process \'reservoir\' changes\\n  --\\n  local reservoirRefreshActive = reservoirRefreshInterval ~= nil and reservoirRefreshAmount ~= nil\\n  if reservoirRefreshActive and now >= lastReservoirRefresh + reservoirRefreshInterval then\\n    reservoir = reservoirRefreshAmount\\n    redis.call(\'hmset\', settings_key,\\n      \'reservoir\', reservoir,\\n      \'lastReservoirRefresh\', now\\n    )\\n  end\\n\\n  local reservoirIncreaseActive = reservoirIncreaseInterval ~= nil and reservoirIncreaseAmount ~= nil\\n  if reservoirIncreaseActive and now >= lastReservoirIncrease + reservoirIncreaseInterval then\\n    local num_intervals = math.floor((now - lastReservoirIncrease) / reservoirIncreaseInterval)\\n    local incr = reservoirIncreaseAmount * num_intervals\\n    if reservoirIncreaseMaximum ~= nil then\\n      incr = math.min(incr, reservoirIncreaseMaximum - (reservoir or 0))\\n    end\\n    if incr > 0 then\\n      reservoir = (reservoir or 0) + incr\\n    end\\n    redis.call(\'hmset\', settings_key,\\n      \'reservoir\', reservoir,\\n      \'lastReservoirIncrease\', lastReservoirIncrease + (num_intervals * reservoirIncreaseInterval)\\n    )\\n  end\\n\\n  --\\n  -- Clear unresponsive clients\\n  --\\n  local unresponsive = redis.call(\'zrangebyscore\', client_last_seen_key, \'-inf\', (now - clientTimeout))\\n  local unresponsive_lookup = {}\\n  local terminated_clients = {}\\n  for i = 1, #unresponsive do\\n    unresponsive_lookup[unresponsive[i]] = true\\n    if tonumber(redis.call(\'zscore\', client_running_key, unresponsive[i])) == 0 then\\n      table.insert(terminated_clients, unresponsive[i])\\n    end\\n  end\\n  if #terminated_clients > 0 then\\n    redis.call(\'zrem\', client_running_key,         unpack(terminated_clients))\\n    redis.call(\'hdel\', client_num_queued_key,      unpack(terminated_clients))\\n    redis.call(\'zrem\', client_last_registered_key, unpack(terminated_clients))\\n    redis.call(\'zrem\', client_last_seen_key,       unpack(terminated_clients))\\n  end\\n\\n  --\\n  -- Broadcast capacity changes\\n  --\\n  local final_capacity = compute_capacity(maxConcurrent, running, reservoir)\\n\\n  if always_publish or (initial_capacity ~= nil and final_capacity == nil) then\\n    -- always_publish or was not unlimited, now unlimited\\n    redis.call(\'publish\', \'b_\'..id, \'capacity:\'..(final_capacity or \'\'))\\n\\n  elseif initial_capacity ~= nil and final_capacity ~= nil and final_capacity > initial_capacity then\\n    -- capacity was increased\\n    -- send the capacity message to the limiter having the lowest number of running jobs\\n    -- the tiebreaker is the limiter having not registered a job in the longest time\\n\\n    local lowest_concurrency_value = nil\\n    local lowest_concurrency_clients = {}\\n    local lowest_concurrency_last_registered = {}\\n    local client_concurrencies = redis.call(\'zrange\', client_running_key, 0, -1, \'withscores\')\\n\\n    for i = 1, #client_concurrencies, 2 do\\n      local client = client_concurrencies[i]\\n      local concurrency = tonumber(client_concurrencies[i+1])\\n\\n      if (\\n        lowest_concurrency_value == nil or lowest_concurrency_value == concurrency\\n      ) and (\\n        not unresponsive_lookup[client]\\n      ) and (\\n        tonumber(redis.call(\'hget\', client_num_queued_key, client)) > 0\\n      ) then\\n        lowest_concurrency_value = concurrency\\n        table.insert(lowest_concurrency_clients, client)\\n        local last_registered = tonumber(redis.call(\'zscore\', client_last_registered_key, client))\\n        table.insert(lowest_concurrency_last_registered, last_registered)\\n      end\\n    end\\n\\n    if #lowest_concurrency_clients > 0 then\\n      local position = 1\\n      local earliest = lowest_concurrency_last_registered[1]\\n\\n      for i,v in ipairs(lowest_concurrency_last_registered) do\\n        if v < earliest then\\n          position = i\\n          earliest = v\\n        end\\n      end\\n\\n      local next_client = lowest_concurrency_clients[position]\\n      redis.call(\'publish\', \'b_\'..id,\\n        \'capacity-priority:\'..(final_capacity or \'\')..\\n        \':\'..next_client..\\n        \':\'..capacityPriorityCounter\\n      )\\n      redis.call(\'hincrby\', settings_key, \'capacityPriorityCounter\', \'1\')\\n    else\\n      redis.call(\'publish\', \'b_\'..id, \'capacity:\'..(final_capacity or \'\'))\\n    end\\n  end\\n\\n  return {\\n    [\'capacity\'] = final_capacity,\\n    [\'running\'] = running,\\n    [\'reservoir\'] = reservoir\\n  }\\nend\\n","queued.lua":"local clientTimeout = tonumber(redis.call(\'hget\', settings_key, \'clientTimeout\'))\\nlocal valid_clients = redis.call(\'zrangebyscore\', client_last_seen_key, (now - clientTimeout), \'inf\')\\nlocal client_queued = redis.call(\'hmget\', client_num_queued_key, unpack(valid_clients))\\n\\nlocal sum = 0\\nfor i = 1, #client_queued do\\n  sum = sum + tonumber(client_queued[i])\\nend\\n\\nreturn sum\\n","refresh_expiration.lua":"local refresh_expiration = function (now, nextRequest, groupTimeout)\\n\\n  if groupTimeout ~= nil then\\n    local ttl = (nextRequest + groupTimeout) - now\\n\\n    for i = 1, #KEYS do\\n      redis.call(\'pexpire\', KEYS[i], ttl)\\n    end\\n  end\\n\\nend\\n","refs.lua":"local settings_key = KEYS[1]\\nlocal job_weights_key = KEYS[2]\\nlocal job_expirations_key = KEYS[3]\\nlocal job_clients_key = KEYS[4]\\nlocal client_running_key = KEYS[5]\\nlocal client_num_queued_key = KEYS[6]\\nlocal client_last_registered_key = KEYS[7]\\nlocal client_last_seen_key = KEYS[8]\\n\\nlocal now = tonumber(ARGV[1])\\nlocal client = ARGV[2]\\n\\nlocal num_static_argv = 2\\n","register.lua":"local index = ARGV[num_static_argv + 1]\\nlocal weight = tonumber(ARGV[num_static_argv + 2])\\nlocal expiration = tonumber(ARGV[num_static_argv + 3])\\n\\nlocal state = process_tick(now, false)\\nlocal capacity = state[\'capacity\']\\nlocal reservoir = state[\'reservoir\']\\n\\nlocal settings = redis.call(\'hmget\', settings_key,\\n  \'nextRequest\',\\n  \'minTime\',\\n  \'groupTimeout\'\\n)\\nlocal nextRequest = tonumber(settings[1])\\nlocal minTime = tonumber(settings[2])\\nlocal groupTimeout = tonumber(settings[3])\\n\\nif conditions_check(capacity, weight) then\\n\\n  redis.call(\'hincrby\', settings_key, \'running\', weight)\\n  redis.call(\'hset\', job_weights_key, index, weight)\\n  if expiration ~= nil then\\n    redis.call(\'zadd\', job_expirations_key, now + expiration, index)\\n  end\\n  redis.call(\'hset\', job_clients_key, index, client)\\n  redis.call(\'zincrby\', client_running_key, weight, client)\\n  redis.call(\'hincrby\', client_num_queued_key, client, -1)\\n  redis.call(\'zadd\', client_last_registered_key, now, client)\\n\\n  local wait = math.max(nextRequest - now, 0)\\n  local newNextRequest = now + wait + minTime\\n\\n  if reservoir == nil then\\n    redis.call(\'hset\', settings_key,\\n      \'nextRequest\', newNextRequest\\n    )\\n  else\\n    reservoir = reservoir - weight\\n    redis.call(\'hmset\', settings_key,\\n      \'reservoir\', reservoir,\\n      \'nextRequest\', newNextRequest\\n    )\\n  end\\n\\n  refresh_expiration(now, newNextRequest, groupTimeout)\\n\\n  return {true, wait, reservoir}\\n\\nelse\\n  return {false}\\nend\\n","register_client.lua":"local queued = tonumber(ARGV[num_static_argv + 1])\\n\\n-- Could have been re-registered concurrently\\nif not redis.call(\'zscore\', client_last_seen_key, client) then\\n  redis.call(\'zadd\', client_running_key, 0, client)\\n  redis.call(\'hset\', client_num_queued_key, client, queued)\\n  redis.call(\'zadd\', client_last_registered_key, 0, client)\\nend\\n\\nredis.call(\'zadd\', client_last_seen_key, now, client)\\n\\nreturn {}\\n","running.lua":"return process_tick(now, false)[\'running\']\\n","submit.lua":"local queueLength = tonumber(ARGV[num_static_argv + 1])\\nlocal weight = tonumber(ARGV[num_static_argv + 2])\\n\\nlocal capacity = process_tick(now, false)[\'capacity\']\\n\\nlocal settings = redis.call(\'hmget\', settings_key,\\n  \'id\',\\n  \'maxConcurrent\',\\n  \'highWater\',\\n  \'nextRequest\',\\n  \'strategy\',\\n  \'unblockTime\',\\n  \'penalty\',\\n  \'minTime\',\\n  \'groupTimeout\'\\n)\\nlocal id = settings[1]\\nlocal maxConcurrent = tonumber(settings[2])\\nlocal highWater = tonumber(settings[3])\\nlocal nextRequest = tonumber(settings[4])\\nlocal strategy = tonumber(settings[5])\\nlocal unblockTime = tonumber(settings[6])\\nlocal penalty = tonumber(settings[7])\\nlocal minTime = tonumber(settings[8])\\nlocal groupTimeout = tonumber(settings[9])\\n\\nif maxConcurrent ~= nil and weight > maxConcurrent then\\n  return redis.error_reply(\'OVERWEIGHT:\'..weight..\':\'..maxConcurrent)\\nend\\n\\nlocal reachedHWM = (highWater ~= nil and queueLength == highWater\\n  and not (\\n    conditions_check(capacity, weight)\\n    and nextRequest - now <= 0\\n  )\\n)\\n\\nlocal blocked = strategy == 3 and (reachedHWM or unblockTime >= now)\\n\\nif blocked then\\n  local computedPenalty = penalty\\n  if computedPenalty == nil then\\n    if minTime == 0 then\\n      computedPenalty = 5000\\n    else\\n      computedPenalty = 15 * minTime\\n    end\\n  end\\n\\n  local newNextRequest = now + computedPenalty + minTime\\n\\n  redis.call(\'hmset\', settings_key,\\n    \'unblockTime\', now + computedPenalty,\\n    \'nextRequest\', newNextRequest\\n  )\\n\\n  local clients_queued_reset = redis.call(\'hkeys\', client_num_queued_key)\\n  local queued_reset = {}\\n  for i = 1, #clients_queued_reset do\\n    table.insert(queued_reset, clients_queued_reset[i])\\n    table.insert(queued_reset, 0)\\n  end\\n  redis.call(\'hmset\', client_num_queued_key, unpack(queued_reset))\\n\\n  redis.call(\'publish\', \'b_\'..id, \'blocked:\')\\n\\n  refresh_expiration(now, newNextRequest, groupTimeout)\\nend\\n\\nif not blocked and not reachedHWM then\\n  redis.call(\'hincrby\', client_num_queued_key, client, 1)\\nend\\n\\nreturn {reachedHWM, blocked, strategy}\\n","update_settings.lua":"local args = {\'hmset\', settings_key}\\n\\nfor i = num_static_argv + 1, #ARGV do\\n  table.insert(args, ARGV[i])\\nend\\n\\nredis.call(unpack(args))\\n\\nprocess_tick(now, true)\\n\\nlocal groupTimeout = tonumber(redis.call(\'hget\', settings_key, \'groupTimeout\'))\\nrefresh_expiration(0, 0, groupTimeout)\\n\\nreturn {}\\n","validate_client.lua":"if not redis.call(\'zscore\', client_last_seen_key, client) then\\n  return redis.error_reply(\'UNKNOWN_CLIENT\')\\nend\\n\\nredis.call(\'zadd\', client_last_seen_key, now, client)\\n","validate_keys.lua":"if not (redis.call(\'exists\', settings_key) == 1) then\\n  return redis.error_reply(\'SETTINGS_KEY_NOT_FOUND\')\\nend\\n"}');
-
-/***/ }),
-
-/***/ 8349:
-/***/ ((module) => {
-
-module.exports = {"r":"2.19.5"};
 
 /***/ })
 

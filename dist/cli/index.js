@@ -32824,7 +32824,7 @@ function defaultCallback(err) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6362);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5376);
 
 // A reader that stops early (`manage-artifacts list | head`) closes the pipe: that ends the
 // output quietly rather than in a stack trace.
@@ -32842,7 +32842,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6362:
+/***/ 5376:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32852,9 +32852,10 @@ __nccwpck_require__.d(__webpack_exports__, {
 });
 
 ;// CONCATENATED MODULE: ./src/core/artifact.ts
-function toRecord(artifact, path) {
+function toRecord(artifact, repository, path) {
     const run = artifact.workflow_run ?? {};
     return {
+        repository,
         id: artifact.id,
         name: artifact.name,
         size_in_bytes: artifact.size_in_bytes,
@@ -32962,7 +32963,30 @@ function explainError(error, word) {
     return error instanceof Error ? error.message : String(error);
 }
 
+;// CONCATENATED MODULE: ./src/core/request.ts
+/**
+ * What a front end asks the core to do, split by who needs it: the target repositories, the query
+ * that selects artifacts, and the options of the operation. How to reach the API (token, URL) is
+ * the session's, not the request's.
+ */
+/** `owner/name`, as outputs and messages show a repository. */
+function fullName({ owner, repo }) {
+    return `${owner}/${repo}`;
+}
+/** True when any run filter is set. */
+function hasRunFilters(filters) {
+    return Object.values(filters).some((value) => value !== undefined);
+}
+/**
+ * Whether `download` searches back for the newest matching run rather than taking a known one:
+ * no `run-id`, and either run filters or no current run to fall back on (a terminal has none).
+ */
+function searchesForRun(query, currentRunId) {
+    return (query.runId === undefined && (hasRunFilters(query.runFilters) || currentRunId === undefined));
+}
+
 ;// CONCATENATED MODULE: ./src/core/delete/deletion.ts
+
 
 
 
@@ -32973,16 +32997,17 @@ const PROGRESS_EVERY = 100;
 /** Failures named one by one in the step's error; the log has each of them. */
 const FAILURES_NAMED = 20;
 /**
- * Deletes exactly the selected artifacts (the selection was made on the complete listing; nothing
- * is listed here), oldest first, so a run that stops early has removed the oldest and the next
- * run carries on from there. DELETEs are paced under GitHub's secondary limit.
+ * Deletes exactly the selected artifacts (the selection was made on the complete listings;
+ * nothing is listed here), largest first across every repository, so a run that stops early has
+ * freed the most storage it could and the next run carries on from there. DELETEs are paced
+ * under GitHub's secondary limit.
  *
- * `max-deletions` caps the DELETE requests: the oldest N selected are attempted and the rest are
- * `remaining`. An artifact found already gone counts toward the cap, as it counts as deleted.
+ * `max-deletions` caps the DELETE requests: the N largest selected are attempted and the rest
+ * are `remaining`. An artifact found already gone counts toward the cap, as it counts as deleted.
  */
 async function deleteArtifacts(selected, options, context) {
     const { reporter } = context;
-    const ordered = [...selected].sort((a, b) => compareNewestFirst(b, a));
+    const ordered = [...selected].sort(compareLargestFirst);
     const cap = options.maxDeletions ?? ordered.length;
     const batch = ordered.slice(0, cap);
     const capStop = ordered.length > cap ? { cause: 'max-deletions', reason: capReason(cap, reporter) } : undefined;
@@ -33014,7 +33039,7 @@ async function deleteArtifacts(selected, options, context) {
     return result;
 }
 /** Runs the paced DELETEs, recording each outcome; says why it stopped early, if it did. */
-async function deleteInOrder(batch, { session, client, reporter, clock = systemClock }, outcomes) {
+async function deleteInOrder(batch, { session, clientOf, reporter, clock = systemClock }, outcomes) {
     let stop;
     let next = 0;
     const take = () => {
@@ -33025,7 +33050,7 @@ async function deleteInOrder(batch, { session, client, reporter, clock = systemC
     };
     const deleteOne = async (artifact) => {
         try {
-            const answer = await client.deleteArtifact(artifact.id);
+            const answer = await clientOf(artifact).deleteArtifact(artifact.id);
             outcomes.set(artifact.id, answer);
             reporter.debug(`${answer === 'gone' ? 'Already gone' : 'Deleted'}: ${describe(artifact)}`);
         }
@@ -33040,7 +33065,8 @@ async function deleteInOrder(batch, { session, client, reporter, clock = systemC
                 };
                 return;
             }
-            const failure = `${describe(artifact)}: ${errorMessage(error)}`;
+            const where = fullName(clientOf(artifact).repository);
+            const failure = `${describe(artifact)} in ${where}: ${errorMessage(error)}`;
             outcomes.set(artifact.id, { failure });
             reporter.info(`Could not delete ${failure}`);
             if (isHttpError(error) && error.status === 403)
@@ -33070,14 +33096,14 @@ function rateLimitStop(session, clock) {
 }
 function rateLimitReason(resetAt, left = 'used up') {
     return (`Stopped deleting to stay within the API rate limit (${left}; it resets at ` +
-        `${resetAt.toISOString()}). The next run carries on with the oldest of those left`);
+        `${resetAt.toISOString()}). The next run carries on with the largest of those left`);
 }
 function secondaryLimitReason(resetAt) {
     return (`Stopped deleting: GitHub's secondary rate limit kept refusing requests (come back after ` +
-        `${resetAt.toISOString()}). The next run carries on with the oldest of those left`);
+        `${resetAt.toISOString()}). The next run carries on with the largest of those left`);
 }
 function capReason(cap, reporter) {
-    return `Stopped after ${reporter.word('max-deletions')} (${cap}); the next run carries on with the oldest of those left`;
+    return `Stopped after ${reporter.word('max-deletions')} (${cap}); the next run carries on with the largest of those left`;
 }
 const FORBIDDEN_REASON = 'Stopped deleting: GitHub refused a deletion (HTTP 403) and would refuse the others the same ' +
     'way. The usual cause is a token without the `actions: write` permission ' +
@@ -33132,6 +33158,10 @@ function describeDeletionFailures(failed) {
         ...named,
         ...(more > 0 ? [`- and ${more} more (each is named in the log)`] : []),
     ].join('\n');
+}
+/** Largest `size_in_bytes` first; among equals the oldest, as a retention rule would take them. */
+function compareLargestFirst(a, b) {
+    return b.size_in_bytes - a.size_in_bytes || compareNewestFirst(b, a);
 }
 function describe(artifact) {
     const run = artifact.workflow_run?.id;
@@ -33290,138 +33320,10 @@ function formatBytes(bytes) {
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-;// CONCATENATED MODULE: ./src/core/download/cache.ts
-
-
-
-
-/** The cache key of an artifact: its SHA-256 digest, or undefined (never cached without one). */
-function cacheKey(digest) {
-    const match = /^sha256:([0-9a-f]{64})$/i.exec(digest ?? '');
-    return match ? `sha256:${match[1].toLowerCase()}` : undefined;
-}
-/**
- * Copies the cached copy of `key` to `file`, hashing it on the way: a copy that does not match
- * the digest (damaged, or changed since it was kept) is not used, and the caller downloads.
- */
-async function copyFromCache(cache, key, file, subject, reporter) {
-    const found = await cache.find(key).catch((error) => {
-        reporter.warning(`Looking up ${subject} in the runner's cache failed: ${message(error)}`);
-        return undefined;
-    });
-    if (!found)
-        return undefined;
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    let bytes = 0;
-    try {
-        await (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(found.file), async function* (chunks) {
-            for await (const chunk of chunks) {
-                hash.update(chunk);
-                bytes += chunk.length;
-                yield chunk;
-            }
-        }, (0,external_node_fs_.createWriteStream)(file));
-    }
-    catch (error) {
-        await (0,promises_namespaceObject.rm)(file, { force: true });
-        reporter.warning(`Reading the cached copy of ${subject} failed (${message(error)}); downloading it`);
-        return undefined;
-    }
-    const sha256 = hash.digest('hex');
-    if (`sha256:${sha256}` !== key) {
-        await (0,promises_namespaceObject.rm)(file, { force: true });
-        reporter.warning(`The cached copy of ${subject} is damaged (received sha256:${sha256}, expected ${key}); ` +
-            'downloading it again');
-        return undefined;
-    }
-    reporter.info(`Using the copy of ${subject} kept in the runner's cache (${key})`);
-    return { file, sha256, bytes, contentType: found.contentType, fileName: found.fileName };
-}
-/** Keeps a verified download; a cache that cannot take it costs a warning, not the download. */
-async function keepInCache(cache, key, transfer, subject, reporter) {
-    try {
-        await cache.keep(key, transfer);
-    }
-    catch (error) {
-        reporter.warning(`Keeping ${subject} in the runner's cache failed: ${message(error)}`);
-    }
-}
-function message(error) {
-    return error instanceof Error ? error.message : String(error);
-}
-
-;// CONCATENATED MODULE: ./src/core/download/arrivals.ts
-/**
- * Which bytes of a download are in its file so far, for a reader that works on the file while
- * it arrives (extraction overlapping the transfer): a read waits until its range is written,
- * and fails when the transfer does.
- */
-class Arrivals {
-    parts = [];
-    facts;
-    failure;
-    waiters = new Set();
-    answered;
-    refused;
-    /** Resolves on the first accepted answer; rejects when the transfer fails before one. */
-    answer = new Promise((resolve, reject) => {
-        this.answered = resolve;
-        this.refused = reject;
-    });
-    constructor() {
-        // Nobody may be waiting for the answer when the transfer fails: that is not an error here.
-        this.answer.catch(() => undefined);
-    }
-    /** Called by the transfer: the object's facts, and the parts it writes. */
-    begin(facts, parts) {
-        this.facts ??= facts;
-        this.parts = parts;
-        this.answered(this.facts);
-    }
-    /** Called by the transfer after each write. */
-    written() {
-        for (const waiter of this.waiters) {
-            if (this.holds(waiter.start, waiter.end)) {
-                this.waiters.delete(waiter);
-                waiter.resolve();
-            }
-        }
-    }
-    /** Called by the transfer when it failed: every wait rejects with its error. */
-    fail(error) {
-        this.failure ??= { error };
-        this.refused(error);
-        for (const waiter of this.waiters)
-            waiter.reject(error);
-        this.waiters.clear();
-    }
-    /** Resolves once bytes [start, end) are in the file. */
-    waitFor(start, end) {
-        if (this.failure)
-            return Promise.reject(this.failure.error);
-        if (this.holds(start, end))
-            return Promise.resolve();
-        return new Promise((resolve, reject) => this.waiters.add({ start, end, resolve, reject }));
-    }
-    holds(start, end) {
-        const size = this.facts?.size;
-        if (size === undefined)
-            return false;
-        for (const part of this.parts) {
-            const partEnd = (part.end ?? size - 1) + 1;
-            if (partEnd <= start || part.start >= end)
-                continue;
-            if (part.start + part.received < Math.min(end, partEnd))
-                return false;
-        }
-        return true;
-    }
-}
-
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
 // EXTERNAL MODULE: ./node_modules/yauzl/index.js
@@ -33476,16 +33378,6 @@ const CACHE_BLOCKS = 8;
 /** Reads of a large entry: a MiB at a time, 16 times fewer round trips than the default. */
 const LARGE_READ_SIZE = 1024 * 1024;
 /**
- * Entries up to this size are inflated in memory and written in one call: for small files, a
- * stream pipeline per entry (a zlib stream, an abort signal, a write stream) cost several times
- * the work itself (bench/extraction.ts, 20,000 files of 1–4 KiB).
- */
-const SMALL_ENTRY_BYTES = 64 * 1024;
-const STORED = 0;
-const DEFLATED = 8;
-const LOCAL_HEADER_SIGNATURE = 0x04034b50;
-const LOCAL_HEADER_BYTES = 30;
-/**
  * A fresh name beside `target`, in the same folder and so on the same file system: work done
  * there is moved into place with a rename, and never shows half-done at `target`. The name
  * carries this process's marker, so what a killed process left can be found (leftovers.ts).
@@ -33515,53 +33407,32 @@ const hostFileNameRules = fileNameRules(process.platform);
  * destination first, and moved into place only once all of it succeeded: a failure leaves the
  * destination as it was.
  */
-async function extractZip(zipFile, destination, subject, options = {}) {
-    const staged = await extractBeside(zipFile, destination, subject, options);
-    return moveStaged(staged, destination, subject, options.rules);
-}
-/**
- * Extracts `zipFile` into a fresh folder beside `destination`, removed again if anything fails.
- * With `arrivals`, the archive is read while it downloads: each read waits for its bytes, and
- * the entries come from its central directory (at its end) as in any other extraction.
- */
-async function extractBeside(zipFile, destination, subject, { rules = hostFileNameRules, warn = () => { }, arrivals } = {}) {
+async function extractZip(zipFile, destination, subject, { rules = hostFileNameRules, warn = () => { } } = {}) {
     await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(destination), { recursive: true });
     const staging = partialPathBeside(destination);
     await (0,promises_namespaceObject.mkdir)(staging);
     try {
         const names = new FoldedNames(rules.fold);
-        const files = await extractInto(zipFile, staging, subject, { rules, names, arrivals });
+        const files = await extractInto(zipFile, staging, subject, rules, names);
         if (names.collisions.length > 0)
             warn(describeCollisions(subject, names.collisions));
-        return { staging, files };
-    }
-    catch (error) {
-        await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
-        throw error;
-    }
-}
-/** Moves a staged extraction into `destination`; the staging folder is gone afterwards. */
-async function moveStaged(staged, destination, subject, rules = hostFileNameRules) {
-    try {
-        await moveInto(staged.staging, destination, rules.fold).catch((error) => {
-            throw new Error(`Extracting ${subject}: ${extraction_message(error)}`);
+        await moveInto(staging, destination, rules.fold).catch((error) => {
+            throw new Error(`Extracting ${subject}: ${message(error)}`);
         });
-        return staged.files;
+        return files;
     }
     finally {
-        await (0,promises_namespaceObject.rm)(staged.staging, { recursive: true, force: true });
+        await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
     }
 }
-async function extractInto(zipFile, root, subject, { rules, names, arrivals }) {
+async function extractInto(zipFile, root, subject, rules, names) {
     let zip;
-    let reader;
     try {
         // Names are decoded and checked below, so the refusal can name the artifact and the entry.
-        const options = { decodeStrings: false, autoClose: false };
-        ({ zip, reader } = await openCached(zipFile, options, arrivals));
+        zip = await openCached(zipFile, { decodeStrings: false, autoClose: false });
     }
     catch (error) {
-        throw new Error(`Extracting ${subject}: not a readable zip archive (${extraction_message(error)})`);
+        throw new Error(`Extracting ${subject}: not a readable zip archive (${message(error)})`);
     }
     const files = new Set();
     const folders = new Set();
@@ -33589,7 +33460,7 @@ async function extractInto(zipFile, root, subject, { rules, names, arrivals }) {
                 await writes.add(rules.fold(relative), async () => {
                     if (replaced)
                         await (0,promises_namespaceObject.rm)(replaced, { force: true });
-                    await writeEntry({ zip, reader }, entry, target, subject, name);
+                    await writeEntry(zip, entry, target, subject, name);
                 });
                 if (earlier)
                     files.delete(earlier);
@@ -33601,7 +33472,7 @@ async function extractInto(zipFile, root, subject, { rules, names, arrivals }) {
     catch (error) {
         throw error instanceof UnsafeEntryError
             ? error
-            : new Error(`Extracting ${subject} failed: ${extraction_message(error)}`);
+            : new Error(`Extracting ${subject} failed: ${message(error)}`);
     }
     finally {
         // Nothing may still be writing when the caller removes the folder.
@@ -33611,23 +33482,16 @@ async function extractInto(zipFile, root, subject, { rules, names, arrivals }) {
     return [...files];
 }
 /** Opens the archive through a CachingReader, closing the file when yauzl is done with it. */
-async function openCached(zipFile, options, arrivals) {
+async function openCached(zipFile, options) {
     const handle = await (0,promises_namespaceObject.open)(zipFile);
     try {
-        const size = arrivals ? await arrivingSize(arrivals) : (await handle.stat()).size;
-        const reader = new CachingReader(handle, size, arrivals);
-        return { zip: await yauzl.fromRandomAccessReaderPromise(reader, size, options), reader };
+        const { size } = await handle.stat();
+        return await yauzl.fromRandomAccessReaderPromise(new CachingReader(handle), size, options);
     }
     catch (error) {
         await handle.close();
         throw error;
     }
-}
-async function arrivingSize(arrivals) {
-    const { size } = await arrivals.answer;
-    if (size === undefined)
-        throw new Error('the storage host did not say how large it is');
-    return size;
 }
 /**
  * Reads small ranges of the archive through a few cached blocks. Without it, each entry of a
@@ -33636,32 +33500,21 @@ async function arrivingSize(arrivals) {
  */
 class CachingReader extends yauzl.RandomAccessReader {
     handle;
-    size;
-    arrivals;
     blocks = new Map();
-    /** With `arrivals`, each read first waits until its bytes are in the file. */
-    constructor(handle, size, arrivals) {
+    constructor(handle) {
         super();
         this.handle = handle;
-        this.size = size;
-        this.arrivals = arrivals;
     }
     _readStreamForRange(start, end) {
-        // Plain reads, not `createReadStream`: several read streams of one FileHandle at once could
-        // leave an extraction waiting forever (eight stored entries of 400 KB did).
-        const chunks = end - start > CACHE_BLOCK_SIZE ? this.arriving(start, end) : this.lazily(start, end);
-        return external_node_stream_.Readable.from(chunks, { objectMode: false });
-    }
-    /** A large range read a MiB at a time, each part once it has arrived (when arriving). */
-    async *arriving(start, end) {
-        for (let position = start; position < end; position += LARGE_READ_SIZE) {
-            const length = Math.min(LARGE_READ_SIZE, end - position);
-            await this.arrivals?.waitFor(position, position + length);
-            const { buffer, bytesRead } = await this.handle.read(Buffer.allocUnsafe(length), 0, length, position);
-            if (bytesRead < length)
-                throw new Error('unexpected end of file');
-            yield buffer;
+        if (end - start > CACHE_BLOCK_SIZE) {
+            return this.handle.createReadStream({
+                start,
+                end: end - 1,
+                autoClose: false,
+                highWaterMark: LARGE_READ_SIZE,
+            });
         }
+        return external_node_stream_.Readable.from(this.lazily(start, end), { objectMode: false });
     }
     /** The read starts when the stream is first read, so its failure always has a listener. */
     async *lazily(start, end) {
@@ -33686,10 +33539,8 @@ class CachingReader extends yauzl.RandomAccessReader {
     block(index) {
         let block = this.blocks.get(index);
         if (!block) {
-            const start = index * CACHE_BLOCK_SIZE;
-            const arrived = this.arrivals?.waitFor(start, Math.min(start + CACHE_BLOCK_SIZE, this.size));
-            block = Promise.resolve(arrived)
-                .then(() => this.handle.read(Buffer.allocUnsafe(CACHE_BLOCK_SIZE), 0, CACHE_BLOCK_SIZE, start))
+            block = this.handle
+                .read(Buffer.allocUnsafe(CACHE_BLOCK_SIZE), 0, CACHE_BLOCK_SIZE, index * CACHE_BLOCK_SIZE)
                 .then(({ buffer, bytesRead }) => buffer.subarray(0, bytesRead));
             this.blocks.set(index, block);
             if (this.blocks.size > CACHE_BLOCKS)
@@ -33848,59 +33699,9 @@ function describeCollisions(subject, collisions) {
     return (`${subject.charAt(0).toUpperCase()}${subject.slice(1)} holds names that differ only in case, ` +
         `one file on this runner's file system; the later entry of each was kept: ${pairs.join(', ')}`);
 }
-async function writeEntry({ zip, reader }, entry, target, subject, name) {
-    const corrupt = () => `Extracting ${subject}: entry '${name}' is corrupt (CRC mismatch)`;
-    if (isSmall(entry)) {
-        const content = inflated(entry, await readRaw(reader, entry, zip.fileSize), name);
-        if ((0,external_node_zlib_.crc32)(content) !== entry.crc32)
-            throw new Error(corrupt());
-        // One synchronous call: for a few KiB, three trips to the thread pool (open, write, close)
-        // cost more than the writing (bench/extraction.ts).
-        (0,external_node_fs_.writeFileSync)(target, content, { mode: fileMode(entry) });
-        return;
-    }
+async function writeEntry(zip, entry, target, subject, name) {
     const content = await zip.openReadStreamPromise(entry);
-    await (0,external_node_stream_promises_namespaceObject.pipeline)(content, crcCheck(entry.crc32, corrupt), (0,external_node_fs_.createWriteStream)(target, { mode: fileMode(entry) }));
-}
-function isSmall(entry) {
-    return ((entry.compressionMethod === STORED || entry.compressionMethod === DEFLATED) &&
-        !entry.isEncrypted() &&
-        entry.uncompressedSize <= SMALL_ENTRY_BYTES &&
-        entry.compressedSize <= SMALL_ENTRY_BYTES);
-}
-/**
- * The entry's bytes as stored, found through its local header as yauzl finds them, read through
- * the cached blocks: no stream per entry.
- */
-async function readRaw(reader, entry, archiveSize) {
-    const at = entry.relativeOffsetOfLocalHeader;
-    const header = await reader.cached(at, at + LOCAL_HEADER_BYTES);
-    if (header.length < LOCAL_HEADER_BYTES || header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) {
-        throw new Error(`invalid local file header signature at offset ${at}`);
-    }
-    const start = at + LOCAL_HEADER_BYTES + header.readUInt16LE(26) + header.readUInt16LE(28);
-    const end = start + entry.compressedSize;
-    if (end > archiveSize)
-        throw new Error('file data overflows the archive');
-    return reader.cached(start, end);
-}
-/** The entry's content, refused when it is not exactly the size the central directory declares. */
-function inflated(entry, raw, name) {
-    let content = raw;
-    if (entry.compressionMethod === DEFLATED) {
-        try {
-            // One byte more than declared is enough to know the entry lies about its size.
-            content = (0,external_node_zlib_.inflateRawSync)(raw, { maxOutputLength: entry.uncompressedSize + 1 });
-        }
-        catch (error) {
-            const tooLarge = error.code === 'ERR_BUFFER_TOO_LARGE';
-            throw new Error(`entry '${name}' ${tooLarge ? 'holds more bytes than the archive declares' : `cannot be inflated (${extraction_message(error)})`}`);
-        }
-    }
-    if (content.length !== entry.uncompressedSize) {
-        throw new Error(`entry '${name}' holds ${content.length} bytes, not the ${entry.uncompressedSize} the archive declares`);
-    }
-    return content;
+    await (0,external_node_stream_promises_namespaceObject.pipeline)(content, crcCheck(entry.crc32, () => `Extracting ${subject}: entry '${name}' is corrupt (CRC mismatch)`), (0,external_node_fs_.createWriteStream)(target, { mode: fileMode(entry) }));
 }
 /** yauzl checks sizes but not checksums: a corrupt entry would otherwise pass unnoticed. */
 function crcCheck(expected, describe) {
@@ -34005,45 +33806,24 @@ async function statIfExists(target, read) {
         throw error;
     }
 }
-function extraction_message(error) {
+function message(error) {
     return error instanceof Error ? error.message : String(error);
 }
 
-// EXTERNAL MODULE: external "node:events"
-var external_node_events_ = __nccwpck_require__(8474);
 ;// CONCATENATED MODULE: ./src/core/download/transfer.ts
 
 
 
 
 
-const MiB = 1024 * 1024;
 const DEFAULTS = {
     retries: 3,
     retryDelayMs: 1_000,
     urlLifetimeMs: 50_000,
     idleTimeoutMs: 60_000,
-    expectedBytes: 0,
-};
-/**
- * Measured on the emulator's link model (README, "Large downloads"): 8 connections fill a path
- * that caps each one, and 8 MiB parts keep the round trip before each part's first byte small
- * beside its transfer time, while a cut costs at most one part.
- */
-const PARALLEL_DEFAULTS = {
-    partBytes: 8 * MiB,
-    connections: 8,
-    minBytes: 32 * MiB,
 };
 /** Longest `retry-after` honoured; the signed URL would have expired by then anyway. */
 const MAX_RETRY_AFTER_MS = 60_000;
-/** Read-back size when hashing parts that arrived ahead of the bytes before them. */
-const HASH_READ_BYTES = MiB;
-/**
- * Tries of one part, resumptions included: a storage host that cuts every answer after a few
- * bytes makes progress each time, and must still be given up on.
- */
-const MAX_TRIES_PER_PART = 20;
 /** A failed attempt; `retryable` ones are tried again, `urlRefused` ones with a fresh URL. */
 class AttemptError extends Error {
     retryable;
@@ -34056,416 +33836,93 @@ class AttemptError extends Error {
         this.retryAfterMs = retryAfterMs;
     }
 }
-/** The local file could not be written: downloading again would not help. */
-class DiskError extends Error {
-}
-/** Writing problems a retry cannot cure, in words a user can act on. */
-const DISK_PROBLEMS = {
-    ENOSPC: 'no space left on the device',
-    EDQUOT: 'the disk quota is exhausted',
-    EROFS: 'the file system is read-only',
-    EACCES: 'permission denied',
-    EPERM: 'operation not permitted',
-    ENOTDIR: 'a file is in the place of a folder on its path',
-    EISDIR: 'a folder is in its place',
-};
 /**
- * Streams the artifact behind the signed storage URL into `options.file`, hashing the bytes in
- * order on the way, so memory stays flat whatever the size. A connection that fails is resumed
- * where it stopped with a ranged request checked to be the same object's right part. Large
- * objects are fetched as parts over several connections. The request carries no Authorization
- * header: the URL's signature is the only credential the storage host gets.
+ * Streams the artifact behind the signed storage URL into `options.file`, hashing the bytes on
+ * the way, so memory stays flat whatever the size. The request carries no Authorization header:
+ * the URL's signature is the only credential the storage host gets.
  */
 async function transferToFile(options) {
     const settings = { ...DEFAULTS, ...options };
-    let handle;
+    const clock = options.clock ?? systemClock;
+    let url;
+    let urlTime = 0;
     try {
-        handle = await (0,promises_namespaceObject.open)(options.file, 'w+').catch((error) => {
-            throw diskError(error, settings);
-        });
-        return await new Download(settings, handle).run();
-    }
-    catch (error) {
-        options.arrivals?.fail(error);
-        await handle?.close().catch(() => undefined);
-        // Where the file could not be made (a file in place of its folder), there is nothing to remove.
-        await (0,promises_namespaceObject.rm)(options.file, { force: true }).catch(() => undefined);
-        throw error;
-    }
-    finally {
-        await handle?.close().catch(() => undefined);
-    }
-}
-/** One transfer: its parts, the signed URL they share, and the hash over the whole. */
-class Download {
-    settings;
-    handle;
-    urls;
-    hash;
-    parts = [];
-    facts = {
-        size: undefined,
-        etag: undefined,
-        contentType: '',
-        fileName: undefined,
-    };
-    stop = new AbortController();
-    signal;
-    attempts = 0;
-    /** Whether the object was split into several parts (and may no longer restart from byte 0). */
-    split = false;
-    answered;
-    firstAnswer = new Promise((resolve) => (this.answered = resolve));
-    constructor(settings, handle) {
-        this.settings = settings;
-        this.handle = handle;
-        this.urls = new SignedUrl(settings);
-        this.hash = new OrderedHash(handle, this.parts);
-        this.signal = settings.signal
-            ? AbortSignal.any([settings.signal, this.stop.signal])
-            : this.stop.signal;
-        // Each connection listens for the abort twice (its request and its body).
-        const { connections } = settings.parallel ?? PARALLEL_DEFAULTS;
-        (0,external_node_events_.setMaxListeners)(2 * connections + 2, this.signal);
-    }
-    async run() {
-        const parallel = this.settings.parallel ?? PARALLEL_DEFAULTS;
-        const ranged = this.settings.expectedBytes >= parallel.minBytes;
-        const first = { start: 0, end: ranged ? parallel.partBytes - 1 : undefined, received: 0 };
-        this.parts.push(first);
-        const slot = limiter(ranged ? parallel.connections : 1);
-        const running = [this.guarded(slot(() => this.fetchPart(first)))];
-        if (ranged) {
-            await Promise.race([this.firstAnswer, running[0].catch(() => undefined)]);
-            for (const part of this.remainingParts(parallel.partBytes)) {
-                running.push(this.guarded(slot(() => this.fetchPart(part))));
+        for (let attempt = 1;; attempt++) {
+            options.signal?.throwIfAborted();
+            if (url === undefined || clock.now() - urlTime > settings.urlLifetimeMs) {
+                url = await options.getUrl();
+                options.reporter.mask(url);
+                urlTime = clock.now();
             }
-        }
-        const outcomes = await Promise.allSettled(running);
-        const failed = outcomes.find((outcome) => outcome.status === 'rejected');
-        if (failed)
-            throw failed.reason;
-        const bytes = this.received();
-        return {
-            file: this.settings.file,
-            sha256: await this.hash.digest(bytes),
-            bytes,
-            contentType: this.facts.contentType,
-            fileName: this.facts.fileName,
-        };
-    }
-    /** The first failure stops every other part. */
-    guarded(work) {
-        return work.catch((error) => {
-            if (!this.stop.signal.aborted)
-                this.stop.abort(error);
-            throw this.settings.signal?.aborted ? this.settings.signal.reason : error;
-        });
-    }
-    /** Once the first part's answer told the size, the parts after it. */
-    remainingParts(partBytes) {
-        const size = this.facts.size;
-        const first = this.parts[0];
-        if (size === undefined || first.end === undefined || first.end >= size - 1)
-            return [];
-        this.split = true;
-        const rest = [];
-        for (let start = first.end + 1; start < size; start += partBytes) {
-            rest.push({ start, end: Math.min(start + partBytes, size) - 1, received: 0 });
-        }
-        this.parts.push(...rest);
-        // The last part first: a zip's central directory is at its end, and a reader working on
-        // the file while it arrives needs it before anything else.
-        return [...rest.slice(-1), ...rest.slice(0, -1)];
-    }
-    received() {
-        return this.parts.reduce((total, part) => total + part.received, 0);
-    }
-    /** Fetches one part, resuming it after a retryable failure. */
-    async fetchPart(part) {
-        for (let failures = 0, tries = 1;; tries++) {
-            this.signal.throwIfAborted();
-            const url = await this.urls.current();
-            const before = part.received;
-            this.attempts++;
             try {
-                await this.attempt(url, part);
-                return;
+                options.onReceived?.(0);
+                return await attemptTransfer(url, settings);
             }
             catch (error) {
-                this.signal.throwIfAborted();
-                failures = part.received > before ? 1 : failures + 1;
-                if (!(error instanceof AttemptError) ||
-                    !error.retryable ||
-                    failures > this.settings.retries ||
-                    tries >= MAX_TRIES_PER_PART) {
-                    throw failure(error, this.settings.subject, this.attempts);
+                if (!(error instanceof AttemptError) || !error.retryable || attempt > settings.retries) {
+                    throw failure(error, settings.subject, attempt);
                 }
-                await this.pauseBeforeRetry(error, failures, url);
+                const delayMs = Math.max(settings.retryDelayMs * 2 ** (attempt - 1), error.retryAfterMs);
+                options.reporter.info(`Downloading ${settings.subject}: ${error.message}; retrying in ${Math.round(delayMs / 1000)} s (retry ${attempt} of ${settings.retries})`);
+                if (error.urlRefused)
+                    url = undefined;
+                await clock.sleep(delayMs);
             }
         }
     }
-    async pauseBeforeRetry(error, failures, url) {
-        const { retryDelayMs, retries, reporter, subject } = this.settings;
-        const delayMs = Math.max(retryDelayMs * 2 ** (failures - 1), error.retryAfterMs);
-        reporter.info(`Downloading ${subject}: ${error.message}; retrying in ${Math.round(delayMs / 1000)} s (retry ${failures} of ${retries})`);
-        if (error.urlRefused)
-            this.urls.refused(url);
-        await (this.settings.clock ?? systemClock).sleep(delayMs);
+    catch (error) {
+        await (0,promises_namespaceObject.rm)(options.file, { force: true });
+        throw error;
     }
-    async attempt(url, part) {
-        const position = part.start + part.received;
-        const response = await this.request(url, part, position);
-        try {
-            this.accept(response, part, position);
-            await this.receive(response, part);
-        }
-        finally {
-            response.destroy();
-        }
-        const expected = part.end === undefined ? undefined : part.end - part.start + 1;
-        if (expected !== undefined && part.received < expected) {
-            throw new AttemptError(`the body ended after ${part.start + part.received} of ${part.end + 1} bytes`, true);
-        }
+}
+async function attemptTransfer(url, settings) {
+    let response;
+    try {
+        response = await settings.get(url, settings.idleTimeoutMs);
     }
-    async request(url, part, position) {
-        const headers = {};
-        if (position > 0 || part.end !== undefined)
-            headers.range = `bytes=${position}-${part.end ?? ''}`;
-        if (this.facts.etag !== undefined)
-            headers['if-match'] = this.facts.etag;
-        const { get, idleTimeoutMs } = this.settings;
-        let response;
-        try {
-            response = await abandonable(get(url, { idleTimeoutMs, headers, signal: this.signal }), this.signal);
-        }
-        catch (error) {
-            this.signal.throwIfAborted();
-            throw new AttemptError(reason(error, url), true);
-        }
-        if (response.statusCode !== 200 && response.statusCode !== 206) {
-            response.resume();
-            throw statusError(response);
-        }
-        return response;
+    catch (error) {
+        throw new AttemptError(reason(error, url), true);
     }
-    /**
-     * Checks the answer is the part asked for, of the same object: a 206 whose Content-Range starts
-     * where the part resumes. A 200 is the whole object: taken as a fresh start when the part
-     * begins the object and nothing was split off it, else refused like a wrong part.
-     */
-    accept(response, part, position) {
-        const body = answeredRange(response);
-        const sameObject = this.facts.size === undefined || body.size === this.facts.size;
-        if (response.statusCode === 200 && part.start === 0 && !this.split && sameObject) {
-            part.received = 0;
-            part.end = body.end;
-            this.hash.restart();
-        }
-        else {
-            const size = this.facts.size ?? body.size;
-            const end = size === undefined ? part.end : Math.min(part.end ?? Infinity, size - 1);
-            if (!sameObject || body.start !== position || (end !== undefined && body.end !== end)) {
-                throw new AttemptError(`the storage host answered ${describeRange(response)} when asked for bytes ` +
-                    `${position}-${part.end ?? ''}`, true);
+    if (response.statusCode !== 200) {
+        response.resume();
+        throw statusError(response);
+    }
+    if (settings.signal?.aborted) {
+        response.destroy();
+        settings.signal.throwIfAborted();
+    }
+    response.setTimeout(settings.idleTimeoutMs, () => response.destroy(new Error(`no data for ${settings.idleTimeoutMs / 1000} s`)));
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    let bytes = 0;
+    const file = (0,external_node_fs_.createWriteStream)(settings.file);
+    let fileError;
+    file.once('error', (error) => (fileError = error));
+    try {
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(response, async function* (chunks) {
+            for await (const chunk of chunks) {
+                hash.update(chunk);
+                bytes += chunk.length;
+                settings.onReceived?.(bytes);
+                yield chunk;
             }
-            part.end = end ?? body.end;
-        }
-        this.learn(response, body.size);
+        }, file, { signal: settings.signal });
     }
-    learn(response, size) {
-        if (this.facts.size === undefined)
-            this.facts.size = size;
-        const etag = response.headers.etag;
-        if (this.facts.etag === undefined && etag)
-            this.facts.etag = etag;
-        if (response.headers['content-type'] !== undefined && this.facts.contentType === '') {
-            this.facts.contentType = mediaType(response.headers['content-type']);
-        }
-        this.facts.fileName ??= fileNameFromDisposition(response.headers['content-disposition']);
-        this.settings.arrivals?.begin({ size: this.facts.size, contentType: this.facts.contentType }, this.parts);
-        this.answered();
+    catch (error) {
+        settings.signal?.throwIfAborted();
+        // A full disk or a folder we may not write is not cured by downloading again.
+        throw new AttemptError(reason(error, url), error !== fileError);
     }
-    /** Writes the body at its place in the file; network failures are retryable, disk ones not. */
-    async receive(response, part) {
-        const { idleTimeoutMs } = this.settings;
-        response.setTimeout(idleTimeoutMs, () => response.destroy(new Error(`no data for ${idleTimeoutMs / 1000} s`)));
-        const abandon = () => void response.destroy();
-        this.signal.addEventListener('abort', abandon, { once: true });
-        try {
-            const chunks = response[Symbol.asyncIterator]();
-            for (;;) {
-                let next;
-                try {
-                    next = await chunks.next();
-                }
-                catch (error) {
-                    this.signal.throwIfAborted();
-                    throw new AttemptError(reason(error, this.urls.latest()), true);
-                }
-                if (next.done)
-                    return;
-                await this.store(next.value, part);
-            }
-        }
-        finally {
-            this.signal.removeEventListener('abort', abandon);
-        }
+    const expected = Number(response.headers['content-length'] ?? NaN);
+    if (!Number.isNaN(expected) && bytes !== expected) {
+        throw new AttemptError(`the body ended after ${bytes} of ${expected} bytes`, true);
     }
-    async store(chunk, part) {
-        const position = part.start + part.received;
-        if (part.end !== undefined && position + chunk.length > part.end + 1) {
-            throw new AttemptError('the storage host sent more bytes than asked for', true);
-        }
-        try {
-            await this.handle.write(chunk, 0, chunk.length, position);
-        }
-        catch (error) {
-            throw diskError(error, this.settings);
-        }
-        part.received += chunk.length;
-        this.settings.onReceived?.(this.received());
-        this.hash.written(chunk, position);
-        this.settings.arrivals?.written();
-    }
-}
-/**
- * The answer, or a rejection as soon as `signal` aborts: a storage client may take no signal,
- * and its response, should it still come, is dropped.
- */
-function abandonable(answer, signal) {
-    signal.throwIfAborted();
-    return new Promise((resolve, reject) => {
-        const abandon = () => reject(signal.reason);
-        signal.addEventListener('abort', abandon, { once: true });
-        answer.then((response) => {
-            signal.removeEventListener('abort', abandon);
-            if (signal.aborted)
-                response.destroy();
-            else
-                resolve(response);
-        }, (error) => {
-            signal.removeEventListener('abort', abandon);
-            reject(error);
-        });
-    });
-}
-/** The signed URL the parts share: asked for once, again when old or refused. */
-class SignedUrl {
-    settings;
-    url;
-    value = '';
-    since = 0;
-    constructor(settings) {
-        this.settings = settings;
-    }
-    current() {
-        const clock = this.settings.clock ?? systemClock;
-        if (this.url === undefined || clock.now() - this.since > this.settings.urlLifetimeMs) {
-            this.since = clock.now();
-            const asked = this.settings.getUrl().then((url) => {
-                this.settings.reporter.mask(url);
-                this.value = url;
-                return url;
-            });
-            // A failed request for a URL is not kept: the next part asks again.
-            asked.catch(() => {
-                if (this.url === asked)
-                    this.url = undefined;
-            });
-            this.url = asked;
-        }
-        return this.url;
-    }
-    /** The storage host refused `url`: the next request gets a fresh one, unless it already has. */
-    refused(url) {
-        if (this.value === url)
-            this.url = undefined;
-    }
-    /** The URL last handed out, to keep it out of messages. */
-    latest() {
-        return this.value;
-    }
-}
-/**
- * SHA-256 of the file's bytes in order, while parts arrive in any order: bytes that continue the
- * hashed prefix are hashed as they come; parts that arrived ahead are read back from the file
- * once the bytes before them are in.
- */
-class OrderedHash {
-    handle;
-    parts;
-    hash = (0,external_node_crypto_.createHash)('sha256');
-    hashed = 0;
-    reading;
-    failure;
-    buffer = Buffer.allocUnsafe(HASH_READ_BYTES);
-    constructor(handle, parts) {
-        this.handle = handle;
-        this.parts = parts;
-    }
-    /** The part that begins the object starts again from its first byte. */
-    restart() {
-        this.hash = (0,external_node_crypto_.createHash)('sha256');
-        this.hashed = 0;
-    }
-    /** `chunk` is now in the file at `position`. */
-    written(chunk, position) {
-        if (this.reading === undefined && position === this.hashed) {
-            this.hash.update(chunk);
-            this.hashed += chunk.length;
-        }
-        if (this.reading === undefined && this.available() > 0) {
-            this.reading = this.readAhead()
-                .catch((error) => void (this.failure ??= { error }))
-                .finally(() => (this.reading = undefined));
-        }
-    }
-    /** The hex digest once `bytes` bytes are hashed. */
-    async digest(bytes) {
-        while (this.reading)
-            await this.reading;
-        if (this.failure)
-            throw this.failure.error;
-        await this.readAhead();
-        if (this.hashed !== bytes)
-            throw new Error(`only ${this.hashed} of ${bytes} bytes were hashed`);
-        return this.hash.digest('hex');
-    }
-    /** Hashes, from the file, what the parts have already written past the hashed prefix. */
-    async readAhead() {
-        for (let available = this.available(); available > 0; available = this.available()) {
-            const length = Math.min(available, this.buffer.length);
-            const { bytesRead } = await this.handle.read(this.buffer, 0, length, this.hashed);
-            if (bytesRead === 0)
-                return;
-            this.hash.update(this.buffer.subarray(0, bytesRead));
-            this.hashed += bytesRead;
-        }
-    }
-    /** Bytes written from the end of the hashed prefix on, without a gap. */
-    available() {
-        const part = this.parts.find(({ start, received }) => start <= this.hashed && this.hashed < start + received);
-        return part ? part.start + part.received - this.hashed : 0;
-    }
-}
-function answeredRange(response) {
-    if (response.statusCode === 206) {
-        const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers['content-range'] ?? '');
-        if (!match)
-            return { start: -1, end: undefined, size: undefined };
-        const size = match[3] === '*' ? undefined : Number(match[3]);
-        return { start: Number(match[1]), end: Number(match[2]), size };
-    }
-    const length = Number(response.headers['content-length'] ?? NaN);
-    const size = Number.isNaN(length) ? undefined : length;
-    return { start: 0, end: size === undefined ? undefined : size - 1, size };
-}
-function describeRange(response) {
-    if (response.statusCode === 200)
-        return 'HTTP 200 with the whole object';
-    const range = response.headers['content-range'];
-    return range ? `the part '${range}'` : 'HTTP 206 without a Content-Range';
+    return {
+        file: settings.file,
+        sha256: hash.digest('hex'),
+        bytes,
+        contentType: mediaType(response.headers['content-type']),
+        fileName: fileNameFromDisposition(response.headers['content-disposition']),
+    };
 }
 function statusError(response) {
     const status = response.statusCode ?? 0;
@@ -34473,9 +33930,6 @@ function statusError(response) {
     // An expired signature is refused with 403 (Azure: AuthenticationFailed).
     if (status === 401 || status === 403)
         return new AttemptError(answer, true, true);
-    if (status === 412) {
-        return new AttemptError(`${answer}: the object changed on the storage host`, false);
-    }
     if (status === 408 || status === 429 || status >= 500) {
         return new AttemptError(answer, true, false, retryAfterMs(response.headers['retry-after']));
     }
@@ -34484,12 +33938,6 @@ function statusError(response) {
 function retryAfterMs(header) {
     const seconds = Number(header);
     return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, MAX_RETRY_AFTER_MS) : 0;
-}
-function diskError(error, settings) {
-    const code = error.code ?? '';
-    const problem = DISK_PROBLEMS[code] ?? (error instanceof Error ? error.message : String(error));
-    return new DiskError(`Downloading ${settings.subject}: cannot write ${settings.file}: ${problem}` +
-        `${code && DISK_PROBLEMS[code] ? ` (${code})` : ''}; nothing was kept`);
 }
 /** The final error: names what failed and why, but never the signed URL (a credential). */
 function failure(error, subject, attempts) {
@@ -34501,8 +33949,6 @@ function failure(error, subject, attempts) {
 /** An error's message with the signed URL (or its path and query) replaced by a neutral name. */
 function reason(error, url) {
     const message = error instanceof Error ? error.message : String(error);
-    if (url === '')
-        return message;
     const parsed = new URL(url);
     return [url, parsed.pathname + parsed.search].reduce((text, secret) => text.split(secret).join('the storage URL'), message);
 }
@@ -34558,9 +34004,6 @@ function safeFileName(name) {
 
 
 
-
-
-const STAGING_REMOVAL = { recursive: true, force: true };
 /** Transfers at once: enough to hide latency, few enough to leave the runner's bandwidth whole. */
 const CONCURRENT_TRANSFERS = 3;
 /**
@@ -34605,7 +34048,7 @@ async function downloadArtifacts(artifacts, layout, context) {
     const slot = limiter(CONCURRENT_TRANSFERS);
     // Each resolves, never rejects (undefined when it failed or was abandoned), so no rejection
     // goes unhandled while the writer is still busy with an earlier artifact.
-    const transfers = plans.map((plan) => slot(() => fetchVerified(plan, layout, context, abort.signal, byteCounter())).catch((error) => {
+    const transfers = plans.map((plan) => slot(() => fetchVerified(plan, context, abort.signal, byteCounter())).catch((error) => {
         if (!abort.signal.aborted)
             fail(error);
         return undefined;
@@ -34613,13 +34056,13 @@ async function downloadArtifacts(artifacts, layout, context) {
     const writer = new Writer(layout, reporter, context.fileNames ?? hostFileNameRules);
     try {
         for (const [index, plan] of plans.entries()) {
-            const fetched = await transfers[index];
-            if (!fetched || failure !== undefined)
+            const transfer = await transfers[index];
+            if (!transfer || failure !== undefined)
                 break;
             try {
                 result.downloaded.push({
                     artifact: plan.artifact,
-                    path: await writer.write(plan, fetched),
+                    path: await writer.write(plan, transfer),
                 });
                 if (layout.deleteAfterDownload) {
                     await client.deleteArtifact(plan.artifact.id);
@@ -34633,10 +34076,8 @@ async function downloadArtifacts(artifacts, layout, context) {
     }
     finally {
         abort.abort();
-        const left = await Promise.all(transfers);
+        await Promise.all(transfers);
         await Promise.all(plans.map((plan) => (0,promises_namespaceObject.rm)(plan.partial, { force: true })));
-        // Extractions of artifacts not written, because an earlier one failed.
-        await Promise.all(left.map((fetched) => fetched?.staged && (0,promises_namespaceObject.rm)(fetched.staged.staging, STAGING_REMOVAL)));
     }
     if (failure !== undefined)
         throw withWhatWasKept(failure, result);
@@ -34687,67 +34128,21 @@ function download_describe(artifact) {
 function capitalise(text) {
     return text.charAt(0).toUpperCase() + text.slice(1);
 }
-/**
- * Downloads one artifact to its partial file and checks it against the artifact's digest; with a
- * cache, a kept copy of the same digest is used instead, and a new download is kept. A zip to
- * extract is extracted beside its destination while it arrives.
- */
-async function fetchVerified(plan, layout, context, signal, onReceived) {
+/** Downloads one artifact to its partial file and checks it against the artifact's digest. */
+async function fetchVerified(plan, { client, storage, reporter }, signal, onReceived) {
     signal.throwIfAborted();
-    const { client, storage, reporter, parallel, cache } = context;
     await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(plan.partial), { recursive: true });
-    const key = cache && cacheKey(plan.artifact.digest);
-    if (cache && key) {
-        const cached = await copyFromCache(cache, key, plan.partial, plan.subject, reporter);
-        if (cached)
-            return { transfer: cached };
-    }
-    const arrivals = layout.extract ? new Arrivals() : undefined;
-    const transferring = transferToFile({
+    const transfer = await transferToFile({
         getUrl: () => client.getDownloadUrl(plan.artifact),
         get: storage,
         file: plan.partial,
         subject: plan.subject,
         reporter,
-        expectedBytes: plan.artifact.size_in_bytes,
-        parallel,
-        arrivals,
         signal,
         onReceived,
     });
-    const extracting = arrivals &&
-        extractWhileArriving(plan, {
-            ...extractOptions({ rules: context.fileNames ?? hostFileNameRules, reporter }),
-            arrivals,
-        });
-    // Its failure is awaited below, after the transfer's: never left unhandled meanwhile.
-    extracting?.catch(() => undefined);
-    let transfer;
-    try {
-        transfer = await transferring;
-        verifyDigest(plan, transfer, reporter);
-    }
-    catch (error) {
-        const staged = await extracting?.catch(() => undefined);
-        if (staged)
-            await (0,promises_namespaceObject.rm)(staged.staging, STAGING_REMOVAL);
-        throw error;
-    }
-    const staged = await extracting;
-    if (cache && key)
-        await keepInCache(cache, key, transfer, plan.subject, reporter);
-    return { transfer, staged };
-}
-/** Extracts a zip into its staging folder while its bytes arrive; nothing for other bodies. */
-async function extractWhileArriving(plan, options) {
-    const facts = await options.arrivals.answer;
-    if (!ZIP_TYPES.has(facts.contentType) || facts.size === undefined)
-        return undefined;
-    return extractBeside(plan.partial, plan.folder, plan.subject, options);
-}
-/** The destination's file-name rules, and case collisions told as warnings. */
-function extractOptions({ rules, reporter, }) {
-    return { rules, warn: (message) => reporter.warning(message) };
+    verifyDigest(plan, transfer, reporter);
+    return transfer;
 }
 function verifyDigest(plan, transfer, reporter) {
     const digest = plan.artifact.digest;
@@ -34779,11 +34174,8 @@ class Writer {
         this.reporter = reporter;
         this.rules = rules;
     }
-    get extractOptions() {
-        return extractOptions({ rules: this.rules, reporter: this.reporter });
-    }
     /** Returns where the artifact landed: its folder, its `.zip`, or its single raw file. */
-    async write(plan, { transfer, staged }) {
+    async write(plan, transfer) {
         let landed;
         if (!ZIP_TYPES.has(transfer.contentType)) {
             const fileName = transfer.fileName ?? plan.artifact.name;
@@ -34801,9 +34193,10 @@ class Writer {
         }
         else {
             landed = plan.folder;
-            const files = staged
-                ? await moveStaged(staged, plan.folder, plan.subject, this.rules)
-                : await extractZip(transfer.file, plan.folder, plan.subject, this.extractOptions);
+            const files = await extractZip(transfer.file, plan.folder, plan.subject, {
+                rules: this.rules,
+                warn: (message) => this.reporter.warning(message),
+            });
             this.noteWritten(plan, files);
         }
         this.reporter.info(`Downloaded ${plan.subject}, ${formatBytes(transfer.bytes)}, to ${external_node_path_default().resolve(landed)}`);
@@ -38470,22 +37863,75 @@ function patterns_compile(setting, line, source, flags) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/core/request.ts
+;// CONCATENATED MODULE: ./src/core/select/repositories.ts
+
+
 /**
- * What a front end asks the core to do, split by who needs it: the target repository, the query
- * that selects artifacts, and the options of the operation. How to reach the API (token, URL) is
- * the session's, not the request's.
+ * The repositories the `repository` lines name, each once, in the order of the lines. A glob
+ * line lists its owner's repositories (each owner once, whatever number of lines name it).
+ * `delete` needs to know which repositories are archived, so its exact lines are looked up
+ * unless an owner listing already described them; `list` and `download` read them as given.
+ * `download` must end with exactly one repository, before any artifact is requested.
  */
-/** True when any run filter is set. */
-function hasRunFilters(filters) {
-    return Object.values(filters).some((value) => value !== undefined);
+async function resolveRepositories(patterns, operation, session, reporter) {
+    const listings = await listOwners(patterns, session);
+    const resolved = await Promise.all(patterns.map(async (pattern) => {
+        const listed = listings.get(pattern.owner.toLowerCase());
+        if (pattern.name.kind !== 'exact')
+            return matching(pattern, listed ?? [], reporter);
+        const known = listed?.find((info) => sameName(info, pattern.name.source));
+        if (known)
+            return [known];
+        const repository = { owner: pattern.owner, repo: pattern.name.source };
+        return operation === 'delete'
+            ? [await session.describeRepository(repository)]
+            : [{ repository, archived: false }];
+    }));
+    const unique = uniqueByName(resolved.flat());
+    if (operation === 'download' && unique.length !== 1) {
+        throw new SettingError('repository', () => `operation 'download' takes one repository; the lines given resolve to ${unique.length}` +
+            (unique.length ? `: ${unique.map((info) => fullName(info.repository)).join(', ')}` : ''));
+    }
+    if (patterns.some((pattern) => pattern.name.kind !== 'exact')) {
+        const names = unique.map((info) => fullName(info.repository));
+        reporter.info(`${unique.length} repositories: ${firstOf(names).join(', ')}`);
+    }
+    return unique;
 }
-/**
- * Whether `download` searches back for the newest matching run rather than taking a known one:
- * no `run-id`, and either run filters or no current run to fall back on (a terminal has none).
- */
-function searchesForRun(query, currentRunId) {
-    return (query.runId === undefined && (hasRunFilters(query.runFilters) || currentRunId === undefined));
+/** The first few items of a list that may hold thousands, for one readable message. */
+function firstOf(items, shown = 10) {
+    const more = items.length - shown;
+    return more > 0 ? [...items.slice(0, shown), `${more} more`] : items;
+}
+/** The listing of every owner a glob line names, keyed by lower-case login. */
+async function listOwners(patterns, session) {
+    const owners = new Map();
+    for (const { owner, name } of patterns) {
+        if (name.kind !== 'exact')
+            owners.set(owner.toLowerCase(), owner);
+    }
+    const entries = await Promise.all([...owners].map(async ([key, owner]) => [key, await session.ownerRepositories(owner)]));
+    return new Map(entries);
+}
+function matching(pattern, listed, reporter) {
+    const matched = listed.filter((info) => pattern.name.matches(info.repository.repo));
+    if (matched.length === 0) {
+        reporter.warning(`'${pattern.owner}/${pattern.name.source}' matches none of the ${listed.length} repositories the token can list of ${pattern.owner}`);
+    }
+    return matched;
+}
+/** GitHub's repository names are case-insensitive. */
+function sameName(info, name) {
+    return info.repository.repo.toLowerCase() === name.toLowerCase();
+}
+function uniqueByName(infos) {
+    const seen = new Map();
+    for (const info of infos) {
+        const key = fullName(info.repository).toLowerCase();
+        if (!seen.has(key))
+            seen.set(key, info);
+    }
+    return [...seen.values()];
 }
 
 ;// CONCATENATED MODULE: ./src/core/select/runs.ts
@@ -38975,35 +38421,66 @@ function describeScope(client, query, runId) {
 
 
 
+
+
+
 const QUOTA_NOTE = 'GitHub recalculates storage usage every 6 to 12 hours, so the freed space shows in the quota later.';
 /**
- * Selects the artifacts the request asks for, acts on them, and says what was done. `cache` is
- * where the front end keeps verified artifacts, used when the request asks for it.
+ * Repositories read at once. Their requests share the session's gate and secondary-limit window,
+ * so this only keeps enough of them busy to fill the gate.
  */
-async function execute(request, session, reporter, cache) {
-    const client = session.repository(request.repository);
-    const selection = request.operation === 'download'
-        ? await selectForDownload(request.query, request.download, client, reporter)
-        : await selectForListing(request.query, client, reporter);
+const REPOSITORY_CONCURRENCY = 16;
+/** Selects the artifacts the request asks for, acts on them, and says what was done. */
+async function execute(request, session, reporter) {
+    const targets = await resolveRepositories(request.repositories, request.operation, session, reporter);
+    if (request.operation === 'download') {
+        const client = session.repository(targets[0].repository);
+        const selection = await selectForDownload(request.query, request.download, client, reporter);
+        if (selection.selected.length === 0)
+            reportNothingFound(request, selection, reporter);
+        return {
+            operation: request.operation,
+            dryRun: false,
+            kept: 0,
+            ...(await download(request, selection, { client, storage: session.storage, reporter })),
+        };
+    }
+    const selections = await mapConcurrently(targets, REPOSITORY_CONCURRENCY, async (target) => {
+        const client = session.repository(target.repository);
+        return { target, client, selection: await selectForListing(request.query, client, reporter) };
+    });
+    const selection = execute_combine(selections);
     if (selection.selected.length === 0)
         reportNothingFound(request, selection, reporter);
     const base = { operation: request.operation, dryRun: false, kept: selection.kept, notes: [] };
-    switch (request.operation) {
-        case 'list':
-            return { ...base, artifacts: selection.selected.map((a) => toRecord(a)), failures: [] };
-        case 'download':
-            return {
-                ...base,
-                ...(await download(request, selection, {
-                    client,
-                    storage: session.storage,
-                    reporter,
-                    cache: request.download.cache ? cache : undefined,
-                })),
-            };
-        case 'delete':
-            return { ...base, ...(await remove(request.delete, selection, session, client, reporter)) };
+    if (request.operation === 'list') {
+        return { ...base, artifacts: recordsOf(selection.selected, selections), failures: [] };
     }
+    return { ...base, ...(await remove(request.delete, selections, session, reporter)) };
+}
+/** Every repository's selection as one, for totals and "nothing found" messages. */
+function execute_combine(selections) {
+    const parts = selections.map((part) => part.selection);
+    return {
+        selected: parts.flatMap((part) => part.selected),
+        kept: parts.reduce((sum, part) => sum + part.kept, 0),
+        searched: parts.length === 1
+            ? parts[0].searched
+            : `${parts.length} repositories: ${firstOf(parts.map((part) => part.searched)).join('; ')}`,
+    };
+}
+/** The output records of these artifacts, each naming the repository that holds it. */
+function recordsOf(artifacts, selections) {
+    const holders = holdersById(selections);
+    return artifacts.map((artifact) => toRecord(artifact, fullName(holders.get(artifact.id).target.repository)));
+}
+function holdersById(selections) {
+    const holders = new Map();
+    for (const part of selections) {
+        for (const artifact of part.selection.selected)
+            holders.set(artifact.id, part);
+    }
+    return holders;
 }
 /** `if-no-artifact-found`: say what was searched, so the message can be acted on. */
 function reportNothingFound(request, selection, reporter) {
@@ -39023,8 +38500,9 @@ async function download(request, selection, context) {
         (selection.selected.length === 1 && singleExactName(request.query.names) !== undefined);
     reportUncheckable(selection.selected, context.reporter);
     const result = await downloadArtifacts(selection.selected, { ...options, mergeMultiple: intoPath }, context);
+    const repository = fullName(context.client.repository);
     return {
-        artifacts: result.downloaded.map(({ artifact, path }) => toRecord(artifact, path)),
+        artifacts: result.downloaded.map(({ artifact, path }) => toRecord(artifact, repository, path)),
         runId: selection.runId,
         downloadPath: options.path,
         notes: result.deleted.length
@@ -39042,18 +38520,33 @@ function reportUncheckable(artifacts, reporter) {
     reporter.info(`No digest given for ${names} (GitHub Enterprise Server and older uploads give none): ` +
         'the bytes received cannot be checked against one');
 }
-async function remove(options, selection, session, client, reporter) {
-    const result = await deleteArtifacts(selection.selected, options, { session, client, reporter });
-    const notes = result.dryRun ? ['Dry run: nothing was deleted.'] : [QUOTA_NOTE];
+/**
+ * Deletes across every writable repository at once, under the session's one pacing and one
+ * `max-deletions`. Archived repositories are read-only: their selected artifacts are named in a
+ * note and never sent a DELETE, and they do not count as `remaining`.
+ */
+async function remove(options, selections, session, reporter) {
+    const writable = selections.filter((part) => !part.target.archived);
+    const skipped = archivedNotes(selections);
+    for (const note of skipped)
+        reporter.info(note);
+    const holders = holdersById(writable);
+    const result = await deleteArtifacts(writable.flatMap((part) => part.selection.selected), options, { session, clientOf: (artifact) => holders.get(artifact.id).client, reporter });
+    const notes = [...skipped, result.dryRun ? 'Dry run: nothing was deleted.' : QUOTA_NOTE];
     if (result.stopReason)
         notes.unshift(result.stopReason);
     return {
         dryRun: result.dryRun,
-        artifacts: [...result.deleted, ...result.alreadyGone].map((a) => toRecord(a)),
+        artifacts: recordsOf([...result.deleted, ...result.alreadyGone], writable),
         remaining: result.remaining.length,
         notes,
         failures: result.failed.length ? [describeDeletionFailures(result.failed)] : [],
     };
+}
+function archivedNotes(selections) {
+    return selections
+        .filter((part) => part.target.archived && part.selection.selected.length > 0)
+        .map(({ target, selection }) => `Skipped ${selection.selected.length} selected artifact(s) of ${fullName(target.repository)}: the repository is archived, so it is read-only.`);
 }
 
 ;// CONCATENATED MODULE: external "node:os"
@@ -39089,7 +38582,8 @@ const FALSE_WORDS = ['false', 'False', 'FALSE'];
 // GitHub's rules: owners are letters and digits joined by single hyphens (or by `_` before the
 // short code of an Enterprise Managed User); repository names are letters, digits, `-`, `_`, `.`.
 const OWNER = /^[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*$/;
-const REPOSITORY_NAME = /^[A-Za-z0-9._-]+$/;
+// A glob in the name part adds `*`, `?`, `[...]` classes (`!` or `^` negating one) and `{a,b}` sets.
+const REPOSITORY_NAME_OR_GLOB = /^[A-Za-z0-9._\-*?[\]!^{},]+$/;
 const WORKFLOW = {
     pattern: /^(?:[1-9]\d*|[^/\\]+\.ya?ml)$/i,
     expected: 'a workflow file name such as build.yml (without its directory) or a numeric id',
@@ -39111,7 +38605,7 @@ const COMMIT = {
 function parseRequest(read, context) {
     const operation = readOperation(read);
     const base = {
-        repository: parseRepository(read('repository')),
+        repositories: parseRepositories(read('repository'), operation),
         query: readQuery(read),
         ifNoArtifactFound: readChoice(read, 'if-no-artifact-found', IF_NO_ARTIFACT_FOUND) ??
             (operation === 'download' ? 'fail' : 'warn'),
@@ -39124,7 +38618,7 @@ function parseRequest(read, context) {
         return { ...base, operation, download };
     }
     if (operation === 'delete') {
-        checkDeleteIsNarrowed(base.query, base.repository);
+        checkDeleteIsNarrowed(base.query, base.repositories);
         return { ...base, operation, delete: remove };
     }
     return { ...base, operation };
@@ -39147,7 +38641,6 @@ function readDownloadOptions(read, context) {
         extract: readBoolean(read, 'extract', true),
         deleteAfterDownload: readBoolean(read, 'delete-after-download', false),
         allowForks: readBoolean(read, 'allow-forks', false),
-        cache: readBoolean(read, 'cache', false),
         currentRunId: context.currentRunId,
     };
 }
@@ -39164,23 +38657,37 @@ function readOperation(read) {
     }
     return operation;
 }
-/** `owner/name`, checked against GitHub's naming rules. */
-function parseRepository(value) {
-    if (value === '') {
+/**
+ * One `owner/name` a line; the name may be a glob (`owner/*`, `owner/web-*`). `download` takes
+ * exactly one line: it writes one repository's artifacts into one folder.
+ */
+function parseRepositories(value, operation) {
+    const lines = value
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '');
+    if (lines.length === 0) {
         throw new SettingError('repository', () => 'required: set it to owner/name');
     }
-    const [owner, repo, ...rest] = value.split('/');
+    if (operation === 'download' && lines.length > 1) {
+        throw new SettingError('repository', () => `operation 'download' takes one repository, not ${lines.length} lines`);
+    }
+    return lines.map(parseRepositoryLine);
+}
+function parseRepositoryLine(line) {
+    const [owner, name, ...rest] = line.split('/');
     const valid = rest.length === 0 &&
         OWNER.test(owner) &&
-        repo !== undefined &&
-        REPOSITORY_NAME.test(repo) &&
-        repo !== '.' &&
-        repo !== '..';
+        name !== undefined &&
+        REPOSITORY_NAME_OR_GLOB.test(name) &&
+        name !== '.' &&
+        name !== '..';
     if (!valid) {
-        throw new SettingError('repository', () => `'${value}' is not owner/name (owner: letters, digits and single hyphens; ` +
-            "name: letters, digits, '-', '_' and '.')");
+        throw new SettingError('repository', () => `'${line}' is not owner/name (owner: letters, digits and single hyphens; ` +
+            "name: letters, digits, '-', '_' and '.', or a glob such as owner/* or owner/web-*)");
     }
-    return { owner, repo };
+    const [pattern] = parsePatterns('repository', name);
+    return { owner, name: pattern };
 }
 function readRunFilters(read) {
     return {
@@ -39217,7 +38724,6 @@ const DOWNLOAD_ONLY = [
     { setting: 'merge-multiple', given: ({ download }) => download.mergeMultiple },
     { setting: 'extract', given: ({ download }) => !download.extract },
     { setting: 'delete-after-download', given: ({ download }) => download.deleteAfterDownload },
-    { setting: 'cache', given: ({ download }) => download.cache },
 ];
 function checkOptionsFitOperation(operation, given, read) {
     const isDownload = operation === 'download';
@@ -39229,8 +38735,8 @@ function checkOptionsFitOperation(operation, given, read) {
             `it applies to ${appliesTo} only`);
     }
 }
-/** Deleting every artifact of a repository must be asked for explicitly. */
-function checkDeleteIsNarrowed(query, repository) {
+/** Deleting every artifact of the repositories must be asked for explicitly. */
+function checkDeleteIsNarrowed(query, repositories) {
     const narrowed = query.names.length > 0 ||
         query.runId !== undefined ||
         hasRunFilters(query.runFilters) ||
@@ -39243,7 +38749,11 @@ function checkDeleteIsNarrowed(query, repository) {
     throw new SettingError('name', (word) => `operation 'delete' needs ${list(word, ['name', 'run-id'])}, a run filter ` +
         `(${list(word, ['workflow', 'branch', 'event', 'commit', 'pull-request', 'workflow-conclusion'])}), ` +
         `${list(word, ['older-than', 'min-size'])} or ${word('keep-latest')}; ` +
-        `to really delete every artifact of ${repository.owner}/${repository.repo}, set ${word('name', "'*'")}`);
+        `to really delete every artifact of ${describePatterns(repositories)}, set ${word('name', "'*'")}`);
+}
+/** The lines of the `repository` setting, as the user wrote them. */
+function describePatterns(patterns) {
+    return patterns.map(({ owner, name }) => `${owner}/${name.source}`).join(', ');
 }
 function readMinSize(read) {
     const minSize = readMeasure(read, 'min-size', parseSize);
@@ -39319,21 +38829,28 @@ function toInteger(text, minimum) {
 
 ;// CONCATENATED MODULE: ./src/core/delete/pacing.ts
 
-/** GitHub's documented secondary limit for REST endpoints, and what a DELETE costs of it. */
+/** GitHub's documented secondary limit for REST endpoints, and what a read and a write cost of it. */
 const SECONDARY_POINTS_PER_MINUTE = 900;
-const DELETE_POINTS = 5;
-/** Points left unused: a little room for the listing's GETs that precede the deletions. */
+const READ_POINTS = 1;
+const WRITE_POINTS = 5;
+/** Points left unused: room for a retry or a request the pacing does not see. */
 const RESERVED_POINTS = 10;
 /** The server counts arrivals, we count starts: network jitter can pull two starts closer. */
 const JITTER_MARGIN_MS = 1_000;
+const SECONDARY_WINDOW_MS = 60_000 + JITTER_MARGIN_MS;
+const SECONDARY_BUDGET = SECONDARY_POINTS_PER_MINUTE - RESERVED_POINTS;
+/** What a request costs of the secondary limit: GET and HEAD one point, every write five. */
+function secondaryPoints(method) {
+    return method === 'GET' || method === 'HEAD' ? READ_POINTS : WRITE_POINTS;
+}
 /**
  * DELETE pacing: 178 starts in any 61 s, so at most 890 points in any minute the server sees even
  * with a second of jitter. After a burst of 6 (a small clean-up never waits), that is one DELETE
  * every ~355 ms: ~169 a minute, 94% of the 180 the limit allows.
  */
 const deletePacing = {
-    startsPerWindow: (SECONDARY_POINTS_PER_MINUTE - RESERVED_POINTS) / DELETE_POINTS,
-    windowMs: 60_000 + JITTER_MARGIN_MS,
+    startsPerWindow: SECONDARY_BUDGET / WRITE_POINTS,
+    windowMs: SECONDARY_WINDOW_MS,
     burst: 6,
     concurrency: 3,
 };
@@ -39393,11 +38910,58 @@ class Pacer {
         if (failures.length > 0)
             throw failures[0];
     }
+    /**
+     * Counts work started outside `drain` (the reads that list what to delete), in starts: the
+     * starts after it wait until the budget it used is back, so reads and deletions together stay
+     * within the window.
+     */
+    spend(starts) {
+        this.theoreticalArrival =
+            Math.max(this.theoreticalArrival, this.clock.now()) + starts * this.intervalMs;
+    }
     waitBeforeNextStartMs() {
         return this.theoreticalArrival - this.toleranceMs - this.clock.now();
     }
     recordStart() {
         this.theoreticalArrival = Math.max(this.theoreticalArrival, this.clock.now()) + this.intervalMs;
+    }
+}
+/**
+ * Every request of a token within GitHub's secondary limit: at most the budget's points in any
+ * window, counted as requests start. Reads may arrive in one burst (listing 200 repositories
+ * takes seconds, not the minutes an even pace would); a request that would overflow the window
+ * waits for its oldest points to leave it.
+ */
+class SecondaryWindow {
+    clock;
+    budget;
+    windowMs;
+    spent = [];
+    total = 0;
+    constructor(clock = systemClock, budget = SECONDARY_BUDGET, windowMs = SECONDARY_WINDOW_MS) {
+        this.clock = clock;
+        this.budget = budget;
+        this.windowMs = windowMs;
+    }
+    /** Resolves once `points` more fit in the window, and counts them. */
+    async admit(points) {
+        for (;;) {
+            const now = this.clock.now();
+            this.forgetBefore(now - this.windowMs);
+            const oldest = this.spent[0];
+            if (oldest === undefined || this.total + points <= this.budget) {
+                this.spent.push({ at: now, points });
+                this.total += points;
+                return;
+            }
+            await this.clock.sleep(oldest.at + this.windowMs - now);
+        }
+    }
+    forgetBefore(time) {
+        while (this.spent.length > 0 && this.spent[0].at <= time) {
+            this.total -= this.spent[0].points;
+            this.spent.shift();
+        }
     }
 }
 
@@ -39579,43 +39143,45 @@ class RestArtifactClient {
             hasNext: hasNextPage(response.headers.link),
         };
     }
-    /** Makes one API call, turning its failure into an error a user can act on. */
-    async call(call, request) {
-        try {
-            return await request();
-        }
-        catch (error) {
-            throw this.explain(error, call);
-        }
+    call(call, request) {
+        return callApi(call, `${this.owner}/${this.repo}`, request);
     }
-    explain(error, { action, permission, setting }) {
-        if (!isHttpError(error))
-            return error instanceof Error ? error : new Error(String(error));
-        const headers = error.response?.headers ?? {};
-        if (headers['x-ratelimit-remaining'] === '0') {
-            return new RateLimitExhaustedError(new Date(Number(headers['x-ratelimit-reset'] ?? 0) * 1000));
-        }
-        const detail = apiMessage(error);
-        const where = `${this.owner}/${this.repo}`;
-        const failed = `${action} in ${where} failed: HTTP ${error.status} ${detail}`;
-        if (isSecondaryLimit(error, detail)) {
-            const seconds = Number(headers['retry-after'] ?? SECONDARY_LIMIT_UNSTATED_WAIT_SECONDS);
-            const resetAt = new Date(Date.now() + seconds * 1000);
-            return new RateLimitExhaustedError(resetAt, 'secondary', failed);
-        }
-        const hint = (word) => {
-            if (error.status === 401)
-                return ` The token was refused: check \`${word('github-token')}\`.`;
-            if (error.status === 403) {
-                return ` The token needs the \`${permission}\` permission on ${where} (a \`permissions:\` block in the workflow, or a token with access to that repository).`;
-            }
-            if (error.status === 404 && setting) {
-                return ` Check \`${word(setting)}\`, and that the token can read ${where}.`;
-            }
-            return '';
-        };
-        return new ApiError(error.status, (word) => `${failed}.${hint(word)}`);
+}
+/** Makes one API call, turning its failure into an error a user can act on. */
+async function callApi(call, where, request) {
+    try {
+        return await request();
     }
+    catch (error) {
+        throw explain(error, call, where);
+    }
+}
+function explain(error, { action, permission, setting }, where) {
+    if (!isHttpError(error))
+        return error instanceof Error ? error : new Error(String(error));
+    const headers = error.response?.headers ?? {};
+    if (headers['x-ratelimit-remaining'] === '0') {
+        return new RateLimitExhaustedError(new Date(Number(headers['x-ratelimit-reset'] ?? 0) * 1000));
+    }
+    const detail = apiMessage(error);
+    const failed = `${action} in ${where} failed: HTTP ${error.status} ${detail}`;
+    if (isSecondaryLimit(error, detail)) {
+        const seconds = Number(headers['retry-after'] ?? SECONDARY_LIMIT_UNSTATED_WAIT_SECONDS);
+        const resetAt = new Date(Date.now() + seconds * 1000);
+        return new RateLimitExhaustedError(resetAt, 'secondary', failed);
+    }
+    const hint = (word) => {
+        if (error.status === 401)
+            return ` The token was refused: check \`${word('github-token')}\`.`;
+        if (error.status === 403) {
+            return ` The token needs the \`${permission}\` permission on ${where} (a \`permissions:\` block in the workflow, or a token with access to that repository).`;
+        }
+        if (error.status === 404 && setting) {
+            return ` Check \`${word(setting)}\`, and that the token can read ${where}.`;
+        }
+        return '';
+    };
+    return new ApiError(error.status, (word) => `${failed}.${hint(word)}`);
 }
 /** An API answer that failed, with its HTTP status. */
 class ApiError extends WordedError {
@@ -39703,6 +39269,55 @@ function slimRun(run) {
         head_repository: run.head_repository ? { id: run.head_repository.id } : null,
         pull_requests: run.pull_requests?.map((pr) => ({ number: pr.number })) ?? null,
     };
+}
+
+;// CONCATENATED MODULE: ./src/github/owners.ts
+
+function toInfo(repository) {
+    return {
+        repository: { owner: repository.owner.login, repo: repository.name },
+        archived: repository.archived ?? false,
+    };
+}
+/** GET /repos/{owner}/{repo}: the repository's canonical spelling and its archived state. */
+async function describeRepository(octokit, { owner, repo }) {
+    const call = {
+        action: 'Reading the repository',
+        permission: 'metadata: read',
+        setting: 'repository',
+    };
+    const response = await callApi(call, `${owner}/${repo}`, () => octokit.rest.repos.get({ owner, repo }));
+    return toInfo(response.data);
+}
+/**
+ * An owner's repositories, every page: `GET /orgs/{owner}/repos`, which answers 404 when the
+ * owner is a user, then `GET /users/{owner}/repos`. Sorted by name, so that a repository created
+ * while the pages are read cannot push another from one page to the next.
+ */
+async function listOwnerRepositories(octokit, owner) {
+    const call = {
+        action: `Listing the repositories of '${owner}'`,
+        permission: 'metadata: read',
+        setting: 'repository',
+    };
+    const common = { per_page: PER_PAGE, sort: 'full_name' };
+    try {
+        return await readPages(call, owner, (page) => octokit.rest.repos.listForOrg({ ...common, org: owner, page }));
+    }
+    catch (error) {
+        if (!(error instanceof ApiError && error.status === 404))
+            throw error;
+    }
+    return readPages(call, owner, (page) => octokit.rest.repos.listForUser({ ...common, username: owner, page }));
+}
+async function readPages(call, owner, readPage) {
+    const repositories = [];
+    for (let page = 1;; page++) {
+        const response = await callApi(call, owner, () => readPage(page));
+        repositories.push(...response.data.map(toInfo));
+        if (!hasNextPage(response.headers.link))
+            return repositories;
+    }
 }
 
 ;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
@@ -44575,12 +44190,13 @@ function unrecognisedRetryAfter(error) {
 
 
 
+
 /** API requests in flight at once for a token: GitHub allows 100, shared by everything it does. */
 const CONCURRENT_REQUESTS = 16;
 /**
  * One token's session: one Octokit (so one throttling state), the rate limit its answers report,
- * and one pacing of deletions, shared by the clients of every repository it hands out, since
- * GitHub counts both limits per token.
+ * one window of secondary-limit points and one pacing of deletions, shared by the clients of
+ * every repository it hands out, since GitHub counts both limits per token.
  */
 class GitHubSession {
     storage;
@@ -44595,7 +44211,17 @@ class GitHubSession {
         this.octokit = createOctokit(connection, reporter, clock);
         this.deletions = new Pacer(deletePacing, clock);
         const gate = limiter(CONCURRENT_REQUESTS);
-        this.octokit.hook.wrap('request', (request, options) => gate(async () => request(options)));
+        const secondary = new SecondaryWindow(clock);
+        this.octokit.hook.wrap('request', (request, options) => gate(async () => {
+            // Counted as it leaves, past the gate, so the window sees what the server will see.
+            const points = secondaryPoints(options.method);
+            await secondary.admit(points);
+            // Reads (the listing before deletions, first of all) use the budget the pacing shares
+            // out: a DELETE start stands for WRITE_POINTS.
+            if (points === READ_POINTS)
+                this.deletions.spend(READ_POINTS / WRITE_POINTS);
+            return request(options);
+        }));
         this.octokit.hook.after('request', (response) => this.noteRateLimit(response.headers));
         this.octokit.hook.error('request', (error) => {
             if (isHttpError(error) && error.response)
@@ -44605,6 +44231,12 @@ class GitHubSession {
     }
     repository(repository) {
         return new RestArtifactClient(this.octokit, repository, this.reporter);
+    }
+    describeRepository(repository) {
+        return describeRepository(this.octokit, repository);
+    }
+    ownerRepositories(owner) {
+        return listOwnerRepositories(this.octokit, owner);
     }
     rateLimit() {
         return this.latestRateLimit;
@@ -44754,9 +44386,18 @@ const COLUMNS = [
     { heading: 'EXPIRED', cell: (a) => (a.expired ? 'yes' : 'no') },
 ];
 const SAVED_TO = { heading: 'SAVED TO', cell: (a) => a.path ?? '' };
-/** The artifacts as a table, one a line, then a totals line. */
+const REPOSITORY = { heading: 'REPOSITORY', cell: (a) => a.repository };
+/**
+ * The artifacts as a table, one a line, then a totals line; the repository of each is shown
+ * when they come from several.
+ */
 function tableOutput(outcome, colours) {
-    const columns = outcome.operation === 'download' ? [...COLUMNS, SAVED_TO] : COLUMNS;
+    const several = new Set(outcome.artifacts.map((artifact) => artifact.repository)).size > 1;
+    const columns = [
+        ...(several ? [REPOSITORY] : []),
+        ...COLUMNS,
+        ...(outcome.operation === 'download' ? [SAVED_TO] : []),
+    ];
     const rows = outcome.artifacts.map((artifact) => columns.map((column) => column.cell(artifact)));
     const widths = columns.map((column, index) => Math.max(column.heading.length, ...rows.map((row) => row[index].length)));
     const line = (cells) => cells
@@ -44825,7 +44466,7 @@ const SCOPE = [
     {
         setting: 'repository',
         value: '<owner/name>',
-        description: 'repository to act on (default: GITHUB_REPOSITORY, else the origin remote of the git repository here)',
+        description: 'repository to act on: owner/name, or owner/* or owner/web-* for every repository of that owner the token lists; repeat for more (download takes one) (default: GITHUB_REPOSITORY, else the origin remote of the git repository here)',
         repeatable: true,
     },
     { setting: 'run-id', value: '<id>', description: 'only artifacts of this workflow run' },
@@ -46024,9 +45665,9 @@ const lib_lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLow
  */
 function terminalStorage() {
     const userAgent = 'manage-artifacts-cli';
-    return async (url, { idleTimeoutMs, headers }) => {
+    return async (url, idleTimeoutMs) => {
         const http = new HttpClient(userAgent, undefined, { socketTimeout: idleTimeoutMs });
-        return (await http.get(url, headers)).message;
+        return (await http.get(url)).message;
     };
 }
 
@@ -46105,7 +45746,7 @@ async function act(prepared, invocation, terminal) {
     const { request } = prepared;
     const reporter = new TerminalReporter(terminal, {
         ask: asksBeforeDeleting(request, invocation),
-        repository: prepared.repository,
+        repository: prepared.repository.split('\n').join(', '),
     });
     reporter.info(`Using ${prepared.sources.join(', ')}`);
     // Ctrl-C still ends the command at once, but not with the cursor hidden under a progress bar.

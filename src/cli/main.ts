@@ -108,7 +108,7 @@ async function act(
   const { request } = prepared
   const reporter = new TerminalReporter(terminal, {
     ask: asksBeforeDeleting(request, invocation),
-    repository: prepared.repository,
+    repository: prepared.repository.split('\n').join(', '),
   })
   reporter.info(`Using ${prepared.sources.join(', ')}`)
   // Ctrl-C still ends the command at once, but not with the cursor hidden under a progress bar.

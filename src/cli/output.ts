@@ -25,10 +25,19 @@ const COLUMNS: Column[] = [
 ]
 
 const SAVED_TO: Column = { heading: 'SAVED TO', cell: (a) => a.path ?? '' }
+const REPOSITORY: Column = { heading: 'REPOSITORY', cell: (a) => a.repository }
 
-/** The artifacts as a table, one a line, then a totals line. */
+/**
+ * The artifacts as a table, one a line, then a totals line; the repository of each is shown
+ * when they come from several.
+ */
 export function tableOutput(outcome: Outcome, colours: Colors): string {
-  const columns = outcome.operation === 'download' ? [...COLUMNS, SAVED_TO] : COLUMNS
+  const several = new Set(outcome.artifacts.map((artifact) => artifact.repository)).size > 1
+  const columns = [
+    ...(several ? [REPOSITORY] : []),
+    ...COLUMNS,
+    ...(outcome.operation === 'download' ? [SAVED_TO] : []),
+  ]
   const rows = outcome.artifacts.map((artifact) => columns.map((column) => column.cell(artifact)))
   const widths = columns.map((column, index) =>
     Math.max(column.heading.length, ...rows.map((row) => row[index].length)),

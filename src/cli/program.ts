@@ -41,7 +41,7 @@ const SCOPE: SettingFlag[] = [
     setting: 'repository',
     value: '<owner/name>',
     description:
-      'repository to act on (default: GITHUB_REPOSITORY, else the origin remote of the git repository here)',
+      'repository to act on: owner/name, or owner/* or owner/web-* for every repository of that owner the token lists; repeat for more (download takes one) (default: GITHUB_REPOSITORY, else the origin remote of the git repository here)',
     repeatable: true,
   },
   { setting: 'run-id', value: '<id>', description: 'only artifacts of this workflow run' },

@@ -106,6 +106,7 @@ describe('manage-artifacts list', () => {
       }[]
     }
     const fromApi = answer.artifacts.map((a) => ({
+      repository: `${server.owner}/${server.repo}`,
       id: a.id,
       name: a.name,
       size_in_bytes: a.size_in_bytes,
@@ -207,14 +208,42 @@ describe('manage-artifacts usage errors', () => {
     expect(server.requests).toEqual([])
   })
 
-  it('hands repeated --repository lines to the repository setting, which takes one today', async () => {
-    const server = await start(someRuns())
+  it('hands repeated --repository lines to the repository setting: list takes them all, download one', async () => {
+    const repositories = [
+      {
+        owner: 'octo-org',
+        name: 'tools',
+        runs: [{ workflow: 'b.yml', artifacts: [{ name: 'cli' }] }],
+      },
+      {
+        owner: 'mona',
+        name: 'dotfiles',
+        runs: [{ workflow: 'd.yml', artifacts: [{ name: 'rc' }] }],
+      },
+    ]
+    const server = await start([], { seed: { runs: [], repositories, users: ['mona'] } })
 
-    const result = await cli(server, ['list', '--repository', 'a/b', '--repository', 'c/d'])
+    const table = await cli(server, [
+      'list',
+      '--repository',
+      'octo-org/*',
+      '--repository',
+      'mona/dotfiles',
+    ])
+    const download = await cli(server, ['download', '--repository', 'a/b', '--repository', 'c/d'])
 
-    expect(result.exitCode).toBe(2)
-    expect(result.stderr).toContain('--repository:')
-    expect(server.requests).toEqual([])
+    expect(table.exitCode).toBe(0)
+    const lines = table.stdout.trimEnd().split('\n')
+    expect(lines[0].split(/\s+/)[0]).toBe('REPOSITORY')
+    expect(
+      lines
+        .slice(1, 3)
+        .map((line) => line.split(/\s+/).slice(0, 2).join(' '))
+        .sort(),
+    ).toEqual(['mona/dotfiles rc', 'octo-org/tools cli'])
+    expect(download.exitCode).toBe(2)
+    expect(download.stderr).toContain("--repository: operation 'download' takes one repository")
+    expect(server.requests.filter((r) => r.path.startsWith('/repos/a/'))).toEqual([])
   })
 
   it('the README names exactly the flags the commands take', async () => {
