@@ -32824,7 +32824,7 @@ function defaultCallback(err) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5376);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9632);
 
 // A reader that stops early (`manage-artifacts list | head`) closes the pipe: that ends the
 // output quietly rather than in a stack trace.
@@ -32842,7 +32842,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5376:
+/***/ 9632:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33320,10 +33320,138 @@ function formatBytes(bytes) {
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
 ;// CONCATENATED MODULE: external "node:stream/promises"
 const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./src/core/download/cache.ts
+
+
+
+
+/** The cache key of an artifact: its SHA-256 digest, or undefined (never cached without one). */
+function cacheKey(digest) {
+    const match = /^sha256:([0-9a-f]{64})$/i.exec(digest ?? '');
+    return match ? `sha256:${match[1].toLowerCase()}` : undefined;
+}
+/**
+ * Copies the cached copy of `key` to `file`, hashing it on the way: a copy that does not match
+ * the digest (damaged, or changed since it was kept) is not used, and the caller downloads.
+ */
+async function copyFromCache(cache, key, file, subject, reporter) {
+    const found = await cache.find(key).catch((error) => {
+        reporter.warning(`Looking up ${subject} in the runner's cache failed: ${message(error)}`);
+        return undefined;
+    });
+    if (!found)
+        return undefined;
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    let bytes = 0;
+    try {
+        await (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(found.file), async function* (chunks) {
+            for await (const chunk of chunks) {
+                hash.update(chunk);
+                bytes += chunk.length;
+                yield chunk;
+            }
+        }, (0,external_node_fs_.createWriteStream)(file));
+    }
+    catch (error) {
+        await (0,promises_namespaceObject.rm)(file, { force: true });
+        reporter.warning(`Reading the cached copy of ${subject} failed (${message(error)}); downloading it`);
+        return undefined;
+    }
+    const sha256 = hash.digest('hex');
+    if (`sha256:${sha256}` !== key) {
+        await (0,promises_namespaceObject.rm)(file, { force: true });
+        reporter.warning(`The cached copy of ${subject} is damaged (received sha256:${sha256}, expected ${key}); ` +
+            'downloading it again');
+        return undefined;
+    }
+    reporter.info(`Using the copy of ${subject} kept in the runner's cache (${key})`);
+    return { file, sha256, bytes, contentType: found.contentType, fileName: found.fileName };
+}
+/** Keeps a verified download; a cache that cannot take it costs a warning, not the download. */
+async function keepInCache(cache, key, transfer, subject, reporter) {
+    try {
+        await cache.keep(key, transfer);
+    }
+    catch (error) {
+        reporter.warning(`Keeping ${subject} in the runner's cache failed: ${message(error)}`);
+    }
+}
+function message(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
+;// CONCATENATED MODULE: ./src/core/download/arrivals.ts
+/**
+ * Which bytes of a download are in its file so far, for a reader that works on the file while
+ * it arrives (extraction overlapping the transfer): a read waits until its range is written,
+ * and fails when the transfer does.
+ */
+class Arrivals {
+    parts = [];
+    facts;
+    failure;
+    waiters = new Set();
+    answered;
+    refused;
+    /** Resolves on the first accepted answer; rejects when the transfer fails before one. */
+    answer = new Promise((resolve, reject) => {
+        this.answered = resolve;
+        this.refused = reject;
+    });
+    constructor() {
+        // Nobody may be waiting for the answer when the transfer fails: that is not an error here.
+        this.answer.catch(() => undefined);
+    }
+    /** Called by the transfer: the object's facts, and the parts it writes. */
+    begin(facts, parts) {
+        this.facts ??= facts;
+        this.parts = parts;
+        this.answered(this.facts);
+    }
+    /** Called by the transfer after each write. */
+    written() {
+        for (const waiter of this.waiters) {
+            if (this.holds(waiter.start, waiter.end)) {
+                this.waiters.delete(waiter);
+                waiter.resolve();
+            }
+        }
+    }
+    /** Called by the transfer when it failed: every wait rejects with its error. */
+    fail(error) {
+        this.failure ??= { error };
+        this.refused(error);
+        for (const waiter of this.waiters)
+            waiter.reject(error);
+        this.waiters.clear();
+    }
+    /** Resolves once bytes [start, end) are in the file. */
+    waitFor(start, end) {
+        if (this.failure)
+            return Promise.reject(this.failure.error);
+        if (this.holds(start, end))
+            return Promise.resolve();
+        return new Promise((resolve, reject) => this.waiters.add({ start, end, resolve, reject }));
+    }
+    holds(start, end) {
+        const size = this.facts?.size;
+        if (size === undefined)
+            return false;
+        for (const part of this.parts) {
+            const partEnd = (part.end ?? size - 1) + 1;
+            if (partEnd <= start || part.start >= end)
+                continue;
+            if (part.start + part.received < Math.min(end, partEnd))
+                return false;
+        }
+        return true;
+    }
+}
+
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
 // EXTERNAL MODULE: ./node_modules/yauzl/index.js
@@ -33378,6 +33506,16 @@ const CACHE_BLOCKS = 8;
 /** Reads of a large entry: a MiB at a time, 16 times fewer round trips than the default. */
 const LARGE_READ_SIZE = 1024 * 1024;
 /**
+ * Entries up to this size are inflated in memory and written in one call: for small files, a
+ * stream pipeline per entry (a zlib stream, an abort signal, a write stream) cost several times
+ * the work itself (bench/extraction.ts, 20,000 files of 1–4 KiB).
+ */
+const SMALL_ENTRY_BYTES = 64 * 1024;
+const STORED = 0;
+const DEFLATED = 8;
+const LOCAL_HEADER_SIGNATURE = 0x04034b50;
+const LOCAL_HEADER_BYTES = 30;
+/**
  * A fresh name beside `target`, in the same folder and so on the same file system: work done
  * there is moved into place with a rename, and never shows half-done at `target`. The name
  * carries this process's marker, so what a killed process left can be found (leftovers.ts).
@@ -33407,32 +33545,53 @@ const hostFileNameRules = fileNameRules(process.platform);
  * destination first, and moved into place only once all of it succeeded: a failure leaves the
  * destination as it was.
  */
-async function extractZip(zipFile, destination, subject, { rules = hostFileNameRules, warn = () => { } } = {}) {
+async function extractZip(zipFile, destination, subject, options = {}) {
+    const staged = await extractBeside(zipFile, destination, subject, options);
+    return moveStaged(staged, destination, subject, options.rules);
+}
+/**
+ * Extracts `zipFile` into a fresh folder beside `destination`, removed again if anything fails.
+ * With `arrivals`, the archive is read while it downloads: each read waits for its bytes, and
+ * the entries come from its central directory (at its end) as in any other extraction.
+ */
+async function extractBeside(zipFile, destination, subject, { rules = hostFileNameRules, warn = () => { }, arrivals } = {}) {
     await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(destination), { recursive: true });
     const staging = partialPathBeside(destination);
     await (0,promises_namespaceObject.mkdir)(staging);
     try {
         const names = new FoldedNames(rules.fold);
-        const files = await extractInto(zipFile, staging, subject, rules, names);
+        const files = await extractInto(zipFile, staging, subject, { rules, names, arrivals });
         if (names.collisions.length > 0)
             warn(describeCollisions(subject, names.collisions));
-        await moveInto(staging, destination, rules.fold).catch((error) => {
-            throw new Error(`Extracting ${subject}: ${message(error)}`);
-        });
-        return files;
-    }
-    finally {
-        await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
-    }
-}
-async function extractInto(zipFile, root, subject, rules, names) {
-    let zip;
-    try {
-        // Names are decoded and checked below, so the refusal can name the artifact and the entry.
-        zip = await openCached(zipFile, { decodeStrings: false, autoClose: false });
+        return { staging, files };
     }
     catch (error) {
-        throw new Error(`Extracting ${subject}: not a readable zip archive (${message(error)})`);
+        await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
+        throw error;
+    }
+}
+/** Moves a staged extraction into `destination`; the staging folder is gone afterwards. */
+async function moveStaged(staged, destination, subject, rules = hostFileNameRules) {
+    try {
+        await moveInto(staged.staging, destination, rules.fold).catch((error) => {
+            throw new Error(`Extracting ${subject}: ${extraction_message(error)}`);
+        });
+        return staged.files;
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(staged.staging, { recursive: true, force: true });
+    }
+}
+async function extractInto(zipFile, root, subject, { rules, names, arrivals }) {
+    let zip;
+    let reader;
+    try {
+        // Names are decoded and checked below, so the refusal can name the artifact and the entry.
+        const options = { decodeStrings: false, autoClose: false };
+        ({ zip, reader } = await openCached(zipFile, options, arrivals));
+    }
+    catch (error) {
+        throw new Error(`Extracting ${subject}: not a readable zip archive (${extraction_message(error)})`);
     }
     const files = new Set();
     const folders = new Set();
@@ -33460,7 +33619,7 @@ async function extractInto(zipFile, root, subject, rules, names) {
                 await writes.add(rules.fold(relative), async () => {
                     if (replaced)
                         await (0,promises_namespaceObject.rm)(replaced, { force: true });
-                    await writeEntry(zip, entry, target, subject, name);
+                    await writeEntry({ zip, reader }, entry, target, subject, name);
                 });
                 if (earlier)
                     files.delete(earlier);
@@ -33472,7 +33631,7 @@ async function extractInto(zipFile, root, subject, rules, names) {
     catch (error) {
         throw error instanceof UnsafeEntryError
             ? error
-            : new Error(`Extracting ${subject} failed: ${message(error)}`);
+            : new Error(`Extracting ${subject} failed: ${extraction_message(error)}`);
     }
     finally {
         // Nothing may still be writing when the caller removes the folder.
@@ -33482,16 +33641,23 @@ async function extractInto(zipFile, root, subject, rules, names) {
     return [...files];
 }
 /** Opens the archive through a CachingReader, closing the file when yauzl is done with it. */
-async function openCached(zipFile, options) {
+async function openCached(zipFile, options, arrivals) {
     const handle = await (0,promises_namespaceObject.open)(zipFile);
     try {
-        const { size } = await handle.stat();
-        return await yauzl.fromRandomAccessReaderPromise(new CachingReader(handle), size, options);
+        const size = arrivals ? await arrivingSize(arrivals) : (await handle.stat()).size;
+        const reader = new CachingReader(handle, size, arrivals);
+        return { zip: await yauzl.fromRandomAccessReaderPromise(reader, size, options), reader };
     }
     catch (error) {
         await handle.close();
         throw error;
     }
+}
+async function arrivingSize(arrivals) {
+    const { size } = await arrivals.answer;
+    if (size === undefined)
+        throw new Error('the storage host did not say how large it is');
+    return size;
 }
 /**
  * Reads small ranges of the archive through a few cached blocks. Without it, each entry of a
@@ -33500,21 +33666,32 @@ async function openCached(zipFile, options) {
  */
 class CachingReader extends yauzl.RandomAccessReader {
     handle;
+    size;
+    arrivals;
     blocks = new Map();
-    constructor(handle) {
+    /** With `arrivals`, each read first waits until its bytes are in the file. */
+    constructor(handle, size, arrivals) {
         super();
         this.handle = handle;
+        this.size = size;
+        this.arrivals = arrivals;
     }
     _readStreamForRange(start, end) {
-        if (end - start > CACHE_BLOCK_SIZE) {
-            return this.handle.createReadStream({
-                start,
-                end: end - 1,
-                autoClose: false,
-                highWaterMark: LARGE_READ_SIZE,
-            });
+        // Plain reads, not `createReadStream`: several read streams of one FileHandle at once could
+        // leave an extraction waiting forever (eight stored entries of 400 KB did).
+        const chunks = end - start > CACHE_BLOCK_SIZE ? this.arriving(start, end) : this.lazily(start, end);
+        return external_node_stream_.Readable.from(chunks, { objectMode: false });
+    }
+    /** A large range read a MiB at a time, each part once it has arrived (when arriving). */
+    async *arriving(start, end) {
+        for (let position = start; position < end; position += LARGE_READ_SIZE) {
+            const length = Math.min(LARGE_READ_SIZE, end - position);
+            await this.arrivals?.waitFor(position, position + length);
+            const { buffer, bytesRead } = await this.handle.read(Buffer.allocUnsafe(length), 0, length, position);
+            if (bytesRead < length)
+                throw new Error('unexpected end of file');
+            yield buffer;
         }
-        return external_node_stream_.Readable.from(this.lazily(start, end), { objectMode: false });
     }
     /** The read starts when the stream is first read, so its failure always has a listener. */
     async *lazily(start, end) {
@@ -33539,8 +33716,10 @@ class CachingReader extends yauzl.RandomAccessReader {
     block(index) {
         let block = this.blocks.get(index);
         if (!block) {
-            block = this.handle
-                .read(Buffer.allocUnsafe(CACHE_BLOCK_SIZE), 0, CACHE_BLOCK_SIZE, index * CACHE_BLOCK_SIZE)
+            const start = index * CACHE_BLOCK_SIZE;
+            const arrived = this.arrivals?.waitFor(start, Math.min(start + CACHE_BLOCK_SIZE, this.size));
+            block = Promise.resolve(arrived)
+                .then(() => this.handle.read(Buffer.allocUnsafe(CACHE_BLOCK_SIZE), 0, CACHE_BLOCK_SIZE, start))
                 .then(({ buffer, bytesRead }) => buffer.subarray(0, bytesRead));
             this.blocks.set(index, block);
             if (this.blocks.size > CACHE_BLOCKS)
@@ -33699,9 +33878,59 @@ function describeCollisions(subject, collisions) {
     return (`${subject.charAt(0).toUpperCase()}${subject.slice(1)} holds names that differ only in case, ` +
         `one file on this runner's file system; the later entry of each was kept: ${pairs.join(', ')}`);
 }
-async function writeEntry(zip, entry, target, subject, name) {
+async function writeEntry({ zip, reader }, entry, target, subject, name) {
+    const corrupt = () => `Extracting ${subject}: entry '${name}' is corrupt (CRC mismatch)`;
+    if (isSmall(entry)) {
+        const content = inflated(entry, await readRaw(reader, entry, zip.fileSize), name);
+        if ((0,external_node_zlib_.crc32)(content) !== entry.crc32)
+            throw new Error(corrupt());
+        // One synchronous call: for a few KiB, three trips to the thread pool (open, write, close)
+        // cost more than the writing (bench/extraction.ts).
+        (0,external_node_fs_.writeFileSync)(target, content, { mode: fileMode(entry) });
+        return;
+    }
     const content = await zip.openReadStreamPromise(entry);
-    await (0,external_node_stream_promises_namespaceObject.pipeline)(content, crcCheck(entry.crc32, () => `Extracting ${subject}: entry '${name}' is corrupt (CRC mismatch)`), (0,external_node_fs_.createWriteStream)(target, { mode: fileMode(entry) }));
+    await (0,external_node_stream_promises_namespaceObject.pipeline)(content, crcCheck(entry.crc32, corrupt), (0,external_node_fs_.createWriteStream)(target, { mode: fileMode(entry) }));
+}
+function isSmall(entry) {
+    return ((entry.compressionMethod === STORED || entry.compressionMethod === DEFLATED) &&
+        !entry.isEncrypted() &&
+        entry.uncompressedSize <= SMALL_ENTRY_BYTES &&
+        entry.compressedSize <= SMALL_ENTRY_BYTES);
+}
+/**
+ * The entry's bytes as stored, found through its local header as yauzl finds them, read through
+ * the cached blocks: no stream per entry.
+ */
+async function readRaw(reader, entry, archiveSize) {
+    const at = entry.relativeOffsetOfLocalHeader;
+    const header = await reader.cached(at, at + LOCAL_HEADER_BYTES);
+    if (header.length < LOCAL_HEADER_BYTES || header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) {
+        throw new Error(`invalid local file header signature at offset ${at}`);
+    }
+    const start = at + LOCAL_HEADER_BYTES + header.readUInt16LE(26) + header.readUInt16LE(28);
+    const end = start + entry.compressedSize;
+    if (end > archiveSize)
+        throw new Error('file data overflows the archive');
+    return reader.cached(start, end);
+}
+/** The entry's content, refused when it is not exactly the size the central directory declares. */
+function inflated(entry, raw, name) {
+    let content = raw;
+    if (entry.compressionMethod === DEFLATED) {
+        try {
+            // One byte more than declared is enough to know the entry lies about its size.
+            content = (0,external_node_zlib_.inflateRawSync)(raw, { maxOutputLength: entry.uncompressedSize + 1 });
+        }
+        catch (error) {
+            const tooLarge = error.code === 'ERR_BUFFER_TOO_LARGE';
+            throw new Error(`entry '${name}' ${tooLarge ? 'holds more bytes than the archive declares' : `cannot be inflated (${extraction_message(error)})`}`);
+        }
+    }
+    if (content.length !== entry.uncompressedSize) {
+        throw new Error(`entry '${name}' holds ${content.length} bytes, not the ${entry.uncompressedSize} the archive declares`);
+    }
+    return content;
 }
 /** yauzl checks sizes but not checksums: a corrupt entry would otherwise pass unnoticed. */
 function crcCheck(expected, describe) {
@@ -33806,24 +34035,45 @@ async function statIfExists(target, read) {
         throw error;
     }
 }
-function message(error) {
+function extraction_message(error) {
     return error instanceof Error ? error.message : String(error);
 }
 
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(8474);
 ;// CONCATENATED MODULE: ./src/core/download/transfer.ts
 
 
 
 
 
+const MiB = 1024 * 1024;
 const DEFAULTS = {
     retries: 3,
     retryDelayMs: 1_000,
     urlLifetimeMs: 50_000,
     idleTimeoutMs: 60_000,
+    expectedBytes: 0,
+};
+/**
+ * Measured on the emulator's link model (README, "Large downloads"): 8 connections fill a path
+ * that caps each one, and 8 MiB parts keep the round trip before each part's first byte small
+ * beside its transfer time, while a cut costs at most one part.
+ */
+const PARALLEL_DEFAULTS = {
+    partBytes: 8 * MiB,
+    connections: 8,
+    minBytes: 32 * MiB,
 };
 /** Longest `retry-after` honoured; the signed URL would have expired by then anyway. */
 const MAX_RETRY_AFTER_MS = 60_000;
+/** Read-back size when hashing parts that arrived ahead of the bytes before them. */
+const HASH_READ_BYTES = MiB;
+/**
+ * Tries of one part, resumptions included: a storage host that cuts every answer after a few
+ * bytes makes progress each time, and must still be given up on.
+ */
+const MAX_TRIES_PER_PART = 20;
 /** A failed attempt; `retryable` ones are tried again, `urlRefused` ones with a fresh URL. */
 class AttemptError extends Error {
     retryable;
@@ -33836,93 +34086,416 @@ class AttemptError extends Error {
         this.retryAfterMs = retryAfterMs;
     }
 }
+/** The local file could not be written: downloading again would not help. */
+class DiskError extends Error {
+}
+/** Writing problems a retry cannot cure, in words a user can act on. */
+const DISK_PROBLEMS = {
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'the disk quota is exhausted',
+    EROFS: 'the file system is read-only',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    ENOTDIR: 'a file is in the place of a folder on its path',
+    EISDIR: 'a folder is in its place',
+};
 /**
- * Streams the artifact behind the signed storage URL into `options.file`, hashing the bytes on
- * the way, so memory stays flat whatever the size. The request carries no Authorization header:
- * the URL's signature is the only credential the storage host gets.
+ * Streams the artifact behind the signed storage URL into `options.file`, hashing the bytes in
+ * order on the way, so memory stays flat whatever the size. A connection that fails is resumed
+ * where it stopped with a ranged request checked to be the same object's right part. Large
+ * objects are fetched as parts over several connections. The request carries no Authorization
+ * header: the URL's signature is the only credential the storage host gets.
  */
 async function transferToFile(options) {
     const settings = { ...DEFAULTS, ...options };
-    const clock = options.clock ?? systemClock;
-    let url;
-    let urlTime = 0;
+    let handle;
     try {
-        for (let attempt = 1;; attempt++) {
-            options.signal?.throwIfAborted();
-            if (url === undefined || clock.now() - urlTime > settings.urlLifetimeMs) {
-                url = await options.getUrl();
-                options.reporter.mask(url);
-                urlTime = clock.now();
+        handle = await (0,promises_namespaceObject.open)(options.file, 'w+').catch((error) => {
+            throw diskError(error, settings);
+        });
+        return await new Download(settings, handle).run();
+    }
+    catch (error) {
+        options.arrivals?.fail(error);
+        await handle?.close().catch(() => undefined);
+        // Where the file could not be made (a file in place of its folder), there is nothing to remove.
+        await (0,promises_namespaceObject.rm)(options.file, { force: true }).catch(() => undefined);
+        throw error;
+    }
+    finally {
+        await handle?.close().catch(() => undefined);
+    }
+}
+/** One transfer: its parts, the signed URL they share, and the hash over the whole. */
+class Download {
+    settings;
+    handle;
+    urls;
+    hash;
+    parts = [];
+    facts = {
+        size: undefined,
+        etag: undefined,
+        contentType: '',
+        fileName: undefined,
+    };
+    stop = new AbortController();
+    signal;
+    attempts = 0;
+    /** Whether the object was split into several parts (and may no longer restart from byte 0). */
+    split = false;
+    answered;
+    firstAnswer = new Promise((resolve) => (this.answered = resolve));
+    constructor(settings, handle) {
+        this.settings = settings;
+        this.handle = handle;
+        this.urls = new SignedUrl(settings);
+        this.hash = new OrderedHash(handle, this.parts);
+        this.signal = settings.signal
+            ? AbortSignal.any([settings.signal, this.stop.signal])
+            : this.stop.signal;
+        // Each connection listens for the abort twice (its request and its body).
+        const { connections } = settings.parallel ?? PARALLEL_DEFAULTS;
+        (0,external_node_events_.setMaxListeners)(2 * connections + 2, this.signal);
+    }
+    async run() {
+        const parallel = this.settings.parallel ?? PARALLEL_DEFAULTS;
+        const ranged = this.settings.expectedBytes >= parallel.minBytes;
+        const first = { start: 0, end: ranged ? parallel.partBytes - 1 : undefined, received: 0 };
+        this.parts.push(first);
+        const slot = limiter(ranged ? parallel.connections : 1);
+        const running = [this.guarded(slot(() => this.fetchPart(first)))];
+        if (ranged) {
+            await Promise.race([this.firstAnswer, running[0].catch(() => undefined)]);
+            for (const part of this.remainingParts(parallel.partBytes)) {
+                running.push(this.guarded(slot(() => this.fetchPart(part))));
             }
+        }
+        const outcomes = await Promise.allSettled(running);
+        const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+        if (failed)
+            throw failed.reason;
+        const bytes = this.received();
+        return {
+            file: this.settings.file,
+            sha256: await this.hash.digest(bytes),
+            bytes,
+            contentType: this.facts.contentType,
+            fileName: this.facts.fileName,
+        };
+    }
+    /** The first failure stops every other part. */
+    guarded(work) {
+        return work.catch((error) => {
+            if (!this.stop.signal.aborted)
+                this.stop.abort(error);
+            throw this.settings.signal?.aborted ? this.settings.signal.reason : error;
+        });
+    }
+    /** Once the first part's answer told the size, the parts after it. */
+    remainingParts(partBytes) {
+        const size = this.facts.size;
+        const first = this.parts[0];
+        if (size === undefined || first.end === undefined || first.end >= size - 1)
+            return [];
+        this.split = true;
+        const rest = [];
+        for (let start = first.end + 1; start < size; start += partBytes) {
+            rest.push({ start, end: Math.min(start + partBytes, size) - 1, received: 0 });
+        }
+        this.parts.push(...rest);
+        // The last part first: a zip's central directory is at its end, and a reader working on
+        // the file while it arrives needs it before anything else.
+        return [...rest.slice(-1), ...rest.slice(0, -1)];
+    }
+    received() {
+        return this.parts.reduce((total, part) => total + part.received, 0);
+    }
+    /** Fetches one part, resuming it after a retryable failure. */
+    async fetchPart(part) {
+        for (let failures = 0, tries = 1;; tries++) {
+            this.signal.throwIfAborted();
+            const url = await this.urls.current();
+            const before = part.received;
+            this.attempts++;
             try {
-                options.onReceived?.(0);
-                return await attemptTransfer(url, settings);
+                await this.attempt(url, part);
+                return;
             }
             catch (error) {
-                if (!(error instanceof AttemptError) || !error.retryable || attempt > settings.retries) {
-                    throw failure(error, settings.subject, attempt);
+                this.signal.throwIfAborted();
+                failures = part.received > before ? 1 : failures + 1;
+                if (!(error instanceof AttemptError) ||
+                    !error.retryable ||
+                    failures > this.settings.retries ||
+                    tries >= MAX_TRIES_PER_PART) {
+                    throw failure(error, this.settings.subject, this.attempts);
                 }
-                const delayMs = Math.max(settings.retryDelayMs * 2 ** (attempt - 1), error.retryAfterMs);
-                options.reporter.info(`Downloading ${settings.subject}: ${error.message}; retrying in ${Math.round(delayMs / 1000)} s (retry ${attempt} of ${settings.retries})`);
-                if (error.urlRefused)
-                    url = undefined;
-                await clock.sleep(delayMs);
+                await this.pauseBeforeRetry(error, failures, url);
             }
         }
     }
-    catch (error) {
-        await (0,promises_namespaceObject.rm)(options.file, { force: true });
-        throw error;
+    async pauseBeforeRetry(error, failures, url) {
+        const { retryDelayMs, retries, reporter, subject } = this.settings;
+        const delayMs = Math.max(retryDelayMs * 2 ** (failures - 1), error.retryAfterMs);
+        reporter.info(`Downloading ${subject}: ${error.message}; retrying in ${Math.round(delayMs / 1000)} s (retry ${failures} of ${retries})`);
+        if (error.urlRefused)
+            this.urls.refused(url);
+        await (this.settings.clock ?? systemClock).sleep(delayMs);
+    }
+    async attempt(url, part) {
+        const position = part.start + part.received;
+        const response = await this.request(url, part, position);
+        try {
+            this.accept(response, part, position);
+            await this.receive(response, part);
+        }
+        finally {
+            response.destroy();
+        }
+        const expected = part.end === undefined ? undefined : part.end - part.start + 1;
+        if (expected !== undefined && part.received < expected) {
+            throw new AttemptError(`the body ended after ${part.start + part.received} of ${part.end + 1} bytes`, true);
+        }
+    }
+    async request(url, part, position) {
+        const headers = {};
+        if (position > 0 || part.end !== undefined)
+            headers.range = `bytes=${position}-${part.end ?? ''}`;
+        if (this.facts.etag !== undefined)
+            headers['if-match'] = this.facts.etag;
+        const { get, idleTimeoutMs } = this.settings;
+        let response;
+        try {
+            response = await abandonable(get(url, { idleTimeoutMs, headers, signal: this.signal }), this.signal);
+        }
+        catch (error) {
+            this.signal.throwIfAborted();
+            throw new AttemptError(reason(error, url), true);
+        }
+        if (response.statusCode !== 200 && response.statusCode !== 206) {
+            response.resume();
+            throw statusError(response);
+        }
+        return response;
+    }
+    /**
+     * Checks the answer is the part asked for, of the same object: a 206 whose Content-Range starts
+     * where the part resumes. A 200 is the whole object: taken as a fresh start when the part
+     * begins the object and nothing was split off it, else refused like a wrong part.
+     */
+    accept(response, part, position) {
+        const body = answeredRange(response);
+        const sameObject = this.facts.size === undefined || body.size === this.facts.size;
+        if (response.statusCode === 200 && part.start === 0 && !this.split && sameObject) {
+            part.received = 0;
+            part.end = body.end;
+            this.hash.restart();
+        }
+        else {
+            const size = this.facts.size ?? body.size;
+            const end = size === undefined ? part.end : Math.min(part.end ?? Infinity, size - 1);
+            if (!sameObject || body.start !== position || (end !== undefined && body.end !== end)) {
+                throw new AttemptError(`the storage host answered ${describeRange(response)} when asked for bytes ` +
+                    `${position}-${part.end ?? ''}`, true);
+            }
+            part.end = end ?? body.end;
+        }
+        this.learn(response, body.size);
+    }
+    learn(response, size) {
+        if (this.facts.size === undefined)
+            this.facts.size = size;
+        const etag = response.headers.etag;
+        if (this.facts.etag === undefined && etag)
+            this.facts.etag = etag;
+        if (response.headers['content-type'] !== undefined && this.facts.contentType === '') {
+            this.facts.contentType = mediaType(response.headers['content-type']);
+        }
+        this.facts.fileName ??= fileNameFromDisposition(response.headers['content-disposition']);
+        this.settings.arrivals?.begin({ size: this.facts.size, contentType: this.facts.contentType }, this.parts);
+        this.answered();
+    }
+    /** Writes the body at its place in the file; network failures are retryable, disk ones not. */
+    async receive(response, part) {
+        const { idleTimeoutMs } = this.settings;
+        response.setTimeout(idleTimeoutMs, () => response.destroy(new Error(`no data for ${idleTimeoutMs / 1000} s`)));
+        const abandon = () => void response.destroy();
+        this.signal.addEventListener('abort', abandon, { once: true });
+        try {
+            const chunks = response[Symbol.asyncIterator]();
+            for (;;) {
+                let next;
+                try {
+                    next = await chunks.next();
+                }
+                catch (error) {
+                    this.signal.throwIfAborted();
+                    throw new AttemptError(reason(error, this.urls.latest()), true);
+                }
+                if (next.done)
+                    return;
+                await this.store(next.value, part);
+            }
+        }
+        finally {
+            this.signal.removeEventListener('abort', abandon);
+        }
+    }
+    async store(chunk, part) {
+        const position = part.start + part.received;
+        if (part.end !== undefined && position + chunk.length > part.end + 1) {
+            throw new AttemptError('the storage host sent more bytes than asked for', true);
+        }
+        try {
+            await this.handle.write(chunk, 0, chunk.length, position);
+        }
+        catch (error) {
+            throw diskError(error, this.settings);
+        }
+        part.received += chunk.length;
+        this.settings.onReceived?.(this.received());
+        this.hash.written(chunk, position);
+        this.settings.arrivals?.written();
     }
 }
-async function attemptTransfer(url, settings) {
-    let response;
-    try {
-        response = await settings.get(url, settings.idleTimeoutMs);
+/**
+ * The answer, or a rejection as soon as `signal` aborts: a storage client may take no signal,
+ * and its response, should it still come, is dropped.
+ */
+function abandonable(answer, signal) {
+    signal.throwIfAborted();
+    return new Promise((resolve, reject) => {
+        const abandon = () => reject(signal.reason);
+        signal.addEventListener('abort', abandon, { once: true });
+        answer.then((response) => {
+            signal.removeEventListener('abort', abandon);
+            if (signal.aborted)
+                response.destroy();
+            else
+                resolve(response);
+        }, (error) => {
+            signal.removeEventListener('abort', abandon);
+            reject(error);
+        });
+    });
+}
+/** The signed URL the parts share: asked for once, again when old or refused. */
+class SignedUrl {
+    settings;
+    url;
+    value = '';
+    since = 0;
+    constructor(settings) {
+        this.settings = settings;
     }
-    catch (error) {
-        throw new AttemptError(reason(error, url), true);
+    current() {
+        const clock = this.settings.clock ?? systemClock;
+        if (this.url === undefined || clock.now() - this.since > this.settings.urlLifetimeMs) {
+            this.since = clock.now();
+            const asked = this.settings.getUrl().then((url) => {
+                this.settings.reporter.mask(url);
+                this.value = url;
+                return url;
+            });
+            // A failed request for a URL is not kept: the next part asks again.
+            asked.catch(() => {
+                if (this.url === asked)
+                    this.url = undefined;
+            });
+            this.url = asked;
+        }
+        return this.url;
     }
-    if (response.statusCode !== 200) {
-        response.resume();
-        throw statusError(response);
+    /** The storage host refused `url`: the next request gets a fresh one, unless it already has. */
+    refused(url) {
+        if (this.value === url)
+            this.url = undefined;
     }
-    if (settings.signal?.aborted) {
-        response.destroy();
-        settings.signal.throwIfAborted();
+    /** The URL last handed out, to keep it out of messages. */
+    latest() {
+        return this.value;
     }
-    response.setTimeout(settings.idleTimeoutMs, () => response.destroy(new Error(`no data for ${settings.idleTimeoutMs / 1000} s`)));
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    let bytes = 0;
-    const file = (0,external_node_fs_.createWriteStream)(settings.file);
-    let fileError;
-    file.once('error', (error) => (fileError = error));
-    try {
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(response, async function* (chunks) {
-            for await (const chunk of chunks) {
-                hash.update(chunk);
-                bytes += chunk.length;
-                settings.onReceived?.(bytes);
-                yield chunk;
-            }
-        }, file, { signal: settings.signal });
+}
+/**
+ * SHA-256 of the file's bytes in order, while parts arrive in any order: bytes that continue the
+ * hashed prefix are hashed as they come; parts that arrived ahead are read back from the file
+ * once the bytes before them are in.
+ */
+class OrderedHash {
+    handle;
+    parts;
+    hash = (0,external_node_crypto_.createHash)('sha256');
+    hashed = 0;
+    reading;
+    failure;
+    buffer = Buffer.allocUnsafe(HASH_READ_BYTES);
+    constructor(handle, parts) {
+        this.handle = handle;
+        this.parts = parts;
     }
-    catch (error) {
-        settings.signal?.throwIfAborted();
-        // A full disk or a folder we may not write is not cured by downloading again.
-        throw new AttemptError(reason(error, url), error !== fileError);
+    /** The part that begins the object starts again from its first byte. */
+    restart() {
+        this.hash = (0,external_node_crypto_.createHash)('sha256');
+        this.hashed = 0;
     }
-    const expected = Number(response.headers['content-length'] ?? NaN);
-    if (!Number.isNaN(expected) && bytes !== expected) {
-        throw new AttemptError(`the body ended after ${bytes} of ${expected} bytes`, true);
+    /** `chunk` is now in the file at `position`. */
+    written(chunk, position) {
+        if (this.reading === undefined && position === this.hashed) {
+            this.hash.update(chunk);
+            this.hashed += chunk.length;
+        }
+        if (this.reading === undefined && this.available() > 0) {
+            this.reading = this.readAhead()
+                .catch((error) => void (this.failure ??= { error }))
+                .finally(() => (this.reading = undefined));
+        }
     }
-    return {
-        file: settings.file,
-        sha256: hash.digest('hex'),
-        bytes,
-        contentType: mediaType(response.headers['content-type']),
-        fileName: fileNameFromDisposition(response.headers['content-disposition']),
-    };
+    /** The hex digest once `bytes` bytes are hashed. */
+    async digest(bytes) {
+        while (this.reading)
+            await this.reading;
+        if (this.failure)
+            throw this.failure.error;
+        await this.readAhead();
+        if (this.hashed !== bytes)
+            throw new Error(`only ${this.hashed} of ${bytes} bytes were hashed`);
+        return this.hash.digest('hex');
+    }
+    /** Hashes, from the file, what the parts have already written past the hashed prefix. */
+    async readAhead() {
+        for (let available = this.available(); available > 0; available = this.available()) {
+            const length = Math.min(available, this.buffer.length);
+            const { bytesRead } = await this.handle.read(this.buffer, 0, length, this.hashed);
+            if (bytesRead === 0)
+                return;
+            this.hash.update(this.buffer.subarray(0, bytesRead));
+            this.hashed += bytesRead;
+        }
+    }
+    /** Bytes written from the end of the hashed prefix on, without a gap. */
+    available() {
+        const part = this.parts.find(({ start, received }) => start <= this.hashed && this.hashed < start + received);
+        return part ? part.start + part.received - this.hashed : 0;
+    }
+}
+function answeredRange(response) {
+    if (response.statusCode === 206) {
+        const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers['content-range'] ?? '');
+        if (!match)
+            return { start: -1, end: undefined, size: undefined };
+        const size = match[3] === '*' ? undefined : Number(match[3]);
+        return { start: Number(match[1]), end: Number(match[2]), size };
+    }
+    const length = Number(response.headers['content-length'] ?? NaN);
+    const size = Number.isNaN(length) ? undefined : length;
+    return { start: 0, end: size === undefined ? undefined : size - 1, size };
+}
+function describeRange(response) {
+    if (response.statusCode === 200)
+        return 'HTTP 200 with the whole object';
+    const range = response.headers['content-range'];
+    return range ? `the part '${range}'` : 'HTTP 206 without a Content-Range';
 }
 function statusError(response) {
     const status = response.statusCode ?? 0;
@@ -33930,6 +34503,9 @@ function statusError(response) {
     // An expired signature is refused with 403 (Azure: AuthenticationFailed).
     if (status === 401 || status === 403)
         return new AttemptError(answer, true, true);
+    if (status === 412) {
+        return new AttemptError(`${answer}: the object changed on the storage host`, false);
+    }
     if (status === 408 || status === 429 || status >= 500) {
         return new AttemptError(answer, true, false, retryAfterMs(response.headers['retry-after']));
     }
@@ -33938,6 +34514,12 @@ function statusError(response) {
 function retryAfterMs(header) {
     const seconds = Number(header);
     return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, MAX_RETRY_AFTER_MS) : 0;
+}
+function diskError(error, settings) {
+    const code = error.code ?? '';
+    const problem = DISK_PROBLEMS[code] ?? (error instanceof Error ? error.message : String(error));
+    return new DiskError(`Downloading ${settings.subject}: cannot write ${settings.file}: ${problem}` +
+        `${code && DISK_PROBLEMS[code] ? ` (${code})` : ''}; nothing was kept`);
 }
 /** The final error: names what failed and why, but never the signed URL (a credential). */
 function failure(error, subject, attempts) {
@@ -33949,6 +34531,8 @@ function failure(error, subject, attempts) {
 /** An error's message with the signed URL (or its path and query) replaced by a neutral name. */
 function reason(error, url) {
     const message = error instanceof Error ? error.message : String(error);
+    if (url === '')
+        return message;
     const parsed = new URL(url);
     return [url, parsed.pathname + parsed.search].reduce((text, secret) => text.split(secret).join('the storage URL'), message);
 }
@@ -34004,6 +34588,9 @@ function safeFileName(name) {
 
 
 
+
+
+const STAGING_REMOVAL = { recursive: true, force: true };
 /** Transfers at once: enough to hide latency, few enough to leave the runner's bandwidth whole. */
 const CONCURRENT_TRANSFERS = 3;
 /**
@@ -34048,7 +34635,7 @@ async function downloadArtifacts(artifacts, layout, context) {
     const slot = limiter(CONCURRENT_TRANSFERS);
     // Each resolves, never rejects (undefined when it failed or was abandoned), so no rejection
     // goes unhandled while the writer is still busy with an earlier artifact.
-    const transfers = plans.map((plan) => slot(() => fetchVerified(plan, context, abort.signal, byteCounter())).catch((error) => {
+    const transfers = plans.map((plan) => slot(() => fetchVerified(plan, layout, context, abort.signal, byteCounter())).catch((error) => {
         if (!abort.signal.aborted)
             fail(error);
         return undefined;
@@ -34056,13 +34643,13 @@ async function downloadArtifacts(artifacts, layout, context) {
     const writer = new Writer(layout, reporter, context.fileNames ?? hostFileNameRules);
     try {
         for (const [index, plan] of plans.entries()) {
-            const transfer = await transfers[index];
-            if (!transfer || failure !== undefined)
+            const fetched = await transfers[index];
+            if (!fetched || failure !== undefined)
                 break;
             try {
                 result.downloaded.push({
                     artifact: plan.artifact,
-                    path: await writer.write(plan, transfer),
+                    path: await writer.write(plan, fetched),
                 });
                 if (layout.deleteAfterDownload) {
                     await client.deleteArtifact(plan.artifact.id);
@@ -34076,8 +34663,10 @@ async function downloadArtifacts(artifacts, layout, context) {
     }
     finally {
         abort.abort();
-        await Promise.all(transfers);
+        const left = await Promise.all(transfers);
         await Promise.all(plans.map((plan) => (0,promises_namespaceObject.rm)(plan.partial, { force: true })));
+        // Extractions of artifacts not written, because an earlier one failed.
+        await Promise.all(left.map((fetched) => fetched?.staged && (0,promises_namespaceObject.rm)(fetched.staged.staging, STAGING_REMOVAL)));
     }
     if (failure !== undefined)
         throw withWhatWasKept(failure, result);
@@ -34128,21 +34717,67 @@ function download_describe(artifact) {
 function capitalise(text) {
     return text.charAt(0).toUpperCase() + text.slice(1);
 }
-/** Downloads one artifact to its partial file and checks it against the artifact's digest. */
-async function fetchVerified(plan, { client, storage, reporter }, signal, onReceived) {
+/**
+ * Downloads one artifact to its partial file and checks it against the artifact's digest; with a
+ * cache, a kept copy of the same digest is used instead, and a new download is kept. A zip to
+ * extract is extracted beside its destination while it arrives.
+ */
+async function fetchVerified(plan, layout, context, signal, onReceived) {
     signal.throwIfAborted();
+    const { client, storage, reporter, parallel, cache } = context;
     await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(plan.partial), { recursive: true });
-    const transfer = await transferToFile({
+    const key = cache && cacheKey(plan.artifact.digest);
+    if (cache && key) {
+        const cached = await copyFromCache(cache, key, plan.partial, plan.subject, reporter);
+        if (cached)
+            return { transfer: cached };
+    }
+    const arrivals = layout.extract ? new Arrivals() : undefined;
+    const transferring = transferToFile({
         getUrl: () => client.getDownloadUrl(plan.artifact),
         get: storage,
         file: plan.partial,
         subject: plan.subject,
         reporter,
+        expectedBytes: plan.artifact.size_in_bytes,
+        parallel,
+        arrivals,
         signal,
         onReceived,
     });
-    verifyDigest(plan, transfer, reporter);
-    return transfer;
+    const extracting = arrivals &&
+        extractWhileArriving(plan, {
+            ...extractOptions({ rules: context.fileNames ?? hostFileNameRules, reporter }),
+            arrivals,
+        });
+    // Its failure is awaited below, after the transfer's: never left unhandled meanwhile.
+    extracting?.catch(() => undefined);
+    let transfer;
+    try {
+        transfer = await transferring;
+        verifyDigest(plan, transfer, reporter);
+    }
+    catch (error) {
+        const staged = await extracting?.catch(() => undefined);
+        if (staged)
+            await (0,promises_namespaceObject.rm)(staged.staging, STAGING_REMOVAL);
+        throw error;
+    }
+    const staged = await extracting;
+    if (cache && key)
+        await keepInCache(cache, key, transfer, plan.subject, reporter);
+    return { transfer, staged };
+}
+/** Extracts a zip into its staging folder while its bytes arrive; nothing for other bodies. */
+async function extractWhileArriving(plan, options) {
+    const facts = await options.arrivals.answer;
+    if (!ZIP_TYPES.has(facts.contentType) || facts.size === undefined)
+        return undefined;
+    return extractBeside(plan.partial, plan.folder, plan.subject, options);
+}
+/** The destination's file-name rules, and case collisions told as warnings. */
+function extractOptions({ rules, reporter, }) {
+    return { rules, warn: (message) => reporter.warning(message) };
 }
 function verifyDigest(plan, transfer, reporter) {
     const digest = plan.artifact.digest;
@@ -34174,8 +34809,11 @@ class Writer {
         this.reporter = reporter;
         this.rules = rules;
     }
+    get extractOptions() {
+        return extractOptions({ rules: this.rules, reporter: this.reporter });
+    }
     /** Returns where the artifact landed: its folder, its `.zip`, or its single raw file. */
-    async write(plan, transfer) {
+    async write(plan, { transfer, staged }) {
         let landed;
         if (!ZIP_TYPES.has(transfer.contentType)) {
             const fileName = transfer.fileName ?? plan.artifact.name;
@@ -34193,10 +34831,9 @@ class Writer {
         }
         else {
             landed = plan.folder;
-            const files = await extractZip(transfer.file, plan.folder, plan.subject, {
-                rules: this.rules,
-                warn: (message) => this.reporter.warning(message),
-            });
+            const files = staged
+                ? await moveStaged(staged, plan.folder, plan.subject, this.rules)
+                : await extractZip(transfer.file, plan.folder, plan.subject, this.extractOptions);
             this.noteWritten(plan, files);
         }
         this.reporter.info(`Downloaded ${plan.subject}, ${formatBytes(transfer.bytes)}, to ${external_node_path_default().resolve(landed)}`);
@@ -38430,8 +39067,11 @@ const QUOTA_NOTE = 'GitHub recalculates storage usage every 6 to 12 hours, so th
  * so this only keeps enough of them busy to fill the gate.
  */
 const REPOSITORY_CONCURRENCY = 16;
-/** Selects the artifacts the request asks for, acts on them, and says what was done. */
-async function execute(request, session, reporter) {
+/**
+ * Selects the artifacts the request asks for, acts on them, and says what was done. `cache` is
+ * where the front end keeps verified artifacts, used when the request asks for it.
+ */
+async function execute(request, session, reporter, cache) {
     const targets = await resolveRepositories(request.repositories, request.operation, session, reporter);
     if (request.operation === 'download') {
         const client = session.repository(targets[0].repository);
@@ -38442,7 +39082,12 @@ async function execute(request, session, reporter) {
             operation: request.operation,
             dryRun: false,
             kept: 0,
-            ...(await download(request, selection, { client, storage: session.storage, reporter })),
+            ...(await download(request, selection, {
+                client,
+                storage: session.storage,
+                reporter,
+                cache: request.download.cache ? cache : undefined,
+            })),
         };
     }
     const selections = await mapConcurrently(targets, REPOSITORY_CONCURRENCY, async (target) => {
@@ -38641,6 +39286,7 @@ function readDownloadOptions(read, context) {
         extract: readBoolean(read, 'extract', true),
         deleteAfterDownload: readBoolean(read, 'delete-after-download', false),
         allowForks: readBoolean(read, 'allow-forks', false),
+        cache: readBoolean(read, 'cache', false),
         currentRunId: context.currentRunId,
     };
 }
@@ -38724,6 +39370,7 @@ const DOWNLOAD_ONLY = [
     { setting: 'merge-multiple', given: ({ download }) => download.mergeMultiple },
     { setting: 'extract', given: ({ download }) => !download.extract },
     { setting: 'delete-after-download', given: ({ download }) => download.deleteAfterDownload },
+    { setting: 'cache', given: ({ download }) => download.cache },
 ];
 function checkOptionsFitOperation(operation, given, read) {
     const isDownload = operation === 'download';
@@ -45665,9 +46312,9 @@ const lib_lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLow
  */
 function terminalStorage() {
     const userAgent = 'manage-artifacts-cli';
-    return async (url, idleTimeoutMs) => {
+    return async (url, { idleTimeoutMs, headers }) => {
         const http = new HttpClient(userAgent, undefined, { socketTimeout: idleTimeoutMs });
-        return (await http.get(url)).message;
+        return (await http.get(url, headers)).message;
     };
 }
 
