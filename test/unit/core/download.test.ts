@@ -275,8 +275,9 @@ describe('downloadArtifacts', () => {
       method: 'store' as const,
     }))
     const { server, client, artifacts } = await setup([{ name: 'dist', zip: buildZip(entries) }])
-    // Slow enough that the parts arrive over about a second and a half.
-    server.setStorageLink({ bytesPerSecond: 1024 * 1024 })
+    // Slow enough that the parts arrive over about three seconds, so that even a busy machine
+    // looks at the staging folder while they do.
+    server.setStorageLink({ bytesPerSecond: 512 * 1024 })
     const parallel = { partBytes: 256 * 1024, connections: 2, minBytes: 1 }
     let done = false
     const download = downloadArtifacts(artifacts, layout(), { ...contextOf(client), parallel })
