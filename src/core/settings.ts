@@ -276,7 +276,7 @@ function checkDeleteIsNarrowed(query: Query, repositories: RepositoryPattern[]):
 }
 
 /** The lines of the `repository` setting, as the user wrote them. */
-export function describePatterns(patterns: RepositoryPattern[]): string {
+function describePatterns(patterns: RepositoryPattern[]): string {
   return patterns.map(({ owner, name }) => `${owner}/${name.source}`).join(', ')
 }
 

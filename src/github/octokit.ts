@@ -25,10 +25,10 @@ export interface Connection {
  * GitHub ends an API request that takes more than 10 seconds with a time-out answer, so one
  * still silent well after that is stalled somewhere on the way: it is given up and retried.
  */
-export const REQUEST_DEADLINE_MS = 20_000
+const REQUEST_DEADLINE_MS = 20_000
 
 /** Retries of one request, whatever made it fail: never more than this. */
-export const MAX_RETRIES = 3
+const MAX_RETRIES = 3
 /** A primary-limit reset further away than this is not waited for: the caller stops instead. */
 const MAX_RATE_LIMIT_WAIT_SECONDS = 60
 /** GitHub's advice for a 429 that does not say how long to wait: at least a minute. */

@@ -79,7 +79,7 @@ const DEFAULTS = {
  * that caps each one, and 8 MiB parts keep the round trip before each part's first byte small
  * beside its transfer time, while a cut costs at most one part.
  */
-export const PARALLEL_DEFAULTS: ParallelSettings = {
+const PARALLEL_DEFAULTS: ParallelSettings = {
   partBytes: 8 * MiB,
   connections: 8,
   minBytes: 32 * MiB,
