@@ -50509,9 +50509,7 @@ async function writeOutputs(outcome, runnerTemp) {
  * order, with a warning naming how many were left out.
  */
 function cappedArtifactsJson(artifacts) {
-    const whole = JSON.stringify(artifacts);
-    if (Buffer.byteLength(whole) <= ARTIFACTS_OUTPUT_BYTE_LIMIT)
-        return whole;
+    // Measured one record at a time: a long listing as one string would be tens of megabytes.
     const kept = new Set();
     let bytes = 2; // the brackets
     for (const artifact of [...artifacts].sort(compareNewestFirst)) {
@@ -50521,15 +50519,30 @@ function cappedArtifactsJson(artifacts) {
         bytes += size;
         kept.add(artifact);
     }
+    if (kept.size === artifacts.length)
+        return JSON.stringify(artifacts);
     warning(`The artifacts output holds the newest ${kept.size} of ${artifacts.length} artifacts: GitHub ` +
         `refuses an output over 1 MB. The ${artifacts.length - kept.size} left out are in the file ` +
         'the artifacts-file output names, with all the others');
     return JSON.stringify(artifacts.filter((artifact) => kept.has(artifact)));
 }
+/** Records written to the artifacts file at a time: a long listing never becomes one string. */
+const RECORDS_PER_WRITE = 1000;
 /** Every artifact, as JSON, in a file of its own under the runner's temporary folder. */
 async function writeArtifactsFile(artifacts, runnerTemp) {
     const file = external_node_path_default().join(runnerTemp || (0,external_node_os_namespaceObject.tmpdir)(), `manage-artifacts-${(0,external_node_crypto_.randomUUID)()}.json`);
-    await (0,promises_namespaceObject.writeFile)(file, JSON.stringify(artifacts), { flag: 'wx' });
+    const handle = await (0,promises_namespaceObject.open)(file, 'wx');
+    try {
+        for (let start = 0; start === 0 || start < artifacts.length; start += RECORDS_PER_WRITE) {
+            const batch = artifacts.slice(start, start + RECORDS_PER_WRITE).map((a) => JSON.stringify(a));
+            const opening = start === 0 ? '[' : ',';
+            const closing = start + RECORDS_PER_WRITE >= artifacts.length ? ']' : '';
+            await handle.write(opening + batch.join(',') + closing);
+        }
+    }
+    finally {
+        await handle.close();
+    }
     return file;
 }
 

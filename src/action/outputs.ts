@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { writeFile } from 'node:fs/promises'
+import { open } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import * as core from '@actions/core'
@@ -35,8 +35,7 @@ export async function writeOutputs(
  * order, with a warning naming how many were left out.
  */
 function cappedArtifactsJson(artifacts: ArtifactRecord[]): string {
-  const whole = JSON.stringify(artifacts)
-  if (Buffer.byteLength(whole) <= ARTIFACTS_OUTPUT_BYTE_LIMIT) return whole
+  // Measured one record at a time: a long listing as one string would be tens of megabytes.
   const kept = new Set<ArtifactRecord>()
   let bytes = 2 // the brackets
   for (const artifact of [...artifacts].sort(compareNewestFirst)) {
@@ -45,6 +44,7 @@ function cappedArtifactsJson(artifacts: ArtifactRecord[]): string {
     bytes += size
     kept.add(artifact)
   }
+  if (kept.size === artifacts.length) return JSON.stringify(artifacts)
   core.warning(
     `The artifacts output holds the newest ${kept.size} of ${artifacts.length} artifacts: GitHub ` +
       `refuses an output over 1 MB. The ${artifacts.length - kept.size} left out are in the file ` +
@@ -53,12 +53,25 @@ function cappedArtifactsJson(artifacts: ArtifactRecord[]): string {
   return JSON.stringify(artifacts.filter((artifact) => kept.has(artifact)))
 }
 
+/** Records written to the artifacts file at a time: a long listing never becomes one string. */
+const RECORDS_PER_WRITE = 1000
+
 /** Every artifact, as JSON, in a file of its own under the runner's temporary folder. */
 async function writeArtifactsFile(
   artifacts: ArtifactRecord[],
   runnerTemp: string | undefined,
 ): Promise<string> {
   const file = path.join(runnerTemp || tmpdir(), `manage-artifacts-${randomUUID()}.json`)
-  await writeFile(file, JSON.stringify(artifacts), { flag: 'wx' })
+  const handle = await open(file, 'wx')
+  try {
+    for (let start = 0; start === 0 || start < artifacts.length; start += RECORDS_PER_WRITE) {
+      const batch = artifacts.slice(start, start + RECORDS_PER_WRITE).map((a) => JSON.stringify(a))
+      const opening = start === 0 ? '[' : ','
+      const closing = start + RECORDS_PER_WRITE >= artifacts.length ? ']' : ''
+      await handle.write(opening + batch.join(',') + closing)
+    }
+  } finally {
+    await handle.close()
+  }
   return file
 }

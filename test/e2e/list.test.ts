@@ -312,6 +312,7 @@ describe('list', () => {
     expect(result.exitCode).toBe(0)
     expect(result.outputs.count).toBe('0')
     expect(result.outputs.artifacts).toBe('[]')
+    expect(result.artifactsFile).toBe('[]')
     expect(result.warnings.join('\n')).toMatch(/No artifact found.*octo-org\/octo-repo.*'nope-\*'/)
   })
 
