@@ -1,6 +1,7 @@
 import type { Colors } from 'picocolors/types.js'
 import type { ArtifactRecord } from '../core/artifact.js'
 import type { Outcome } from '../core/outcome.js'
+import { bytesOf } from '../core/storage-report.js'
 import { formatBytes } from '../core/units.js'
 import { flagWording } from './failures.js'
 
@@ -63,12 +64,13 @@ const DONE: Record<Outcome['operation'], string> = {
 
 function totalsLine(outcome: Outcome): string {
   const count = outcome.artifacts.length
-  const bytes = outcome.artifacts.reduce((sum, a) => sum + a.size_in_bytes, 0)
   const done =
     outcome.operation === 'delete' && outcome.dryRun
       ? 'would be deleted (dry run)'
       : DONE[outcome.operation]
-  const parts = [`${count} artifact${count === 1 ? '' : 's'}, ${formatBytes(bytes)}, ${done}`]
+  const parts = [
+    `${count} artifact${count === 1 ? '' : 's'}, ${formatBytes(bytesOf(outcome.artifacts))}, ${done}`,
+  ]
   if (outcome.runId !== undefined) parts.push(`from run ${outcome.runId}`)
   if (outcome.downloadPath !== undefined) parts.push(`into ${outcome.downloadPath}`)
   if (outcome.kept > 0) parts.push(`${outcome.kept} kept by ${flagWording('keep-latest')}`)
