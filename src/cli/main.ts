@@ -2,6 +2,7 @@ import type { SettingName } from '../core/errors.js'
 import { execute } from '../core/execute.js'
 import type { Request } from '../core/request.js'
 import { parseRequest } from '../core/settings.js'
+import { runnerProxyFetch } from '../action/proxy.js'
 import { GitHubSession } from '../github/session.js'
 import { apiUrl, findRepository, findToken, type Found } from './environment.js'
 import { describeFailure, FAILED, UsageError } from './failures.js'
@@ -119,7 +120,12 @@ async function act(
   process.once('SIGINT', interrupted)
   try {
     const session = new GitHubSession(
-      { token: prepared.token, apiUrl: prepared.apiUrl },
+      // Through `https_proxy` (unless `no_proxy` says otherwise), as storage downloads go.
+      {
+        token: prepared.token,
+        apiUrl: prepared.apiUrl,
+        fetch: runnerProxyFetch(prepared.apiUrl),
+      },
       terminalStorage(),
       reporter,
     )
