@@ -32824,7 +32824,7 @@ function defaultCallback(err) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9243);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1544);
 
 // A reader that stops early (`manage-artifacts list | head`) closes the pipe: that ends the
 // output quietly rather than in a stack trace.
@@ -32842,7 +32842,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9243:
+/***/ 1544:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -40288,6 +40288,20 @@ function runnerProxyFetch(apiUrl) {
     return proxied;
 }
 
+;// CONCATENATED MODULE: ./src/action/storage.ts
+
+/**
+ * Storage requests through the toolkit's HTTP client, which honours the proxy settings
+ * (`https_proxy`, `no_proxy`) on a runner and in a terminal alike. No Authorization header: the
+ * URL's signature is the credential.
+ */
+function runnerStorage(userAgent = 'manage-artifacts') {
+    return async (url, { idleTimeoutMs, headers }) => {
+        const http = new HttpClient(userAgent, undefined, { socketTimeout: idleTimeoutMs });
+        return (await http.get(url, headers)).message;
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/core/delete/pacing.ts
 
 /** GitHub's documented secondary limit for REST endpoints, and what a read and a write cost of it. */
@@ -46356,21 +46370,6 @@ class TerminalReporter {
     }
 }
 
-;// CONCATENATED MODULE: ./src/cli/storage.ts
-
-/**
- * Storage requests through the toolkit's HTTP client, which honours `https_proxy` and
- * `no_proxy` in a terminal as on a runner. No Authorization header: the URL's signature is the
- * credential.
- */
-function terminalStorage() {
-    const userAgent = 'manage-artifacts-cli';
-    return async (url, { idleTimeoutMs, headers }) => {
-        const http = new HttpClient(userAgent, undefined, { socketTimeout: idleTimeoutMs });
-        return (await http.get(url, headers)).message;
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/cli/main.ts
 
 
@@ -46463,7 +46462,7 @@ async function act(prepared, invocation, terminal) {
             token: prepared.token,
             apiUrl: prepared.apiUrl,
             fetch: runnerProxyFetch(prepared.apiUrl),
-        }, terminalStorage(), reporter);
+        }, runnerStorage('manage-artifacts-cli'), reporter);
         const outcome = await execute(request, session, reporter);
         reporter.finish();
         for (const note of outcome.notes)

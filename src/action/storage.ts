@@ -3,15 +3,16 @@ import { HttpClient } from '@actions/http-client'
 import type { StorageGet, StorageRequest } from '../core/api.js'
 
 /**
- * Storage requests through the toolkit's HTTP client, which honours the runner's proxy settings
- * (`https_proxy`, `no_proxy`). No Authorization header: the URL's signature is the credential.
+ * Storage requests through the toolkit's HTTP client, which honours the proxy settings
+ * (`https_proxy`, `no_proxy`) on a runner and in a terminal alike. No Authorization header: the
+ * URL's signature is the credential.
  */
-export function runnerStorage(): StorageGet {
+export function runnerStorage(userAgent = 'manage-artifacts'): StorageGet {
   return async (
     url: string,
     { idleTimeoutMs, headers }: StorageRequest,
   ): Promise<IncomingMessage> => {
-    const http = new HttpClient('manage-artifacts', undefined, { socketTimeout: idleTimeoutMs })
+    const http = new HttpClient(userAgent, undefined, { socketTimeout: idleTimeoutMs })
     return (await http.get(url, headers)).message
   }
 }

@@ -3,13 +3,13 @@ import { execute } from '../core/execute.js'
 import type { Request } from '../core/request.js'
 import { parseRequest } from '../core/settings.js'
 import { runnerProxyFetch } from '../action/proxy.js'
+import { runnerStorage } from '../action/storage.js'
 import { GitHubSession } from '../github/session.js'
 import { apiUrl, findRepository, findToken, type Found } from './environment.js'
 import { describeFailure, FAILED, UsageError } from './failures.js'
 import { jsonOutput, tableOutput } from './output.js'
 import { parseArguments, type Invocation } from './program.js'
 import { coloursFor, TerminalReporter, type Terminal } from './reporter.js'
-import { terminalStorage } from './storage.js'
 
 /** The shell's exit status for a command ended by SIGINT: 128 + 2. */
 const INTERRUPTED = 130
@@ -126,7 +126,7 @@ async function act(
         apiUrl: prepared.apiUrl,
         fetch: runnerProxyFetch(prepared.apiUrl),
       },
-      terminalStorage(),
+      runnerStorage('manage-artifacts-cli'),
       reporter,
     )
     const outcome = await execute(request, session, reporter)
