@@ -50594,12 +50594,13 @@ function describeFailure(error) {
 ;// CONCATENATED MODULE: ./src/action/storage.ts
 
 /**
- * Storage requests through the toolkit's HTTP client, which honours the runner's proxy settings
- * (`https_proxy`, `no_proxy`). No Authorization header: the URL's signature is the credential.
+ * Storage requests through the toolkit's HTTP client, which honours the proxy settings
+ * (`https_proxy`, `no_proxy`) on a runner and in a terminal alike. No Authorization header: the
+ * URL's signature is the credential.
  */
-function runnerStorage() {
+function runnerStorage(userAgent = 'manage-artifacts') {
     return async (url, { idleTimeoutMs, headers }) => {
-        const http = new lib_HttpClient('manage-artifacts', undefined, { socketTimeout: idleTimeoutMs });
+        const http = new lib_HttpClient(userAgent, undefined, { socketTimeout: idleTimeoutMs });
         return (await http.get(url, headers)).message;
     };
 }
