@@ -172,6 +172,8 @@ class Download {
   private readonly stop = new AbortController()
   private readonly signal: AbortSignal
   private attempts = 0
+  /** Bytes in the file over every part: kept as they arrive, not summed again per chunk. */
+  private received = 0
   /** Whether the object was split into several parts (and may no longer restart from byte 0). */
   private split = false
   private answered!: () => void
@@ -207,7 +209,7 @@ class Download {
     const outcomes = await Promise.allSettled(running)
     const failed = outcomes.find((outcome) => outcome.status === 'rejected')
     if (failed) throw failed.reason
-    const bytes = this.received()
+    const bytes = this.received
     return {
       file: this.settings.file,
       sha256: await this.hash.digest(bytes),
@@ -239,10 +241,6 @@ class Download {
     // The last part first: a zip's central directory is at its end, and a reader working on
     // the file while it arrives needs it before anything else.
     return [...rest.slice(-1), ...rest.slice(0, -1)]
-  }
-
-  private received(): number {
-    return this.parts.reduce((total, part) => total + part.received, 0)
   }
 
   /** Fetches one part, resuming it after a retryable failure. */
@@ -335,6 +333,7 @@ class Download {
     const body = answeredRange(response)
     const sameObject = this.facts.size === undefined || body.size === this.facts.size
     if (response.statusCode === 200 && part.start === 0 && !this.split && sameObject) {
+      this.received -= part.received
       part.received = 0
       part.end = body.end
       this.hash.restart()
@@ -405,7 +404,8 @@ class Download {
       throw diskError(error, this.settings)
     }
     part.received += chunk.length
-    this.settings.onReceived?.(this.received())
+    this.received += chunk.length
+    this.settings.onReceived?.(this.received)
     this.hash.written(chunk, position)
     this.settings.arrivals?.written()
   }
