@@ -139,20 +139,21 @@ interface ObjectFacts {
  */
 export async function transferToFile(options: TransferOptions): Promise<Transfer> {
   const settings = { ...DEFAULTS, ...options }
-  let handle: FileHandle | undefined
   try {
-    handle = await open(options.file, 'w+').catch((error: unknown) => {
+    const handle = await open(options.file, 'w+').catch((error: unknown) => {
       throw diskError(error, settings)
     })
-    return await new Download(settings, handle).run()
+    try {
+      return await new Download(settings, handle).run()
+    } finally {
+      // Closed before a failed file is removed: Windows removes no file held open.
+      await handle.close().catch(() => undefined)
+    }
   } catch (error) {
     options.arrivals?.fail(error)
-    await handle?.close().catch(() => undefined)
     // Where the file could not be made (a file in place of its folder), there is nothing to remove.
     await rm(options.file, { force: true }).catch(() => undefined)
     throw error
-  } finally {
-    await handle?.close().catch(() => undefined)
   }
 }
 
