@@ -6,7 +6,7 @@ import type { StorageGet } from '../api.js'
 import { systemClock, type Clock } from '../clock.js'
 import { limiter } from '../concurrency.js'
 import type { Reporter } from '../reporter.js'
-import type { Arrivals, Part } from './arrivals.js'
+import type { Arrivals, ObjectFacts, Part } from './arrivals.js'
 
 export interface TransferOptions {
   /** Asks the API for a signed storage URL; called again when the one in hand has expired. */
@@ -123,10 +123,8 @@ const DISK_PROBLEMS: Record<string, string> = {
 }
 
 /** What the storage host said about the object, from its first accepted answer. */
-interface ObjectFacts {
-  size: number | undefined
+interface StoredObject extends ObjectFacts {
   etag: string | undefined
-  contentType: string
   fileName: string | undefined
 }
 
@@ -164,7 +162,7 @@ class Download {
   private readonly urls: SignedUrl
   private readonly hash: OrderedHash
   private readonly parts: Part[] = []
-  private readonly facts: ObjectFacts = {
+  private readonly facts: StoredObject = {
     size: undefined,
     etag: undefined,
     contentType: '',
