@@ -38777,22 +38777,23 @@ const DISK_PROBLEMS = {
  */
 async function transferToFile(options) {
     const settings = { ...DEFAULTS, ...options };
-    let handle;
     try {
-        handle = await (0,promises_namespaceObject.open)(options.file, 'w+').catch((error) => {
+        const handle = await (0,promises_namespaceObject.open)(options.file, 'w+').catch((error) => {
             throw diskError(error, settings);
         });
-        return await new Download(settings, handle).run();
+        try {
+            return await new Download(settings, handle).run();
+        }
+        finally {
+            // Closed before a failed file is removed: Windows removes no file held open.
+            await handle.close().catch(() => undefined);
+        }
     }
     catch (error) {
         options.arrivals?.fail(error);
-        await handle?.close().catch(() => undefined);
         // Where the file could not be made (a file in place of its folder), there is nothing to remove.
         await (0,promises_namespaceObject.rm)(options.file, { force: true }).catch(() => undefined);
         throw error;
-    }
-    finally {
-        await handle?.close().catch(() => undefined);
     }
 }
 /** One transfer: its parts, the signed URL they share, and the hash over the whole. */
@@ -38811,6 +38812,8 @@ class Download {
     stop = new AbortController();
     signal;
     attempts = 0;
+    /** Bytes in the file over every part: kept as they arrive, not summed again per chunk. */
+    received = 0;
     /** Whether the object was split into several parts (and may no longer restart from byte 0). */
     split = false;
     answered;
@@ -38844,7 +38847,7 @@ class Download {
         const failed = outcomes.find((outcome) => outcome.status === 'rejected');
         if (failed)
             throw failed.reason;
-        const bytes = this.received();
+        const bytes = this.received;
         return {
             file: this.settings.file,
             sha256: await this.hash.digest(bytes),
@@ -38876,9 +38879,6 @@ class Download {
         // The last part first: a zip's central directory is at its end, and a reader working on
         // the file while it arrives needs it before anything else.
         return [...rest.slice(-1), ...rest.slice(0, -1)];
-    }
-    received() {
-        return this.parts.reduce((total, part) => total + part.received, 0);
     }
     /** Fetches one part, resuming it after a retryable failure. */
     async fetchPart(part) {
@@ -38957,6 +38957,7 @@ class Download {
         const body = answeredRange(response);
         const sameObject = this.facts.size === undefined || body.size === this.facts.size;
         if (response.statusCode === 200 && part.start === 0 && !this.split && sameObject) {
+            this.received -= part.received;
             part.received = 0;
             part.end = body.end;
             this.hash.restart();
@@ -39023,7 +39024,8 @@ class Download {
             throw diskError(error, this.settings);
         }
         part.received += chunk.length;
-        this.settings.onReceived?.(this.received());
+        this.received += chunk.length;
+        this.settings.onReceived?.(this.received);
         this.hash.written(chunk, position);
         this.settings.arrivals?.written();
     }
@@ -39398,8 +39400,11 @@ async function fetchVerified(plan, layout, context, signal, onReceived) {
     const key = cache && cacheKey(plan.artifact.digest);
     if (cache && key) {
         const cached = await copyFromCache(cache, key, plan.partial, plan.subject, reporter);
-        if (cached)
+        if (cached) {
+            // Its bytes count towards the selection's total as if they had been received.
+            onReceived(cached.bytes);
             return { transfer: cached };
+        }
     }
     const arrivals = layout.extract ? new Arrivals() : undefined;
     const transferring = transferToFile({

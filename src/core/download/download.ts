@@ -235,7 +235,11 @@ async function fetchVerified(
   const key = cache && cacheKey(plan.artifact.digest)
   if (cache && key) {
     const cached = await copyFromCache(cache, key, plan.partial, plan.subject, reporter)
-    if (cached) return { transfer: cached }
+    if (cached) {
+      // Its bytes count towards the selection's total as if they had been received.
+      onReceived(cached.bytes)
+      return { transfer: cached }
+    }
   }
   const arrivals = layout.extract ? new Arrivals() : undefined
   const transferring = transferToFile({

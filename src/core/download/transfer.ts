@@ -6,7 +6,7 @@ import type { StorageGet } from '../api.js'
 import { systemClock, type Clock } from '../clock.js'
 import { limiter } from '../concurrency.js'
 import type { Reporter } from '../reporter.js'
-import type { Arrivals, Part } from './arrivals.js'
+import type { Arrivals, ObjectFacts, Part } from './arrivals.js'
 
 export interface TransferOptions {
   /** Asks the API for a signed storage URL; called again when the one in hand has expired. */
@@ -123,10 +123,8 @@ const DISK_PROBLEMS: Record<string, string> = {
 }
 
 /** What the storage host said about the object, from its first accepted answer. */
-interface ObjectFacts {
-  size: number | undefined
+interface StoredObject extends ObjectFacts {
   etag: string | undefined
-  contentType: string
   fileName: string | undefined
 }
 
@@ -139,20 +137,21 @@ interface ObjectFacts {
  */
 export async function transferToFile(options: TransferOptions): Promise<Transfer> {
   const settings = { ...DEFAULTS, ...options }
-  let handle: FileHandle | undefined
   try {
-    handle = await open(options.file, 'w+').catch((error: unknown) => {
+    const handle = await open(options.file, 'w+').catch((error: unknown) => {
       throw diskError(error, settings)
     })
-    return await new Download(settings, handle).run()
+    try {
+      return await new Download(settings, handle).run()
+    } finally {
+      // Closed before a failed file is removed: Windows removes no file held open.
+      await handle.close().catch(() => undefined)
+    }
   } catch (error) {
     options.arrivals?.fail(error)
-    await handle?.close().catch(() => undefined)
     // Where the file could not be made (a file in place of its folder), there is nothing to remove.
     await rm(options.file, { force: true }).catch(() => undefined)
     throw error
-  } finally {
-    await handle?.close().catch(() => undefined)
   }
 }
 
@@ -163,7 +162,7 @@ class Download {
   private readonly urls: SignedUrl
   private readonly hash: OrderedHash
   private readonly parts: Part[] = []
-  private readonly facts: ObjectFacts = {
+  private readonly facts: StoredObject = {
     size: undefined,
     etag: undefined,
     contentType: '',
@@ -172,6 +171,8 @@ class Download {
   private readonly stop = new AbortController()
   private readonly signal: AbortSignal
   private attempts = 0
+  /** Bytes in the file over every part: kept as they arrive, not summed again per chunk. */
+  private received = 0
   /** Whether the object was split into several parts (and may no longer restart from byte 0). */
   private split = false
   private answered!: () => void
@@ -207,7 +208,7 @@ class Download {
     const outcomes = await Promise.allSettled(running)
     const failed = outcomes.find((outcome) => outcome.status === 'rejected')
     if (failed) throw failed.reason
-    const bytes = this.received()
+    const bytes = this.received
     return {
       file: this.settings.file,
       sha256: await this.hash.digest(bytes),
@@ -239,10 +240,6 @@ class Download {
     // The last part first: a zip's central directory is at its end, and a reader working on
     // the file while it arrives needs it before anything else.
     return [...rest.slice(-1), ...rest.slice(0, -1)]
-  }
-
-  private received(): number {
-    return this.parts.reduce((total, part) => total + part.received, 0)
   }
 
   /** Fetches one part, resuming it after a retryable failure. */
@@ -335,6 +332,7 @@ class Download {
     const body = answeredRange(response)
     const sameObject = this.facts.size === undefined || body.size === this.facts.size
     if (response.statusCode === 200 && part.start === 0 && !this.split && sameObject) {
+      this.received -= part.received
       part.received = 0
       part.end = body.end
       this.hash.restart()
@@ -405,7 +403,8 @@ class Download {
       throw diskError(error, this.settings)
     }
     part.received += chunk.length
-    this.settings.onReceived?.(this.received())
+    this.received += chunk.length
+    this.settings.onReceived?.(this.received)
     this.hash.written(chunk, position)
     this.settings.arrivals?.written()
   }

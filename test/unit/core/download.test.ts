@@ -452,6 +452,11 @@ describe('downloadArtifacts with the runner cache', () => {
     expect(reporter.infos.join('\n')).toContain(
       `Using the copy of artifact 'dist' (id ${artifacts[0].id}, run `,
     )
+    expect(reporter.progressed.at(-1)).toEqual({
+      operation: 'download',
+      done: artifacts[0].size_in_bytes,
+      total: artifacts[0].size_in_bytes,
+    })
   })
 
   it('downloads what it has not kept, and keeps it', async () => {

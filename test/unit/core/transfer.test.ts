@@ -313,11 +313,15 @@ describe('transferToFile resuming after a failure', () => {
     const served = context.server.artifactBytes(context.artifact.id) as Buffer
     context.server.addFault({ target: 'storage', path: STORAGE, truncate: 50_000 })
     context.server.addFault({ target: 'storage', path: STORAGE, ignoreRange: true })
+    const received: number[] = []
 
-    const transfer = await transferOf(context)
+    const transfer = await transferOf(context, { onReceived: (bytes) => received.push(bytes) })
 
     expect(sha256(await readFile(transfer.file))).toBe(sha256(served))
     expect(transfer.sha256).toBe(sha256(served))
+    expect(transfer.bytes).toBe(served.length)
+    expect(received.at(-1)).toBe(served.length)
+    expect(Math.max(...received)).toBe(served.length)
     expect(context.server.storageRequests.map((request) => request.status)).toEqual([200, 200])
     expect(context.server.storageRequests[1].range?.start).toBe(50_000)
   })
