@@ -250,11 +250,12 @@ export async function callApi<T>(
 function explain(error: unknown, { action, permission, setting }: ApiCall, where: string): Error {
   if (!isHttpError(error)) return error instanceof Error ? error : new Error(String(error))
   const headers = error.response?.headers ?? {}
-  if (headers['x-ratelimit-remaining'] === '0') {
-    return new RateLimitExhaustedError(new Date(Number(headers['x-ratelimit-reset'] ?? 0) * 1000))
-  }
   const detail = apiMessage(error)
   const failed = `${action} in ${where} failed: HTTP ${error.status} ${detail}`
+  if (headers['x-ratelimit-remaining'] === '0') {
+    const resetAt = new Date(Number(headers['x-ratelimit-reset'] ?? 0) * 1000)
+    return new RateLimitExhaustedError(resetAt, 'primary', failed)
+  }
   if (isSecondaryLimit(error, detail)) {
     const seconds = Number(headers['retry-after'] ?? SECONDARY_LIMIT_UNSTATED_WAIT_SECONDS)
     const resetAt = new Date(Date.now() + seconds * 1000)

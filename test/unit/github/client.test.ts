@@ -95,6 +95,11 @@ describe('API client', () => {
     const error = await client.listArtifacts({}).catch((e: unknown) => e)
 
     expect(error).toBeInstanceOf(RateLimitExhaustedError)
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^Listing artifacts in ${server.owner}/${server.repo} failed: HTTP 403 .*rate limit is used up until`,
+      ),
+    )
     expect(server.requests).toHaveLength(1)
   })
 
