@@ -239,7 +239,7 @@ async function tryRun(
   seen: Artifact[],
   { query, criteria, allowForks, client, reporter }: Search,
 ): Promise<Selection | undefined> {
-  if (needsRunLookup(criteria.filters)) {
+  if (needsRunLookup(criteria.filters, seen)) {
     if (!(await runMatchesEveryFilter(await client.getRun(runId), criteria, client))) {
       return undefined
     }

@@ -1,8 +1,11 @@
 import { describe, expect, it } from '@jest/globals'
-import type { WorkflowRun } from '../../../src/core/api.js'
+import type { ArtifactClient, ArtifactQuery, WorkflowRun } from '../../../src/core/api.js'
+import type { Artifact } from '../../../src/core/artifact.js'
+import type { DownloadOptions, Query } from '../../../src/core/request.js'
+import { selectForDownload } from '../../../src/core/select/selection.js'
 import { matchingRuns, resolveCriteria, type RunScan } from '../../../src/core/select/runs.js'
 import type { SeedRun } from '../../support/emulator/index.js'
-import { emulatorClient, useEmulator } from '../../support/fixtures.js'
+import { emulatorClient, recordingReporter, useEmulator } from '../../support/fixtures.js'
 
 const start = useEmulator()
 
@@ -46,5 +49,40 @@ describe('matching runs', () => {
     expect(scan.oldest).toBe(server.runs()[99].createdAt)
     const listings = server.requests.filter((r) => r.path.endsWith('/actions/runs'))
     expect(listings.map((r) => r.query.branch)).toEqual(['main'])
+  })
+})
+
+describe('the run a download search settles on', () => {
+  it('looks the run up when its artifacts leave out the commit filtered on', async () => {
+    const server = await start([
+      { workflow: 'build.yml', sha: 'a'.repeat(40), artifacts: [{ name: 'dist' }] },
+      { workflow: 'build.yml', sha: 'b'.repeat(40), artifacts: [{ name: 'dist' }] },
+    ])
+    const full = emulatorClient(server)
+    const client: ArtifactClient = Object.assign(Object.create(full) as ArtifactClient, {
+      async *artifactPages(query: ArtifactQuery): AsyncIterable<Artifact[]> {
+        for await (const page of full.artifactPages(query)) {
+          yield page.map((a) => ({
+            ...a,
+            workflow_run: { ...a.workflow_run, head_sha: undefined },
+          }))
+        }
+      },
+    })
+    const query: Query = { names: [], exclude: [], runFilters: { commit: 'aaaa' }, keepLatest: 0 }
+    const options: DownloadOptions = {
+      path: '.',
+      mergeMultiple: false,
+      extract: true,
+      deleteAfterDownload: false,
+      allowForks: false,
+      cache: false,
+    }
+
+    const selection = await selectForDownload(query, options, client, recordingReporter())
+
+    const onCommitA = server.runs().find((run) => run.sha === 'a'.repeat(40))
+    expect(selection.runId).toBe(onCommitA?.id)
+    expect(selection.selected.map((a) => a.name)).toEqual(['dist'])
   })
 })
