@@ -18,7 +18,7 @@ import {
   type Wording,
 } from '../core/errors.js'
 import type { Reporter } from '../core/reporter.js'
-import type { Repository } from '../core/request.js'
+import { fullName, type Repository } from '../core/request.js'
 import type { Octokit } from './octokit.js'
 
 export const PER_PAGE = 100
@@ -230,7 +230,7 @@ export class RestArtifactClient implements ArtifactClient {
   }
 
   private call<T>(call: ApiCall, request: () => Promise<T>): Promise<T> {
-    return callApi(call, `${this.owner}/${this.repo}`, request)
+    return callApi(call, fullName(this.repository), request)
   }
 }
 
