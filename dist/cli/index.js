@@ -38842,7 +38842,7 @@ function describeReach(scan) {
     return `the newest ${scan.read} run(s) of the listing${back}${capped}`;
 }
 async function tryRun(runId, seen, { query, criteria, allowForks, client, reporter }) {
-    if (needsRunLookup(criteria.filters)) {
+    if (needsRunLookup(criteria.filters, seen)) {
         if (!(await runMatchesEveryFilter(await client.getRun(runId), criteria, client))) {
             return undefined;
         }
@@ -40448,6 +40448,7 @@ class SecondaryWindow {
 ;// CONCATENATED MODULE: ./src/github/client.ts
 
 
+
 const PER_PAGE = 100;
 /** Pages read at once after the first; far under GitHub's 100 concurrent requests. */
 const PAGE_CONCURRENCY = 8;
@@ -40624,7 +40625,7 @@ class RestArtifactClient {
         };
     }
     call(call, request) {
-        return callApi(call, `${this.owner}/${this.repo}`, request);
+        return callApi(call, fullName(this.repository), request);
     }
 }
 /** Makes one API call, turning its failure into an error a user can act on. */
@@ -40640,11 +40641,12 @@ function explain(error, { action, permission, setting }, where) {
     if (!isHttpError(error))
         return error instanceof Error ? error : new Error(String(error));
     const headers = error.response?.headers ?? {};
-    if (headers['x-ratelimit-remaining'] === '0') {
-        return new RateLimitExhaustedError(new Date(Number(headers['x-ratelimit-reset'] ?? 0) * 1000));
-    }
     const detail = apiMessage(error);
     const failed = `${action} in ${where} failed: HTTP ${error.status} ${detail}`;
+    if (headers['x-ratelimit-remaining'] === '0') {
+        const resetAt = new Date(Number(headers['x-ratelimit-reset'] ?? 0) * 1000);
+        return new RateLimitExhaustedError(resetAt, 'primary', failed);
+    }
     if (isSecondaryLimit(error, detail)) {
         const seconds = Number(headers['retry-after'] ?? SECONDARY_LIMIT_UNSTATED_WAIT_SECONDS);
         const resetAt = new Date(Date.now() + seconds * 1000);
