@@ -1,7 +1,5 @@
 import { execFile } from 'node:child_process'
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:http'
-import { connect } from 'node:net'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from '@jest/globals'
@@ -11,8 +9,10 @@ import { projectRoot } from '../support/action.js'
 import { runCli, type CliResult } from '../support/cli.js'
 import { fetchApi, repoPath, type Emulator, type SeedRun } from '../support/emulator/index.js'
 import { daysAgo, tree, useEmulator, useScratchFolder } from '../support/fixtures.js'
+import { useTunnelProxy } from '../support/proxy.js'
 
 const start = useEmulator()
+const startProxy = useTunnelProxy()
 const scratch = useScratchFolder('cli-e2e-')
 
 /** Runs with no git repository, no `gh` and no token or repository unless given. */
@@ -656,35 +656,16 @@ describe('manage-artifacts repository and API URL', () => {
   it('reaches the API through http_proxy', async () => {
     const server = await start(someRuns())
     const port = Number(new URL(server.apiUrl).port)
-    // A CONNECT proxy that tunnels every request to the emulator.
-    const tunnels: string[] = []
-    const proxy = createServer()
-    proxy.on('connect', (request, client, head) => {
-      tunnels.push(request.url ?? '')
-      const upstream = connect(port, '127.0.0.1', () => {
-        client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
-        upstream.write(head)
-        upstream.pipe(client)
-        client.pipe(upstream)
-      })
-      upstream.on('error', () => client.destroy())
-      client.on('error', () => upstream.destroy())
+    const proxy = await startProxy(port)
+
+    // Loopback addresses bypass the proxy: the API is given a name only the proxy resolves.
+    const result = await cli(server, ['list', '--json'], {
+      GITHUB_API_URL: `http://api.example.test:${port}`,
+      http_proxy: proxy.url,
     })
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
-    const proxyPort = (proxy.address() as { port: number }).port
 
-    try {
-      // Loopback addresses bypass the proxy: the API is given a name only the proxy resolves.
-      const result = await cli(server, ['list', '--json'], {
-        GITHUB_API_URL: `http://api.example.test:${port}`,
-        http_proxy: `http://127.0.0.1:${proxyPort}`,
-      })
-
-      expect(result.exitCode).toBe(0)
-      expect(listed(result)).toHaveLength(6)
-      expect(tunnels).toContain(`api.example.test:${port}`)
-    } finally {
-      await new Promise((resolve) => proxy.close(resolve))
-    }
+    expect(result.exitCode).toBe(0)
+    expect(listed(result)).toHaveLength(6)
+    expect(proxy.tunnels).toContain(`api.example.test:${port}`)
   })
 })
