@@ -32956,11 +32956,15 @@ class RateLimitExhaustedError extends Error {
 function isHttpError(error) {
     return error instanceof Error && typeof error.status === 'number';
 }
+/** An error's message, or the thrown value itself when it is not an Error. */
+function errorText(error) {
+    return error instanceof Error ? error.message : String(error);
+}
 /** The text a front end shows for an error, with settings in its own words. */
 function explainError(error, word) {
     if (error instanceof WordedError)
         return error.explain(word);
-    return error instanceof Error ? error.message : String(error);
+    return errorText(error);
 }
 
 ;// CONCATENATED MODULE: ./src/core/request.ts
@@ -33172,7 +33176,7 @@ function describeCount(count) {
 }
 /** The error's message, with its HTTP status unless the message already gives it. */
 function errorMessage(error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorText(error);
     const status = isHttpError(error) ? error.status : undefined;
     return status === undefined || message.includes(`HTTP ${status}`)
         ? message
@@ -33327,6 +33331,7 @@ const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createR
 
 
 
+
 /** The cache key of an artifact: its SHA-256 digest, or undefined (never cached without one). */
 function cacheKey(digest) {
     const match = /^sha256:([0-9a-f]{64})$/i.exec(digest ?? '');
@@ -33338,7 +33343,7 @@ function cacheKey(digest) {
  */
 async function copyFromCache(cache, key, file, subject, reporter) {
     const found = await cache.find(key).catch((error) => {
-        reporter.warning(`Looking up ${subject} in the runner's cache failed: ${message(error)}`);
+        reporter.warning(`Looking up ${subject} in the runner's cache failed: ${errorText(error)}`);
         return undefined;
     });
     if (!found)
@@ -33356,7 +33361,7 @@ async function copyFromCache(cache, key, file, subject, reporter) {
     }
     catch (error) {
         await (0,promises_namespaceObject.rm)(file, { force: true });
-        reporter.warning(`Reading the cached copy of ${subject} failed (${message(error)}); downloading it`);
+        reporter.warning(`Reading the cached copy of ${subject} failed (${errorText(error)}); downloading it`);
         return undefined;
     }
     const sha256 = hash.digest('hex');
@@ -33375,11 +33380,8 @@ async function keepInCache(cache, key, transfer, subject, reporter) {
         await cache.keep(key, transfer);
     }
     catch (error) {
-        reporter.warning(`Keeping ${subject} in the runner's cache failed: ${message(error)}`);
+        reporter.warning(`Keeping ${subject} in the runner's cache failed: ${errorText(error)}`);
     }
-}
-function message(error) {
-    return error instanceof Error ? error.message : String(error);
 }
 
 ;// CONCATENATED MODULE: ./src/core/download/arrivals.ts
@@ -33497,6 +33499,7 @@ async function removeLeftovers({ marker, folders }) {
 
 
 
+
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
 const MADE_BY_UNIX = 3;
@@ -33574,7 +33577,7 @@ async function extractBeside(zipFile, destination, subject, { rules = hostFileNa
 async function moveStaged(staged, destination, subject, rules = hostFileNameRules) {
     try {
         await moveInto(staged.staging, destination, rules.fold).catch((error) => {
-            throw new Error(`Extracting ${subject}: ${extraction_message(error)}`);
+            throw new Error(`Extracting ${subject}: ${errorText(error)}`);
         });
         return staged.files;
     }
@@ -33591,7 +33594,7 @@ async function extractInto(zipFile, root, subject, { rules, names, arrivals }) {
         ({ zip, reader } = await openCached(zipFile, options, arrivals));
     }
     catch (error) {
-        throw new Error(`Extracting ${subject}: not a readable zip archive (${extraction_message(error)})`);
+        throw new Error(`Extracting ${subject}: not a readable zip archive (${errorText(error)})`);
     }
     const files = new Set();
     const folders = new Set();
@@ -33631,7 +33634,7 @@ async function extractInto(zipFile, root, subject, { rules, names, arrivals }) {
     catch (error) {
         throw error instanceof UnsafeEntryError
             ? error
-            : new Error(`Extracting ${subject} failed: ${extraction_message(error)}`);
+            : new Error(`Extracting ${subject} failed: ${errorText(error)}`);
     }
     finally {
         // Nothing may still be writing when the caller removes the folder.
@@ -33924,7 +33927,7 @@ function inflated(entry, raw, name) {
         }
         catch (error) {
             const tooLarge = error.code === 'ERR_BUFFER_TOO_LARGE';
-            throw new Error(`entry '${name}' ${tooLarge ? 'holds more bytes than the archive declares' : `cannot be inflated (${extraction_message(error)})`}`);
+            throw new Error(`entry '${name}' ${tooLarge ? 'holds more bytes than the archive declares' : `cannot be inflated (${errorText(error)})`}`);
         }
     }
     if (content.length !== entry.uncompressedSize) {
@@ -34035,13 +34038,11 @@ async function statIfExists(target, read) {
         throw error;
     }
 }
-function extraction_message(error) {
-    return error instanceof Error ? error.message : String(error);
-}
 
 // EXTERNAL MODULE: external "node:events"
 var external_node_events_ = __nccwpck_require__(8474);
 ;// CONCATENATED MODULE: ./src/core/download/transfer.ts
+
 
 
 
@@ -34519,7 +34520,7 @@ function retryAfterMs(header) {
 }
 function diskError(error, settings) {
     const code = error.code ?? '';
-    const problem = DISK_PROBLEMS[code] ?? (error instanceof Error ? error.message : String(error));
+    const problem = DISK_PROBLEMS[code] ?? errorText(error);
     return new DiskError(`Downloading ${settings.subject}: cannot write ${settings.file}: ${problem}` +
         `${code && DISK_PROBLEMS[code] ? ` (${code})` : ''}; nothing was kept`);
 }
@@ -34532,7 +34533,7 @@ function failure(error, subject, attempts) {
 }
 /** An error's message with the signed URL (or its path and query) replaced by a neutral name. */
 function reason(error, url) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorText(error);
     if (url === '')
         return message;
     const parsed = new URL(url);
@@ -38500,7 +38501,7 @@ function patterns_compile(setting, line, source, flags) {
         return new RegExp(source, flags);
     }
     catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = errorText(error);
         throw new SettingError(setting, () => `'${line}' is not a valid pattern: ${reason}`);
     }
 }
@@ -39423,7 +39424,7 @@ function readMeasure(read, setting, parse) {
         return parse(value);
     }
     catch (error) {
-        throw new SettingError(setting, () => (error instanceof Error ? error.message : String(error)));
+        throw new SettingError(setting, () => errorText(error));
     }
 }
 function readPath(value, baseDirectory) {

@@ -28376,7 +28376,9 @@ module.exports = {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
 /* harmony import */ var _core_download_leftovers_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4183);
-/* harmony import */ var _reporter_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3003);
+/* harmony import */ var _reporter_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5121);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4296);
+
 
 
 
@@ -28396,7 +28398,7 @@ async function cleanUp() {
         }
     }
     catch (error) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`Removing what the download left half-done: ${error instanceof Error ? error.message : String(error)}`);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`Removing what the download left half-done: ${(0,_core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .errorText */ .kc)(error)}`);
     }
 }
 await cleanUp();
@@ -28406,88 +28408,15 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3003:
+/***/ 5121:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Re: () => (/* binding */ LEFTOVERS_STATE)
-});
-
-// UNUSED EXPORTS: actionReporter, describeFailure
-
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 20 modules
-var core = __nccwpck_require__(3218);
-;// CONCATENATED MODULE: ./src/core/errors.ts
-/** The wording used for an error's plain `message`: the setting's own name. */
-const plainWording = (setting, value) => value === undefined ? setting : `${setting}: ${value}`;
-/**
- * An error whose text names settings: `message` uses the plain names, `explain` words them the
- * way the front end showing it does.
- */
-class WordedError extends Error {
-    explain;
-    constructor(explain, options) {
-        super(explain(plainWording), options);
-        this.explain = explain;
-        this.name = 'WordedError';
-    }
-}
-/** A bad setting: raised before any API call; `explain` says what is wrong with it. */
-class errors_SettingError extends WordedError {
-    setting;
-    constructor(setting, explain) {
-        super(explain);
-        this.setting = setting;
-        this.name = 'SettingError';
-    }
-}
-/** The artifact has expired (its `expired` flag, or a 410 from the download endpoint). */
-class ArtifactExpiredError extends Error {
-    artifactName;
-    artifactId;
-    expiresAt;
-    constructor(artifactName, artifactId, expiresAt) {
-        super(`Artifact '${artifactName}' (id ${artifactId}) has expired` +
-            (expiresAt ? ` (at ${expiresAt})` : '') +
-            ' and can no longer be downloaded');
-        this.artifactName = artifactName;
-        this.artifactId = artifactId;
-        this.expiresAt = expiresAt;
-        this.name = 'ArtifactExpiredError';
-    }
-}
-/**
- * A rate limit refuses requests: the primary limit is (nearly) used up, or the secondary limit
- * keeps refusing for longer than is worth waiting. Callers stop cleanly rather than wait.
- */
-class RateLimitExhaustedError extends Error {
-    resetAt;
-    limit;
-    constructor(resetAt, limit = 'primary', 
-    /** What was refused, for the message: the call and the API's answer. */
-    refused) {
-        super((refused ? `${refused}. ` : '') +
-            (limit === 'primary'
-                ? `The API rate limit is used up until ${resetAt.toISOString()}`
-                : `GitHub's secondary rate limit refuses requests until about ${resetAt.toISOString()}`));
-        this.resetAt = resetAt;
-        this.limit = limit;
-        this.name = 'RateLimitExhaustedError';
-    }
-}
-function isHttpError(error) {
-    return error instanceof Error && typeof error.status === 'number';
-}
-/** The text a front end shows for an error, with settings in its own words. */
-function errors_explainError(error, word) {
-    if (error instanceof WordedError)
-        return error.explain(word);
-    return error instanceof Error ? error.message : String(error);
-}
-
-;// CONCATENATED MODULE: ./src/action/reporter.ts
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Re: () => (/* binding */ LEFTOVERS_STATE)
+/* harmony export */ });
+/* unused harmony exports actionReporter, describeFailure */
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4296);
 
 
 /** Settings are inputs here: `run-id`, and with a value as a workflow would write it. */
@@ -28499,16 +28428,16 @@ const LEFTOVERS_STATE = 'leftovers';
  * temporary files is saved at once (the runner's state file), since a cancelled step is killed.
  */
 const actionReporter = {
-    info: (message) => core/* info */.pq(message),
-    warning: (message) => core/* warning */.$e(message),
-    debug: (message) => core/* debug */.Yz(message),
-    mask: (secret) => core/* setSecret */.Pq(secret),
+    info: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(message),
+    warning: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(message),
+    debug: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(message),
+    mask: (secret) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(secret),
     word: inputWording,
     // The log is no place for a progress bar: the log lines of downloads and deletions suffice.
     progress: () => undefined,
     // The workflow that runs the step with `operation: delete` is the user's consent.
     approveDeletion: () => Promise.resolve(true),
-    temporaryFiles: (leftovers) => core/* saveState */.LZ(LEFTOVERS_STATE, JSON.stringify(leftovers)),
+    temporaryFiles: (leftovers) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(LEFTOVERS_STATE, JSON.stringify(leftovers)),
 };
 /** An error as the step's failure message: a bad setting is named as the input to fix. */
 function describeFailure(error) {
@@ -28565,6 +28494,87 @@ async function removeLeftovers({ marker, folders }) {
         }
     }
     return removed;
+}
+
+
+/***/ }),
+
+/***/ 4296:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   kc: () => (/* binding */ errorText)
+/* harmony export */ });
+/* unused harmony exports WordedError, SettingError, ArtifactExpiredError, RateLimitExhaustedError, isHttpError, explainError */
+/** The wording used for an error's plain `message`: the setting's own name. */
+const plainWording = (setting, value) => value === undefined ? setting : `${setting}: ${value}`;
+/**
+ * An error whose text names settings: `message` uses the plain names, `explain` words them the
+ * way the front end showing it does.
+ */
+class WordedError extends Error {
+    explain;
+    constructor(explain, options) {
+        super(explain(plainWording), options);
+        this.explain = explain;
+        this.name = 'WordedError';
+    }
+}
+/** A bad setting: raised before any API call; `explain` says what is wrong with it. */
+class SettingError extends WordedError {
+    setting;
+    constructor(setting, explain) {
+        super(explain);
+        this.setting = setting;
+        this.name = 'SettingError';
+    }
+}
+/** The artifact has expired (its `expired` flag, or a 410 from the download endpoint). */
+class ArtifactExpiredError extends Error {
+    artifactName;
+    artifactId;
+    expiresAt;
+    constructor(artifactName, artifactId, expiresAt) {
+        super(`Artifact '${artifactName}' (id ${artifactId}) has expired` +
+            (expiresAt ? ` (at ${expiresAt})` : '') +
+            ' and can no longer be downloaded');
+        this.artifactName = artifactName;
+        this.artifactId = artifactId;
+        this.expiresAt = expiresAt;
+        this.name = 'ArtifactExpiredError';
+    }
+}
+/**
+ * A rate limit refuses requests: the primary limit is (nearly) used up, or the secondary limit
+ * keeps refusing for longer than is worth waiting. Callers stop cleanly rather than wait.
+ */
+class RateLimitExhaustedError extends Error {
+    resetAt;
+    limit;
+    constructor(resetAt, limit = 'primary', 
+    /** What was refused, for the message: the call and the API's answer. */
+    refused) {
+        super((refused ? `${refused}. ` : '') +
+            (limit === 'primary'
+                ? `The API rate limit is used up until ${resetAt.toISOString()}`
+                : `GitHub's secondary rate limit refuses requests until about ${resetAt.toISOString()}`));
+        this.resetAt = resetAt;
+        this.limit = limit;
+        this.name = 'RateLimitExhaustedError';
+    }
+}
+function isHttpError(error) {
+    return error instanceof Error && typeof error.status === 'number';
+}
+/** An error's message, or the thrown value itself when it is not an Error. */
+function errorText(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+/** The text a front end shows for an error, with settings in its own words. */
+function explainError(error, word) {
+    if (error instanceof WordedError)
+        return error.explain(word);
+    return errorText(error);
 }
 
 

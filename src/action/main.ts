@@ -8,6 +8,7 @@ import { runnerProxyFetch } from './proxy.js'
 import { actionReporter, describeFailure } from './reporter.js'
 import { runnerStorage } from './storage.js'
 import { buildSummary } from './summary.js'
+import { errorText } from '../core/errors.js'
 
 /** The action: read the inputs, let the core act, then report through outputs and the summary. */
 export async function run(): Promise<void> {
@@ -35,8 +36,6 @@ async function writeSummary(markdown: string): Promise<void> {
   try {
     await core.summary.addRaw(markdown).write()
   } catch (error) {
-    core.warning(
-      `Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`,
-    )
+    core.warning(`Could not write the job summary: ${errorText(error)}`)
   }
 }

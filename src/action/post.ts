@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { removeLeftovers, type Leftovers } from '../core/download/leftovers.js'
 import { LEFTOVERS_STATE } from './reporter.js'
+import { errorText } from '../core/errors.js'
 
 /**
  * The post step, run by the runner at the end of the job whatever happened: when the main step
@@ -16,9 +17,7 @@ async function cleanUp(): Promise<void> {
       core.info(`Removed ${leftover}, left half-done by the download`)
     }
   } catch (error) {
-    core.warning(
-      `Removing what the download left half-done: ${error instanceof Error ? error.message : String(error)}`,
-    )
+    core.warning(`Removing what the download left half-done: ${errorText(error)}`)
   }
 }
 

@@ -114,8 +114,13 @@ export function isHttpError(error: unknown): error is HttpError {
   return error instanceof Error && typeof (error as HttpError).status === 'number'
 }
 
+/** An error's message, or the thrown value itself when it is not an Error. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
 /** The text a front end shows for an error, with settings in its own words. */
 export function explainError(error: unknown, word: Wording): string {
   if (error instanceof WordedError) return error.explain(word)
-  return error instanceof Error ? error.message : String(error)
+  return errorText(error)
 }

@@ -10,7 +10,7 @@
  * read as something else; a regular expression matches it.
  */
 import { braceExpand, Minimatch, type MinimatchOptions } from 'minimatch'
-import { SettingError, type SettingName } from './errors.js'
+import { errorText, SettingError, type SettingName } from './errors.js'
 import type { NamePattern } from './request.js'
 
 /**
@@ -117,7 +117,7 @@ function compile(setting: SettingName, line: string, source: string, flags: stri
   try {
     return new RegExp(source, flags)
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error)
+    const reason = errorText(error)
     throw new SettingError(setting, () => `'${line}' is not a valid pattern: ${reason}`)
   }
 }

@@ -5,7 +5,7 @@
  */
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { SettingError, type SettingName, type Wording } from './errors.js'
+import { errorText, SettingError, type SettingName, type Wording } from './errors.js'
 import { parsePatterns } from './patterns.js'
 import {
   hasRunFilters,
@@ -302,7 +302,7 @@ function readMeasure(
   try {
     return parse(value)
   } catch (error) {
-    throw new SettingError(setting, () => (error instanceof Error ? error.message : String(error)))
+    throw new SettingError(setting, () => errorText(error))
   }
 }
 

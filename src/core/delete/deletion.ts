@@ -1,7 +1,7 @@
 import { compareNewestFirst, type Artifact } from '../artifact.js'
 import type { ApiSession, ArtifactClient } from '../api.js'
 import { systemClock, type Clock } from '../clock.js'
-import { isHttpError, RateLimitExhaustedError } from '../errors.js'
+import { errorText, isHttpError, RateLimitExhaustedError } from '../errors.js'
 import type { Reporter } from '../reporter.js'
 import { fullName, type DeleteOptions } from '../request.js'
 
@@ -258,7 +258,7 @@ function describeCount(count: number): string {
 
 /** The error's message, with its HTTP status unless the message already gives it. */
 function errorMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error)
+  const message = errorText(error)
   const status = isHttpError(error) ? error.status : undefined
   return status === undefined || message.includes(`HTTP ${status}`)
     ? message

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises'
 import type { ArtifactCache } from '../api.js'
 import type { Reporter } from '../reporter.js'
 import type { Transfer } from './transfer.js'
+import { errorText } from '../errors.js'
 
 /** The cache key of an artifact: its SHA-256 digest, or undefined (never cached without one). */
 export function cacheKey(digest: string | null | undefined): string | undefined {
@@ -24,7 +25,7 @@ export async function copyFromCache(
   reporter: Reporter,
 ): Promise<Transfer | undefined> {
   const found = await cache.find(key).catch((error: unknown) => {
-    reporter.warning(`Looking up ${subject} in the runner's cache failed: ${message(error)}`)
+    reporter.warning(`Looking up ${subject} in the runner's cache failed: ${errorText(error)}`)
     return undefined
   })
   if (!found) return undefined
@@ -45,7 +46,7 @@ export async function copyFromCache(
   } catch (error) {
     await rm(file, { force: true })
     reporter.warning(
-      `Reading the cached copy of ${subject} failed (${message(error)}); downloading it`,
+      `Reading the cached copy of ${subject} failed (${errorText(error)}); downloading it`,
     )
     return undefined
   }
@@ -73,10 +74,6 @@ export async function keepInCache(
   try {
     await cache.keep(key, transfer)
   } catch (error) {
-    reporter.warning(`Keeping ${subject} in the runner's cache failed: ${message(error)}`)
+    reporter.warning(`Keeping ${subject} in the runner's cache failed: ${errorText(error)}`)
   }
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

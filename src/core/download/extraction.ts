@@ -9,6 +9,7 @@ import yauzl, { type Entry } from 'yauzl'
 import { systemClock, type Clock } from '../clock.js'
 import type { Arrivals } from './arrivals.js'
 import { temporaryMarker } from './leftovers.js'
+import { errorText } from '../errors.js'
 
 const S_IFMT = 0o170000
 const S_IFLNK = 0o120000
@@ -131,7 +132,7 @@ export async function moveStaged(
 ): Promise<string[]> {
   try {
     await moveInto(staged.staging, destination, rules.fold).catch((error: unknown) => {
-      throw new Error(`Extracting ${subject}: ${message(error)}`)
+      throw new Error(`Extracting ${subject}: ${errorText(error)}`)
     })
     return staged.files
   } finally {
@@ -152,7 +153,7 @@ async function extractInto(
     const options = { decodeStrings: false, autoClose: false }
     ;({ zip, reader } = await openCached(zipFile, options, arrivals))
   } catch (error) {
-    throw new Error(`Extracting ${subject}: not a readable zip archive (${message(error)})`)
+    throw new Error(`Extracting ${subject}: not a readable zip archive (${errorText(error)})`)
   }
   const files = new Set<string>()
   const folders = new Set<string>()
@@ -193,7 +194,7 @@ async function extractInto(
   } catch (error) {
     throw error instanceof UnsafeEntryError
       ? error
-      : new Error(`Extracting ${subject} failed: ${message(error)}`)
+      : new Error(`Extracting ${subject} failed: ${errorText(error)}`)
   } finally {
     // Nothing may still be writing when the caller removes the folder.
     await writes.settle()
@@ -534,7 +535,7 @@ function inflated(entry: Entry, raw: Buffer, name: string): Buffer {
     } catch (error) {
       const tooLarge = (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE'
       throw new Error(
-        `entry '${name}' ${tooLarge ? 'holds more bytes than the archive declares' : `cannot be inflated (${message(error)})`}`,
+        `entry '${name}' ${tooLarge ? 'holds more bytes than the archive declares' : `cannot be inflated (${errorText(error)})`}`,
       )
     }
   }
@@ -668,8 +669,4 @@ async function statIfExists(
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw error
   }
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

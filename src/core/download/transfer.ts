@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '../clock.js'
 import { limiter } from '../concurrency.js'
 import type { Reporter } from '../reporter.js'
 import type { Arrivals, ObjectFacts, Part } from './arrivals.js'
+import { errorText } from '../errors.js'
 
 export interface TransferOptions {
   /** Asks the API for a signed storage URL; called again when the one in hand has expired. */
@@ -584,7 +585,7 @@ function retryAfterMs(header: string | undefined): number {
 
 function diskError(error: unknown, settings: Settings): DiskError {
   const code = (error as NodeJS.ErrnoException).code ?? ''
-  const problem = DISK_PROBLEMS[code] ?? (error instanceof Error ? error.message : String(error))
+  const problem = DISK_PROBLEMS[code] ?? errorText(error)
   return new DiskError(
     `Downloading ${settings.subject}: cannot write ${settings.file}: ${problem}` +
       `${code && DISK_PROBLEMS[code] ? ` (${code})` : ''}; nothing was kept`,
@@ -601,7 +602,7 @@ function failure(error: unknown, subject: string, attempts: number): Error {
 
 /** An error's message with the signed URL (or its path and query) replaced by a neutral name. */
 function reason(error: unknown, url: string): string {
-  const message = error instanceof Error ? error.message : String(error)
+  const message = errorText(error)
   if (url === '') return message
   const parsed = new URL(url)
   return [url, parsed.pathname + parsed.search].reduce(
