@@ -39283,7 +39283,8 @@ const ZIP_TYPES = new Set([
  * first, so that with `merge-multiple` a file present in several ends as the newest one's. When
  * one fails, nothing of it is left behind, those already written stay, and the error says so.
  */
-async function downloadArtifacts(artifacts, layout, context) {
+async function downloadArtifacts(artifacts, layout, given) {
+    const context = { ...given, fileNames: given.fileNames ?? hostFileNameRules };
     const { client, reporter } = context;
     const expired = artifacts.find((artifact) => artifact.expired);
     if (expired)
@@ -39291,7 +39292,7 @@ async function downloadArtifacts(artifacts, layout, context) {
     const plans = [...artifacts]
         .sort(compareNewestFirst)
         .reverse()
-        .map((artifact) => planFor(artifact, layout, context.fileNames ?? hostFileNameRules));
+        .map((artifact) => planFor(artifact, layout, context.fileNames));
     // Extraction stages beside each folder, which is beside where its bytes arrive.
     reporter.temporaryFiles?.(leftoversOf(plans.map((plan) => plan.partial)));
     const result = { downloaded: [], deleted: [] };
@@ -39312,7 +39313,7 @@ async function downloadArtifacts(artifacts, layout, context) {
             fail(error);
         return undefined;
     }));
-    const writer = new Writer(layout, reporter, context.fileNames ?? hostFileNameRules);
+    const writer = new Writer(layout, reporter, context.fileNames);
     try {
         for (const [index, plan] of plans.entries()) {
             const fetched = await transfers[index];
@@ -39422,7 +39423,7 @@ async function fetchVerified(plan, layout, context, signal, onReceived) {
     });
     const extracting = arrivals &&
         extractWhileArriving(plan, {
-            ...extractOptions({ rules: context.fileNames ?? hostFileNameRules, reporter }),
+            ...extractOptions({ rules: context.fileNames, reporter }),
             arrivals,
         });
     // Its failure is awaited below, after the transfer's: never left unhandled meanwhile.

@@ -103,15 +103,16 @@ interface Plan {
 export async function downloadArtifacts(
   artifacts: Artifact[],
   layout: DownloadLayout,
-  context: DownloadContext,
+  given: DownloadContext,
 ): Promise<DownloadResult> {
+  const context = { ...given, fileNames: given.fileNames ?? hostFileNameRules }
   const { client, reporter } = context
   const expired = artifacts.find((artifact) => artifact.expired)
   if (expired) throw new ArtifactExpiredError(expired.name, expired.id, expired.expires_at)
   const plans = [...artifacts]
     .sort(compareNewestFirst)
     .reverse()
-    .map((artifact) => planFor(artifact, layout, context.fileNames ?? hostFileNameRules))
+    .map((artifact) => planFor(artifact, layout, context.fileNames))
   // Extraction stages beside each folder, which is beside where its bytes arrive.
   reporter.temporaryFiles?.(leftoversOf(plans.map((plan) => plan.partial)))
 
@@ -135,7 +136,7 @@ export async function downloadArtifacts(
       },
     ),
   )
-  const writer = new Writer(layout, reporter, context.fileNames ?? hostFileNameRules)
+  const writer = new Writer(layout, reporter, context.fileNames)
   try {
     for (const [index, plan] of plans.entries()) {
       const fetched = await transfers[index]
@@ -225,7 +226,7 @@ function capitalise(text: string): string {
 async function fetchVerified(
   plan: Plan,
   layout: DownloadLayout,
-  context: DownloadContext,
+  context: DownloadContext & { fileNames: FileNameRules },
   signal: AbortSignal,
   onReceived: OnReceived,
 ): Promise<Fetched> {
@@ -257,7 +258,7 @@ async function fetchVerified(
   const extracting =
     arrivals &&
     extractWhileArriving(plan, {
-      ...extractOptions({ rules: context.fileNames ?? hostFileNameRules, reporter }),
+      ...extractOptions({ rules: context.fileNames, reporter }),
       arrivals,
     })
   // Its failure is awaited below, after the transfer's: never left unhandled meanwhile.
