@@ -33437,6 +33437,7 @@ class Arrivals {
             return Promise.resolve();
         return new Promise((resolve, reject) => this.waiters.add({ start, end, resolve, reject }));
     }
+    /** Whether bytes [start, end) are in the file now. */
     holds(start, end) {
         const size = this.facts?.size;
         if (size === undefined)
@@ -33688,13 +33689,17 @@ class CachingReader extends yauzl.RandomAccessReader {
     /** A large range read a MiB at a time, each part once it has arrived (when arriving). */
     async *arriving(start, end) {
         for (let position = start; position < end; position += LARGE_READ_SIZE) {
-            const length = Math.min(LARGE_READ_SIZE, end - position);
-            await this.arrivals?.waitFor(position, position + length);
-            const { buffer, bytesRead } = await this.handle.read(Buffer.allocUnsafe(length), 0, length, position);
-            if (bytesRead < length)
-                throw new Error('unexpected end of file');
-            yield buffer;
+            yield await this.uncached(position, Math.min(position + LARGE_READ_SIZE, end));
         }
+    }
+    /** Bytes [start, end) read from the file once they have arrived (when arriving). */
+    async uncached(start, end) {
+        await this.arrivals?.waitFor(start, end);
+        const length = end - start;
+        const { buffer, bytesRead } = await this.handle.read(Buffer.allocUnsafe(length), 0, length, start);
+        if (bytesRead < length)
+            throw new Error('unexpected end of file');
+        return buffer;
     }
     /** The read starts when the stream is first read, so its failure always has a listener. */
     async *lazily(start, end) {
@@ -33709,6 +33714,12 @@ class CachingReader extends yauzl.RandomAccessReader {
     async cached(start, end) {
         const first = Math.floor(start / CACHE_BLOCK_SIZE);
         const last = Math.floor((end - 1) / CACHE_BLOCK_SIZE);
+        // A block is cached only once all of it has arrived: waiting for a whole block to read a
+        // few bytes of it could wait for the part the transfer fetches last.
+        const blocksEnd = Math.min((last + 1) * CACHE_BLOCK_SIZE, this.size);
+        if (this.arrivals && !this.arrivals.holds(first * CACHE_BLOCK_SIZE, blocksEnd)) {
+            return this.uncached(start, end);
+        }
         const parts = [];
         for (let index = first; index <= last; index++)
             parts.push(await this.block(index));
@@ -33719,10 +33730,8 @@ class CachingReader extends yauzl.RandomAccessReader {
     block(index) {
         let block = this.blocks.get(index);
         if (!block) {
-            const start = index * CACHE_BLOCK_SIZE;
-            const arrived = this.arrivals?.waitFor(start, Math.min(start + CACHE_BLOCK_SIZE, this.size));
-            block = Promise.resolve(arrived)
-                .then(() => this.handle.read(Buffer.allocUnsafe(CACHE_BLOCK_SIZE), 0, CACHE_BLOCK_SIZE, start))
+            block = this.handle
+                .read(Buffer.allocUnsafe(CACHE_BLOCK_SIZE), 0, CACHE_BLOCK_SIZE, index * CACHE_BLOCK_SIZE)
                 .then(({ buffer, bytesRead }) => buffer.subarray(0, bytesRead));
             this.blocks.set(index, block);
             if (this.blocks.size > CACHE_BLOCKS)
@@ -34203,13 +34212,15 @@ class Download {
         if (size === undefined || first.end === undefined || first.end >= size - 1)
             return [];
         this.split = true;
+        // Cut from the end back, so that the last part is a whole one whatever the size: a zip's
+        // central directory and the end record a reader looks for first are in it, rather than
+        // spread over a short last part and the one before it.
         const rest = [];
-        for (let start = first.end + 1; start < size; start += partBytes) {
-            rest.push({ start, end: Math.min(start + partBytes, size) - 1, received: 0 });
+        for (let end = size; end > first.end + 1; end -= partBytes) {
+            rest.unshift({ start: Math.max(end - partBytes, first.end + 1), end: end - 1, received: 0 });
         }
         this.parts.push(...rest);
-        // The last part first: a zip's central directory is at its end, and a reader working on
-        // the file while it arrives needs it before anything else.
+        // The last part first, as a reader working on the file while it arrives needs it first.
         return [...rest.slice(-1), ...rest.slice(0, -1)];
     }
     /** Fetches one part, resuming it after a retryable failure. */

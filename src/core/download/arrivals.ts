@@ -75,7 +75,8 @@ export class Arrivals {
     return new Promise((resolve, reject) => this.waiters.add({ start, end, resolve, reject }))
   }
 
-  private holds(start: number, end: number): boolean {
+  /** Whether bytes [start, end) are in the file now. */
+  holds(start: number, end: number): boolean {
     const size = this.facts?.size
     if (size === undefined) return false
     for (const part of this.parts) {

@@ -260,17 +260,22 @@ class CachingReader extends yauzl.RandomAccessReader {
   /** A large range read a MiB at a time, each part once it has arrived (when arriving). */
   private async *arriving(start: number, end: number): AsyncGenerator<Buffer> {
     for (let position = start; position < end; position += LARGE_READ_SIZE) {
-      const length = Math.min(LARGE_READ_SIZE, end - position)
-      await this.arrivals?.waitFor(position, position + length)
-      const { buffer, bytesRead } = await this.handle.read(
-        Buffer.allocUnsafe(length),
-        0,
-        length,
-        position,
-      )
-      if (bytesRead < length) throw new Error('unexpected end of file')
-      yield buffer
+      yield await this.uncached(position, Math.min(position + LARGE_READ_SIZE, end))
     }
+  }
+
+  /** Bytes [start, end) read from the file once they have arrived (when arriving). */
+  private async uncached(start: number, end: number): Promise<Buffer> {
+    await this.arrivals?.waitFor(start, end)
+    const length = end - start
+    const { buffer, bytesRead } = await this.handle.read(
+      Buffer.allocUnsafe(length),
+      0,
+      length,
+      start,
+    )
+    if (bytesRead < length) throw new Error('unexpected end of file')
+    return buffer
   }
 
   /** The read starts when the stream is first read, so its failure always has a listener. */
@@ -301,6 +306,12 @@ class CachingReader extends yauzl.RandomAccessReader {
   async cached(start: number, end: number): Promise<Buffer> {
     const first = Math.floor(start / CACHE_BLOCK_SIZE)
     const last = Math.floor((end - 1) / CACHE_BLOCK_SIZE)
+    // A block is cached only once all of it has arrived: waiting for a whole block to read a
+    // few bytes of it could wait for the part the transfer fetches last.
+    const blocksEnd = Math.min((last + 1) * CACHE_BLOCK_SIZE, this.size)
+    if (this.arrivals && !this.arrivals.holds(first * CACHE_BLOCK_SIZE, blocksEnd)) {
+      return this.uncached(start, end)
+    }
     const parts: Buffer[] = []
     for (let index = first; index <= last; index++) parts.push(await this.block(index))
     const joined = parts.length === 1 ? parts[0] : Buffer.concat(parts)
@@ -311,12 +322,8 @@ class CachingReader extends yauzl.RandomAccessReader {
   private block(index: number): Promise<Buffer> {
     let block = this.blocks.get(index)
     if (!block) {
-      const start = index * CACHE_BLOCK_SIZE
-      const arrived = this.arrivals?.waitFor(start, Math.min(start + CACHE_BLOCK_SIZE, this.size))
-      block = Promise.resolve(arrived)
-        .then(() =>
-          this.handle.read(Buffer.allocUnsafe(CACHE_BLOCK_SIZE), 0, CACHE_BLOCK_SIZE, start),
-        )
+      block = this.handle
+        .read(Buffer.allocUnsafe(CACHE_BLOCK_SIZE), 0, CACHE_BLOCK_SIZE, index * CACHE_BLOCK_SIZE)
         .then(({ buffer, bytesRead }) => buffer.subarray(0, bytesRead))
       this.blocks.set(index, block)
       if (this.blocks.size > CACHE_BLOCKS)

@@ -233,13 +233,15 @@ class Download {
     const first = this.parts[0]
     if (size === undefined || first.end === undefined || first.end >= size - 1) return []
     this.split = true
+    // Cut from the end back, so that the last part is a whole one whatever the size: a zip's
+    // central directory and the end record a reader looks for first are in it, rather than
+    // spread over a short last part and the one before it.
     const rest: Part[] = []
-    for (let start = first.end + 1; start < size; start += partBytes) {
-      rest.push({ start, end: Math.min(start + partBytes, size) - 1, received: 0 })
+    for (let end = size; end > first.end + 1; end -= partBytes) {
+      rest.unshift({ start: Math.max(end - partBytes, first.end + 1), end: end - 1, received: 0 })
     }
     this.parts.push(...rest)
-    // The last part first: a zip's central directory is at its end, and a reader working on
-    // the file while it arrives needs it before anything else.
+    // The last part first, as a reader working on the file while it arrives needs it first.
     return [...rest.slice(-1), ...rest.slice(0, -1)]
   }
 

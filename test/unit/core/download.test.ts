@@ -3,7 +3,7 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { beforeEach, describe, expect, it } from '@jest/globals'
 import type { Artifact } from '../../../src/core/artifact.js'
-import type { ArtifactClient } from '../../../src/core/api.js'
+import type { ArtifactClient, StorageGet, StorageRequest } from '../../../src/core/api.js'
 import {
   downloadArtifacts,
   type DownloadContext,
@@ -274,28 +274,32 @@ describe('downloadArtifacts', () => {
       data: randomBytes(400_000),
       method: 'store' as const,
     }))
-    const { server, client, artifacts } = await setup([{ name: 'dist', zip: buildZip(entries) }])
-    // Slow enough that the parts arrive over about three seconds, so that even a busy machine
-    // looks at the staging folder while they do.
-    server.setStorageLink({ bytesPerSecond: 512 * 1024 })
-    const parallel = { partBytes: 256 * 1024, connections: 2, minBytes: 1 }
-    let done = false
-    const download = downloadArtifacts(artifacts, layout(), { ...contextOf(client), parallel })
-    void download.finally(() => (done = true)).catch(() => undefined)
+    const zip = buildZip(entries)
+    const { client, artifacts } = await setup([{ name: 'dist', zip }])
+    const partBytes = 256 * 1024
+    const parallel = { partBytes, connections: 2, minBytes: 1 }
+    // Holding back the part where the last entry starts leaves the download unfinished while
+    // the test looks, with the entries before it and the central directory all arrived.
+    const lastEntryAt = zip.indexOf(entries[entries.length - 1].data)
+    const held = heldStorage(runnerStorage(), (request) => {
+      const [from, to] = (request.headers?.range ?? '').replace('bytes=', '').split('-')
+      return Number(from) <= lastEntryAt && lastEntryAt <= Number(to)
+    })
+    const download = downloadArtifacts(artifacts, layout(), {
+      ...contextOf(client),
+      storage: held.storage,
+      parallel,
+    })
 
-    let seenWhileArriving: { staged: string[]; destination: string[] } | undefined
-    while (!done && !seenWhileArriving) {
-      const staged = await stagedFiles(destination)
-      if (staged.length > 0 && !done) {
-        seenWhileArriving = { staged, destination: await readdir(destination) }
-      }
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
+    const staged = await eventually(() => stagedFiles(destination), 20_000)
+    const destinationWhileHeld = await readdir(destination)
+    held.release()
     await download
 
     // Files were extracted before the last byte arrived, where `path` does not show them.
-    expect(seenWhileArriving?.staged.length).toBeGreaterThan(0)
-    expect(seenWhileArriving?.destination).not.toContain('dist')
+    expect(held.holding).toBe(true)
+    expect(staged.length).toBeGreaterThan(0)
+    expect(destinationWhileHeld).not.toContain('dist')
     const written = await readdir(path.join(destination, 'dist'))
     expect(written.sort()).toEqual(entries.map((entry) => entry.name).sort())
     expect(await readdir(destination)).toEqual(['dist'])
@@ -411,6 +415,37 @@ describe('downloadArtifacts', () => {
 })
 
 /** Files in the private extraction folders beside `folder` (names starting with '.'). */
+/** A storage that keeps the requests `isHeld` picks waiting until `release`. */
+function heldStorage(
+  storage: StorageGet,
+  isHeld: (request: StorageRequest) => boolean,
+): { storage: StorageGet; release: () => void; readonly holding: boolean } {
+  let release!: () => void
+  const released = new Promise<void>((resolve) => (release = resolve))
+  const state = {
+    holding: false,
+    release,
+    storage: async (url: string, request: StorageRequest) => {
+      if (isHeld(request)) {
+        state.holding = true
+        await released
+      }
+      return storage(url, request)
+    },
+  }
+  return state
+}
+
+/** What `look` finds once it finds something, or nothing after `timeoutMs`. */
+async function eventually<T>(look: () => Promise<T[]>, timeoutMs: number): Promise<T[]> {
+  const giveUpAt = Date.now() + timeoutMs
+  for (;;) {
+    const found = await look()
+    if (found.length > 0 || Date.now() > giveUpAt) return found
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
 async function stagedFiles(folder: string): Promise<string[]> {
   const found = await readdir(folder, { withFileTypes: true }).catch(() => [])
   const staging = found.filter((entry) => entry.isDirectory() && entry.name.startsWith('.'))
