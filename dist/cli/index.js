@@ -33692,11 +33692,12 @@ class CachingReader extends yauzl.RandomAccessReader {
             yield await this.uncached(position, Math.min(position + LARGE_READ_SIZE, end));
         }
     }
-    /** Bytes [start, end) read from the file once they have arrived (when arriving). */
-    async uncached(start, end) {
+    /** Bytes [start, end) read from the file, into `into` when given, once they have arrived. */
+    async uncached(start, end, into) {
         await this.arrivals?.waitFor(start, end);
         const length = end - start;
-        const { buffer, bytesRead } = await this.handle.read(Buffer.allocUnsafe(length), 0, length, start);
+        const buffer = into?.subarray(0, length) ?? Buffer.allocUnsafe(length);
+        const { bytesRead } = await this.handle.read(buffer, 0, length, start);
         if (bytesRead < length)
             throw new Error('unexpected end of file');
         return buffer;
@@ -33901,6 +33902,10 @@ async function writeEntry({ zip, reader }, entry, target, subject, name) {
         (0,external_node_fs_.writeFileSync)(target, content, { mode: fileMode(entry) });
         return;
     }
+    if (entry.compressionMethod === STORED && !entry.isEncrypted()) {
+        await copyStored(reader, entry, { target, archiveSize: zip.fileSize, corrupt });
+        return;
+    }
     const content = await zip.openReadStreamPromise(entry);
     await (0,external_node_stream_promises_namespaceObject.pipeline)(content, crcCheck(entry.crc32, corrupt), (0,external_node_fs_.createWriteStream)(target, { mode: fileMode(entry) }));
 }
@@ -33910,11 +33915,49 @@ function isSmall(entry) {
         entry.uncompressedSize <= SMALL_ENTRY_BYTES &&
         entry.compressedSize <= SMALL_ENTRY_BYTES);
 }
-/**
- * The entry's bytes as stored, found through its local header as yauzl finds them, read through
- * the cached blocks: no stream per entry.
- */
+/** The entry's bytes as stored, read through the cached blocks: no stream per entry. */
 async function readRaw(reader, entry, archiveSize) {
+    const { start, end } = await dataRange(reader, entry, archiveSize);
+    return reader.cached(start, end);
+}
+/**
+ * A large stored entry (yauzl has checked that its two sizes agree) copied a MiB at a time
+ * through two buffers used in turn: the next read overlaps the last write, and a GiB of content
+ * allocates nothing new. A stream pipeline allocated every MiB afresh, which a runner paid for
+ * in memory until it was collected.
+ */
+async function copyStored(reader, entry, { target, archiveSize, corrupt }) {
+    const { start, end } = await dataRange(reader, entry, archiveSize);
+    const buffers = [Buffer.allocUnsafe(LARGE_READ_SIZE), Buffer.allocUnsafe(LARGE_READ_SIZE)];
+    const file = await (0,promises_namespaceObject.open)(target, 'w', fileMode(entry));
+    let writing = Promise.resolve();
+    try {
+        let crc = 0;
+        for (let position = start, turn = 0; position < end; position += LARGE_READ_SIZE, turn++) {
+            const next = Math.min(position + LARGE_READ_SIZE, end);
+            const chunk = await reader.uncached(position, next, buffers[turn % 2]);
+            crc = (0,external_node_zlib_.crc32)(chunk, crc);
+            // The write in flight uses the other buffer; this one's last write was awaited a turn ago.
+            await writing;
+            writing = writeAll(file, chunk, position - start);
+        }
+        await writing;
+        if (crc !== entry.crc32)
+            throw new Error(corrupt());
+    }
+    finally {
+        await writing.catch(() => undefined);
+        await file.close();
+    }
+}
+async function writeAll(file, chunk, position) {
+    for (let written = 0; written < chunk.length;) {
+        const { bytesWritten } = await file.write(chunk, written, chunk.length - written, position + written);
+        written += bytesWritten;
+    }
+}
+/** Where the entry's bytes as stored lie, found through its local header as yauzl finds them. */
+async function dataRange(reader, entry, archiveSize) {
     const at = entry.relativeOffsetOfLocalHeader;
     const header = await reader.cached(at, at + LOCAL_HEADER_BYTES);
     if (header.length < LOCAL_HEADER_BYTES || header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) {
@@ -33924,7 +33967,7 @@ async function readRaw(reader, entry, archiveSize) {
     const end = start + entry.compressedSize;
     if (end > archiveSize)
         throw new Error('file data overflows the archive');
-    return reader.cached(start, end);
+    return { start, end };
 }
 /** The entry's content, refused when it is not exactly the size the central directory declares. */
 function inflated(entry, raw, name) {
@@ -34079,6 +34122,8 @@ const PARALLEL_DEFAULTS = {
 const MAX_RETRY_AFTER_MS = 60_000;
 /** Read-back size when hashing parts that arrived ahead of the bytes before them. */
 const HASH_READ_BYTES = MiB;
+/** Received bytes of one connection waiting for the disk before the socket is read again. */
+const MAX_QUEUED_BYTES = MiB;
 /**
  * Tries of one part, resumptions included: a storage host that cuts every answer after a few
  * bytes makes progress each time, and must still be given up on.
@@ -34329,12 +34374,18 @@ class Download {
         this.settings.arrivals?.begin({ size: this.facts.size, contentType: this.facts.contentType }, this.parts);
         this.answered();
     }
-    /** Writes the body at its place in the file; network failures are retryable, disk ones not. */
+    /**
+     * Writes the body at its place in the file; network failures are retryable, disk ones not.
+     * The socket is read while a write is in flight, and what arrived meanwhile goes in one
+     * `writev`: a write per socket chunk cost more on the main thread than the rest of a download.
+     */
     async receive(response, part) {
         const { idleTimeoutMs } = this.settings;
         response.setTimeout(idleTimeoutMs, () => response.destroy(new Error(`no data for ${idleTimeoutMs / 1000} s`)));
         const abandon = () => void response.destroy();
         this.signal.addEventListener('abort', abandon, { once: true });
+        const writer = new QueuedWriter((chunks, bytes) => this.store(chunks, bytes, part));
+        let accepted = part.received;
         try {
             const chunks = response[Symbol.asyncIterator]();
             for (;;) {
@@ -34348,29 +34399,88 @@ class Download {
                 }
                 if (next.done)
                     return;
-                await this.store(next.value, part);
+                accepted += next.value.length;
+                if (part.end !== undefined && part.start + accepted > part.end + 1) {
+                    throw new AttemptError('the storage host sent more bytes than asked for', true);
+                }
+                await writer.add(next.value);
             }
         }
         finally {
             this.signal.removeEventListener('abort', abandon);
+            // What was received is in the file before a retry resumes after it; a disk error wins.
+            await writer.drain();
         }
     }
-    async store(chunk, part) {
-        const position = part.start + part.received;
-        if (part.end !== undefined && position + chunk.length > part.end + 1) {
-            throw new AttemptError('the storage host sent more bytes than asked for', true);
-        }
+    async store(chunks, bytes, part) {
+        let position = part.start + part.received;
         try {
-            await this.handle.write(chunk, 0, chunk.length, position);
+            await writeFully(this.handle, chunks, bytes, position);
         }
         catch (error) {
             throw diskError(error, this.settings);
         }
-        part.received += chunk.length;
-        this.received += chunk.length;
+        part.received += bytes;
+        this.received += bytes;
         this.settings.onReceived?.(this.received);
-        this.hash.written(chunk, position);
+        for (const chunk of chunks) {
+            this.hash.written(chunk, position);
+            position += chunk.length;
+        }
         this.settings.arrivals?.written();
+    }
+}
+/**
+ * Writes queued chunks in order, one `write` at a time, each taking all that queued while the
+ * one before was in flight. `add` waits only when too much is queued.
+ */
+class QueuedWriter {
+    write;
+    queued = [];
+    queuedBytes = 0;
+    flushing;
+    failure;
+    constructor(write) {
+        this.write = write;
+    }
+    async add(chunk) {
+        if (this.failure)
+            throw this.failure.error;
+        this.queued.push(chunk);
+        this.queuedBytes += chunk.length;
+        this.flushing ??= this.flush().finally(() => (this.flushing = undefined));
+        if (this.queuedBytes >= MAX_QUEUED_BYTES)
+            await this.flushing;
+    }
+    /** Resolves once everything queued is written; rejects with the first write's failure. */
+    async drain() {
+        while (this.flushing)
+            await this.flushing;
+        if (this.failure)
+            throw this.failure.error;
+    }
+    async flush() {
+        try {
+            while (this.queued.length > 0 && !this.failure) {
+                const [chunks, bytes] = [this.queued, this.queuedBytes];
+                this.queued = [];
+                this.queuedBytes = 0;
+                await this.write(chunks, bytes);
+            }
+        }
+        catch (error) {
+            this.failure = { error };
+        }
+    }
+}
+/** `writev` may write less than asked; the rest follows until all of it is in the file. */
+async function writeFully(handle, chunks, bytes, position) {
+    let written = (await handle.writev(chunks, position)).bytesWritten;
+    if (written === bytes)
+        return;
+    const all = Buffer.concat(chunks);
+    while (written < bytes) {
+        written += (await handle.write(all, written, bytes - written, position + written)).bytesWritten;
     }
 }
 /**

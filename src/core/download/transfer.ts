@@ -90,6 +90,8 @@ const PARALLEL_DEFAULTS: ParallelSettings = {
 const MAX_RETRY_AFTER_MS = 60_000
 /** Read-back size when hashing parts that arrived ahead of the bytes before them. */
 const HASH_READ_BYTES = MiB
+/** Received bytes of one connection waiting for the disk before the socket is read again. */
+const MAX_QUEUED_BYTES = MiB
 
 /**
  * Tries of one part, resumptions included: a storage host that cuts every answer after a few
@@ -369,7 +371,11 @@ class Download {
     this.answered()
   }
 
-  /** Writes the body at its place in the file; network failures are retryable, disk ones not. */
+  /**
+   * Writes the body at its place in the file; network failures are retryable, disk ones not.
+   * The socket is read while a write is in flight, and what arrived meanwhile goes in one
+   * `writev`: a write per socket chunk cost more on the main thread than the rest of a download.
+   */
   private async receive(response: IncomingMessage, part: Part): Promise<void> {
     const { idleTimeoutMs } = this.settings
     response.setTimeout(idleTimeoutMs, () =>
@@ -377,6 +383,8 @@ class Download {
     )
     const abandon = (): void => void response.destroy()
     this.signal.addEventListener('abort', abandon, { once: true })
+    const writer = new QueuedWriter((chunks, bytes) => this.store(chunks, bytes, part))
+    let accepted = part.received
     try {
       const chunks = response[Symbol.asyncIterator]() as AsyncIterator<Buffer>
       for (;;) {
@@ -388,28 +396,89 @@ class Download {
           throw new AttemptError(reason(error, this.urls.latest()), true)
         }
         if (next.done) return
-        await this.store(next.value, part)
+        accepted += next.value.length
+        if (part.end !== undefined && part.start + accepted > part.end + 1) {
+          throw new AttemptError('the storage host sent more bytes than asked for', true)
+        }
+        await writer.add(next.value)
       }
     } finally {
       this.signal.removeEventListener('abort', abandon)
+      // What was received is in the file before a retry resumes after it; a disk error wins.
+      await writer.drain()
     }
   }
 
-  private async store(chunk: Buffer, part: Part): Promise<void> {
-    const position = part.start + part.received
-    if (part.end !== undefined && position + chunk.length > part.end + 1) {
-      throw new AttemptError('the storage host sent more bytes than asked for', true)
-    }
+  private async store(chunks: Buffer[], bytes: number, part: Part): Promise<void> {
+    let position = part.start + part.received
     try {
-      await this.handle.write(chunk, 0, chunk.length, position)
+      await writeFully(this.handle, chunks, bytes, position)
     } catch (error) {
       throw diskError(error, this.settings)
     }
-    part.received += chunk.length
-    this.received += chunk.length
+    part.received += bytes
+    this.received += bytes
     this.settings.onReceived?.(this.received)
-    this.hash.written(chunk, position)
+    for (const chunk of chunks) {
+      this.hash.written(chunk, position)
+      position += chunk.length
+    }
     this.settings.arrivals?.written()
+  }
+}
+
+/**
+ * Writes queued chunks in order, one `write` at a time, each taking all that queued while the
+ * one before was in flight. `add` waits only when too much is queued.
+ */
+class QueuedWriter {
+  private queued: Buffer[] = []
+  private queuedBytes = 0
+  private flushing: Promise<void> | undefined
+  private failure: { error: unknown } | undefined
+
+  constructor(private readonly write: (chunks: Buffer[], bytes: number) => Promise<void>) {}
+
+  async add(chunk: Buffer): Promise<void> {
+    if (this.failure) throw this.failure.error
+    this.queued.push(chunk)
+    this.queuedBytes += chunk.length
+    this.flushing ??= this.flush().finally(() => (this.flushing = undefined))
+    if (this.queuedBytes >= MAX_QUEUED_BYTES) await this.flushing
+  }
+
+  /** Resolves once everything queued is written; rejects with the first write's failure. */
+  async drain(): Promise<void> {
+    while (this.flushing) await this.flushing
+    if (this.failure) throw this.failure.error
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.queued.length > 0 && !this.failure) {
+        const [chunks, bytes] = [this.queued, this.queuedBytes]
+        this.queued = []
+        this.queuedBytes = 0
+        await this.write(chunks, bytes)
+      }
+    } catch (error) {
+      this.failure = { error }
+    }
+  }
+}
+
+/** `writev` may write less than asked; the rest follows until all of it is in the file. */
+async function writeFully(
+  handle: FileHandle,
+  chunks: Buffer[],
+  bytes: number,
+  position: number,
+): Promise<void> {
+  let written = (await handle.writev(chunks, position)).bytesWritten
+  if (written === bytes) return
+  const all = Buffer.concat(chunks)
+  while (written < bytes) {
+    written += (await handle.write(all, written, bytes - written, position + written)).bytesWritten
   }
 }
 
