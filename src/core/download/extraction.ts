@@ -264,16 +264,12 @@ class CachingReader extends yauzl.RandomAccessReader {
     }
   }
 
-  /** Bytes [start, end) read from the file once they have arrived (when arriving). */
-  private async uncached(start: number, end: number): Promise<Buffer> {
+  /** Bytes [start, end) read from the file, into `into` when given, once they have arrived. */
+  async uncached(start: number, end: number, into?: Buffer): Promise<Buffer> {
     await this.arrivals?.waitFor(start, end)
     const length = end - start
-    const { buffer, bytesRead } = await this.handle.read(
-      Buffer.allocUnsafe(length),
-      0,
-      length,
-      start,
-    )
+    const buffer = into?.subarray(0, length) ?? Buffer.allocUnsafe(length)
+    const { bytesRead } = await this.handle.read(buffer, 0, length, start)
     if (bytesRead < length) throw new Error('unexpected end of file')
     return buffer
   }
@@ -499,6 +495,10 @@ async function writeEntry(
     writeFileSync(target, content, { mode: fileMode(entry) })
     return
   }
+  if (entry.compressionMethod === STORED && !entry.isEncrypted()) {
+    await copyStored(reader, entry, { target, archiveSize: zip.fileSize, corrupt })
+    return
+  }
   const content = await zip.openReadStreamPromise(entry)
   await pipeline(
     content,
@@ -516,11 +516,63 @@ function isSmall(entry: Entry): boolean {
   )
 }
 
-/**
- * The entry's bytes as stored, found through its local header as yauzl finds them, read through
- * the cached blocks: no stream per entry.
- */
+/** The entry's bytes as stored, read through the cached blocks: no stream per entry. */
 async function readRaw(reader: CachingReader, entry: Entry, archiveSize: number): Promise<Buffer> {
+  const { start, end } = await dataRange(reader, entry, archiveSize)
+  return reader.cached(start, end)
+}
+
+/**
+ * A large stored entry (yauzl has checked that its two sizes agree) copied a MiB at a time
+ * through two buffers used in turn: the next read overlaps the last write, and a GiB of content
+ * allocates nothing new. A stream pipeline allocated every MiB afresh, which a runner paid for
+ * in memory until it was collected.
+ */
+async function copyStored(
+  reader: CachingReader,
+  entry: Entry,
+  { target, archiveSize, corrupt }: { target: string; archiveSize: number; corrupt: () => string },
+): Promise<void> {
+  const { start, end } = await dataRange(reader, entry, archiveSize)
+  const buffers = [Buffer.allocUnsafe(LARGE_READ_SIZE), Buffer.allocUnsafe(LARGE_READ_SIZE)]
+  const file = await open(target, 'w', fileMode(entry))
+  let writing: Promise<void> = Promise.resolve()
+  try {
+    let crc = 0
+    for (let position = start, turn = 0; position < end; position += LARGE_READ_SIZE, turn++) {
+      const next = Math.min(position + LARGE_READ_SIZE, end)
+      const chunk = await reader.uncached(position, next, buffers[turn % 2])
+      crc = crc32(chunk, crc)
+      // The write in flight uses the other buffer; this one's last write was awaited a turn ago.
+      await writing
+      writing = writeAll(file, chunk, position - start)
+    }
+    await writing
+    if (crc !== entry.crc32) throw new Error(corrupt())
+  } finally {
+    await writing.catch(() => undefined)
+    await file.close()
+  }
+}
+
+async function writeAll(file: FileHandle, chunk: Buffer, position: number): Promise<void> {
+  for (let written = 0; written < chunk.length;) {
+    const { bytesWritten } = await file.write(
+      chunk,
+      written,
+      chunk.length - written,
+      position + written,
+    )
+    written += bytesWritten
+  }
+}
+
+/** Where the entry's bytes as stored lie, found through its local header as yauzl finds them. */
+async function dataRange(
+  reader: CachingReader,
+  entry: Entry,
+  archiveSize: number,
+): Promise<{ start: number; end: number }> {
   const at = entry.relativeOffsetOfLocalHeader
   const header = await reader.cached(at, at + LOCAL_HEADER_BYTES)
   if (header.length < LOCAL_HEADER_BYTES || header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) {
@@ -529,7 +581,7 @@ async function readRaw(reader: CachingReader, entry: Entry, archiveSize: number)
   const start = at + LOCAL_HEADER_BYTES + header.readUInt16LE(26) + header.readUInt16LE(28)
   const end = start + entry.compressedSize
   if (end > archiveSize) throw new Error('file data overflows the archive')
-  return reader.cached(start, end)
+  return { start, end }
 }
 
 /** The entry's content, refused when it is not exactly the size the central directory declares. */

@@ -180,21 +180,28 @@ describe('extractZip', () => {
     expect(await besideDestination()).toEqual(['dist'])
   })
 
-  it('refuses an entry whose data does not match its checksum, writing nothing', async () => {
-    const whole = buildZip([
-      { name: 'first.txt', data: 'first', method: 'store' },
-      { name: 'second.txt', data: 'second', method: 'store' },
-    ])
-    const damaged = Buffer.from(whole)
-    const at = damaged.indexOf('second', damaged.indexOf('second.txt') + 'second.txt'.length)
-    damaged.write('SECOND', at)
-    const archive = await zipFile(damaged)
+  it.each([
+    ['a small', 'second'],
+    ['a large', 'second'.repeat(200_000)],
+  ])(
+    'refuses %s entry whose data does not match its checksum, writing nothing',
+    async (_, data) => {
+      const whole = buildZip([
+        { name: 'first.txt', data: 'first', method: 'store' },
+        { name: 'second.txt', data, method: 'store' },
+      ])
+      const damaged = Buffer.from(whole)
+      // The last bytes of the data: a large entry is copied in parts, and the check covers them all.
+      const at = damaged.indexOf(data, damaged.indexOf('second.txt') + 'second.txt'.length)
+      damaged.write('SECOND', at + data.length - 'second'.length)
+      const archive = await zipFile(damaged)
 
-    await expect(extractZip(archive, destination, SUBJECT)).rejects.toThrow(
-      `entry 'second.txt' is corrupt (CRC mismatch)`,
-    )
-    expect(await besideDestination()).toEqual([])
-  })
+      await expect(extractZip(archive, destination, SUBJECT)).rejects.toThrow(
+        `entry 'second.txt' is corrupt (CRC mismatch)`,
+      )
+      expect(await besideDestination()).toEqual([])
+    },
+  )
 
   it.each([
     ['a small deflated entry declaring fewer bytes', 'x'.repeat(4_000), -1, 'holds 4000 bytes'],
@@ -209,6 +216,19 @@ describe('extractZip', () => {
     const archive = await zipFile(whole)
 
     await expect(extractZip(archive, destination, SUBJECT)).rejects.toThrow(reason)
+    expect(await besideDestination()).toEqual([])
+  })
+
+  it('refuses a large stored entry whose declared size is not the size stored, writing nothing', async () => {
+    const data = 'x'.repeat(200_000)
+    const whole = Buffer.from(buildZip([{ name: 'liar.txt', data, method: 'store' }]))
+    const central = whole.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]))
+    whole.writeUInt32LE(data.length - 1, central + 24)
+    const archive = await zipFile(whole)
+
+    await expect(extractZip(archive, destination, SUBJECT)).rejects.toThrow(
+      'size mismatch for stored file',
+    )
     expect(await besideDestination()).toEqual([])
   })
 
