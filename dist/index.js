@@ -36027,7 +36027,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir: io_util_readdir, rename, rm: io_util_rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -36143,7 +36143,7 @@ function tryGetExecutablePath(filePath, extensions) {
                     try {
                         const directory = external_path_namespaceObject.dirname(filePath);
                         const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
-                        for (const actualName of yield io_util_readdir(directory)) {
+                        for (const actualName of yield readdir(directory)) {
                             if (upperName === actualName.toUpperCase()) {
                                 filePath = external_path_namespaceObject.join(directory, actualName);
                                 break;
@@ -36294,7 +36294,7 @@ function rmRF(inputPath) {
         }
         try {
             // note if path does not exist, error is silent
-            yield io_util_rm(inputPath, {
+            yield rm(inputPath, {
                 force: true,
                 maxRetries: 3,
                 recursive: true,
@@ -36423,7 +36423,7 @@ function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
             return;
         currentDepth++;
         yield mkdirP(destDir);
-        const files = yield io_util_readdir(sourceDir);
+        const files = yield readdir(sourceDir);
         for (const fileName of files) {
             const srcFile = `${sourceDir}/${fileName}`;
             const destFile = `${destDir}/${fileName}`;
@@ -38139,23 +38139,32 @@ function leftoversOf(temporaryPaths) {
     const folders = new Set(temporaryPaths.map((file) => external_node_path_default().dirname(external_node_path_default().resolve(file))));
     return { marker: temporaryMarker, folders: [...folders] };
 }
-/** Removes the temporary files and folders a download left; returns what it removed. */
-async function removeLeftovers({ marker, folders }) {
+/**
+ * Removes the temporary files and folders a download left; returns what it removed. Synchronous,
+ * so that a process ending on Ctrl-C runs nothing else (no write into a folder being removed)
+ * between this and its exit.
+ */
+function removeLeftovers({ marker, folders }) {
     const tag = `.partial-${marker}-`;
     const removed = [];
     for (const folder of folders) {
-        const names = await readdir(folder).catch((error) => {
-            if (error.code === 'ENOENT')
-                return [];
-            throw error;
-        });
-        for (const name of names.filter((entry) => entry.startsWith('.') && entry.includes(tag))) {
+        for (const name of namesIn(folder).filter((entry) => entry.startsWith('.') && entry.includes(tag))) {
             const leftover = path.join(folder, name);
-            await rm(leftover, { recursive: true, force: true });
+            rmSync(leftover, { recursive: true, force: true });
             removed.push(leftover);
         }
     }
     return removed;
+}
+function namesIn(folder) {
+    try {
+        return readdirSync(folder);
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return [];
+        throw error;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/core/download/extraction.ts

@@ -32851,49 +32851,51 @@ __nccwpck_require__.d(__webpack_exports__, {
   a: () => (/* binding */ runCli)
 });
 
-;// CONCATENATED MODULE: ./src/core/artifact.ts
-function toRecord(artifact, repository, path) {
-    const run = artifact.workflow_run ?? {};
-    return {
-        repository,
-        id: artifact.id,
-        name: artifact.name,
-        size_in_bytes: artifact.size_in_bytes,
-        created_at: artifact.created_at,
-        expires_at: artifact.expires_at,
-        expired: artifact.expired,
-        digest: artifact.digest ?? null,
-        run_id: run.id ?? null,
-        head_branch: run.head_branch ?? null,
-        head_sha: run.head_sha ?? null,
-        ...(path === undefined ? {} : { path }),
-    };
-}
-/** Newest first: by `created_at`, then by `id`, so ties are deterministic. */
-function compareNewestFirst(a, b) {
-    const byTime = Date.parse(b.created_at ?? '') - Date.parse(a.created_at ?? '');
-    if (byTime !== 0 && !Number.isNaN(byTime))
-        return byTime;
-    return b.id - a.id;
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+;// CONCATENATED MODULE: ./src/core/download/leftovers.ts
+
+
+
+/** Random, so that another process's temporary files, or a user's, never carry it. */
+const temporaryMarker = (0,external_node_crypto_.randomBytes)(6).toString('hex');
+/** The leftovers of a download whose temporary files are these. */
+function leftoversOf(temporaryPaths) {
+    const folders = new Set(temporaryPaths.map((file) => external_node_path_default().dirname(external_node_path_default().resolve(file))));
+    return { marker: temporaryMarker, folders: [...folders] };
 }
 /**
- * Whether the run that made the artifact came from a fork: its head repository is not the
- * repository (or is gone), so a pull request's author controlled what the run uploaded.
- * 'unknown' when the artifact does not say.
+ * Removes the temporary files and folders a download left; returns what it removed. Synchronous,
+ * so that a process ending on Ctrl-C runs nothing else (no write into a folder being removed)
+ * between this and its exit.
  */
-function forkStatus(artifact) {
-    const run = artifact.workflow_run;
-    if (!run || run.head_repository_id === undefined || run.repository_id === undefined) {
-        return 'unknown';
+function removeLeftovers({ marker, folders }) {
+    const tag = `.partial-${marker}-`;
+    const removed = [];
+    for (const folder of folders) {
+        for (const name of namesIn(folder).filter((entry) => entry.startsWith('.') && entry.includes(tag))) {
+            const leftover = external_node_path_default().join(folder, name);
+            (0,external_node_fs_.rmSync)(leftover, { recursive: true, force: true });
+            removed.push(leftover);
+        }
     }
-    return run.head_repository_id === run.repository_id ? 'same' : 'fork';
+    return removed;
 }
-
-;// CONCATENATED MODULE: ./src/core/clock.ts
-const systemClock = {
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
+function namesIn(folder) {
+    try {
+        return (0,external_node_fs_.readdirSync)(folder);
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return [];
+        throw error;
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/core/errors.ts
 /** The wording used for an error's plain `message`: the setting's own name. */
@@ -32966,6 +32968,50 @@ function explainError(error, word) {
         return error.explain(word);
     return errorText(error);
 }
+
+;// CONCATENATED MODULE: ./src/core/artifact.ts
+function toRecord(artifact, repository, path) {
+    const run = artifact.workflow_run ?? {};
+    return {
+        repository,
+        id: artifact.id,
+        name: artifact.name,
+        size_in_bytes: artifact.size_in_bytes,
+        created_at: artifact.created_at,
+        expires_at: artifact.expires_at,
+        expired: artifact.expired,
+        digest: artifact.digest ?? null,
+        run_id: run.id ?? null,
+        head_branch: run.head_branch ?? null,
+        head_sha: run.head_sha ?? null,
+        ...(path === undefined ? {} : { path }),
+    };
+}
+/** Newest first: by `created_at`, then by `id`, so ties are deterministic. */
+function compareNewestFirst(a, b) {
+    const byTime = Date.parse(b.created_at ?? '') - Date.parse(a.created_at ?? '');
+    if (byTime !== 0 && !Number.isNaN(byTime))
+        return byTime;
+    return b.id - a.id;
+}
+/**
+ * Whether the run that made the artifact came from a fork: its head repository is not the
+ * repository (or is gone), so a pull request's author controlled what the run uploaded.
+ * 'unknown' when the artifact does not say.
+ */
+function forkStatus(artifact) {
+    const run = artifact.workflow_run;
+    if (!run || run.head_repository_id === undefined || run.repository_id === undefined) {
+        return 'unknown';
+    }
+    return run.head_repository_id === run.repository_id ? 'same' : 'fork';
+}
+
+;// CONCATENATED MODULE: ./src/core/clock.ts
+const systemClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
 
 ;// CONCATENATED MODULE: ./src/core/request.ts
 /**
@@ -33185,9 +33231,6 @@ function errorMessage(error) {
 
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 ;// CONCATENATED MODULE: ./src/core/concurrency.ts
 /**
  * A gate that runs the tasks handed to it at most `limit` at a time, starting them in the order
@@ -33320,10 +33363,6 @@ function formatBytes(bytes) {
     return `${digits} ${BYTE_UNITS[unit]}`;
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: external "node:stream/promises"
 const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 ;// CONCATENATED MODULE: ./src/core/download/cache.ts
@@ -33459,36 +33498,6 @@ var external_node_stream_ = __nccwpck_require__(7075);
 var external_node_zlib_ = __nccwpck_require__(8522);
 // EXTERNAL MODULE: ./node_modules/yauzl/index.js
 var yauzl = __nccwpck_require__(663);
-;// CONCATENATED MODULE: ./src/core/download/leftovers.ts
-
-
-
-/** Random, so that another process's temporary files, or a user's, never carry it. */
-const temporaryMarker = (0,external_node_crypto_.randomBytes)(6).toString('hex');
-/** The leftovers of a download whose temporary files are these. */
-function leftoversOf(temporaryPaths) {
-    const folders = new Set(temporaryPaths.map((file) => external_node_path_default().dirname(external_node_path_default().resolve(file))));
-    return { marker: temporaryMarker, folders: [...folders] };
-}
-/** Removes the temporary files and folders a download left; returns what it removed. */
-async function removeLeftovers({ marker, folders }) {
-    const tag = `.partial-${marker}-`;
-    const removed = [];
-    for (const folder of folders) {
-        const names = await readdir(folder).catch((error) => {
-            if (error.code === 'ENOENT')
-                return [];
-            throw error;
-        });
-        for (const name of names.filter((entry) => entry.startsWith('.') && entry.includes(tag))) {
-            const leftover = path.join(folder, name);
-            await rm(leftover, { recursive: true, force: true });
-            removed.push(leftover);
-        }
-    }
-    return removed;
-}
-
 ;// CONCATENATED MODULE: ./src/core/download/extraction.ts
 
 
@@ -36832,12 +36841,12 @@ const cachedMinimatch = (pattern, options) => {
 const defaultPlatform = (typeof process === 'object' && process ?
     process.env?.__MINIMATCH_TESTING_PLATFORM__ || process.platform
     : 'posix');
-const esm_path = {
+const path = {
     win32: { sep: '\\' },
     posix: { sep: '/' },
 };
 /* c8 ignore stop */
-const sep = defaultPlatform === 'win32' ? esm_path.win32.sep : esm_path.posix.sep;
+const sep = defaultPlatform === 'win32' ? path.win32.sep : path.posix.sep;
 minimatch.sep = sep;
 const GLOBSTAR = Symbol('globstar **');
 minimatch.GLOBSTAR = GLOBSTAR;
@@ -46425,6 +46434,8 @@ class TerminalReporter {
     colours;
     secrets = new Set();
     display;
+    /** Where downloads under way make their temporary files, for an interrupted command to remove. */
+    leftovers = [];
     constructor(terminal, confirmation) {
         this.terminal = terminal;
         this.confirmation = confirmation;
@@ -46450,6 +46461,9 @@ class TerminalReporter {
     }
     progress(progress) {
         this.display?.update(progress);
+    }
+    temporaryFiles(leftovers) {
+        this.leftovers.push(leftovers);
     }
     /** Ends any progress bar, leaving its final state on screen. */
     finish() {
@@ -46511,8 +46525,10 @@ class TerminalReporter {
 
 
 
-/** The shell's exit status for a command ended by SIGINT: 128 + 2. */
-const INTERRUPTED = 130;
+
+
+/** The shell's exit status for a command ended by a signal: 128 + the signal's number. */
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 };
 /**
  * The terminal front end: flags into a request (bad usage exits 2 before any API request), the
  * core acts, and the result goes to standard output as a table or JSON; everything else goes to
@@ -46579,12 +46595,21 @@ async function act(prepared, invocation, terminal) {
         repository: prepared.repository.split('\n').join(', '),
     });
     reporter.info(`Using ${prepared.sources.join(', ')}`);
-    // Ctrl-C still ends the command at once, but not with the cursor hidden under a progress bar.
-    const interrupted = () => {
+    // Ctrl-C (or a kill) still ends the command at once, but not with the cursor hidden under a
+    // progress bar, nor with a half-downloaded file or a staging folder left beside `--path`.
+    const interrupted = (signal) => {
         reporter.finish();
-        process.exit(INTERRUPTED);
+        try {
+            for (const leftovers of reporter.leftovers)
+                removeLeftovers(leftovers);
+        }
+        catch (error) {
+            reporter.error(`Removing what the download left half-done: ${errorText(error)}`);
+        }
+        process.exit(SIGNAL_EXIT_CODES[signal]);
     };
     process.once('SIGINT', interrupted);
+    process.once('SIGTERM', interrupted);
     try {
         const session = new GitHubSession(
         // Through `https_proxy` (unless `no_proxy` says otherwise), as storage downloads go.
@@ -46610,6 +46635,7 @@ async function act(prepared, invocation, terminal) {
     }
     finally {
         process.removeListener('SIGINT', interrupted);
+        process.removeListener('SIGTERM', interrupted);
     }
 }
 

@@ -28370,216 +28370,6 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7718:
-/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
-
-__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
-/* harmony import */ var _core_download_leftovers_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4183);
-/* harmony import */ var _reporter_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5121);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4296);
-
-
-
-
-/**
- * The post step, run by the runner at the end of the job whatever happened: when the main step
- * was cancelled or killed mid-download, it removes the partial files and staging folders it
- * left. Finished downloads are never touched. A failure here is a warning: the job's outcome
- * is the main step's.
- */
-async function cleanUp() {
-    const saved = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(_reporter_js__WEBPACK_IMPORTED_MODULE_2__/* .LEFTOVERS_STATE */ .Re);
-    if (saved === '')
-        return;
-    try {
-        for (const leftover of await (0,_core_download_leftovers_js__WEBPACK_IMPORTED_MODULE_1__/* .removeLeftovers */ .DA)(JSON.parse(saved))) {
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Removed ${leftover}, left half-done by the download`);
-        }
-    }
-    catch (error) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`Removing what the download left half-done: ${(0,_core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .errorText */ .kc)(error)}`);
-    }
-}
-await cleanUp();
-
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 5121:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Re: () => (/* binding */ LEFTOVERS_STATE)
-/* harmony export */ });
-/* unused harmony exports actionReporter, describeFailure */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4296);
-
-
-/** Settings are inputs here: `run-id`, and with a value as a workflow would write it. */
-const inputWording = (setting, value) => value === undefined ? setting : `${setting}: ${value}`;
-/** The saved state that tells the post step where the main step made temporary files. */
-const LEFTOVERS_STATE = 'leftovers';
-/**
- * The core's messages go to the runner's log, warnings as annotations. Where a download makes
- * temporary files is saved at once (the runner's state file), since a cancelled step is killed.
- */
-const actionReporter = {
-    info: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(message),
-    warning: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(message),
-    debug: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(message),
-    mask: (secret) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(secret),
-    word: inputWording,
-    // The log is no place for a progress bar: the log lines of downloads and deletions suffice.
-    progress: () => undefined,
-    // The workflow that runs the step with `operation: delete` is the user's consent.
-    approveDeletion: () => Promise.resolve(true),
-    temporaryFiles: (leftovers) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(LEFTOVERS_STATE, JSON.stringify(leftovers)),
-};
-/** An error as the step's failure message: a bad setting is named as the input to fix. */
-function describeFailure(error) {
-    const text = explainError(error, inputWording);
-    return error instanceof SettingError ? `Input '${error.setting}': ${text}` : text;
-}
-
-
-/***/ }),
-
-/***/ 4183:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  DA: () => (/* binding */ removeLeftovers)
-});
-
-// UNUSED EXPORTS: leftoversOf, temporaryMarker
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
-;// CONCATENATED MODULE: ./src/core/download/leftovers.ts
-
-
-
-/** Random, so that another process's temporary files, or a user's, never carry it. */
-const temporaryMarker = (0,external_node_crypto_.randomBytes)(6).toString('hex');
-/** The leftovers of a download whose temporary files are these. */
-function leftoversOf(temporaryPaths) {
-    const folders = new Set(temporaryPaths.map((file) => path.dirname(path.resolve(file))));
-    return { marker: temporaryMarker, folders: [...folders] };
-}
-/** Removes the temporary files and folders a download left; returns what it removed. */
-async function removeLeftovers({ marker, folders }) {
-    const tag = `.partial-${marker}-`;
-    const removed = [];
-    for (const folder of folders) {
-        const names = await (0,promises_namespaceObject.readdir)(folder).catch((error) => {
-            if (error.code === 'ENOENT')
-                return [];
-            throw error;
-        });
-        for (const name of names.filter((entry) => entry.startsWith('.') && entry.includes(tag))) {
-            const leftover = external_node_path_default().join(folder, name);
-            await (0,promises_namespaceObject.rm)(leftover, { recursive: true, force: true });
-            removed.push(leftover);
-        }
-    }
-    return removed;
-}
-
-
-/***/ }),
-
-/***/ 4296:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   kc: () => (/* binding */ errorText)
-/* harmony export */ });
-/* unused harmony exports WordedError, SettingError, ArtifactExpiredError, RateLimitExhaustedError, isHttpError, explainError */
-/** The wording used for an error's plain `message`: the setting's own name. */
-const plainWording = (setting, value) => value === undefined ? setting : `${setting}: ${value}`;
-/**
- * An error whose text names settings: `message` uses the plain names, `explain` words them the
- * way the front end showing it does.
- */
-class WordedError extends Error {
-    explain;
-    constructor(explain, options) {
-        super(explain(plainWording), options);
-        this.explain = explain;
-        this.name = 'WordedError';
-    }
-}
-/** A bad setting: raised before any API call; `explain` says what is wrong with it. */
-class SettingError extends WordedError {
-    setting;
-    constructor(setting, explain) {
-        super(explain);
-        this.setting = setting;
-        this.name = 'SettingError';
-    }
-}
-/** The artifact has expired (its `expired` flag, or a 410 from the download endpoint). */
-class ArtifactExpiredError extends Error {
-    artifactName;
-    artifactId;
-    expiresAt;
-    constructor(artifactName, artifactId, expiresAt) {
-        super(`Artifact '${artifactName}' (id ${artifactId}) has expired` +
-            (expiresAt ? ` (at ${expiresAt})` : '') +
-            ' and can no longer be downloaded');
-        this.artifactName = artifactName;
-        this.artifactId = artifactId;
-        this.expiresAt = expiresAt;
-        this.name = 'ArtifactExpiredError';
-    }
-}
-/**
- * A rate limit refuses requests: the primary limit is (nearly) used up, or the secondary limit
- * keeps refusing for longer than is worth waiting. Callers stop cleanly rather than wait.
- */
-class RateLimitExhaustedError extends Error {
-    resetAt;
-    limit;
-    constructor(resetAt, limit = 'primary', 
-    /** What was refused, for the message: the call and the API's answer. */
-    refused) {
-        super((refused ? `${refused}. ` : '') +
-            (limit === 'primary'
-                ? `The API rate limit is used up until ${resetAt.toISOString()}`
-                : `GitHub's secondary rate limit refuses requests until about ${resetAt.toISOString()}`));
-        this.resetAt = resetAt;
-        this.limit = limit;
-        this.name = 'RateLimitExhaustedError';
-    }
-}
-function isHttpError(error) {
-    return error instanceof Error && typeof error.status === 'number';
-}
-/** An error's message, or the thrown value itself when it is not an Error. */
-function errorText(error) {
-    return error instanceof Error ? error.message : String(error);
-}
-/** The text a front end shows for an error, with settings in its own words. */
-function explainError(error, word) {
-    if (error instanceof WordedError)
-        return error.explain(word);
-    return errorText(error);
-}
-
-
-/***/ }),
-
 /***/ 2613:
 /***/ ((module) => {
 
@@ -28774,23 +28564,75 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
-/***/ }),
+/***/ })
 
-/***/ 3218:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Yz: () => (/* binding */ core_debug),
-  Gu: () => (/* binding */ getState),
-  pq: () => (/* binding */ info),
-  LZ: () => (/* binding */ saveState),
-  Pq: () => (/* binding */ core_setSecret),
-  $e: () => (/* binding */ warning)
-});
-
-// UNUSED EXPORTS: ExitCode, addPath, endGroup, error, exportVariable, getBooleanInput, getIDToken, getInput, getMultilineInput, group, isDebug, markdownSummary, notice, platform, setCommandEcho, setFailed, setOutput, startGroup, summary, toPlatformPath, toPosixPath, toWin32Path
+/******/ });
+/************************************************************************/
+/******/ // The module cache
+/******/ var __webpack_module_cache__ = {};
+/******/ 
+/******/ // The require function
+/******/ function __nccwpck_require__(moduleId) {
+/******/ 	// Check if module is in cache
+/******/ 	var cachedModule = __webpack_module_cache__[moduleId];
+/******/ 	if (cachedModule !== undefined) {
+/******/ 		return cachedModule.exports;
+/******/ 	}
+/******/ 	// Create a new module (and put it into the cache)
+/******/ 	var module = __webpack_module_cache__[moduleId] = {
+/******/ 		// no module.id needed
+/******/ 		// no module.loaded needed
+/******/ 		exports: {}
+/******/ 	};
+/******/ 
+/******/ 	// Execute the module function
+/******/ 	var threw = true;
+/******/ 	try {
+/******/ 		__webpack_modules__[moduleId](module, module.exports, __nccwpck_require__);
+/******/ 		threw = false;
+/******/ 	} finally {
+/******/ 		if(threw) delete __webpack_module_cache__[moduleId];
+/******/ 	}
+/******/ 
+/******/ 	// Return the exports of the module
+/******/ 	return module.exports;
+/******/ }
+/******/ 
+/************************************************************************/
+/******/ /* webpack/runtime/asset-relocator-loader */
+/******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
+/******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/define property getters */
+/******/ (() => {
+/******/ 	// define getter functions for harmony exports
+/******/ 	__nccwpck_require__.d = (exports, definition) => {
+/******/ 		for(var key in definition) {
+/******/ 			if(__nccwpck_require__.o(definition, key) && !__nccwpck_require__.o(exports, key)) {
+/******/ 				Object.defineProperty(exports, key, { enumerable: true, get: definition[key] });
+/******/ 			}
+/******/ 		}
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/hasOwnProperty shorthand */
+/******/ (() => {
+/******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ })();
+/******/ 
+/************************************************************************/
+var __webpack_exports__ = {};
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -31737,148 +31579,176 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+;// CONCATENATED MODULE: ./src/core/download/leftovers.ts
 
-/***/ })
 
-/******/ });
-/************************************************************************/
-/******/ // The module cache
-/******/ var __webpack_module_cache__ = {};
-/******/ 
-/******/ // The require function
-/******/ function __nccwpck_require__(moduleId) {
-/******/ 	// Check if module is in cache
-/******/ 	var cachedModule = __webpack_module_cache__[moduleId];
-/******/ 	if (cachedModule !== undefined) {
-/******/ 		return cachedModule.exports;
-/******/ 	}
-/******/ 	// Create a new module (and put it into the cache)
-/******/ 	var module = __webpack_module_cache__[moduleId] = {
-/******/ 		// no module.id needed
-/******/ 		// no module.loaded needed
-/******/ 		exports: {}
-/******/ 	};
-/******/ 
-/******/ 	// Execute the module function
-/******/ 	var threw = true;
-/******/ 	try {
-/******/ 		__webpack_modules__[moduleId](module, module.exports, __nccwpck_require__);
-/******/ 		threw = false;
-/******/ 	} finally {
-/******/ 		if(threw) delete __webpack_module_cache__[moduleId];
-/******/ 	}
-/******/ 
-/******/ 	// Return the exports of the module
-/******/ 	return module.exports;
-/******/ }
-/******/ 
-/************************************************************************/
-/******/ /* webpack/runtime/asset-relocator-loader */
-/******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
-/******/ 
-/******/ /* webpack/runtime/async module */
-/******/ (() => {
-/******/ 	var webpackQueues = typeof Symbol === "function" ? Symbol("webpack queues") : "__webpack_queues__";
-/******/ 	var webpackExports = typeof Symbol === "function" ? Symbol("webpack exports") : "__webpack_exports__";
-/******/ 	var webpackError = typeof Symbol === "function" ? Symbol("webpack error") : "__webpack_error__";
-/******/ 	var resolveQueue = (queue) => {
-/******/ 		if(queue && queue.d < 1) {
-/******/ 			queue.d = 1;
-/******/ 			queue.forEach((fn) => (fn.r--));
-/******/ 			queue.forEach((fn) => (fn.r-- ? fn.r++ : fn()));
-/******/ 		}
-/******/ 	}
-/******/ 	var wrapDeps = (deps) => (deps.map((dep) => {
-/******/ 		if(dep !== null && typeof dep === "object") {
-/******/ 			if(dep[webpackQueues]) return dep;
-/******/ 			if(dep.then) {
-/******/ 				var queue = [];
-/******/ 				queue.d = 0;
-/******/ 				dep.then((r) => {
-/******/ 					obj[webpackExports] = r;
-/******/ 					resolveQueue(queue);
-/******/ 				}, (e) => {
-/******/ 					obj[webpackError] = e;
-/******/ 					resolveQueue(queue);
-/******/ 				});
-/******/ 				var obj = {};
-/******/ 				obj[webpackQueues] = (fn) => (fn(queue));
-/******/ 				return obj;
-/******/ 			}
-/******/ 		}
-/******/ 		var ret = {};
-/******/ 		ret[webpackQueues] = x => {};
-/******/ 		ret[webpackExports] = dep;
-/******/ 		return ret;
-/******/ 	}));
-/******/ 	__nccwpck_require__.a = (module, body, hasAwait) => {
-/******/ 		var queue;
-/******/ 		hasAwait && ((queue = []).d = -1);
-/******/ 		var depQueues = new Set();
-/******/ 		var exports = module.exports;
-/******/ 		var currentDeps;
-/******/ 		var outerResolve;
-/******/ 		var reject;
-/******/ 		var promise = new Promise((resolve, rej) => {
-/******/ 			reject = rej;
-/******/ 			outerResolve = resolve;
-/******/ 		});
-/******/ 		promise[webpackExports] = exports;
-/******/ 		promise[webpackQueues] = (fn) => (queue && fn(queue), depQueues.forEach(fn), promise["catch"](x => {}));
-/******/ 		module.exports = promise;
-/******/ 		body((deps) => {
-/******/ 			currentDeps = wrapDeps(deps);
-/******/ 			var fn;
-/******/ 			var getResult = () => (currentDeps.map((d) => {
-/******/ 				if(d[webpackError]) throw d[webpackError];
-/******/ 				return d[webpackExports];
-/******/ 			}))
-/******/ 			var promise = new Promise((resolve) => {
-/******/ 				fn = () => (resolve(getResult));
-/******/ 				fn.r = 0;
-/******/ 				var fnQueue = (q) => (q !== queue && !depQueues.has(q) && (depQueues.add(q), q && !q.d && (fn.r++, q.push(fn))));
-/******/ 				currentDeps.map((dep) => (dep[webpackQueues](fnQueue)));
-/******/ 			});
-/******/ 			return fn.r ? promise : getResult();
-/******/ 		}, (err) => ((err ? reject(promise[webpackError] = err) : outerResolve(exports)), resolveQueue(queue)));
-/******/ 		queue && queue.d < 0 && (queue.d = 0);
-/******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/compat get default export */
-/******/ (() => {
-/******/ 	// getDefaultExport function for compatibility with non-harmony modules
-/******/ 	__nccwpck_require__.n = (module) => {
-/******/ 		var getter = module && module.__esModule ?
-/******/ 			() => (module['default']) :
-/******/ 			() => (module);
-/******/ 		__nccwpck_require__.d(getter, { a: getter });
-/******/ 		return getter;
-/******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/define property getters */
-/******/ (() => {
-/******/ 	// define getter functions for harmony exports
-/******/ 	__nccwpck_require__.d = (exports, definition) => {
-/******/ 		for(var key in definition) {
-/******/ 			if(__nccwpck_require__.o(definition, key) && !__nccwpck_require__.o(exports, key)) {
-/******/ 				Object.defineProperty(exports, key, { enumerable: true, get: definition[key] });
-/******/ 			}
-/******/ 		}
-/******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/hasOwnProperty shorthand */
-/******/ (() => {
-/******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
-/******/ })();
-/******/ 
-/************************************************************************/
-/******/ 
-/******/ // startup
-/******/ // Load entry module and return exports
-/******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(7718);
-/******/ __webpack_exports__ = await __webpack_exports__;
-/******/ 
+
+/** Random, so that another process's temporary files, or a user's, never carry it. */
+const temporaryMarker = (0,external_node_crypto_.randomBytes)(6).toString('hex');
+/** The leftovers of a download whose temporary files are these. */
+function leftoversOf(temporaryPaths) {
+    const folders = new Set(temporaryPaths.map((file) => path.dirname(path.resolve(file))));
+    return { marker: temporaryMarker, folders: [...folders] };
+}
+/**
+ * Removes the temporary files and folders a download left; returns what it removed. Synchronous,
+ * so that a process ending on Ctrl-C runs nothing else (no write into a folder being removed)
+ * between this and its exit.
+ */
+function removeLeftovers({ marker, folders }) {
+    const tag = `.partial-${marker}-`;
+    const removed = [];
+    for (const folder of folders) {
+        for (const name of namesIn(folder).filter((entry) => entry.startsWith('.') && entry.includes(tag))) {
+            const leftover = external_node_path_default().join(folder, name);
+            (0,external_node_fs_namespaceObject.rmSync)(leftover, { recursive: true, force: true });
+            removed.push(leftover);
+        }
+    }
+    return removed;
+}
+function namesIn(folder) {
+    try {
+        return (0,external_node_fs_namespaceObject.readdirSync)(folder);
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return [];
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/errors.ts
+/** The wording used for an error's plain `message`: the setting's own name. */
+const plainWording = (setting, value) => value === undefined ? setting : `${setting}: ${value}`;
+/**
+ * An error whose text names settings: `message` uses the plain names, `explain` words them the
+ * way the front end showing it does.
+ */
+class WordedError extends Error {
+    explain;
+    constructor(explain, options) {
+        super(explain(plainWording), options);
+        this.explain = explain;
+        this.name = 'WordedError';
+    }
+}
+/** A bad setting: raised before any API call; `explain` says what is wrong with it. */
+class errors_SettingError extends WordedError {
+    setting;
+    constructor(setting, explain) {
+        super(explain);
+        this.setting = setting;
+        this.name = 'SettingError';
+    }
+}
+/** The artifact has expired (its `expired` flag, or a 410 from the download endpoint). */
+class ArtifactExpiredError extends Error {
+    artifactName;
+    artifactId;
+    expiresAt;
+    constructor(artifactName, artifactId, expiresAt) {
+        super(`Artifact '${artifactName}' (id ${artifactId}) has expired` +
+            (expiresAt ? ` (at ${expiresAt})` : '') +
+            ' and can no longer be downloaded');
+        this.artifactName = artifactName;
+        this.artifactId = artifactId;
+        this.expiresAt = expiresAt;
+        this.name = 'ArtifactExpiredError';
+    }
+}
+/**
+ * A rate limit refuses requests: the primary limit is (nearly) used up, or the secondary limit
+ * keeps refusing for longer than is worth waiting. Callers stop cleanly rather than wait.
+ */
+class RateLimitExhaustedError extends Error {
+    resetAt;
+    limit;
+    constructor(resetAt, limit = 'primary', 
+    /** What was refused, for the message: the call and the API's answer. */
+    refused) {
+        super((refused ? `${refused}. ` : '') +
+            (limit === 'primary'
+                ? `The API rate limit is used up until ${resetAt.toISOString()}`
+                : `GitHub's secondary rate limit refuses requests until about ${resetAt.toISOString()}`));
+        this.resetAt = resetAt;
+        this.limit = limit;
+        this.name = 'RateLimitExhaustedError';
+    }
+}
+function isHttpError(error) {
+    return error instanceof Error && typeof error.status === 'number';
+}
+/** An error's message, or the thrown value itself when it is not an Error. */
+function errorText(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+/** The text a front end shows for an error, with settings in its own words. */
+function errors_explainError(error, word) {
+    if (error instanceof WordedError)
+        return error.explain(word);
+    return errorText(error);
+}
+
+;// CONCATENATED MODULE: ./src/action/reporter.ts
+
+
+/** Settings are inputs here: `run-id`, and with a value as a workflow would write it. */
+const inputWording = (setting, value) => value === undefined ? setting : `${setting}: ${value}`;
+/** The saved state that tells the post step where the main step made temporary files. */
+const LEFTOVERS_STATE = 'leftovers';
+/**
+ * The core's messages go to the runner's log, warnings as annotations. Where a download makes
+ * temporary files is saved at once (the runner's state file), since a cancelled step is killed.
+ */
+const actionReporter = {
+    info: (message) => info(message),
+    warning: (message) => warning(message),
+    debug: (message) => core_debug(message),
+    mask: (secret) => core_setSecret(secret),
+    word: inputWording,
+    // The log is no place for a progress bar: the log lines of downloads and deletions suffice.
+    progress: () => undefined,
+    // The workflow that runs the step with `operation: delete` is the user's consent.
+    approveDeletion: () => Promise.resolve(true),
+    temporaryFiles: (leftovers) => saveState(LEFTOVERS_STATE, JSON.stringify(leftovers)),
+};
+/** An error as the step's failure message: a bad setting is named as the input to fix. */
+function describeFailure(error) {
+    const text = explainError(error, inputWording);
+    return error instanceof SettingError ? `Input '${error.setting}': ${text}` : text;
+}
+
+;// CONCATENATED MODULE: ./src/action/post.ts
+
+
+
+
+/**
+ * The post step, run by the runner at the end of the job whatever happened: when the main step
+ * was cancelled or killed mid-download, it removes the partial files and staging folders it
+ * left. Finished downloads are never touched. A failure here is a warning: the job's outcome
+ * is the main step's.
+ */
+function cleanUp() {
+    const saved = getState(LEFTOVERS_STATE);
+    if (saved === '')
+        return;
+    try {
+        for (const leftover of removeLeftovers(JSON.parse(saved))) {
+            info(`Removed ${leftover}, left half-done by the download`);
+        }
+    }
+    catch (error) {
+        warning(`Removing what the download left half-done: ${errorText(error)}`);
+    }
+}
+cleanUp();
+

@@ -9,11 +9,11 @@ import { errorText } from '../core/errors.js'
  * left. Finished downloads are never touched. A failure here is a warning: the job's outcome
  * is the main step's.
  */
-async function cleanUp(): Promise<void> {
+function cleanUp(): void {
   const saved = core.getState(LEFTOVERS_STATE)
   if (saved === '') return
   try {
-    for (const leftover of await removeLeftovers(JSON.parse(saved) as Leftovers)) {
+    for (const leftover of removeLeftovers(JSON.parse(saved) as Leftovers)) {
       core.info(`Removed ${leftover}, left half-done by the download`)
     }
   } catch (error) {
@@ -21,4 +21,4 @@ async function cleanUp(): Promise<void> {
   }
 }
 
-await cleanUp()
+cleanUp()

@@ -1,4 +1,5 @@
-import type { SettingName } from '../core/errors.js'
+import { removeLeftovers } from '../core/download/leftovers.js'
+import { errorText, type SettingName } from '../core/errors.js'
 import { execute } from '../core/execute.js'
 import type { Request } from '../core/request.js'
 import { parseRequest } from '../core/settings.js'
@@ -11,8 +12,8 @@ import { jsonOutput, tableOutput } from './output.js'
 import { parseArguments, type Invocation } from './program.js'
 import { coloursFor, TerminalReporter, type Terminal } from './reporter.js'
 
-/** The shell's exit status for a command ended by SIGINT: 128 + 2. */
-const INTERRUPTED = 130
+/** The shell's exit status for a command ended by a signal: 128 + the signal's number. */
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const
 
 /** What the command needs before it makes its first API request. */
 interface Prepared {
@@ -112,12 +113,19 @@ async function act(
     repository: prepared.repository.split('\n').join(', '),
   })
   reporter.info(`Using ${prepared.sources.join(', ')}`)
-  // Ctrl-C still ends the command at once, but not with the cursor hidden under a progress bar.
-  const interrupted = (): void => {
+  // Ctrl-C (or a kill) still ends the command at once, but not with the cursor hidden under a
+  // progress bar, nor with a half-downloaded file or a staging folder left beside `--path`.
+  const interrupted = (signal: keyof typeof SIGNAL_EXIT_CODES): void => {
     reporter.finish()
-    process.exit(INTERRUPTED)
+    try {
+      for (const leftovers of reporter.leftovers) removeLeftovers(leftovers)
+    } catch (error) {
+      reporter.error(`Removing what the download left half-done: ${errorText(error)}`)
+    }
+    process.exit(SIGNAL_EXIT_CODES[signal])
   }
   process.once('SIGINT', interrupted)
+  process.once('SIGTERM', interrupted)
   try {
     const session = new GitHubSession(
       // Through `https_proxy` (unless `no_proxy` says otherwise), as storage downloads go.
@@ -144,5 +152,6 @@ async function act(
     return exitCode
   } finally {
     process.removeListener('SIGINT', interrupted)
+    process.removeListener('SIGTERM', interrupted)
   }
 }

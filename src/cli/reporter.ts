@@ -3,6 +3,7 @@ import type { WriteStream } from 'node:tty'
 import pc from 'picocolors'
 import type { Colors } from 'picocolors/types.js'
 import type { Artifact } from '../core/artifact.js'
+import type { Leftovers } from '../core/download/leftovers.js'
 import type { Progress, Reporter } from '../core/reporter.js'
 import { formatBytes } from '../core/units.js'
 import { flagWording } from './failures.js'
@@ -43,6 +44,8 @@ export class TerminalReporter implements Reporter {
   readonly colours: Colors
   private readonly secrets = new Set<string>()
   private readonly display: ProgressDisplay | undefined
+  /** Where downloads under way make their temporary files, for an interrupted command to remove. */
+  readonly leftovers: Leftovers[] = []
 
   constructor(
     private readonly terminal: Terminal,
@@ -75,6 +78,10 @@ export class TerminalReporter implements Reporter {
 
   progress(progress: Progress): void {
     this.display?.update(progress)
+  }
+
+  temporaryFiles(leftovers: Leftovers): void {
+    this.leftovers.push(leftovers)
   }
 
   /** Ends any progress bar, leaving its final state on screen. */

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from '@jest/globals'
@@ -418,6 +419,37 @@ describe('manage-artifacts download', () => {
     ])
     expect(serverIds(server)).not.toContain(104)
     expect(deletes(server)).toBe(1)
+  })
+
+  it('on Ctrl-C exits 130 and leaves no partial file or staging folder behind', async () => {
+    const server = await start(
+      [
+        {
+          workflow: 'build.yml',
+          artifacts: [{ name: 'big', files: { 'data.bin': randomBytes(2 << 20) } }],
+        },
+      ],
+      // Slow enough that the download is still in flight when the interrupt comes.
+      { storageLink: { bytesPerSecond: 64 * 1024 } },
+    )
+    const halfDone = async (): Promise<string[]> =>
+      (await readdir(scratch.path, { recursive: true })).filter((name) =>
+        name.includes('.partial-'),
+      )
+
+    const result = await runCli(['download', '--name', 'big', '--path', 'out'], {
+      env: userEnv(server),
+      cwd: scratch.path,
+      killWhen: async () =>
+        server.storageRequests.some((request) => (request.bytesSent ?? 0) > 0) &&
+        (await halfDone()).length > 0,
+      killSignal: 'SIGINT',
+    })
+
+    expect(result.killed).toBe(true)
+    expect(result.exitCode).toBe(130)
+    expect(await halfDone()).toEqual([])
+    expect(await tree(scratch.path)).toEqual({})
   })
 
   it('fails with exit 1 when nothing matches, saying what was searched', async () => {

@@ -150,8 +150,8 @@ export interface ProcessResult {
 
 /**
  * Runs a Node script with its output collected; standard input is a pipe that carries `input`
- * (nothing by default) and is then closed. `killWhen`, polled while it runs, kills it with SIGKILL
- * once it answers true, as a cancelled job's runner would.
+ * (nothing by default) and is then closed. `killWhen`, polled while it runs, sends `killSignal`
+ * once it answers true: SIGKILL as a cancelled job's runner would, SIGINT as Ctrl-C would.
  */
 export function spawnNode(
   node: string,
@@ -161,9 +161,11 @@ export function spawnNode(
     cwd: string
     input?: string
     killWhen?: () => Promise<boolean>
+    /** What `killWhen` sends; default SIGKILL. */
+    killSignal?: NodeJS.Signals
   },
 ): Promise<ProcessResult> {
-  const { killWhen } = options
+  const { killWhen, killSignal = 'SIGKILL' } = options
   return new Promise((resolve, reject) => {
     const child = spawn(node, args, { env: options.env, cwd: options.cwd, stdio: 'pipe' })
     child.stdin.end(options.input ?? '')
@@ -183,7 +185,7 @@ export function spawnNode(
         while (running && !(await killWhen())) {
           await new Promise((wake) => setTimeout(wake, 20))
         }
-        if (running) killed = child.kill('SIGKILL')
+        if (running) killed = child.kill(killSignal)
       })().catch((error: unknown) => {
         child.kill('SIGKILL')
         reject(error)

@@ -13,6 +13,9 @@ export interface RunCliOptions {
   cwd: string
   /** Written to standard input, which is then closed; default: nothing (closed at once). */
   input?: string
+  /** Polled while it runs: once it answers true, the CLI is sent `killSignal`. */
+  killWhen?: () => Promise<boolean>
+  killSignal?: NodeJS.Signals
 }
 
 /** Node binary for the bundle: ACTION_NODE (CI points it at Node 24) or this process's node. */

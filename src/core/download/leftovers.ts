@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { readdir, rm } from 'node:fs/promises'
+import { readdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
 
 /**
@@ -23,20 +23,31 @@ export function leftoversOf(temporaryPaths: string[]): Leftovers {
   return { marker: temporaryMarker, folders: [...folders] }
 }
 
-/** Removes the temporary files and folders a download left; returns what it removed. */
-export async function removeLeftovers({ marker, folders }: Leftovers): Promise<string[]> {
+/**
+ * Removes the temporary files and folders a download left; returns what it removed. Synchronous,
+ * so that a process ending on Ctrl-C runs nothing else (no write into a folder being removed)
+ * between this and its exit.
+ */
+export function removeLeftovers({ marker, folders }: Leftovers): string[] {
   const tag = `.partial-${marker}-`
   const removed: string[] = []
   for (const folder of folders) {
-    const names = await readdir(folder).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return []
-      throw error
-    })
-    for (const name of names.filter((entry) => entry.startsWith('.') && entry.includes(tag))) {
+    for (const name of namesIn(folder).filter(
+      (entry) => entry.startsWith('.') && entry.includes(tag),
+    )) {
       const leftover = path.join(folder, name)
-      await rm(leftover, { recursive: true, force: true })
+      rmSync(leftover, { recursive: true, force: true })
       removed.push(leftover)
     }
   }
   return removed
+}
+
+function namesIn(folder: string): string[] {
+  try {
+    return readdirSync(folder)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw error
+  }
 }

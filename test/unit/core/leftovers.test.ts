@@ -22,7 +22,7 @@ describe('removeLeftovers', () => {
     await writeFile(path.join(staging, 'deep', 'er', 'half.txt'), 'half an extraction')
     const missing = path.join(scratch.path, 'never-made', 'x')
 
-    const removed = await removeLeftovers(leftoversOf([partial, staging, missing]))
+    const removed = removeLeftovers(leftoversOf([partial, staging, missing]))
 
     expect(removed.sort()).toEqual([partial, staging].sort())
     expect(await tree(inside)).toEqual({
