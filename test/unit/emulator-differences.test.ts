@@ -332,14 +332,15 @@ describe('refusals', () => {
 
   it('keeps refusing a secondary limit with blockSeconds, sending the time left', async () => {
     const target = await start(threeArtifacts, {
-      rateLimits: { secondary: { pointsPerWindow: 1, windowMs: 50, blockSeconds: 3600 } },
+      // A window long enough that a busy machine still sends the first two requests within it.
+      rateLimits: { secondary: { pointsPerWindow: 1, windowMs: 1000, blockSeconds: 3600 } },
     })
     const path = `${repoPath(target)}/actions/artifacts`
 
     const allowed = await fetchApi(target, path)
     const refused = await fetchApi(target, path)
     // The window has room again, but the block outlasts it.
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    await new Promise((resolve) => setTimeout(resolve, 1100))
     const stillRefused = await fetchApi(target, path)
 
     expect([allowed.status, refused.status, stillRefused.status]).toEqual([200, 403, 403])

@@ -484,7 +484,7 @@ describe('answers where GitHub differs, in a repository beside the default one',
   })
 
   it('blocks a token for blockSeconds on its own secondary limit, not the default token', async () => {
-    const secondary = { pointsPerWindow: 1, windowMs: 50, blockSeconds: 600 }
+    const secondary = { pointsPerWindow: 1, windowMs: 60_000, blockSeconds: 600 }
     const target = await startWith({
       tokens: [{ token: OTHER_TOKEN, label: OTHER, rateLimits: { secondary } }],
     })
