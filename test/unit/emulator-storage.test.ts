@@ -252,9 +252,8 @@ describe('storage ranges', () => {
 })
 
 describe('storage link', () => {
-  // Pacing never sends ahead of the cap, so only the upper bounds need room for a busy machine.
+  // Pacing never sends ahead of the cap; a busy machine only ever makes a transfer slower.
   const EARLY = 0.97
-  const LATE = 2
 
   it('caps a connection at bytesPerSecond', async () => {
     const rate = 2 * MiB
@@ -267,7 +266,6 @@ describe('storage link', () => {
 
     expect(body.equals(LARGE_BLOB.subarray(0, MiB))).toBe(true)
     expect(elapsed).toBeGreaterThanOrEqual((MiB / rate) * EARLY)
-    expect(elapsed).toBeLessThan((MiB / rate) * LATE)
   })
 
   it('gives each of several parallel ranged requests the whole cap', async () => {
@@ -287,9 +285,9 @@ describe('storage link', () => {
     const elapsed = seconds(began)
 
     expect(Buffer.concat(bodies).equals(LARGE_BLOB.subarray(0, parts * partBytes))).toBe(true)
-    // One shared cap would need `parts` times as long.
+    // One cap shared by the connections would need `parts` times as long as one part at the cap.
     expect(elapsed).toBeGreaterThanOrEqual((partBytes / rate) * EARLY)
-    expect(elapsed).toBeLessThan((partBytes / rate) * LATE)
+    expect(elapsed).toBeLessThan(((parts * partBytes) / rate) * EARLY)
   })
 
   it('waits roundTripMs before each answer', async () => {
