@@ -9,6 +9,7 @@ import yauzl, { type Entry } from 'yauzl'
 import { systemClock, type Clock } from '../clock.js'
 import type { Arrivals } from './arrivals.js'
 import { temporaryMarker } from './leftovers.js'
+import { ThreadWrites } from './thread-writes.js'
 import { errorText } from '../errors.js'
 
 const S_IFMT = 0o170000
@@ -25,6 +26,11 @@ const LARGE_READ_SIZE = 1024 * 1024
  * the work itself (bench/extraction.ts, 20,000 files of 1–4 KiB).
  */
 const SMALL_ENTRY_BYTES = 64 * 1024
+/**
+ * Archives of at least this many entries have their small files written by a thread of their
+ * own (thread-writes.ts): its start, some 40 ms, is then well spent (bench/extraction.ts).
+ */
+const THREAD_WRITES_FROM = 1000
 const STORED = 0
 const DEFLATED = 8
 const LOCAL_HEADER_SIGNATURE = 0x04034b50
@@ -158,6 +164,7 @@ async function extractInto(
   const files = new Set<string>()
   const folders = new Set<string>()
   const writes = new ConcurrentWrites(CONCURRENT_WRITES)
+  const threadWrites = zip.entryCount >= THREAD_WRITES_FROM ? new ThreadWrites() : undefined
   try {
     for await (const entry of zip.eachEntry()) {
       const name = yauzl.getFileNameLowLevel(
@@ -182,15 +189,25 @@ async function extractInto(
         const replaced = earlier && path.join(root, ...earlier.split('/'))
         // Keyed by the folded name: a later entry waits for the one it replaces, as in a serial
         // extraction, and removes it when spelt differently, so its own spelling is what stays.
-        await writes.add(rules.fold(relative), async () => {
-          if (replaced) await rm(replaced, { force: true })
-          await writeEntry({ zip, reader }, entry, target, subject, name)
-        })
+        const key = rules.fold(relative)
+        if (threadWrites && isSmall(entry)) {
+          await writes.waitFor(key)
+          const content = await smallContent({ zip, reader }, entry, subject, name)
+          await threadWrites.add({ target, content, mode: fileMode(entry), replaces: replaced })
+        } else {
+          // The thread writes in order; this entry may replace one it has not written yet.
+          await threadWrites?.drain()
+          await writes.add(key, async () => {
+            if (replaced) await rm(replaced, { force: true })
+            await writeEntry({ zip, reader }, entry, target, subject, name)
+          })
+        }
         if (earlier) files.delete(earlier)
         files.add(relative)
       }
     }
     await writes.finish()
+    await threadWrites?.drain()
   } catch (error) {
     throw error instanceof UnsafeEntryError
       ? error
@@ -198,6 +215,7 @@ async function extractInto(
   } finally {
     // Nothing may still be writing when the caller removes the folder.
     await writes.settle()
+    await threadWrites?.close()
     zip.close()
   }
   return [...files]
@@ -343,14 +361,19 @@ class ConcurrentWrites {
   async add(file: string, write: () => Promise<void>): Promise<void> {
     while (this.running.size >= this.limit) await Promise.race(this.running.values())
     // An archive may hold a name twice: the later entry must win, as in a serial extraction.
-    await this.running.get(file)
-    this.throwIfFailed()
+    await this.waitFor(file)
     const done = write()
       .catch((error: unknown) => {
         this.failure ??= { error }
       })
       .finally(() => this.running.delete(file))
     this.running.set(file, done)
+  }
+
+  /** Waits until `file` is not being written; a failure of an earlier write is thrown here. */
+  async waitFor(file: string): Promise<void> {
+    await this.running.get(file)
+    this.throwIfFailed()
   }
 
   /** Waits for every write, throwing the first failure. */
@@ -393,10 +416,12 @@ function checkedEntryPath(entry: Entry, name: string, subject: string): string {
   return segments.join('/')
 }
 
+/**
+ * `target` was made by `path.join`, which resolves any `..` left in it: one that led out of
+ * `root` (itself made by `path.join`, so written the same way) leaves a path outside it.
+ */
 function assertInside(root: string, target: string, subject: string, name: string): void {
-  const relative = path.relative(root, target)
-  // Only a `..` segment leaves the root: `..foo` is an ordinary name.
-  if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
+  if (target !== root && !target.startsWith(`${root}${path.sep}`)) {
     throw new UnsafeEntryError(subject, name, 'would be written outside the destination')
   }
 }
@@ -442,6 +467,8 @@ function windowsNameProblem(segment: string): string | undefined {
 class FoldedNames {
   private readonly folders = new Map<string, string>()
   private readonly files = new Map<string, string>()
+  /** Each folder name met, as given, with its spelling. */
+  private readonly spelt = new Map<string, string>()
   /** Earlier and later spelling of each file replaced by a differently spelt one. */
   readonly collisions: [string, string][] = []
 
@@ -449,15 +476,30 @@ class FoldedNames {
 
   /** `relative` with its folders spelt as they were first seen. */
   spelling(relative: string, isFolder: boolean): string {
-    const segments = relative === '' ? [] : relative.split('/')
-    const folderCount = isFolder ? segments.length : segments.length - 1
-    for (let index = 0; index < folderCount; index++) {
-      const key = this.fold(segments.slice(0, index + 1).join('/'))
-      const known = this.folders.get(key)
-      if (known === undefined) this.folders.set(key, segments.slice(0, index + 1).join('/'))
-      else segments.splice(0, index + 1, ...known.split('/'))
+    const cut = isFolder ? relative.length : relative.lastIndexOf('/')
+    if (cut <= 0) return relative
+    return `${this.folderSpelling(relative.slice(0, cut))}${relative.slice(cut)}`
+  }
+
+  /**
+   * The folder's spelling, kept per name as given: once a folder is spelt, so are all that hold
+   * it, and no first spelling ever changes, so the answer for a name stays the same. The many
+   * entries of one folder then cost one look-up each.
+   */
+  private folderSpelling(folder: string): string {
+    let spelt = this.spelt.get(folder)
+    if (spelt === undefined) {
+      const segments = folder.split('/')
+      for (let index = 0; index < segments.length; index++) {
+        const key = this.fold(segments.slice(0, index + 1).join('/'))
+        const known = this.folders.get(key)
+        if (known === undefined) this.folders.set(key, segments.slice(0, index + 1).join('/'))
+        else segments.splice(0, index + 1, ...known.split('/'))
+      }
+      spelt = segments.join('/')
+      this.spelt.set(folder, spelt)
     }
-    return segments.join('/')
+    return spelt
   }
 
   /** Records the file; returns the spelling of an earlier one it replaces, if spelt otherwise. */
@@ -486,10 +528,8 @@ async function writeEntry(
   subject: string,
   name: string,
 ): Promise<void> {
-  const corrupt = () => `Extracting ${subject}: entry '${name}' is corrupt (CRC mismatch)`
   if (isSmall(entry)) {
-    const content = inflated(entry, await readRaw(reader, entry, zip.fileSize), name)
-    if (crc32(content) !== entry.crc32) throw new Error(corrupt())
+    const content = await smallContent({ zip, reader }, entry, subject, name)
     // One synchronous call: for a few KiB, three trips to the thread pool (open, write, close)
     // cost more than the writing (bench/extraction.ts).
     writeFileSync(target, content, { mode: fileMode(entry) })
@@ -502,9 +542,25 @@ async function writeEntry(
   const content = await zip.openReadStreamPromise(entry)
   await pipeline(
     content,
-    crcCheck(entry.crc32, corrupt),
+    crcCheck(entry.crc32, () => corrupt(subject, name)),
     createWriteStream(target, { mode: fileMode(entry) }),
   )
+}
+
+function corrupt(subject: string, name: string): string {
+  return `Extracting ${subject}: entry '${name}' is corrupt (CRC mismatch)`
+}
+
+/** A small entry's content, read and inflated in memory, its size and checksum checked. */
+async function smallContent(
+  { zip, reader }: OpenArchive,
+  entry: Entry,
+  subject: string,
+  name: string,
+): Promise<Buffer> {
+  const content = inflated(entry, await readRaw(reader, entry, zip.fileSize), name)
+  if (crc32(content) !== entry.crc32) throw new Error(corrupt(subject, name))
+  return content
 }
 
 function isSmall(entry: Entry): boolean {

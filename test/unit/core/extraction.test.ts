@@ -285,6 +285,99 @@ describe('extractZip', () => {
   })
 })
 
+/**
+ * Small files of an archive of this many entries are written by a thread of their own, in the
+ * order of the archive, beside the large entries this thread streams.
+ */
+const MANY = 1_500
+
+/** `count` small files, stored and deflated, some empty, in a few folders. */
+function fillers(count: number): ZipEntry[] {
+  return Array.from({ length: count }, (_, i) => ({
+    name: `filler-${i % 9}/file-${i}.txt`,
+    data: `${i} `.repeat(i % 50),
+    method: i % 2 === 0 ? 'store' : 'deflate',
+  }))
+}
+
+/** `entries` placed among `MANY` fillers, each at the index given. */
+function among(placed: [number, ZipEntry][]): ZipEntry[] {
+  const entries = fillers(MANY)
+  for (const [index, entry] of [...placed].reverse()) entries.splice(index, 0, entry)
+  return entries
+}
+
+describe('extractZip of thousands of entries', () => {
+  it('writes every file, the later of two entries of one name winning, small or large', async () => {
+    const large = (fill: string) => fill.repeat(100_000)
+    const entries = among([
+      [300, { name: 'large-then-small.txt', data: large('a') }],
+      [301, { name: 'large-then-small.txt', data: 'small' }],
+      [399, { name: 'small-then-large.txt', data: 'small' }],
+      [400, { name: 'small-then-large.txt', data: large('b') }],
+      [500, { name: 'twice.txt', data: 'first' }],
+      [1_200, { name: 'twice.txt', data: 'second' }],
+      [1_300, { name: 'tool/run.sh', data: '#!/bin/sh\n', mode: 0o100755 }],
+    ])
+    const archive = await zipFile(entries)
+
+    const files = await extractZip(archive, destination, SUBJECT)
+
+    const last = new Map(entries.map((entry) => [entry.name, String(entry.data)]))
+    expect(files.sort()).toEqual([...last.keys()].sort())
+    expect(await tree(destination)).toEqual({
+      ...Object.fromEntries([...last].map(([name, data]) => [name, data])),
+      ...Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`filler-${i}/`, ''])),
+      'tool/': '',
+    })
+    expect(await readFile(path.join(destination, 'small-then-large.txt'), 'utf8')).toBe(large('b'))
+    expect((await lstat(path.join(destination, 'tool', 'run.sh'))).mode & 0o100).toBe(0o100)
+  })
+
+  it('lets the later of two names differing in case win, where case is ignored', async () => {
+    const archive = await zipFile(
+      among([
+        [5, { name: 'Docs/Guide.md', data: 'first' }],
+        [1_000, { name: 'DOCS/guide.md', data: 'second' }],
+      ]),
+    )
+
+    await extractZip(archive, destination, SUBJECT, { rules: fileNameRules('win32') })
+
+    expect(await tree(path.join(destination, 'Docs'))).toEqual({ 'guide.md': 'second' })
+  })
+
+  it('refuses an entry whose data does not match its checksum, writing nothing', async () => {
+    const whole = buildZip(among([[700, { name: 'damaged.txt', data: 'intact', method: 'store' }]]))
+    const damaged = Buffer.from(whole)
+    damaged.write('DAMAGE', damaged.indexOf('intact'))
+    const archive = await zipFile(damaged)
+
+    await expect(extractZip(archive, destination, SUBJECT)).rejects.toThrow(
+      `entry 'damaged.txt' is corrupt (CRC mismatch)`,
+    )
+    expect(await besideDestination()).toEqual([])
+  })
+
+  it('stops at a file that cannot be written, leaving the destination as it was', async () => {
+    await mkdir(destination, { recursive: true })
+    await writeFile(path.join(destination, 'kept.txt'), 'before')
+    // A folder stands where the later entry would write a file.
+    const archive = await zipFile(
+      among([
+        [100, { name: 'taken/', directory: true }],
+        [900, { name: 'taken', data: 'a file' }],
+      ]),
+    )
+
+    await expect(extractZip(archive, destination, SUBJECT)).rejects.toThrow(
+      `Extracting ${SUBJECT} failed: EISDIR`,
+    )
+    expect(await tree(destination)).toEqual({ 'kept.txt': 'before' })
+    expect(await besideDestination()).toEqual(['dist'])
+  })
+})
+
 /** Names Linux holds but a case-insensitive host cannot: those tests run where they mean something. */
 const caseSensitiveHost = process.platform === 'linux'
 const notOnWindows = process.platform === 'win32' ? it.skip : it
