@@ -262,6 +262,27 @@ describe('download', () => {
     expect(records(result).every((r) => r.path === path.join(workspace, 'merged'))).toBe(true)
   })
 
+  it('extracts an artifact of thousands of small files', async () => {
+    // As many entries as this, and the files are written by a thread of their own.
+    const files = Object.fromEntries(
+      Array.from({ length: 1_500 }, (_, i) => [
+        `module-${i % 20}/file-${i}.txt`,
+        `${i}\n`.repeat(i % 40),
+      ]),
+    )
+    const server = await start([
+      { id: RUN_A, workflow: 'build.yml', artifacts: [{ name: 'sources', files }] },
+    ])
+
+    const result = await download(server, { name: 'sources', 'run-id': String(RUN_A) })
+
+    expect(result.exitCode).toBe(0)
+    expect(await tree(workspace)).toEqual({
+      ...files,
+      ...Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`module-${i}/`, ''])),
+    })
+  })
+
   it('saves <name>.zip with extract: false', async () => {
     const server = await start([
       {
