@@ -164,7 +164,8 @@ async function extractInto(
   const files = new Set<string>()
   const folders = new Set<string>()
   const writes = new ConcurrentWrites(CONCURRENT_WRITES)
-  const threadWrites = zip.entryCount >= THREAD_WRITES_FROM ? new ThreadWrites() : undefined
+  const manyEntries = zip.entryCount >= THREAD_WRITES_FROM
+  let threadWrites: ThreadWrites | undefined
   try {
     for await (const entry of zip.eachEntry()) {
       const name = yauzl.getFileNameLowLevel(
@@ -190,7 +191,8 @@ async function extractInto(
         // Keyed by the folded name: a later entry waits for the one it replaces, as in a serial
         // extraction, and removes it when spelt differently, so its own spelling is what stays.
         const key = rules.fold(relative)
-        if (threadWrites && isSmall(entry)) {
+        if (manyEntries && isSmall(entry)) {
+          threadWrites ??= new ThreadWrites()
           await writes.waitFor(key)
           const content = await smallContent({ zip, reader }, entry, subject, name)
           await threadWrites.add({ target, content, mode: fileMode(entry), replaces: replaced })
