@@ -530,6 +530,7 @@ async function writeEntry(
   subject: string,
   name: string,
 ): Promise<void> {
+  const corrupt = () => corruptEntry(subject, name)
   if (isSmall(entry)) {
     const content = await smallContent({ zip, reader }, entry, subject, name)
     // One synchronous call: for a few KiB, three trips to the thread pool (open, write, close)
@@ -544,12 +545,12 @@ async function writeEntry(
   const content = await zip.openReadStreamPromise(entry)
   await pipeline(
     content,
-    crcCheck(entry.crc32, () => corrupt(subject, name)),
+    crcCheck(entry.crc32, corrupt),
     createWriteStream(target, { mode: fileMode(entry) }),
   )
 }
 
-function corrupt(subject: string, name: string): string {
+function corruptEntry(subject: string, name: string): string {
   return `Extracting ${subject}: entry '${name}' is corrupt (CRC mismatch)`
 }
 
@@ -561,7 +562,7 @@ async function smallContent(
   name: string,
 ): Promise<Buffer> {
   const content = inflated(entry, await readRaw(reader, entry, zip.fileSize), name)
-  if (crc32(content) !== entry.crc32) throw new Error(corrupt(subject, name))
+  if (crc32(content) !== entry.crc32) throw new Error(corruptEntry(subject, name))
   return content
 }
 
