@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process'
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
-import { runnerStorage } from '../src/action/storage.js'
+import { runnerStorage } from '../src/transport/storage.js'
 import type { ArtifactClient } from '../src/core/api.js'
 import type { Reporter } from '../src/core/reporter.js'
 import { GitHubSession } from '../src/github/session.js'

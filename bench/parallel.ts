@@ -11,7 +11,7 @@
 import { mkdir, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { runnerStorage } from '../src/action/storage.js'
+import { runnerStorage } from '../src/transport/storage.js'
 import { transferToFile } from '../src/core/download/transfer.js'
 import { runAction } from '../test/support/action.js'
 import { fetchApi, repoPath, startEmulator, type Emulator } from '../test/support/emulator/index.js'

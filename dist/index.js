@@ -34555,7 +34555,7 @@ function defaultCallback(err) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5397);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1193);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -34564,7 +34564,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5397:
+/***/ 1193:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -50865,7 +50865,7 @@ async function writeArtifactsFile(artifacts, runnerTemp) {
     return file;
 }
 
-;// CONCATENATED MODULE: ./src/action/proxy.ts
+;// CONCATENATED MODULE: ./src/transport/proxy.ts
 
 
 /**
@@ -50910,7 +50910,7 @@ function describeFailure(error) {
     return error instanceof SettingError ? `Input '${error.setting}': ${text}` : text;
 }
 
-;// CONCATENATED MODULE: ./src/action/storage.ts
+;// CONCATENATED MODULE: ./src/transport/storage.ts
 
 /**
  * Storage requests through the toolkit's HTTP client, which honours the proxy settings

@@ -32824,7 +32824,7 @@ function defaultCallback(err) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(789);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(656);
 
 // A reader that stops early (`manage-artifacts list | head`) closes the pipe: that ends the
 // output quietly rather than in a stack trace.
@@ -32842,7 +32842,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 789:
+/***/ 656:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -40589,7 +40589,7 @@ class HttpClient {
 }
 const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./src/action/proxy.ts
+;// CONCATENATED MODULE: ./src/transport/proxy.ts
 
 
 /**
@@ -40605,7 +40605,7 @@ function runnerProxyFetch(apiUrl) {
     return proxied;
 }
 
-;// CONCATENATED MODULE: ./src/action/storage.ts
+;// CONCATENATED MODULE: ./src/transport/storage.ts
 
 /**
  * Storage requests through the toolkit's HTTP client, which honours the proxy settings

@@ -11,7 +11,7 @@ import {
 } from '../../../src/core/download/download.js'
 import { runnerCache } from '../../../src/action/cache.js'
 import { fileNameRules } from '../../../src/core/download/extraction.js'
-import { runnerStorage } from '../../../src/action/storage.js'
+import { runnerStorage } from '../../../src/transport/storage.js'
 import type { Reporter } from '../../../src/core/reporter.js'
 import { ArtifactExpiredError } from '../../../src/core/errors.js'
 import { buildZip } from '../../support/zip.js'

@@ -1,4 +1,4 @@
-import { runnerStorage } from '../../../src/action/storage.js'
+import { runnerStorage } from '../../../src/transport/storage.js'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { execFileSync } from 'node:child_process'

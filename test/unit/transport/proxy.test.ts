@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { runnerProxyFetch } from '../../../src/action/proxy.js'
+import { runnerProxyFetch } from '../../../src/transport/proxy.js'
 import { useEmulator } from '../../support/fixtures.js'
 import { useTunnelProxy } from '../../support/proxy.js'
 
