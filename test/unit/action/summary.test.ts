@@ -72,6 +72,24 @@ describe('job summary', () => {
     ])
   })
 
+  it('counts each repository once for a name, however its artifacts are interleaved', () => {
+    const held = (repository: string, id: number): ArtifactRecord => ({
+      ...record(id, 'dist'),
+      repository,
+    })
+    const artifacts = [
+      held('octo-org/web', 1),
+      held('octo-org/api', 2),
+      held('octo-org/web', 3),
+      held('octo-org/api', 4),
+      held('mona/tiny', 5),
+    ]
+
+    const summary = buildSummary(outcome({ artifacts }))
+
+    expect(summary).toContain('| dist | 5 | 3 | 7.50 KB |')
+  })
+
   it('says where each downloaded artifact was saved', () => {
     const summary = buildSummary(
       outcome({
