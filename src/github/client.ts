@@ -43,6 +43,8 @@ export class RestArtifactClient implements ArtifactClient {
   private readonly runs = new Map<number, Promise<WorkflowRun>>()
   private readonly workflowIds = new Map<string, Promise<number>>()
   private readonly pullRequests = new Map<number, Promise<PullRequestHead>>()
+  /** One run description per run, shared by that run's artifacts in every listing. */
+  private readonly artifactRuns = new Map<number, ArtifactRun>()
   private readonly owner: string
   private readonly repo: string
 
@@ -223,10 +225,43 @@ export class RestArtifactClient implements ArtifactClient {
           }),
     )
     return {
-      artifacts: response.data.artifacts.map(slimArtifact),
+      artifacts: response.data.artifacts.map((artifact) => this.slimArtifact(artifact)),
       totalCount: response.data.total_count,
       hasNext: hasNextPage(response.headers.link),
     }
+  }
+
+  /** Only the fields the product reads: a long listing keeps these, not every REST object whole. */
+  private slimArtifact(artifact: RestArtifact): Artifact {
+    return {
+      id: artifact.id,
+      name: artifact.name,
+      size_in_bytes: artifact.size_in_bytes,
+      expired: artifact.expired,
+      created_at: artifact.created_at,
+      expires_at: artifact.expires_at,
+      digest: artifact.digest ?? null,
+      workflow_run: artifact.workflow_run ? this.sharedRun(artifact.workflow_run) : null,
+    }
+  }
+
+  /**
+   * The run as the artifact describes it, the same object for every artifact of the run that
+   * describes it alike: a run's hundred artifacts keep one branch, one SHA and one object.
+   */
+  private sharedRun(run: ArtifactRun): ArtifactRun {
+    const slim: ArtifactRun = {
+      id: run.id,
+      repository_id: run.repository_id,
+      head_repository_id: run.head_repository_id,
+      head_branch: run.head_branch,
+      head_sha: run.head_sha,
+    }
+    if (slim.id === undefined) return slim
+    const known = this.artifactRuns.get(slim.id)
+    if (known && sameRun(known, slim)) return known
+    this.artifactRuns.set(slim.id, slim)
+    return slim
   }
 
   private call<T>(call: ApiCall, request: () => Promise<T>): Promise<T> {
@@ -348,27 +383,10 @@ type RestRun = Omit<WorkflowRun, 'repository' | 'head_repository'> & {
   head_repository?: { id: number } | null
 }
 
-/** Only the fields the product reads: a long listing keeps these, not every REST object whole. */
-function slimArtifact(artifact: RestArtifact): Artifact {
-  const run = artifact.workflow_run
-  return {
-    id: artifact.id,
-    name: artifact.name,
-    size_in_bytes: artifact.size_in_bytes,
-    expired: artifact.expired,
-    created_at: artifact.created_at,
-    expires_at: artifact.expires_at,
-    digest: artifact.digest ?? null,
-    workflow_run: run
-      ? {
-          id: run.id,
-          repository_id: run.repository_id,
-          head_repository_id: run.head_repository_id,
-          head_branch: run.head_branch,
-          head_sha: run.head_sha,
-        }
-      : null,
-  }
+type ArtifactRun = NonNullable<Artifact['workflow_run']>
+
+function sameRun(a: ArtifactRun, b: ArtifactRun): boolean {
+  return (Object.keys(b) as (keyof ArtifactRun)[]).every((key) => a[key] === b[key])
 }
 
 function slimRun(run: RestRun): WorkflowRun {
