@@ -34555,9 +34555,19 @@ function defaultCallback(err) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5397);
+/* harmony import */ var node_v8__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8877);
+/* harmony import */ var node_v8__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_v8__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5397);
 
-await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
+
+// A long listing keeps every artifact it reads, so most young objects survive their first
+// collections, and V8 then doubles the young generation again and again, up to 128 MiB held for
+// the rest of the step (most of the peak RSS of a 100,000-artifact listing). The runner starts
+// `node` itself, so no command-line flag can cap it; this flag, read each time V8 would grow the
+// young generation, keeps it at its starting size instead. Survivors are promoted sooner, which
+// costs a little collection time and no memory.
+(0,node_v8__WEBPACK_IMPORTED_MODULE_0__.setFlagsFromString)('--semi-space-growth-factor=1');
+await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -44102,8 +44112,25 @@ function execute_combine(selections) {
 }
 /** The output records of these artifacts, each naming the repository that holds it. */
 function recordsOf(artifacts, selections) {
-    const holders = holdersById(selections);
-    return artifacts.map((artifact) => toRecord(artifact, fullName(holders.get(artifact.id).target.repository)));
+    const repositoryOf = repositoryNames(selections);
+    return artifacts.map((artifact) => toRecord(artifact, repositoryOf(artifact)));
+}
+/**
+ * The name of the repository holding each artifact, one string per repository shared by its
+ * records: a listing of 100,000 artifacts builds no name, and no look-up table, per artifact.
+ */
+function repositoryNames(selections) {
+    if (selections.length === 1) {
+        const name = fullName(selections[0].target.repository);
+        return () => name;
+    }
+    const names = new Map();
+    for (const part of selections) {
+        const name = fullName(part.target.repository);
+        for (const artifact of part.selection.selected)
+            names.set(artifact.id, name);
+    }
+    return (artifact) => names.get(artifact.id);
 }
 function holdersById(selections) {
     const holders = new Map();
@@ -44336,6 +44363,8 @@ class RestArtifactClient {
     runs = new Map();
     workflowIds = new Map();
     pullRequests = new Map();
+    /** One run description per run, shared by that run's artifacts in every listing. */
+    artifactRuns = new Map();
     owner;
     repo;
     constructor(octokit, repository, reporter) {
@@ -44492,10 +44521,43 @@ class RestArtifactClient {
                 run_id: query.runId,
             }));
         return {
-            artifacts: response.data.artifacts.map(slimArtifact),
+            artifacts: response.data.artifacts.map((artifact) => this.slimArtifact(artifact)),
             totalCount: response.data.total_count,
             hasNext: hasNextPage(response.headers.link),
         };
+    }
+    /** Only the fields the product reads: a long listing keeps these, not every REST object whole. */
+    slimArtifact(artifact) {
+        return {
+            id: artifact.id,
+            name: artifact.name,
+            size_in_bytes: artifact.size_in_bytes,
+            expired: artifact.expired,
+            created_at: artifact.created_at,
+            expires_at: artifact.expires_at,
+            digest: artifact.digest ?? null,
+            workflow_run: artifact.workflow_run ? this.sharedRun(artifact.workflow_run) : null,
+        };
+    }
+    /**
+     * The run as the artifact describes it, the same object for every artifact of the run that
+     * describes it alike: a run's hundred artifacts keep one branch, one SHA and one object.
+     */
+    sharedRun(run) {
+        const slim = {
+            id: run.id,
+            repository_id: run.repository_id,
+            head_repository_id: run.head_repository_id,
+            head_branch: run.head_branch,
+            head_sha: run.head_sha,
+        };
+        if (slim.id === undefined)
+            return slim;
+        const known = this.artifactRuns.get(slim.id);
+        if (known && sameRun(known, slim))
+            return known;
+        this.artifactRuns.set(slim.id, slim);
+        return slim;
     }
     call(call, request) {
         return callApi(call, fullName(this.repository), request);
@@ -44588,27 +44650,8 @@ function uniqueById(artifacts) {
             seen.set(artifact.id, artifact);
     return [...seen.values()];
 }
-/** Only the fields the product reads: a long listing keeps these, not every REST object whole. */
-function slimArtifact(artifact) {
-    const run = artifact.workflow_run;
-    return {
-        id: artifact.id,
-        name: artifact.name,
-        size_in_bytes: artifact.size_in_bytes,
-        expired: artifact.expired,
-        created_at: artifact.created_at,
-        expires_at: artifact.expires_at,
-        digest: artifact.digest ?? null,
-        workflow_run: run
-            ? {
-                id: run.id,
-                repository_id: run.repository_id,
-                head_repository_id: run.head_repository_id,
-                head_branch: run.head_branch,
-                head_sha: run.head_sha,
-            }
-            : null,
-    };
+function sameRun(a, b) {
+    return Object.keys(b).every((key) => a[key] === b[key]);
 }
 function slimRun(run) {
     return {
@@ -50764,33 +50807,50 @@ function readToken(getInput) {
 ;// CONCATENATED MODULE: ./src/core/storage-report.ts
 /** Per repository holding at least one of the records, largest `total_bytes` first. */
 function repositoryTotals(records) {
-    return groupTotals(records, (record) => record.repository).map(([repository, group]) => ({
-        repository,
-        count: group.length,
-        total_bytes: bytesOf(group),
-    }));
-}
-/** Per artifact name across every repository, largest `total_bytes` first. */
-function nameTotals(records) {
-    return groupTotals(records, (record) => record.name).map(([name, group]) => ({
-        name,
-        count: group.length,
-        total_bytes: bytesOf(group),
-        repositories: new Set(group.map((record) => record.repository)).size,
-    }));
-}
-/** The records grouped by key, largest summed size first, then by key for a stable order. */
-function groupTotals(records, keyOf) {
-    const groups = new Map();
+    const totals = new Map();
     for (const record of records) {
-        const key = keyOf(record);
-        const group = groups.get(key);
-        if (group)
-            group.push(record);
+        const total = totals.get(record.repository);
+        if (total)
+            add(total, record);
         else
-            groups.set(key, [record]);
+            totals.set(record.repository, { repository: record.repository, ...firstCount(record) });
     }
-    return [...groups].sort(([keyA, a], [keyB, b]) => bytesOf(b) - bytesOf(a) || keyA.localeCompare(keyB));
+    return largestFirst([...totals.values()], (total) => total.repository);
+}
+/**
+ * Per artifact name across every repository, largest `total_bytes` first. Counted as the records
+ * pass: a listing of 100,000 names keeps no group of records, and no set, per name.
+ */
+function nameTotals(records) {
+    const totals = new Map();
+    for (const record of records) {
+        const count = totals.get(record.name);
+        if (!count) {
+            totals.set(record.name, {
+                total: { name: record.name, ...firstCount(record), repositories: 1 },
+                firstRepository: record.repository,
+            });
+            continue;
+        }
+        add(count.total, record);
+        if (record.repository === count.firstRepository)
+            continue;
+        count.others ??= new Set();
+        count.others.add(record.repository);
+        count.total.repositories = 1 + count.others.size;
+    }
+    return largestFirst(Array.from(totals.values(), (count) => count.total), (total) => total.name);
+}
+function firstCount(record) {
+    return { count: 1, total_bytes: record.size_in_bytes };
+}
+function add(total, record) {
+    total.count++;
+    total.total_bytes += record.size_in_bytes;
+}
+/** Largest summed size first, then by key for a stable order. */
+function largestFirst(totals, keyOf) {
+    return totals.sort((a, b) => b.total_bytes - a.total_bytes || keyOf(a).localeCompare(keyOf(b)));
 }
 function bytesOf(records) {
     return records.reduce((sum, record) => sum + record.size_in_bytes, 0);
@@ -50845,8 +50905,12 @@ function cappedArtifactsJson(artifacts) {
         'the artifacts-file output names, with all the others');
     return JSON.stringify(artifacts.filter((artifact) => kept.has(artifact)));
 }
-/** Records written to the artifacts file at a time: a long listing never becomes one string. */
-const RECORDS_PER_WRITE = 1000;
+/**
+ * Records written to the artifacts file at a time: a long listing never becomes one string, and
+ * each piece (about 40 KB) stays under V8's large-object size, so it dies young instead of
+ * piling up in the large-object space until a full collection (tens of MiB for 100,000 records).
+ */
+const RECORDS_PER_WRITE = 100;
 /** Every artifact, as JSON, in a file of its own under the runner's temporary folder. */
 async function writeArtifactsFile(artifacts, runnerTemp) {
     const file = external_node_path_default().join(runnerTemp || (0,external_node_os_namespaceObject.tmpdir)(), `manage-artifacts-${(0,external_node_crypto_.randomUUID)()}.json`);
@@ -51270,6 +51334,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
+
+/***/ }),
+
+/***/ 8877:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
 
 /***/ }),
 
