@@ -69,13 +69,13 @@ export class RestArtifactClient implements ArtifactClient {
     const shifted =
       pages.some((page) => page.totalCount !== first.totalCount) || pages[pages.length - 1].hasNext
     if (shifted) return this.listInOrder(query)
-    return uniqueById(pages.flatMap((page) => page.artifacts))
+    return uniqueById(pages.map((page) => page.artifacts))
   }
 
   private async listInOrder(query: ArtifactQuery): Promise<Artifact[]> {
-    const artifacts: Artifact[] = []
-    for await (const page of this.artifactPages(query)) artifacts.push(...page)
-    return uniqueById(artifacts)
+    const pages: Artifact[][] = []
+    for await (const page of this.artifactPages(query)) pages.push(page)
+    return uniqueById(pages)
   }
 
   async *artifactPages(query: ArtifactQuery): AsyncIterable<Artifact[]> {
@@ -371,10 +371,21 @@ function range(from: number, to: number): number[] {
   return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i)
 }
 
-function uniqueById(artifacts: Artifact[]): Artifact[] {
-  const seen = new Map<number, Artifact>()
-  for (const artifact of artifacts) if (!seen.has(artifact.id)) seen.set(artifact.id, artifact)
-  return [...seen.values()]
+/**
+ * The pages' artifacts as one list, each once. Filled in one pass, with a set of ids rather than
+ * a map of artifacts: a listing of 100,000 artifacts makes one list of them, not three.
+ */
+function uniqueById(pages: Artifact[][]): Artifact[] {
+  const seen = new Set<number>()
+  const artifacts: Artifact[] = []
+  for (const page of pages) {
+    for (const artifact of page) {
+      if (seen.has(artifact.id)) continue
+      seen.add(artifact.id)
+      artifacts.push(artifact)
+    }
+  }
+  return artifacts
 }
 
 type RestArtifact = Artifact & Record<string, unknown>
