@@ -75,7 +75,8 @@ export async function execute(
 function combine(selections: RepositorySelection[]): Selection {
   const parts = selections.map((part) => part.selection)
   return {
-    selected: parts.flatMap((part) => part.selected),
+    // One repository's selection is taken as it is: a second list of 100,000 costs memory.
+    selected: parts.length === 1 ? parts[0].selected : parts.flatMap((part) => part.selected),
     kept: parts.reduce((sum, part) => sum + part.kept, 0),
     searched:
       parts.length === 1
