@@ -43706,7 +43706,9 @@ const MAX_RUNS_SEARCHED = 100;
 async function selectForListing(query, client, reporter) {
     const candidates = await listCandidates(query, query.runId, client, reporter);
     const { kept, rest } = splitKeepLatest(candidates.artifacts, query.keepLatest);
-    const selected = rest.filter((artifact) => isOldAndLargeEnough(artifact, query));
+    const selected = hasAgeOrSizeRule(query)
+        ? rest.filter((artifact) => isOldAndLargeEnough(artifact, query))
+        : rest;
     return { ...candidates, selected: selected.sort(compareNewestFirst), kept: kept.length };
 }
 /**
@@ -43732,7 +43734,9 @@ async function listCandidates(query, runId, client, reporter) {
     const scope = describeScope(client, query, runId);
     const listed = await client.listArtifacts(artifactQuery(query, runId));
     reporter.info(`Listed ${listed.length} artifact(s) in ${scope}`);
-    let named = listed.filter((artifact) => isNameCandidate(query, artifact));
+    let named = hasNameRules(query)
+        ? listed.filter((artifact) => isNameCandidate(query, artifact))
+        : listed;
     if (runId !== undefined && !named.every(hasRunFields)) {
         named = attributed(named, await client.getRun(runId));
     }
@@ -43881,6 +43885,16 @@ function isSearchCandidate(query, artifact) {
 function artifactQuery(query, runId) {
     return { runId, name: singleExactName(query.names) };
 }
+/**
+ * Whether any name rule applies. Without one, or without an age or size rule, a listing is
+ * taken as it is: a copy of 100,000 artifacts would only cost memory.
+ */
+function hasNameRules(query) {
+    return query.names.length > 0 || query.exclude.length > 0;
+}
+function hasAgeOrSizeRule(query) {
+    return query.olderThanMs !== undefined || query.minSize !== undefined;
+}
 function isNameCandidate(query, artifact) {
     const named = query.names.length === 0 || matchesAny(query.names, artifact.name);
     return named && !matchesAny(query.exclude, artifact.name);
@@ -43993,7 +44007,7 @@ function withoutUntrustedForks(artifacts, reporter) {
  */
 function splitKeepLatest(artifacts, keepLatest) {
     if (keepLatest <= 0)
-        return { kept: [], rest: [...artifacts] };
+        return { kept: [], rest: artifacts };
     const keptIds = new Set();
     const keptPerName = new Map();
     for (const artifact of [...artifacts].sort(compareNewestFirst)) {
@@ -44103,7 +44117,8 @@ async function execute(request, session, reporter, cache) {
 function execute_combine(selections) {
     const parts = selections.map((part) => part.selection);
     return {
-        selected: parts.flatMap((part) => part.selected),
+        // One repository's selection is taken as it is: a second list of 100,000 costs memory.
+        selected: parts.length === 1 ? parts[0].selected : parts.flatMap((part) => part.selected),
         kept: parts.reduce((sum, part) => sum + part.kept, 0),
         searched: parts.length === 1
             ? parts[0].searched
@@ -44384,13 +44399,13 @@ class RestArtifactClient {
         const shifted = pages.some((page) => page.totalCount !== first.totalCount) || pages[pages.length - 1].hasNext;
         if (shifted)
             return this.listInOrder(query);
-        return uniqueById(pages.flatMap((page) => page.artifacts));
+        return uniqueById(pages.map((page) => page.artifacts));
     }
     async listInOrder(query) {
-        const artifacts = [];
+        const pages = [];
         for await (const page of this.artifactPages(query))
-            artifacts.push(...page);
-        return uniqueById(artifacts);
+            pages.push(page);
+        return uniqueById(pages);
     }
     async *artifactPages(query) {
         for (let page = 1;; page++) {
@@ -44643,12 +44658,22 @@ function memoise(cache, key, load) {
 function client_range(from, to) {
     return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 }
-function uniqueById(artifacts) {
-    const seen = new Map();
-    for (const artifact of artifacts)
-        if (!seen.has(artifact.id))
-            seen.set(artifact.id, artifact);
-    return [...seen.values()];
+/**
+ * The pages' artifacts as one list, each once. Filled in one pass, with a set of ids rather than
+ * a map of artifacts: a listing of 100,000 artifacts makes one list of them, not three.
+ */
+function uniqueById(pages) {
+    const seen = new Set();
+    const artifacts = [];
+    for (const page of pages) {
+        for (const artifact of page) {
+            if (seen.has(artifact.id))
+                continue;
+            seen.add(artifact.id);
+            artifacts.push(artifact);
+        }
+    }
+    return artifacts;
 }
 function sameRun(a, b) {
     return Object.keys(b).every((key) => a[key] === b[key]);
