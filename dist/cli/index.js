@@ -46236,28 +46236,58 @@ function repositoryTotals(records) {
     return largestFirst([...totals.values()], (total) => total.repository);
 }
 /**
- * Per artifact name across every repository, largest `total_bytes` first. Counted as the records
- * pass: a listing of 100,000 names keeps no group of records, and no set, per name.
+ * The `limit` names holding the most bytes across every repository, largest `total_bytes` first,
+ * then by name. Counted as the records pass, in columns indexed by name: a listing of 100,000
+ * names makes an object only for the names it returns, and a set only for a name that several
+ * repositories hold.
  */
-function nameTotals(records) {
-    const totals = new Map();
+function largestNames(records, limit) {
+    const indexOf = new Map();
+    const names = [];
+    const counts = [];
+    const bytes = [];
+    const firstRepositories = [];
+    const otherRepositories = new Map();
     for (const record of records) {
-        const count = totals.get(record.name);
-        if (!count) {
-            totals.set(record.name, {
-                total: { name: record.name, ...firstCount(record), repositories: 1 },
-                firstRepository: record.repository,
-            });
-            continue;
+        let index = indexOf.get(record.name);
+        if (index === undefined) {
+            index = names.length;
+            indexOf.set(record.name, index);
+            names.push(record.name);
+            counts.push(0);
+            bytes.push(0);
+            firstRepositories.push(record.repository);
         }
-        add(count.total, record);
-        if (record.repository === count.firstRepository)
-            continue;
-        count.others ??= new Set();
-        count.others.add(record.repository);
-        count.total.repositories = 1 + count.others.size;
+        counts[index]++;
+        bytes[index] += record.size_in_bytes;
+        if (record.repository !== firstRepositories[index]) {
+            const others = otherRepositories.get(index) ?? new Set();
+            otherRepositories.set(index, others.add(record.repository));
+        }
     }
-    return largestFirst(Array.from(totals.values(), (count) => count.total), (total) => total.name);
+    const largerFirst = (a, b) => bytes[b] - bytes[a] || names[a].localeCompare(names[b]);
+    const largest = topIndexes(names.length, limit, largerFirst).map((index) => ({
+        name: names[index],
+        count: counts[index],
+        total_bytes: bytes[index],
+        repositories: 1 + (otherRepositories.get(index)?.size ?? 0),
+    }));
+    return { largest, nameCount: names.length };
+}
+/** The first `limit` of the indexes 0..count-1 in the given order, without sorting them all. */
+function topIndexes(count, limit, order) {
+    const top = [];
+    for (let index = 0; index < count; index++) {
+        if (top.length === limit && order(index, top[limit - 1]) >= 0)
+            continue;
+        if (top.length === limit)
+            top.pop();
+        let at = top.length;
+        while (at > 0 && order(index, top[at - 1]) < 0)
+            at--;
+        top.splice(at, 0, index);
+    }
+    return top;
 }
 function firstCount(record) {
     return { count: 1, total_bytes: record.size_in_bytes };

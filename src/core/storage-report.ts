@@ -27,41 +27,68 @@ export function repositoryTotals(records: ArtifactRecord[]): RepositoryTotal[] {
   return largestFirst([...totals.values()], (total) => total.repository)
 }
 
-/**
- * Per artifact name across every repository, largest `total_bytes` first. Counted as the records
- * pass: a listing of 100,000 names keeps no group of records, and no set, per name.
- */
-export function nameTotals(records: ArtifactRecord[]): NameTotal[] {
-  const totals = new Map<string, NameCount>()
-  for (const record of records) {
-    const count = totals.get(record.name)
-    if (!count) {
-      totals.set(record.name, {
-        total: { name: record.name, ...firstCount(record), repositories: 1 },
-        firstRepository: record.repository,
-      })
-      continue
-    }
-    add(count.total, record)
-    if (record.repository === count.firstRepository) continue
-    count.others ??= new Set()
-    count.others.add(record.repository)
-    count.total.repositories = 1 + count.others.size
-  }
-  return largestFirst(
-    Array.from(totals.values(), (count) => count.total),
-    (total) => total.name,
-  )
+/** The names holding the most bytes, and how many names there are in all. */
+export interface LargestNames {
+  largest: NameTotal[]
+  nameCount: number
 }
 
 /**
- * A name's total as the records pass. The repositories holding it are counted without a set for
- * the many names only one repository holds.
+ * The `limit` names holding the most bytes across every repository, largest `total_bytes` first,
+ * then by name. Counted as the records pass, in columns indexed by name: a listing of 100,000
+ * names makes an object only for the names it returns, and a set only for a name that several
+ * repositories hold.
  */
-interface NameCount {
-  total: NameTotal
-  firstRepository: string
-  others?: Set<string>
+export function largestNames(records: ArtifactRecord[], limit: number): LargestNames {
+  const indexOf = new Map<string, number>()
+  const names: string[] = []
+  const counts: number[] = []
+  const bytes: number[] = []
+  const firstRepositories: string[] = []
+  const otherRepositories = new Map<number, Set<string>>()
+  for (const record of records) {
+    let index = indexOf.get(record.name)
+    if (index === undefined) {
+      index = names.length
+      indexOf.set(record.name, index)
+      names.push(record.name)
+      counts.push(0)
+      bytes.push(0)
+      firstRepositories.push(record.repository)
+    }
+    counts[index]++
+    bytes[index] += record.size_in_bytes
+    if (record.repository !== firstRepositories[index]) {
+      const others = otherRepositories.get(index) ?? new Set<string>()
+      otherRepositories.set(index, others.add(record.repository))
+    }
+  }
+  const largerFirst = (a: number, b: number): number =>
+    bytes[b] - bytes[a] || names[a].localeCompare(names[b])
+  const largest = topIndexes(names.length, limit, largerFirst).map((index) => ({
+    name: names[index],
+    count: counts[index],
+    total_bytes: bytes[index],
+    repositories: 1 + (otherRepositories.get(index)?.size ?? 0),
+  }))
+  return { largest, nameCount: names.length }
+}
+
+/** The first `limit` of the indexes 0..count-1 in the given order, without sorting them all. */
+function topIndexes(
+  count: number,
+  limit: number,
+  order: (a: number, b: number) => number,
+): number[] {
+  const top: number[] = []
+  for (let index = 0; index < count; index++) {
+    if (top.length === limit && order(index, top[limit - 1]) >= 0) continue
+    if (top.length === limit) top.pop()
+    let at = top.length
+    while (at > 0 && order(index, top[at - 1]) < 0) at--
+    top.splice(at, 0, index)
+  }
+  return top
 }
 
 function firstCount(record: ArtifactRecord): { count: number; total_bytes: number } {
