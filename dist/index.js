@@ -34555,9 +34555,19 @@ function defaultCallback(err) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1193);
+/* harmony import */ var node_v8__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8877);
+/* harmony import */ var node_v8__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_v8__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1193);
 
-await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
+
+// A long listing keeps every artifact it reads, so most young objects survive their first
+// collections, and V8 then doubles the young generation again and again, up to 128 MiB held for
+// the rest of the step (most of the peak RSS of a 100,000-artifact listing). The runner starts
+// `node` itself, so no command-line flag can cap it; this flag, read each time V8 would grow the
+// young generation, keeps it at its starting size instead. Survivors are promoted sooner, which
+// costs a little collection time and no memory.
+(0,node_v8__WEBPACK_IMPORTED_MODULE_0__.setFlagsFromString)('--semi-space-growth-factor=1');
+await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -43696,7 +43706,9 @@ const MAX_RUNS_SEARCHED = 100;
 async function selectForListing(query, client, reporter) {
     const candidates = await listCandidates(query, query.runId, client, reporter);
     const { kept, rest } = splitKeepLatest(candidates.artifacts, query.keepLatest);
-    const selected = rest.filter((artifact) => isOldAndLargeEnough(artifact, query));
+    const selected = hasAgeOrSizeRule(query)
+        ? rest.filter((artifact) => isOldAndLargeEnough(artifact, query))
+        : rest;
     return { ...candidates, selected: selected.sort(compareNewestFirst), kept: kept.length };
 }
 /**
@@ -43722,7 +43734,9 @@ async function listCandidates(query, runId, client, reporter) {
     const scope = describeScope(client, query, runId);
     const listed = await client.listArtifacts(artifactQuery(query, runId));
     reporter.info(`Listed ${listed.length} artifact(s) in ${scope}`);
-    let named = listed.filter((artifact) => isNameCandidate(query, artifact));
+    let named = hasNameRules(query)
+        ? listed.filter((artifact) => isNameCandidate(query, artifact))
+        : listed;
     if (runId !== undefined && !named.every(hasRunFields)) {
         named = attributed(named, await client.getRun(runId));
     }
@@ -43871,6 +43885,16 @@ function isSearchCandidate(query, artifact) {
 function artifactQuery(query, runId) {
     return { runId, name: singleExactName(query.names) };
 }
+/**
+ * Whether any name rule applies. Without one, or without an age or size rule, a listing is
+ * taken as it is: a copy of 100,000 artifacts would only cost memory.
+ */
+function hasNameRules(query) {
+    return query.names.length > 0 || query.exclude.length > 0;
+}
+function hasAgeOrSizeRule(query) {
+    return query.olderThanMs !== undefined || query.minSize !== undefined;
+}
 function isNameCandidate(query, artifact) {
     const named = query.names.length === 0 || matchesAny(query.names, artifact.name);
     return named && !matchesAny(query.exclude, artifact.name);
@@ -43983,7 +44007,7 @@ function withoutUntrustedForks(artifacts, reporter) {
  */
 function splitKeepLatest(artifacts, keepLatest) {
     if (keepLatest <= 0)
-        return { kept: [], rest: [...artifacts] };
+        return { kept: [], rest: artifacts };
     const keptIds = new Set();
     const keptPerName = new Map();
     for (const artifact of [...artifacts].sort(compareNewestFirst)) {
@@ -44093,7 +44117,8 @@ async function execute(request, session, reporter, cache) {
 function execute_combine(selections) {
     const parts = selections.map((part) => part.selection);
     return {
-        selected: parts.flatMap((part) => part.selected),
+        // One repository's selection is taken as it is: a second list of 100,000 costs memory.
+        selected: parts.length === 1 ? parts[0].selected : parts.flatMap((part) => part.selected),
         kept: parts.reduce((sum, part) => sum + part.kept, 0),
         searched: parts.length === 1
             ? parts[0].searched
@@ -44102,8 +44127,25 @@ function execute_combine(selections) {
 }
 /** The output records of these artifacts, each naming the repository that holds it. */
 function recordsOf(artifacts, selections) {
-    const holders = holdersById(selections);
-    return artifacts.map((artifact) => toRecord(artifact, fullName(holders.get(artifact.id).target.repository)));
+    const repositoryOf = repositoryNames(selections);
+    return artifacts.map((artifact) => toRecord(artifact, repositoryOf(artifact)));
+}
+/**
+ * The name of the repository holding each artifact, one string per repository shared by its
+ * records: a listing of 100,000 artifacts builds no name, and no look-up table, per artifact.
+ */
+function repositoryNames(selections) {
+    if (selections.length === 1) {
+        const name = fullName(selections[0].target.repository);
+        return () => name;
+    }
+    const names = new Map();
+    for (const part of selections) {
+        const name = fullName(part.target.repository);
+        for (const artifact of part.selection.selected)
+            names.set(artifact.id, name);
+    }
+    return (artifact) => names.get(artifact.id);
 }
 function holdersById(selections) {
     const holders = new Map();
@@ -44336,6 +44378,8 @@ class RestArtifactClient {
     runs = new Map();
     workflowIds = new Map();
     pullRequests = new Map();
+    /** One run description per run, shared by that run's artifacts in every listing. */
+    artifactRuns = new Map();
     owner;
     repo;
     constructor(octokit, repository, reporter) {
@@ -44355,13 +44399,13 @@ class RestArtifactClient {
         const shifted = pages.some((page) => page.totalCount !== first.totalCount) || pages[pages.length - 1].hasNext;
         if (shifted)
             return this.listInOrder(query);
-        return uniqueById(pages.flatMap((page) => page.artifacts));
+        return uniqueById(pages.map((page) => page.artifacts));
     }
     async listInOrder(query) {
-        const artifacts = [];
+        const pages = [];
         for await (const page of this.artifactPages(query))
-            artifacts.push(...page);
-        return uniqueById(artifacts);
+            pages.push(page);
+        return uniqueById(pages);
     }
     async *artifactPages(query) {
         for (let page = 1;; page++) {
@@ -44492,10 +44536,43 @@ class RestArtifactClient {
                 run_id: query.runId,
             }));
         return {
-            artifacts: response.data.artifacts.map(slimArtifact),
+            artifacts: response.data.artifacts.map((artifact) => this.slimArtifact(artifact)),
             totalCount: response.data.total_count,
             hasNext: hasNextPage(response.headers.link),
         };
+    }
+    /** Only the fields the product reads: a long listing keeps these, not every REST object whole. */
+    slimArtifact(artifact) {
+        return {
+            id: artifact.id,
+            name: artifact.name,
+            size_in_bytes: artifact.size_in_bytes,
+            expired: artifact.expired,
+            created_at: artifact.created_at,
+            expires_at: artifact.expires_at,
+            digest: artifact.digest ?? null,
+            workflow_run: artifact.workflow_run ? this.sharedRun(artifact.workflow_run) : null,
+        };
+    }
+    /**
+     * The run as the artifact describes it, the same object for every artifact of the run that
+     * describes it alike: a run's hundred artifacts keep one branch, one SHA and one object.
+     */
+    sharedRun(run) {
+        const slim = {
+            id: run.id,
+            repository_id: run.repository_id,
+            head_repository_id: run.head_repository_id,
+            head_branch: run.head_branch,
+            head_sha: run.head_sha,
+        };
+        if (slim.id === undefined)
+            return slim;
+        const known = this.artifactRuns.get(slim.id);
+        if (known && sameRun(known, slim))
+            return known;
+        this.artifactRuns.set(slim.id, slim);
+        return slim;
     }
     call(call, request) {
         return callApi(call, fullName(this.repository), request);
@@ -44581,34 +44658,25 @@ function memoise(cache, key, load) {
 function client_range(from, to) {
     return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 }
-function uniqueById(artifacts) {
-    const seen = new Map();
-    for (const artifact of artifacts)
-        if (!seen.has(artifact.id))
-            seen.set(artifact.id, artifact);
-    return [...seen.values()];
+/**
+ * The pages' artifacts as one list, each once. Filled in one pass, with a set of ids rather than
+ * a map of artifacts: a listing of 100,000 artifacts makes one list of them, not three.
+ */
+function uniqueById(pages) {
+    const seen = new Set();
+    const artifacts = [];
+    for (const page of pages) {
+        for (const artifact of page) {
+            if (seen.has(artifact.id))
+                continue;
+            seen.add(artifact.id);
+            artifacts.push(artifact);
+        }
+    }
+    return artifacts;
 }
-/** Only the fields the product reads: a long listing keeps these, not every REST object whole. */
-function slimArtifact(artifact) {
-    const run = artifact.workflow_run;
-    return {
-        id: artifact.id,
-        name: artifact.name,
-        size_in_bytes: artifact.size_in_bytes,
-        expired: artifact.expired,
-        created_at: artifact.created_at,
-        expires_at: artifact.expires_at,
-        digest: artifact.digest ?? null,
-        workflow_run: run
-            ? {
-                id: run.id,
-                repository_id: run.repository_id,
-                head_repository_id: run.head_repository_id,
-                head_branch: run.head_branch,
-                head_sha: run.head_sha,
-            }
-            : null,
-    };
+function sameRun(a, b) {
+    return Object.keys(b).every((key) => a[key] === b[key]);
 }
 function slimRun(run) {
     return {
@@ -50764,33 +50832,80 @@ function readToken(getInput) {
 ;// CONCATENATED MODULE: ./src/core/storage-report.ts
 /** Per repository holding at least one of the records, largest `total_bytes` first. */
 function repositoryTotals(records) {
-    return groupTotals(records, (record) => record.repository).map(([repository, group]) => ({
-        repository,
-        count: group.length,
-        total_bytes: bytesOf(group),
-    }));
-}
-/** Per artifact name across every repository, largest `total_bytes` first. */
-function nameTotals(records) {
-    return groupTotals(records, (record) => record.name).map(([name, group]) => ({
-        name,
-        count: group.length,
-        total_bytes: bytesOf(group),
-        repositories: new Set(group.map((record) => record.repository)).size,
-    }));
-}
-/** The records grouped by key, largest summed size first, then by key for a stable order. */
-function groupTotals(records, keyOf) {
-    const groups = new Map();
+    const totals = new Map();
     for (const record of records) {
-        const key = keyOf(record);
-        const group = groups.get(key);
-        if (group)
-            group.push(record);
+        const total = totals.get(record.repository);
+        if (total)
+            add(total, record);
         else
-            groups.set(key, [record]);
+            totals.set(record.repository, { repository: record.repository, ...firstCount(record) });
     }
-    return [...groups].sort(([keyA, a], [keyB, b]) => bytesOf(b) - bytesOf(a) || keyA.localeCompare(keyB));
+    return largestFirst([...totals.values()], (total) => total.repository);
+}
+/**
+ * The `limit` names holding the most bytes across every repository, largest `total_bytes` first,
+ * then by name. Counted as the records pass, in columns indexed by name: a listing of 100,000
+ * names makes an object only for the names it returns, and a set only for a name that several
+ * repositories hold.
+ */
+function largestNames(records, limit) {
+    const indexOf = new Map();
+    const names = [];
+    const counts = [];
+    const bytes = [];
+    const firstRepositories = [];
+    const otherRepositories = new Map();
+    for (const record of records) {
+        let index = indexOf.get(record.name);
+        if (index === undefined) {
+            index = names.length;
+            indexOf.set(record.name, index);
+            names.push(record.name);
+            counts.push(0);
+            bytes.push(0);
+            firstRepositories.push(record.repository);
+        }
+        counts[index]++;
+        bytes[index] += record.size_in_bytes;
+        if (record.repository !== firstRepositories[index]) {
+            const others = otherRepositories.get(index) ?? new Set();
+            otherRepositories.set(index, others.add(record.repository));
+        }
+    }
+    const largerFirst = (a, b) => bytes[b] - bytes[a] || names[a].localeCompare(names[b]);
+    const largest = topIndexes(names.length, limit, largerFirst).map((index) => ({
+        name: names[index],
+        count: counts[index],
+        total_bytes: bytes[index],
+        repositories: 1 + (otherRepositories.get(index)?.size ?? 0),
+    }));
+    return { largest, nameCount: names.length };
+}
+/** The first `limit` of the indexes 0..count-1 in the given order, without sorting them all. */
+function topIndexes(count, limit, order) {
+    const top = [];
+    for (let index = 0; index < count; index++) {
+        if (top.length === limit && order(index, top[limit - 1]) >= 0)
+            continue;
+        if (top.length === limit)
+            top.pop();
+        let at = top.length;
+        while (at > 0 && order(index, top[at - 1]) < 0)
+            at--;
+        top.splice(at, 0, index);
+    }
+    return top;
+}
+function firstCount(record) {
+    return { count: 1, total_bytes: record.size_in_bytes };
+}
+function add(total, record) {
+    total.count++;
+    total.total_bytes += record.size_in_bytes;
+}
+/** Largest summed size first, then by key for a stable order. */
+function largestFirst(totals, keyOf) {
+    return totals.sort((a, b) => b.total_bytes - a.total_bytes || keyOf(a).localeCompare(keyOf(b)));
 }
 function bytesOf(records) {
     return records.reduce((sum, record) => sum + record.size_in_bytes, 0);
@@ -50845,8 +50960,12 @@ function cappedArtifactsJson(artifacts) {
         'the artifacts-file output names, with all the others');
     return JSON.stringify(artifacts.filter((artifact) => kept.has(artifact)));
 }
-/** Records written to the artifacts file at a time: a long listing never becomes one string. */
-const RECORDS_PER_WRITE = 1000;
+/**
+ * Records written to the artifacts file at a time: a long listing never becomes one string, and
+ * each piece (about 40 KB) stays under V8's large-object size, so it dies young instead of
+ * piling up in the large-object space until a full collection (tens of MiB for 100,000 records).
+ */
+const RECORDS_PER_WRITE = 100;
 /** Every artifact, as JSON, in a file of its own under the runner's temporary folder. */
 async function writeArtifactsFile(artifacts, runnerTemp) {
     const file = external_node_path_default().join(runnerTemp || (0,external_node_os_namespaceObject.tmpdir)(), `manage-artifacts-${(0,external_node_crypto_.randomUUID)()}.json`);
@@ -50978,17 +51097,15 @@ function buildSummary(outcome) {
 /** One row per repository (at most one per artifact) and ten names: far under the budget. */
 function storageReport(artifacts) {
     const repositories = repositoryTotals(artifacts);
-    const names = nameTotals(artifacts);
+    const names = largestNames(artifacts, TOP_NAMES);
     const repositoryRows = repositories.map((total) => tableRow([total.repository, String(total.count), formatBytes(total.total_bytes)]));
-    const nameRows = names
-        .slice(0, TOP_NAMES)
-        .map((total) => tableRow([
+    const nameRows = names.largest.map((total) => tableRow([
         total.name,
         String(total.count),
         String(total.repositories),
         formatBytes(total.total_bytes),
     ]));
-    const shown = names.length > TOP_NAMES ? ` (${TOP_NAMES} of ${names.length})` : '';
+    const shown = names.nameCount > TOP_NAMES ? ` (${TOP_NAMES} of ${names.nameCount})` : '';
     return [
         '### Storage by repository',
         '',
@@ -51270,6 +51387,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
+
+/***/ }),
+
+/***/ 8877:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
 
 /***/ }),
 

@@ -39027,7 +39027,9 @@ const MAX_RUNS_SEARCHED = 100;
 async function selectForListing(query, client, reporter) {
     const candidates = await listCandidates(query, query.runId, client, reporter);
     const { kept, rest } = splitKeepLatest(candidates.artifacts, query.keepLatest);
-    const selected = rest.filter((artifact) => isOldAndLargeEnough(artifact, query));
+    const selected = hasAgeOrSizeRule(query)
+        ? rest.filter((artifact) => isOldAndLargeEnough(artifact, query))
+        : rest;
     return { ...candidates, selected: selected.sort(compareNewestFirst), kept: kept.length };
 }
 /**
@@ -39053,7 +39055,9 @@ async function listCandidates(query, runId, client, reporter) {
     const scope = describeScope(client, query, runId);
     const listed = await client.listArtifacts(artifactQuery(query, runId));
     reporter.info(`Listed ${listed.length} artifact(s) in ${scope}`);
-    let named = listed.filter((artifact) => isNameCandidate(query, artifact));
+    let named = hasNameRules(query)
+        ? listed.filter((artifact) => isNameCandidate(query, artifact))
+        : listed;
     if (runId !== undefined && !named.every(hasRunFields)) {
         named = attributed(named, await client.getRun(runId));
     }
@@ -39202,6 +39206,16 @@ function isSearchCandidate(query, artifact) {
 function artifactQuery(query, runId) {
     return { runId, name: singleExactName(query.names) };
 }
+/**
+ * Whether any name rule applies. Without one, or without an age or size rule, a listing is
+ * taken as it is: a copy of 100,000 artifacts would only cost memory.
+ */
+function hasNameRules(query) {
+    return query.names.length > 0 || query.exclude.length > 0;
+}
+function hasAgeOrSizeRule(query) {
+    return query.olderThanMs !== undefined || query.minSize !== undefined;
+}
 function isNameCandidate(query, artifact) {
     const named = query.names.length === 0 || matchesAny(query.names, artifact.name);
     return named && !matchesAny(query.exclude, artifact.name);
@@ -39314,7 +39328,7 @@ function withoutUntrustedForks(artifacts, reporter) {
  */
 function splitKeepLatest(artifacts, keepLatest) {
     if (keepLatest <= 0)
-        return { kept: [], rest: [...artifacts] };
+        return { kept: [], rest: artifacts };
     const keptIds = new Set();
     const keptPerName = new Map();
     for (const artifact of [...artifacts].sort(compareNewestFirst)) {
@@ -39424,7 +39438,8 @@ async function execute(request, session, reporter, cache) {
 function execute_combine(selections) {
     const parts = selections.map((part) => part.selection);
     return {
-        selected: parts.flatMap((part) => part.selected),
+        // One repository's selection is taken as it is: a second list of 100,000 costs memory.
+        selected: parts.length === 1 ? parts[0].selected : parts.flatMap((part) => part.selected),
         kept: parts.reduce((sum, part) => sum + part.kept, 0),
         searched: parts.length === 1
             ? parts[0].searched
@@ -39433,8 +39448,25 @@ function execute_combine(selections) {
 }
 /** The output records of these artifacts, each naming the repository that holds it. */
 function recordsOf(artifacts, selections) {
-    const holders = holdersById(selections);
-    return artifacts.map((artifact) => toRecord(artifact, fullName(holders.get(artifact.id).target.repository)));
+    const repositoryOf = repositoryNames(selections);
+    return artifacts.map((artifact) => toRecord(artifact, repositoryOf(artifact)));
+}
+/**
+ * The name of the repository holding each artifact, one string per repository shared by its
+ * records: a listing of 100,000 artifacts builds no name, and no look-up table, per artifact.
+ */
+function repositoryNames(selections) {
+    if (selections.length === 1) {
+        const name = fullName(selections[0].target.repository);
+        return () => name;
+    }
+    const names = new Map();
+    for (const part of selections) {
+        const name = fullName(part.target.repository);
+        for (const artifact of part.selection.selected)
+            names.set(artifact.id, name);
+    }
+    return (artifact) => names.get(artifact.id);
 }
 function holdersById(selections) {
     const holders = new Map();
@@ -40775,6 +40807,8 @@ class RestArtifactClient {
     runs = new Map();
     workflowIds = new Map();
     pullRequests = new Map();
+    /** One run description per run, shared by that run's artifacts in every listing. */
+    artifactRuns = new Map();
     owner;
     repo;
     constructor(octokit, repository, reporter) {
@@ -40794,13 +40828,13 @@ class RestArtifactClient {
         const shifted = pages.some((page) => page.totalCount !== first.totalCount) || pages[pages.length - 1].hasNext;
         if (shifted)
             return this.listInOrder(query);
-        return uniqueById(pages.flatMap((page) => page.artifacts));
+        return uniqueById(pages.map((page) => page.artifacts));
     }
     async listInOrder(query) {
-        const artifacts = [];
+        const pages = [];
         for await (const page of this.artifactPages(query))
-            artifacts.push(...page);
-        return uniqueById(artifacts);
+            pages.push(page);
+        return uniqueById(pages);
     }
     async *artifactPages(query) {
         for (let page = 1;; page++) {
@@ -40931,10 +40965,43 @@ class RestArtifactClient {
                 run_id: query.runId,
             }));
         return {
-            artifacts: response.data.artifacts.map(slimArtifact),
+            artifacts: response.data.artifacts.map((artifact) => this.slimArtifact(artifact)),
             totalCount: response.data.total_count,
             hasNext: hasNextPage(response.headers.link),
         };
+    }
+    /** Only the fields the product reads: a long listing keeps these, not every REST object whole. */
+    slimArtifact(artifact) {
+        return {
+            id: artifact.id,
+            name: artifact.name,
+            size_in_bytes: artifact.size_in_bytes,
+            expired: artifact.expired,
+            created_at: artifact.created_at,
+            expires_at: artifact.expires_at,
+            digest: artifact.digest ?? null,
+            workflow_run: artifact.workflow_run ? this.sharedRun(artifact.workflow_run) : null,
+        };
+    }
+    /**
+     * The run as the artifact describes it, the same object for every artifact of the run that
+     * describes it alike: a run's hundred artifacts keep one branch, one SHA and one object.
+     */
+    sharedRun(run) {
+        const slim = {
+            id: run.id,
+            repository_id: run.repository_id,
+            head_repository_id: run.head_repository_id,
+            head_branch: run.head_branch,
+            head_sha: run.head_sha,
+        };
+        if (slim.id === undefined)
+            return slim;
+        const known = this.artifactRuns.get(slim.id);
+        if (known && sameRun(known, slim))
+            return known;
+        this.artifactRuns.set(slim.id, slim);
+        return slim;
     }
     call(call, request) {
         return callApi(call, fullName(this.repository), request);
@@ -41020,34 +41087,25 @@ function memoise(cache, key, load) {
 function client_range(from, to) {
     return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 }
-function uniqueById(artifacts) {
-    const seen = new Map();
-    for (const artifact of artifacts)
-        if (!seen.has(artifact.id))
-            seen.set(artifact.id, artifact);
-    return [...seen.values()];
+/**
+ * The pages' artifacts as one list, each once. Filled in one pass, with a set of ids rather than
+ * a map of artifacts: a listing of 100,000 artifacts makes one list of them, not three.
+ */
+function uniqueById(pages) {
+    const seen = new Set();
+    const artifacts = [];
+    for (const page of pages) {
+        for (const artifact of page) {
+            if (seen.has(artifact.id))
+                continue;
+            seen.add(artifact.id);
+            artifacts.push(artifact);
+        }
+    }
+    return artifacts;
 }
-/** Only the fields the product reads: a long listing keeps these, not every REST object whole. */
-function slimArtifact(artifact) {
-    const run = artifact.workflow_run;
-    return {
-        id: artifact.id,
-        name: artifact.name,
-        size_in_bytes: artifact.size_in_bytes,
-        expired: artifact.expired,
-        created_at: artifact.created_at,
-        expires_at: artifact.expires_at,
-        digest: artifact.digest ?? null,
-        workflow_run: run
-            ? {
-                id: run.id,
-                repository_id: run.repository_id,
-                head_repository_id: run.head_repository_id,
-                head_branch: run.head_branch,
-                head_sha: run.head_sha,
-            }
-            : null,
-    };
+function sameRun(a, b) {
+    return Object.keys(b).every((key) => a[key] === b[key]);
 }
 function slimRun(run) {
     return {
@@ -46167,33 +46225,80 @@ async function output(program, args, options) {
 ;// CONCATENATED MODULE: ./src/core/storage-report.ts
 /** Per repository holding at least one of the records, largest `total_bytes` first. */
 function repositoryTotals(records) {
-    return groupTotals(records, (record) => record.repository).map(([repository, group]) => ({
-        repository,
-        count: group.length,
-        total_bytes: bytesOf(group),
-    }));
-}
-/** Per artifact name across every repository, largest `total_bytes` first. */
-function nameTotals(records) {
-    return groupTotals(records, (record) => record.name).map(([name, group]) => ({
-        name,
-        count: group.length,
-        total_bytes: bytesOf(group),
-        repositories: new Set(group.map((record) => record.repository)).size,
-    }));
-}
-/** The records grouped by key, largest summed size first, then by key for a stable order. */
-function groupTotals(records, keyOf) {
-    const groups = new Map();
+    const totals = new Map();
     for (const record of records) {
-        const key = keyOf(record);
-        const group = groups.get(key);
-        if (group)
-            group.push(record);
+        const total = totals.get(record.repository);
+        if (total)
+            add(total, record);
         else
-            groups.set(key, [record]);
+            totals.set(record.repository, { repository: record.repository, ...firstCount(record) });
     }
-    return [...groups].sort(([keyA, a], [keyB, b]) => bytesOf(b) - bytesOf(a) || keyA.localeCompare(keyB));
+    return largestFirst([...totals.values()], (total) => total.repository);
+}
+/**
+ * The `limit` names holding the most bytes across every repository, largest `total_bytes` first,
+ * then by name. Counted as the records pass, in columns indexed by name: a listing of 100,000
+ * names makes an object only for the names it returns, and a set only for a name that several
+ * repositories hold.
+ */
+function largestNames(records, limit) {
+    const indexOf = new Map();
+    const names = [];
+    const counts = [];
+    const bytes = [];
+    const firstRepositories = [];
+    const otherRepositories = new Map();
+    for (const record of records) {
+        let index = indexOf.get(record.name);
+        if (index === undefined) {
+            index = names.length;
+            indexOf.set(record.name, index);
+            names.push(record.name);
+            counts.push(0);
+            bytes.push(0);
+            firstRepositories.push(record.repository);
+        }
+        counts[index]++;
+        bytes[index] += record.size_in_bytes;
+        if (record.repository !== firstRepositories[index]) {
+            const others = otherRepositories.get(index) ?? new Set();
+            otherRepositories.set(index, others.add(record.repository));
+        }
+    }
+    const largerFirst = (a, b) => bytes[b] - bytes[a] || names[a].localeCompare(names[b]);
+    const largest = topIndexes(names.length, limit, largerFirst).map((index) => ({
+        name: names[index],
+        count: counts[index],
+        total_bytes: bytes[index],
+        repositories: 1 + (otherRepositories.get(index)?.size ?? 0),
+    }));
+    return { largest, nameCount: names.length };
+}
+/** The first `limit` of the indexes 0..count-1 in the given order, without sorting them all. */
+function topIndexes(count, limit, order) {
+    const top = [];
+    for (let index = 0; index < count; index++) {
+        if (top.length === limit && order(index, top[limit - 1]) >= 0)
+            continue;
+        if (top.length === limit)
+            top.pop();
+        let at = top.length;
+        while (at > 0 && order(index, top[at - 1]) < 0)
+            at--;
+        top.splice(at, 0, index);
+    }
+    return top;
+}
+function firstCount(record) {
+    return { count: 1, total_bytes: record.size_in_bytes };
+}
+function add(total, record) {
+    total.count++;
+    total.total_bytes += record.size_in_bytes;
+}
+/** Largest summed size first, then by key for a stable order. */
+function largestFirst(totals, keyOf) {
+    return totals.sort((a, b) => b.total_bytes - a.total_bytes || keyOf(a).localeCompare(keyOf(b)));
 }
 function bytesOf(records) {
     return records.reduce((sum, record) => sum + record.size_in_bytes, 0);

@@ -1,6 +1,6 @@
 import type { ArtifactRecord } from '../core/artifact.js'
 import type { Outcome } from '../core/outcome.js'
-import { bytesOf, nameTotals, repositoryTotals } from '../core/storage-report.js'
+import { bytesOf, largestNames, repositoryTotals } from '../core/storage-report.js'
 import { formatBytes } from '../core/units.js'
 
 /**
@@ -65,21 +65,19 @@ export function buildSummary(outcome: Outcome): string {
 /** One row per repository (at most one per artifact) and ten names: far under the budget. */
 function storageReport(artifacts: ArtifactRecord[]): string[] {
   const repositories = repositoryTotals(artifacts)
-  const names = nameTotals(artifacts)
+  const names = largestNames(artifacts, TOP_NAMES)
   const repositoryRows = repositories.map((total) =>
     tableRow([total.repository, String(total.count), formatBytes(total.total_bytes)]),
   )
-  const nameRows = names
-    .slice(0, TOP_NAMES)
-    .map((total) =>
-      tableRow([
-        total.name,
-        String(total.count),
-        String(total.repositories),
-        formatBytes(total.total_bytes),
-      ]),
-    )
-  const shown = names.length > TOP_NAMES ? ` (${TOP_NAMES} of ${names.length})` : ''
+  const nameRows = names.largest.map((total) =>
+    tableRow([
+      total.name,
+      String(total.count),
+      String(total.repositories),
+      formatBytes(total.total_bytes),
+    ]),
+  )
+  const shown = names.nameCount > TOP_NAMES ? ` (${TOP_NAMES} of ${names.nameCount})` : ''
   return [
     '### Storage by repository',
     '',

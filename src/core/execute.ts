@@ -75,7 +75,8 @@ export async function execute(
 function combine(selections: RepositorySelection[]): Selection {
   const parts = selections.map((part) => part.selection)
   return {
-    selected: parts.flatMap((part) => part.selected),
+    // One repository's selection is taken as it is: a second list of 100,000 costs memory.
+    selected: parts.length === 1 ? parts[0].selected : parts.flatMap((part) => part.selected),
     kept: parts.reduce((sum, part) => sum + part.kept, 0),
     searched:
       parts.length === 1
@@ -86,10 +87,25 @@ function combine(selections: RepositorySelection[]): Selection {
 
 /** The output records of these artifacts, each naming the repository that holds it. */
 function recordsOf(artifacts: Artifact[], selections: RepositorySelection[]): ArtifactRecord[] {
-  const holders = holdersById(selections)
-  return artifacts.map((artifact) =>
-    toRecord(artifact, fullName(holders.get(artifact.id)!.target.repository)),
-  )
+  const repositoryOf = repositoryNames(selections)
+  return artifacts.map((artifact) => toRecord(artifact, repositoryOf(artifact)))
+}
+
+/**
+ * The name of the repository holding each artifact, one string per repository shared by its
+ * records: a listing of 100,000 artifacts builds no name, and no look-up table, per artifact.
+ */
+function repositoryNames(selections: RepositorySelection[]): (artifact: Artifact) => string {
+  if (selections.length === 1) {
+    const name = fullName(selections[0].target.repository)
+    return () => name
+  }
+  const names = new Map<number, string>()
+  for (const part of selections) {
+    const name = fullName(part.target.repository)
+    for (const artifact of part.selection.selected) names.set(artifact.id, name)
+  }
+  return (artifact) => names.get(artifact.id)!
 }
 
 function holdersById(selections: RepositorySelection[]): Map<number, RepositorySelection> {

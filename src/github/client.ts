@@ -43,6 +43,8 @@ export class RestArtifactClient implements ArtifactClient {
   private readonly runs = new Map<number, Promise<WorkflowRun>>()
   private readonly workflowIds = new Map<string, Promise<number>>()
   private readonly pullRequests = new Map<number, Promise<PullRequestHead>>()
+  /** One run description per run, shared by that run's artifacts in every listing. */
+  private readonly artifactRuns = new Map<number, ArtifactRun>()
   private readonly owner: string
   private readonly repo: string
 
@@ -67,13 +69,13 @@ export class RestArtifactClient implements ArtifactClient {
     const shifted =
       pages.some((page) => page.totalCount !== first.totalCount) || pages[pages.length - 1].hasNext
     if (shifted) return this.listInOrder(query)
-    return uniqueById(pages.flatMap((page) => page.artifacts))
+    return uniqueById(pages.map((page) => page.artifacts))
   }
 
   private async listInOrder(query: ArtifactQuery): Promise<Artifact[]> {
-    const artifacts: Artifact[] = []
-    for await (const page of this.artifactPages(query)) artifacts.push(...page)
-    return uniqueById(artifacts)
+    const pages: Artifact[][] = []
+    for await (const page of this.artifactPages(query)) pages.push(page)
+    return uniqueById(pages)
   }
 
   async *artifactPages(query: ArtifactQuery): AsyncIterable<Artifact[]> {
@@ -223,10 +225,43 @@ export class RestArtifactClient implements ArtifactClient {
           }),
     )
     return {
-      artifacts: response.data.artifacts.map(slimArtifact),
+      artifacts: response.data.artifacts.map((artifact) => this.slimArtifact(artifact)),
       totalCount: response.data.total_count,
       hasNext: hasNextPage(response.headers.link),
     }
+  }
+
+  /** Only the fields the product reads: a long listing keeps these, not every REST object whole. */
+  private slimArtifact(artifact: RestArtifact): Artifact {
+    return {
+      id: artifact.id,
+      name: artifact.name,
+      size_in_bytes: artifact.size_in_bytes,
+      expired: artifact.expired,
+      created_at: artifact.created_at,
+      expires_at: artifact.expires_at,
+      digest: artifact.digest ?? null,
+      workflow_run: artifact.workflow_run ? this.sharedRun(artifact.workflow_run) : null,
+    }
+  }
+
+  /**
+   * The run as the artifact describes it, the same object for every artifact of the run that
+   * describes it alike: a run's hundred artifacts keep one branch, one SHA and one object.
+   */
+  private sharedRun(run: ArtifactRun): ArtifactRun {
+    const slim: ArtifactRun = {
+      id: run.id,
+      repository_id: run.repository_id,
+      head_repository_id: run.head_repository_id,
+      head_branch: run.head_branch,
+      head_sha: run.head_sha,
+    }
+    if (slim.id === undefined) return slim
+    const known = this.artifactRuns.get(slim.id)
+    if (known && sameRun(known, slim)) return known
+    this.artifactRuns.set(slim.id, slim)
+    return slim
   }
 
   private call<T>(call: ApiCall, request: () => Promise<T>): Promise<T> {
@@ -336,10 +371,21 @@ function range(from: number, to: number): number[] {
   return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i)
 }
 
-function uniqueById(artifacts: Artifact[]): Artifact[] {
-  const seen = new Map<number, Artifact>()
-  for (const artifact of artifacts) if (!seen.has(artifact.id)) seen.set(artifact.id, artifact)
-  return [...seen.values()]
+/**
+ * The pages' artifacts as one list, each once. Filled in one pass, with a set of ids rather than
+ * a map of artifacts: a listing of 100,000 artifacts makes one list of them, not three.
+ */
+function uniqueById(pages: Artifact[][]): Artifact[] {
+  const seen = new Set<number>()
+  const artifacts: Artifact[] = []
+  for (const page of pages) {
+    for (const artifact of page) {
+      if (seen.has(artifact.id)) continue
+      seen.add(artifact.id)
+      artifacts.push(artifact)
+    }
+  }
+  return artifacts
 }
 
 type RestArtifact = Artifact & Record<string, unknown>
@@ -348,27 +394,10 @@ type RestRun = Omit<WorkflowRun, 'repository' | 'head_repository'> & {
   head_repository?: { id: number } | null
 }
 
-/** Only the fields the product reads: a long listing keeps these, not every REST object whole. */
-function slimArtifact(artifact: RestArtifact): Artifact {
-  const run = artifact.workflow_run
-  return {
-    id: artifact.id,
-    name: artifact.name,
-    size_in_bytes: artifact.size_in_bytes,
-    expired: artifact.expired,
-    created_at: artifact.created_at,
-    expires_at: artifact.expires_at,
-    digest: artifact.digest ?? null,
-    workflow_run: run
-      ? {
-          id: run.id,
-          repository_id: run.repository_id,
-          head_repository_id: run.head_repository_id,
-          head_branch: run.head_branch,
-          head_sha: run.head_sha,
-        }
-      : null,
-  }
+type ArtifactRun = NonNullable<Artifact['workflow_run']>
+
+function sameRun(a: ArtifactRun, b: ArtifactRun): boolean {
+  return (Object.keys(b) as (keyof ArtifactRun)[]).every((key) => a[key] === b[key])
 }
 
 function slimRun(run: RestRun): WorkflowRun {

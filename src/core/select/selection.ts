@@ -58,7 +58,9 @@ export async function selectForListing(
 ): Promise<Selection> {
   const candidates = await listCandidates(query, query.runId, client, reporter)
   const { kept, rest } = splitKeepLatest(candidates.artifacts, query.keepLatest)
-  const selected = rest.filter((artifact) => isOldAndLargeEnough(artifact, query))
+  const selected = hasAgeOrSizeRule(query)
+    ? rest.filter((artifact) => isOldAndLargeEnough(artifact, query))
+    : rest
   return { ...candidates, selected: selected.sort(compareNewestFirst), kept: kept.length }
 }
 
@@ -103,7 +105,9 @@ async function listCandidates(
   const scope = describeScope(client, query, runId)
   const listed = await client.listArtifacts(artifactQuery(query, runId))
   reporter.info(`Listed ${listed.length} artifact(s) in ${scope}`)
-  let named = listed.filter((artifact) => isNameCandidate(query, artifact))
+  let named = hasNameRules(query)
+    ? listed.filter((artifact) => isNameCandidate(query, artifact))
+    : listed
   if (runId !== undefined && !named.every(hasRunFields)) {
     named = attributed(named, await client.getRun(runId))
   }
@@ -299,6 +303,18 @@ function artifactQuery(query: Query, runId?: number): ArtifactQuery {
   return { runId, name: singleExactName(query.names) }
 }
 
+/**
+ * Whether any name rule applies. Without one, or without an age or size rule, a listing is
+ * taken as it is: a copy of 100,000 artifacts would only cost memory.
+ */
+function hasNameRules(query: Query): boolean {
+  return query.names.length > 0 || query.exclude.length > 0
+}
+
+function hasAgeOrSizeRule(query: Query): boolean {
+  return query.olderThanMs !== undefined || query.minSize !== undefined
+}
+
 function isNameCandidate(query: Query, artifact: Artifact): boolean {
   const named = query.names.length === 0 || matchesAny(query.names, artifact.name)
   return named && !matchesAny(query.exclude, artifact.name)
@@ -442,7 +458,7 @@ function splitKeepLatest(
   artifacts: Artifact[],
   keepLatest: number,
 ): { kept: Artifact[]; rest: Artifact[] } {
-  if (keepLatest <= 0) return { kept: [], rest: [...artifacts] }
+  if (keepLatest <= 0) return { kept: [], rest: artifacts }
   const keptIds = new Set<number>()
   const keptPerName = new Map<string, number>()
   for (const artifact of [...artifacts].sort(compareNewestFirst)) {

@@ -72,6 +72,53 @@ describe('job summary', () => {
     ])
   })
 
+  it('counts each repository once for a name, however its artifacts are interleaved', () => {
+    const held = (repository: string, id: number): ArtifactRecord => ({
+      ...record(id, 'dist'),
+      repository,
+    })
+    const artifacts = [
+      held('octo-org/web', 1),
+      held('octo-org/api', 2),
+      held('octo-org/web', 3),
+      held('octo-org/api', 4),
+      held('mona/tiny', 5),
+    ]
+
+    const summary = buildSummary(outcome({ artifacts }))
+
+    expect(summary).toContain('| dist | 5 | 3 | 7.50 KB |')
+  })
+
+  it('shows the ten names holding the most storage, ties by name, out of how many', () => {
+    const sizes = [300, 100, 1200, 100, 700, 50, 900, 100, 400, 20, 800, 600]
+    const artifacts = sizes.map((size, index) => ({
+      ...record(index + 1, `name-${String.fromCharCode(108 - index)}`),
+      size_in_bytes: size,
+    }))
+
+    const summary = buildSummary(outcome({ artifacts }))
+
+    const report = summary.slice(summary.indexOf('### Names holding the most storage'))
+    expect(report.split('\n')[0]).toBe('### Names holding the most storage (10 of 12)')
+    const names = report
+      .split('\n')
+      .filter((line) => line.startsWith('| name-'))
+      .map((line) => line.split(' | ')[0].slice(2))
+    expect(names).toEqual([
+      'name-j',
+      'name-f',
+      'name-b',
+      'name-h',
+      'name-a',
+      'name-d',
+      'name-l',
+      'name-e',
+      'name-i',
+      'name-k',
+    ])
+  })
+
   it('says where each downloaded artifact was saved', () => {
     const summary = buildSummary(
       outcome({
