@@ -17,7 +17,7 @@ const frontEndOnly = {
               'Only the front ends (src/action, src/cli, src/transport) use the runner toolkit.',
           },
           {
-            group: ['**/action/*', '**/cli/*', '**/transport/*'],
+            group: ['**/action/*', '**/cli/*', '**/transport/*', '**/runtime/*'],
             message: 'The core does not depend on a front end: it is handed what it needs.',
           },
           {

@@ -49,8 +49,9 @@ async function baselineBundle(): Promise<string> {
 async function measure(
   emulator: Emulator,
   bundle?: string,
-): Promise<{ count: string; rss: number }> {
+): Promise<{ count: string; rss: number; seconds: number }> {
   const rssFile = path.join(work, 'rss')
+  const started = performance.now()
   const result = await runAction({
     emulator,
     bundle,
@@ -62,7 +63,8 @@ async function measure(
     },
   })
   if (result.exitCode !== 0) throw new Error(`the action failed:\n${result.stdout}`)
-  return { count: result.outputs.count, rss: await peakRssMiB(rssFile) }
+  const seconds = (performance.now() - started) / 1000
+  return { count: result.outputs.count, rss: await peakRssMiB(rssFile), seconds }
 }
 
 await rm(work, { recursive: true, force: true })
@@ -73,10 +75,10 @@ try {
   const after = await measure(emulator)
   console.log(`list memory: ${ARTIFACTS} artifacts (${ARTIFACTS / 100} pages), no API latency`)
   console.log(
-    `  before (${BASELINE_COMMIT}, whole REST objects): ${before.count} listed, peak RSS ${before.rss.toFixed(0)} MiB`,
+    `  before (${BASELINE_COMMIT}, whole REST objects): ${before.count} listed in ${before.seconds.toFixed(1)} s, peak RSS ${before.rss.toFixed(0)} MiB`,
   )
   console.log(
-    `  manage-artifacts list:                ${after.count} listed, peak RSS ${after.rss.toFixed(0)} MiB (target < ${TARGET_RSS_MIB} MiB)`,
+    `  manage-artifacts list:                ${after.count} listed in ${after.seconds.toFixed(1)} s, peak RSS ${after.rss.toFixed(0)} MiB (target < ${TARGET_RSS_MIB} MiB)`,
   )
 } finally {
   await emulator.close()

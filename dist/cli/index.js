@@ -32824,8 +32824,11 @@ function defaultCallback(err) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(656);
+/* harmony import */ var _runtime_memory_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3989);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(656);
 
+
+(0,_runtime_memory_js__WEBPACK_IMPORTED_MODULE_0__/* .keepMemoryLow */ .P)();
 // A reader that stops early (`manage-artifacts list | head`) closes the pipe: that ends the
 // output quietly rather than in a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
@@ -32835,7 +32838,7 @@ for (const stream of [process.stdout, process.stderr]) {
         process.exit(process.exitCode ?? 0);
     });
 }
-process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2), process, process.env, process.cwd());
+process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .runCli */ .a)(process.argv.slice(2), process, process.env, process.cwd());
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -46922,6 +46925,48 @@ async function act(prepared, invocation, terminal) {
         process.removeListener('SIGINT', interrupted);
         process.removeListener('SIGTERM', interrupted);
     }
+}
+
+
+/***/ }),
+
+/***/ 3989:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  P: () => (/* binding */ keepMemoryLow)
+});
+
+;// CONCATENATED MODULE: external "node:v8"
+const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
+;// CONCATENATED MODULE: external "node:vm"
+const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
+;// CONCATENATED MODULE: ./src/runtime/memory.ts
+
+
+/** How often a full collection runs while the process works. */
+const COLLECTION_INTERVAL_MS = 1000;
+/**
+ * Keeps the process's memory near what it holds. Both front ends' entries call it first: the
+ * runner, like a shell, starts `node` with no flags of ours, so these are set at run time.
+ *
+ * - A long listing keeps every artifact it reads, so most young objects survive their first
+ *   collections, and V8 then doubles the young generation again and again, up to 128 MiB held
+ *   for the rest of the process. `--semi-space-growth-factor=1`, read each time V8 would grow
+ *   it, keeps it at its starting size; survivors are promoted sooner, at a little collection
+ *   time and no memory.
+ * - The response bodies of a listing's pages are freed only by a full collection, which V8
+ *   starts once some 64 MiB more is held outside its heap: up to 50 MiB of a 100,000-artifact
+ *   listing's peak was such garbage. A full collection every second, of a heap of tens of MiB,
+ *   returns it for a few milliseconds each.
+ */
+function keepMemoryLow() {
+    (0,external_node_v8_namespaceObject.setFlagsFromString)('--semi-space-growth-factor=1');
+    (0,external_node_v8_namespaceObject.setFlagsFromString)('--expose-gc');
+    const collect = (0,external_node_vm_namespaceObject.runInNewContext)('gc');
+    setInterval(() => collect({ type: 'major', execution: 'async' }), COLLECTION_INTERVAL_MS).unref();
 }
 
 

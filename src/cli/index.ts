@@ -1,5 +1,8 @@
 #!/usr/bin/env node
+import { keepMemoryLow } from '../runtime/memory.js'
 import { runCli } from './main.js'
+
+keepMemoryLow()
 
 // A reader that stops early (`manage-artifacts list | head`) closes the pipe: that ends the
 // output quietly rather than in a stack trace.
