@@ -39599,6 +39599,7 @@ const ZIP_TYPES = new Set([
 async function downloadArtifacts(artifacts, layout, given) {
     const context = { ...given, fileNames: given.fileNames ?? hostFileNameRules };
     const { client, reporter } = context;
+    given.signal?.throwIfAborted();
     const expired = artifacts.find((artifact) => artifact.expired);
     if (expired)
         throw new ArtifactExpiredError(expired.name, expired.id, expired.expires_at);
@@ -39617,6 +39618,8 @@ async function downloadArtifacts(artifacts, layout, given) {
         failure = error;
         abort.abort(error);
     };
+    const stop = () => fail(given.signal?.reason);
+    given.signal?.addEventListener('abort', stop, { once: true });
     const byteCounter = trackReceivedBytes(plans, reporter);
     const slot = limiter(CONCURRENT_TRANSFERS);
     // Each resolves, never rejects (undefined when it failed or was abandoned), so no rejection
@@ -39648,6 +39651,7 @@ async function downloadArtifacts(artifacts, layout, given) {
         }
     }
     finally {
+        given.signal?.removeEventListener('abort', stop);
         abort.abort();
         const left = await Promise.all(transfers);
         await Promise.all(plans.map((plan) => (0,promises_namespaceObject.rm)(plan.partial, { force: true })));
@@ -44070,11 +44074,8 @@ const QUOTA_NOTE = 'GitHub recalculates storage usage every 6 to 12 hours, so th
  * so this only keeps enough of them busy to fill the gate.
  */
 const REPOSITORY_CONCURRENCY = 16;
-/**
- * Selects the artifacts the request asks for, acts on them, and says what was done. `cache` is
- * where the front end keeps verified artifacts, used when the request asks for it.
- */
-async function execute(request, session, reporter, cache) {
+/** Selects the artifacts the request asks for, acts on them, and says what was done. */
+async function execute(request, session, reporter, { cache, signal } = {}) {
     const targets = await resolveRepositories(request.repositories, request.operation, session, reporter);
     if (request.operation === 'download') {
         const client = session.repository(targets[0].repository);
@@ -44090,6 +44091,7 @@ async function execute(request, session, reporter, cache) {
                 storage: session.storage,
                 reporter,
                 cache: request.download.cache ? cache : undefined,
+                signal,
             })),
         };
     }
@@ -51192,7 +51194,7 @@ async function run() {
     try {
         const { request, token, apiUrl } = readActionSettings((name) => getInput(name), process.env);
         const session = new GitHubSession({ token, apiUrl, fetch: runnerProxyFetch(apiUrl) }, runnerStorage(), actionReporter);
-        const outcome = await execute(request, session, actionReporter, runnerCache());
+        const outcome = await execute(request, session, actionReporter, { cache: runnerCache() });
         await writeOutputs(outcome, process.env.RUNNER_TEMP);
         await writeSummary(buildSummary(outcome));
         if (outcome.failures.length > 0)

@@ -34930,6 +34930,7 @@ const ZIP_TYPES = new Set([
 async function downloadArtifacts(artifacts, layout, given) {
     const context = { ...given, fileNames: given.fileNames ?? hostFileNameRules };
     const { client, reporter } = context;
+    given.signal?.throwIfAborted();
     const expired = artifacts.find((artifact) => artifact.expired);
     if (expired)
         throw new ArtifactExpiredError(expired.name, expired.id, expired.expires_at);
@@ -34948,6 +34949,8 @@ async function downloadArtifacts(artifacts, layout, given) {
         failure = error;
         abort.abort(error);
     };
+    const stop = () => fail(given.signal?.reason);
+    given.signal?.addEventListener('abort', stop, { once: true });
     const byteCounter = trackReceivedBytes(plans, reporter);
     const slot = limiter(CONCURRENT_TRANSFERS);
     // Each resolves, never rejects (undefined when it failed or was abandoned), so no rejection
@@ -34979,6 +34982,7 @@ async function downloadArtifacts(artifacts, layout, given) {
         }
     }
     finally {
+        given.signal?.removeEventListener('abort', stop);
         abort.abort();
         const left = await Promise.all(transfers);
         await Promise.all(plans.map((plan) => (0,promises_namespaceObject.rm)(plan.partial, { force: true })));
@@ -39401,11 +39405,8 @@ const QUOTA_NOTE = 'GitHub recalculates storage usage every 6 to 12 hours, so th
  * so this only keeps enough of them busy to fill the gate.
  */
 const REPOSITORY_CONCURRENCY = 16;
-/**
- * Selects the artifacts the request asks for, acts on them, and says what was done. `cache` is
- * where the front end keeps verified artifacts, used when the request asks for it.
- */
-async function execute(request, session, reporter, cache) {
+/** Selects the artifacts the request asks for, acts on them, and says what was done. */
+async function execute(request, session, reporter, { cache, signal } = {}) {
     const targets = await resolveRepositories(request.repositories, request.operation, session, reporter);
     if (request.operation === 'download') {
         const client = session.repository(targets[0].repository);
@@ -39421,6 +39422,7 @@ async function execute(request, session, reporter, cache) {
                 storage: session.storage,
                 reporter,
                 cache: request.download.cache ? cache : undefined,
+                signal,
             })),
         };
     }
@@ -46817,6 +46819,18 @@ class TerminalReporter {
 
 /** The shell's exit status for a command ended by a signal: 128 + the signal's number. */
 const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 };
+/** How long an interrupted command waits for its downloads to stop before it exits anyway. */
+const INTERRUPTED_CLEAN_UP_MS = 5000;
+/** Removes what downloads left half-done (synchronously: nothing else runs before the exit). */
+function removeTemporaryFiles(reporter) {
+    try {
+        for (const leftovers of reporter.leftovers)
+            removeLeftovers(leftovers);
+    }
+    catch (error) {
+        reporter.error(`Removing what the download left half-done: ${errorText(error)}`);
+    }
+}
 /**
  * The terminal front end: flags into a request (bad usage exits 2 before any API request), the
  * core acts, and the result goes to standard output as a table or JSON; everything else goes to
@@ -46883,21 +46897,26 @@ async function act(prepared, invocation, terminal) {
         repository: prepared.repository.split('\n').join(', '),
     });
     reporter.info(`Using ${prepared.sources.join(', ')}`);
-    // Ctrl-C (or a kill) still ends the command at once, but not with the cursor hidden under a
-    // progress bar, nor with a half-downloaded file or a staging folder left beside `--path`.
+    // Ctrl-C (or a kill) ends the command, but not with the cursor hidden under a progress bar,
+    // nor with a half-downloaded file or a staging folder left beside `--path`: downloads under
+    // way are stopped and remove what they made, then anything still there is removed. Any other
+    // command, a second signal, or a clean-up that takes too long ends at once.
+    const interruption = new AbortController();
     const interrupted = (signal) => {
+        const exit = () => {
+            removeTemporaryFiles(reporter);
+            process.exit(SIGNAL_EXIT_CODES[signal]);
+        };
         reporter.finish();
-        try {
-            for (const leftovers of reporter.leftovers)
-                removeLeftovers(leftovers);
-        }
-        catch (error) {
-            reporter.error(`Removing what the download left half-done: ${errorText(error)}`);
-        }
-        process.exit(SIGNAL_EXIT_CODES[signal]);
+        if (interruption.signal.aborted || !running || request.operation !== 'download')
+            return exit();
+        interruption.abort(new Error(`Interrupted by ${signal}`));
+        void running.catch(() => undefined).finally(exit);
+        setTimeout(exit, INTERRUPTED_CLEAN_UP_MS).unref();
     };
-    process.once('SIGINT', interrupted);
-    process.once('SIGTERM', interrupted);
+    let running;
+    process.on('SIGINT', interrupted);
+    process.on('SIGTERM', interrupted);
     try {
         const session = new GitHubSession(
         // Through `https_proxy` (unless `no_proxy` says otherwise), as storage downloads go.
@@ -46906,7 +46925,9 @@ async function act(prepared, invocation, terminal) {
             apiUrl: prepared.apiUrl,
             fetch: runnerProxyFetch(prepared.apiUrl),
         }, runnerStorage('manage-artifacts-cli'), reporter);
-        const outcome = await execute(request, session, reporter);
+        const work = execute(request, session, reporter, { signal: interruption.signal });
+        running = work;
+        const outcome = await work;
         reporter.finish();
         for (const note of outcome.notes)
             reporter.info(note);
@@ -46916,6 +46937,9 @@ async function act(prepared, invocation, terminal) {
         return outcome.failures.length > 0 ? FAILED : 0;
     }
     catch (error) {
+        // An interrupted command's end is the signal handler's: no failure of its own to report.
+        if (interruption.signal.aborted)
+            return new Promise(() => undefined);
         reporter.finish();
         const { message, exitCode } = describeFailure(error);
         reporter.error(message);

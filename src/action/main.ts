@@ -22,7 +22,7 @@ export async function run(): Promise<void> {
       runnerStorage(),
       actionReporter,
     )
-    const outcome = await execute(request, session, actionReporter, runnerCache())
+    const outcome = await execute(request, session, actionReporter, { cache: runnerCache() })
     await writeOutputs(outcome, process.env.RUNNER_TEMP)
     await writeSummary(buildSummary(outcome))
     if (outcome.failures.length > 0) core.setFailed(outcome.failures.join('\n'))

@@ -1,6 +1,7 @@
 import { removeLeftovers } from '../core/download/leftovers.js'
 import { errorText, type SettingName } from '../core/errors.js'
 import { execute } from '../core/execute.js'
+import type { Outcome } from '../core/outcome.js'
 import type { Request } from '../core/request.js'
 import { parseRequest } from '../core/settings.js'
 import { runnerProxyFetch } from '../transport/proxy.js'
@@ -14,6 +15,17 @@ import { coloursFor, TerminalReporter, type Terminal } from './reporter.js'
 
 /** The shell's exit status for a command ended by a signal: 128 + the signal's number. */
 const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const
+/** How long an interrupted command waits for its downloads to stop before it exits anyway. */
+const INTERRUPTED_CLEAN_UP_MS = 5000
+
+/** Removes what downloads left half-done (synchronously: nothing else runs before the exit). */
+function removeTemporaryFiles(reporter: TerminalReporter): void {
+  try {
+    for (const leftovers of reporter.leftovers) removeLeftovers(leftovers)
+  } catch (error) {
+    reporter.error(`Removing what the download left half-done: ${errorText(error)}`)
+  }
+}
 
 /** What the command needs before it makes its first API request. */
 interface Prepared {
@@ -113,19 +125,25 @@ async function act(
     repository: prepared.repository.split('\n').join(', '),
   })
   reporter.info(`Using ${prepared.sources.join(', ')}`)
-  // Ctrl-C (or a kill) still ends the command at once, but not with the cursor hidden under a
-  // progress bar, nor with a half-downloaded file or a staging folder left beside `--path`.
+  // Ctrl-C (or a kill) ends the command, but not with the cursor hidden under a progress bar,
+  // nor with a half-downloaded file or a staging folder left beside `--path`: downloads under
+  // way are stopped and remove what they made, then anything still there is removed. Any other
+  // command, a second signal, or a clean-up that takes too long ends at once.
+  const interruption = new AbortController()
   const interrupted = (signal: keyof typeof SIGNAL_EXIT_CODES): void => {
-    reporter.finish()
-    try {
-      for (const leftovers of reporter.leftovers) removeLeftovers(leftovers)
-    } catch (error) {
-      reporter.error(`Removing what the download left half-done: ${errorText(error)}`)
+    const exit = (): never => {
+      removeTemporaryFiles(reporter)
+      process.exit(SIGNAL_EXIT_CODES[signal])
     }
-    process.exit(SIGNAL_EXIT_CODES[signal])
+    reporter.finish()
+    if (interruption.signal.aborted || !running || request.operation !== 'download') return exit()
+    interruption.abort(new Error(`Interrupted by ${signal}`))
+    void running.catch(() => undefined).finally(exit)
+    setTimeout(exit, INTERRUPTED_CLEAN_UP_MS).unref()
   }
-  process.once('SIGINT', interrupted)
-  process.once('SIGTERM', interrupted)
+  let running: Promise<Outcome> | undefined
+  process.on('SIGINT', interrupted)
+  process.on('SIGTERM', interrupted)
   try {
     const session = new GitHubSession(
       // Through `https_proxy` (unless `no_proxy` says otherwise), as storage downloads go.
@@ -137,7 +155,9 @@ async function act(
       runnerStorage('manage-artifacts-cli'),
       reporter,
     )
-    const outcome = await execute(request, session, reporter)
+    const work = execute(request, session, reporter, { signal: interruption.signal })
+    running = work
+    const outcome = await work
     reporter.finish()
     for (const note of outcome.notes) reporter.info(note)
     terminal.stdout.write(
@@ -146,6 +166,8 @@ async function act(
     for (const failure of outcome.failures) reporter.error(failure)
     return outcome.failures.length > 0 ? FAILED : 0
   } catch (error) {
+    // An interrupted command's end is the signal handler's: no failure of its own to report.
+    if (interruption.signal.aborted) return new Promise<never>(() => undefined)
     reporter.finish()
     const { message, exitCode } = describeFailure(error)
     reporter.error(message)

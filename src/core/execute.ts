@@ -26,15 +26,23 @@ interface RepositorySelection {
   selection: Selection
 }
 
-/**
- * Selects the artifacts the request asks for, acts on them, and says what was done. `cache` is
- * where the front end keeps verified artifacts, used when the request asks for it.
- */
+/** What a front end may hand in beside the request. */
+export interface ExecuteOptions {
+  /** Where the front end keeps verified artifacts, used when the request asks for it. */
+  cache?: ArtifactCache
+  /**
+   * Stops downloads under way: they end, removing their partial files and staging folders,
+   * and the outcome is a rejection with the signal's reason.
+   */
+  signal?: AbortSignal
+}
+
+/** Selects the artifacts the request asks for, acts on them, and says what was done. */
 export async function execute(
   request: Request,
   session: ApiSession,
   reporter: Reporter,
-  cache?: ArtifactCache,
+  { cache, signal }: ExecuteOptions = {},
 ): Promise<Outcome> {
   const targets = await resolveRepositories(
     request.repositories,
@@ -55,6 +63,7 @@ export async function execute(
         storage: session.storage,
         reporter,
         cache: request.download.cache ? cache : undefined,
+        signal,
       })),
     }
   }

@@ -76,6 +76,8 @@ export interface DownloadContext {
   parallel?: ParallelSettings
   /** Where verified artifacts are kept by digest and looked up first (`cache: true`). */
   cache?: ArtifactCache
+  /** Stops the downloads as a failure would: what they made is removed, the reason thrown. */
+  signal?: AbortSignal
 }
 
 /** A verified download, and its extraction when it ran while the bytes arrived. */
@@ -107,6 +109,7 @@ export async function downloadArtifacts(
 ): Promise<DownloadResult> {
   const context = { ...given, fileNames: given.fileNames ?? hostFileNameRules }
   const { client, reporter } = context
+  given.signal?.throwIfAborted()
   const expired = artifacts.find((artifact) => artifact.expired)
   if (expired) throw new ArtifactExpiredError(expired.name, expired.id, expired.expires_at)
   const plans = [...artifacts]
@@ -124,6 +127,8 @@ export async function downloadArtifacts(
     failure = error
     abort.abort(error)
   }
+  const stop = (): void => fail(given.signal?.reason)
+  given.signal?.addEventListener('abort', stop, { once: true })
   const byteCounter = trackReceivedBytes(plans, reporter)
   const slot = limiter(CONCURRENT_TRANSFERS)
   // Each resolves, never rejects (undefined when it failed or was abandoned), so no rejection
@@ -155,6 +160,7 @@ export async function downloadArtifacts(
       }
     }
   } finally {
+    given.signal?.removeEventListener('abort', stop)
     abort.abort()
     const left = await Promise.all(transfers)
     await Promise.all(plans.map((plan) => rm(plan.partial, { force: true })))
