@@ -39309,7 +39309,7 @@ class QueuedWriter {
             throw this.failure.error;
         this.queued.push(chunk);
         this.queuedBytes += chunk.length;
-        this.flushing ??= this.flush().finally(() => (this.flushing = undefined));
+        this.flushing ??= this.flush();
         if (this.queuedBytes >= MAX_QUEUED_BYTES)
             await this.flushing;
     }
@@ -39331,6 +39331,11 @@ class QueuedWriter {
         }
         catch (error) {
             this.failure = { error };
+        }
+        finally {
+            // Cleared in the same step as the loop's last look at the queue: a chunk added from here
+            // on starts a flush of its own, so none is left behind.
+            this.flushing = undefined;
         }
     }
 }

@@ -443,7 +443,7 @@ class QueuedWriter {
     if (this.failure) throw this.failure.error
     this.queued.push(chunk)
     this.queuedBytes += chunk.length
-    this.flushing ??= this.flush().finally(() => (this.flushing = undefined))
+    this.flushing ??= this.flush()
     if (this.queuedBytes >= MAX_QUEUED_BYTES) await this.flushing
   }
 
@@ -463,6 +463,10 @@ class QueuedWriter {
       }
     } catch (error) {
       this.failure = { error }
+    } finally {
+      // Cleared in the same step as the loop's last look at the queue: a chunk added from here
+      // on starts a flush of its own, so none is left behind.
+      this.flushing = undefined
     }
   }
 }
