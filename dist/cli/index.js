@@ -32901,6 +32901,16 @@ function namesIn(folder) {
 }
 
 ;// CONCATENATED MODULE: ./src/core/errors.ts
+/**
+ * How the token gets `permission` on a repository, worded for whichever front end shows it: the
+ * action's `github-token` is most often a workflow's own token, the terminal's a personal one.
+ */
+function permissionHint(permission, word) {
+    const access = permission === 'actions: write' ? 'Read and write' : 'Read';
+    return (`the token (\`${word('github-token')}\`) needs \`${permission}\`: in a workflow, a ` +
+        `\`permissions:\` block granting it; a fine-grained personal token, "Actions: ${access}" on ` +
+        `the repository; a classic one, the \`repo\` scope`);
+}
 /** The wording used for an error's plain `message`: the setting's own name. */
 const plainWording = (setting, value) => value === undefined ? setting : `${setting}: ${value}`;
 /**
@@ -33119,11 +33129,11 @@ async function deleteInOrder(batch, { session, clientOf, reporter, clock = syste
                 return;
             }
             const where = fullName(clientOf(artifact).repository);
-            const failure = `${describe(artifact)} in ${where}: ${errorMessage(error)}`;
+            const failure = `${describe(artifact)} in ${where}: ${errorMessage(error, reporter.word)}`;
             outcomes.set(artifact.id, { failure });
             reporter.info(`Could not delete ${failure}`);
             if (isHttpError(error) && error.status === 403)
-                stop ??= { cause: 'forbidden', reason: FORBIDDEN_REASON };
+                stop ??= { cause: 'forbidden', reason: forbiddenReason(reporter) };
         }
         reporter.progress({ operation: 'delete', done: outcomes.size, total: batch.length });
         if (outcomes.size % PROGRESS_EVERY === 0) {
@@ -33158,9 +33168,10 @@ function secondaryLimitReason(resetAt) {
 function capReason(cap, reporter) {
     return `Stopped after ${reporter.word('max-deletions')} (${cap}); the next run carries on with the largest of those left`;
 }
-const FORBIDDEN_REASON = 'Stopped deleting: GitHub refused a deletion (HTTP 403) and would refuse the others the same ' +
-    'way. The usual cause is a token without the `actions: write` permission ' +
-    '(`permissions: { actions: write }` in the workflow)';
+function forbiddenReason(reporter) {
+    return ('Stopped deleting: GitHub refused a deletion (HTTP 403) and would refuse the others the same ' +
+        `way. The usual cause: ${permissionHint('actions: write', reporter.word)}`);
+}
 function stopFields(stop, left) {
     // A stop after the last artifact was taken left nothing undone.
     if (!stop || left === 0)
@@ -33224,8 +33235,9 @@ function describeCount(count) {
     return `${count} artifact${count === 1 ? '' : 's'}`;
 }
 /** The error's message, with its HTTP status unless the message already gives it. */
-function errorMessage(error) {
-    const message = errorText(error);
+/** The error worded for the front end showing it, with its HTTP status. */
+function errorMessage(error, word) {
+    const message = explainError(error, word);
     const status = isHttpError(error) ? error.status : undefined;
     return status === undefined || message.includes(`HTTP ${status}`)
         ? message
@@ -41045,7 +41057,7 @@ function explain(error, { action, permission, setting }, where) {
         if (error.status === 401)
             return ` The token was refused: check \`${word('github-token')}\`.`;
         if (error.status === 403) {
-            return ` The token needs the \`${permission}\` permission on ${where} (a \`permissions:\` block in the workflow, or a token with access to that repository).`;
+            return ` On ${where}, ${permissionHint(permission, word)}.`;
         }
         if (error.status === 404 && setting) {
             return ` Check \`${word(setting)}\`, and that the token can read ${where}.`;

@@ -31626,6 +31626,16 @@ function namesIn(folder) {
 }
 
 ;// CONCATENATED MODULE: ./src/core/errors.ts
+/**
+ * How the token gets `permission` on a repository, worded for whichever front end shows it: the
+ * action's `github-token` is most often a workflow's own token, the terminal's a personal one.
+ */
+function permissionHint(permission, word) {
+    const access = permission === 'actions: write' ? 'Read and write' : 'Read';
+    return (`the token (\`${word('github-token')}\`) needs \`${permission}\`: in a workflow, a ` +
+        `\`permissions:\` block granting it; a fine-grained personal token, "Actions: ${access}" on ` +
+        `the repository; a classic one, the \`repo\` scope`);
+}
 /** The wording used for an error's plain `message`: the setting's own name. */
 const plainWording = (setting, value) => value === undefined ? setting : `${setting}: ${value}`;
 /**

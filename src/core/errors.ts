@@ -35,6 +35,19 @@ export type SettingName =
  */
 export type Wording = (setting: SettingName, value?: string) => string
 
+/**
+ * How the token gets `permission` on a repository, worded for whichever front end shows it: the
+ * action's `github-token` is most often a workflow's own token, the terminal's a personal one.
+ */
+export function permissionHint(permission: string, word: Wording): string {
+  const access = permission === 'actions: write' ? 'Read and write' : 'Read'
+  return (
+    `the token (\`${word('github-token')}\`) needs \`${permission}\`: in a workflow, a ` +
+    `\`permissions:\` block granting it; a fine-grained personal token, "Actions: ${access}" on ` +
+    `the repository; a classic one, the \`repo\` scope`
+  )
+}
+
 /** The wording used for an error's plain `message`: the setting's own name. */
 const plainWording: Wording = (setting, value) =>
   value === undefined ? setting : `${setting}: ${value}`

@@ -11,6 +11,7 @@ import { mapConcurrently } from '../core/concurrency.js'
 import {
   ArtifactExpiredError,
   isHttpError,
+  permissionHint,
   RateLimitExhaustedError,
   WordedError,
   type HttpError,
@@ -299,7 +300,7 @@ function explain(error: unknown, { action, permission, setting }: ApiCall, where
   const hint = (word: Wording): string => {
     if (error.status === 401) return ` The token was refused: check \`${word('github-token')}\`.`
     if (error.status === 403) {
-      return ` The token needs the \`${permission}\` permission on ${where} (a \`permissions:\` block in the workflow, or a token with access to that repository).`
+      return ` On ${where}, ${permissionHint(permission, word)}.`
     }
     if (error.status === 404 && setting) {
       return ` Check \`${word(setting)}\`, and that the token can read ${where}.`

@@ -534,6 +534,9 @@ describe('manage-artifacts delete', () => {
     expect(result.exitCode).toBe(1)
     expect(result.stderr).toContain('error: Could not delete 1 artifact')
     expect(result.stderr).toContain('HTTP 403')
+    // Worded for a terminal: the variable the token came from, and how a personal token gets it.
+    expect(result.stderr).toContain('the token (`GITHUB_TOKEN`) needs `actions: write`')
+    expect(result.stderr).toContain('"Actions: Read and write"')
   })
 })
 

@@ -305,7 +305,7 @@ describe('delete under rate limits and failures', () => {
     expect(new Set(refused).size).toBe(refused.length)
     expect(refused.length).toBeLessThanOrEqual(3)
     const error = result.errors.join('\n')
-    expect(error).toContain('actions: write')
+    expect(error).toContain('the token (`github-token`) needs `actions: write`')
     for (const id of refused) expect(error).toContain(`(id ${id}`)
     expect(result.outputs.remaining).toBe(String(10 - refused.length))
   })

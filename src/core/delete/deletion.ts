@@ -1,7 +1,13 @@
 import { compareNewestFirst, type Artifact } from '../artifact.js'
 import type { ApiSession, ArtifactClient } from '../api.js'
 import { systemClock, type Clock } from '../clock.js'
-import { errorText, isHttpError, RateLimitExhaustedError } from '../errors.js'
+import {
+  explainError,
+  isHttpError,
+  permissionHint,
+  RateLimitExhaustedError,
+  type Wording,
+} from '../errors.js'
 import type { Reporter } from '../reporter.js'
 import { fullName, type DeleteOptions } from '../request.js'
 
@@ -141,11 +147,11 @@ async function deleteInOrder(
         return
       }
       const where = fullName(clientOf(artifact).repository)
-      const failure = `${describe(artifact)} in ${where}: ${errorMessage(error)}`
+      const failure = `${describe(artifact)} in ${where}: ${errorMessage(error, reporter.word)}`
       outcomes.set(artifact.id, { failure })
       reporter.info(`Could not delete ${failure}`)
       if (isHttpError(error) && error.status === 403)
-        stop ??= { cause: 'forbidden', reason: FORBIDDEN_REASON }
+        stop ??= { cause: 'forbidden', reason: forbiddenReason(reporter) }
     }
     reporter.progress({ operation: 'delete', done: outcomes.size, total: batch.length })
     if (outcomes.size % PROGRESS_EVERY === 0) {
@@ -187,10 +193,12 @@ function capReason(cap: number, reporter: Reporter): string {
   return `Stopped after ${reporter.word('max-deletions')} (${cap}); the next run carries on with the largest of those left`
 }
 
-const FORBIDDEN_REASON =
-  'Stopped deleting: GitHub refused a deletion (HTTP 403) and would refuse the others the same ' +
-  'way. The usual cause is a token without the `actions: write` permission ' +
-  '(`permissions: { actions: write }` in the workflow)'
+function forbiddenReason(reporter: Reporter): string {
+  return (
+    'Stopped deleting: GitHub refused a deletion (HTTP 403) and would refuse the others the same ' +
+    `way. The usual cause: ${permissionHint('actions: write', reporter.word)}`
+  )
+}
 
 function stopFields(
   stop: Stop | undefined,
@@ -257,8 +265,9 @@ function describeCount(count: number): string {
 }
 
 /** The error's message, with its HTTP status unless the message already gives it. */
-function errorMessage(error: unknown): string {
-  const message = errorText(error)
+/** The error worded for the front end showing it, with its HTTP status. */
+function errorMessage(error: unknown, word: Wording): string {
+  const message = explainError(error, word)
   const status = isHttpError(error) ? error.status : undefined
   return status === undefined || message.includes(`HTTP ${status}`)
     ? message
