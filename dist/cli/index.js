@@ -34966,6 +34966,7 @@ async function downloadArtifacts(artifacts, layout, given) {
         failure = error;
         abort.abort(error);
     };
+    // An abort's reason is always set (an AbortError when none was given).
     const stop = () => fail(given.signal?.reason);
     given.signal?.addEventListener('abort', stop, { once: true });
     const byteCounter = trackReceivedBytes(plans, reporter);

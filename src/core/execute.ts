@@ -27,7 +27,7 @@ interface RepositorySelection {
 }
 
 /** What a front end may hand in beside the request. */
-export interface ExecuteOptions {
+interface ExecuteOptions {
   /** Where the front end keeps verified artifacts, used when the request asks for it. */
   cache?: ArtifactCache
   /**

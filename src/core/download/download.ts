@@ -127,6 +127,7 @@ export async function downloadArtifacts(
     failure = error
     abort.abort(error)
   }
+  // An abort's reason is always set (an AbortError when none was given).
   const stop = (): void => fail(given.signal?.reason)
   given.signal?.addEventListener('abort', stop, { once: true })
   const byteCounter = trackReceivedBytes(plans, reporter)
