@@ -32825,7 +32825,7 @@ function defaultCallback(err) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_memory_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3989);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(656);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2412);
 
 
 (0,_runtime_memory_js__WEBPACK_IMPORTED_MODULE_0__/* .keepMemoryLow */ .P)();
@@ -32845,7 +32845,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 656:
+/***/ 2412:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33641,7 +33641,17 @@ function writeError({ message, code }) {
     return Object.assign(new Error(message), code === undefined ? {} : { code });
 }
 
+;// CONCATENATED MODULE: ./src/core/download/write-all.ts
+/** Writes all of `chunk` at `position`: a write may take less than it is given. */
+async function writeAll(file, chunk, position) {
+    for (let written = 0; written < chunk.length;) {
+        const { bytesWritten } = await file.write(chunk, written, chunk.length - written, position + written);
+        written += bytesWritten;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/core/download/extraction.ts
+
 
 
 
@@ -34154,12 +34164,6 @@ async function copyStored(reader, entry, { target, archiveSize, corrupt }) {
         await file.close();
     }
 }
-async function writeAll(file, chunk, position) {
-    for (let written = 0; written < chunk.length;) {
-        const { bytesWritten } = await file.write(chunk, written, chunk.length - written, position + written);
-        written += bytesWritten;
-    }
-}
 /** Where the entry's bytes as stored lie, found through its local header as yauzl finds them. */
 async function dataRange(reader, entry, archiveSize) {
     const at = entry.relativeOffsetOfLocalHeader;
@@ -34298,6 +34302,7 @@ async function statIfExists(target, read) {
 // EXTERNAL MODULE: external "node:events"
 var external_node_events_ = __nccwpck_require__(8474);
 ;// CONCATENATED MODULE: ./src/core/download/transfer.ts
+
 
 
 
@@ -34684,12 +34689,9 @@ class QueuedWriter {
 }
 /** `writev` may write less than asked; the rest follows until all of it is in the file. */
 async function writeFully(handle, chunks, bytes, position) {
-    let written = (await handle.writev(chunks, position)).bytesWritten;
-    if (written === bytes)
-        return;
-    const all = Buffer.concat(chunks);
-    while (written < bytes) {
-        written += (await handle.write(all, written, bytes - written, position + written)).bytesWritten;
+    const { bytesWritten } = await handle.writev(chunks, position);
+    if (bytesWritten < bytes) {
+        await writeAll(handle, Buffer.concat(chunks).subarray(bytesWritten), position + bytesWritten);
     }
 }
 /**

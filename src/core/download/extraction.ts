@@ -10,6 +10,7 @@ import { systemClock, type Clock } from '../clock.js'
 import type { Arrivals } from './arrivals.js'
 import { temporaryMarker } from './leftovers.js'
 import { ThreadWrites } from './thread-writes.js'
+import { writeAll } from './write-all.js'
 import { errorText } from '../errors.js'
 
 const S_IFMT = 0o170000
@@ -611,18 +612,6 @@ async function copyStored(
   } finally {
     await writing.catch(() => undefined)
     await file.close()
-  }
-}
-
-async function writeAll(file: FileHandle, chunk: Buffer, position: number): Promise<void> {
-  for (let written = 0; written < chunk.length;) {
-    const { bytesWritten } = await file.write(
-      chunk,
-      written,
-      chunk.length - written,
-      position + written,
-    )
-    written += bytesWritten
   }
 }
 

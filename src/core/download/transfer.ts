@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '../clock.js'
 import { limiter } from '../concurrency.js'
 import type { Reporter } from '../reporter.js'
 import type { Arrivals, ObjectFacts, Part } from './arrivals.js'
+import { writeAll } from './write-all.js'
 import { errorText } from '../errors.js'
 
 export interface TransferOptions {
@@ -478,11 +479,9 @@ async function writeFully(
   bytes: number,
   position: number,
 ): Promise<void> {
-  let written = (await handle.writev(chunks, position)).bytesWritten
-  if (written === bytes) return
-  const all = Buffer.concat(chunks)
-  while (written < bytes) {
-    written += (await handle.write(all, written, bytes - written, position + written)).bytesWritten
+  const { bytesWritten } = await handle.writev(chunks, position)
+  if (bytesWritten < bytes) {
+    await writeAll(handle, Buffer.concat(chunks).subarray(bytesWritten), position + bytesWritten)
   }
 }
 
