@@ -32825,7 +32825,7 @@ function defaultCallback(err) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_memory_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3989);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2412);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9795);
 
 
 (0,_runtime_memory_js__WEBPACK_IMPORTED_MODULE_0__/* .keepMemoryLow */ .P)();
@@ -32845,7 +32845,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2412:
+/***/ 9795:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33438,25 +33438,94 @@ async function keepInCache(cache, key, transfer, subject, reporter) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/core/download/arrivals.ts
+;// CONCATENATED MODULE: ./src/core/download/placement.ts
 /**
- * Which bytes of a download are in its file so far, for a reader that works on the file while
- * it arrives (extraction overlapping the transfer): a read waits until its range is written,
- * and fails when the transfer does.
+ * The places known so far, told by the extraction as it reads the zip's central directory and
+ * local headers, used by the transfer. A part follows the places known when it first writes (its
+ * `places`), and keeps to them while it is resumed: its bytes are each in one file only.
+ */
+class Placements {
+    places = [];
+    add(place) {
+        this.places.push(place);
+    }
+    /** The places overlapping bytes [start, end), in order of their start. */
+    within(start, end) {
+        return this.places
+            .filter((place) => place.start < end && start < place.end)
+            .sort((a, b) => a.start - b.start);
+    }
+}
+/**
+ * Where bytes from `position` on of `part` are, at most `length` of them: in one of the part's
+ * places, or else (no place) in the download's own file.
+ */
+function locate(part, position, length) {
+    let end = position + length;
+    for (const place of part.places ?? []) {
+        if (place.start <= position && position < place.end) {
+            return {
+                place,
+                position: position - place.start,
+                length: Math.min(end, place.end) - position,
+            };
+        }
+        if (position < place.start) {
+            end = Math.min(end, place.start);
+            break;
+        }
+    }
+    return { place: undefined, position, length: end - position };
+}
+/**
+ * The ranges of `place` that went to the download's own file, because the parts that carried
+ * them had started before the place was known. Once all of the place has arrived, these are
+ * the bytes still to be copied into its file.
+ */
+function missedRanges(place, parts) {
+    const missed = [];
+    for (const part of parts) {
+        const partEnd = part.end === undefined ? place.end : part.end + 1;
+        const start = Math.max(part.start, place.start);
+        const end = Math.min(partEnd, place.end);
+        if (start < end && !part.places?.includes(place))
+            missed.push([start, end]);
+    }
+    return missed.sort((a, b) => a[0] - b[0]);
+}
+
+;// CONCATENATED MODULE: ./src/core/download/arrivals.ts
+
+/**
+ * Which bytes of a download have arrived so far, for a reader that works on them while they
+ * arrive (extraction overlapping the transfer): a read waits until its range is written, and
+ * fails when the transfer does. The reader may name places for ranges it wants written into
+ * files of its own.
  */
 class Arrivals {
     parts = [];
     facts;
     failure;
     waiters = new Set();
+    /** How many bytes from the start the transfer has hashed, reading back the last of them. */
+    hashedBytes = 0;
     answered;
     refused;
+    ended;
+    /**
+     * Where the reader wants bytes written other than the file (large stored entries); none when
+     * the file must hold every byte (it is kept in a cache).
+     */
+    placements;
+    /** Resolves once the transfer neither writes nor reads any more, whether it failed or not. */
+    settled = new Promise((resolve) => (this.ended = resolve));
     /** Resolves on the first accepted answer; rejects when the transfer fails before one. */
     answer = new Promise((resolve, reject) => {
         this.answered = resolve;
         this.refused = reject;
     });
-    constructor() {
+    constructor({ wholeFile = false } = {}) {
+        this.placements = wholeFile ? undefined : new Placements();
         // Nobody may be waiting for the answer when the transfer fails: that is not an error here.
         this.answer.catch(() => undefined);
     }
@@ -33469,11 +33538,16 @@ class Arrivals {
     /** Called by the transfer after each write. */
     written() {
         for (const waiter of this.waiters) {
-            if (this.holds(waiter.start, waiter.end)) {
+            if (waiter.ready()) {
                 this.waiters.delete(waiter);
                 waiter.resolve();
             }
         }
+    }
+    /** Called by the transfer as its hash advances over the first `bytes` bytes. */
+    hashed(bytes) {
+        this.hashedBytes = bytes;
+        this.written();
     }
     /** Called by the transfer when it failed: every wait rejects with its error. */
     fail(error) {
@@ -33483,15 +33557,33 @@ class Arrivals {
             waiter.reject(error);
         this.waiters.clear();
     }
-    /** Resolves once bytes [start, end) are in the file. */
+    /** Called by the transfer once it is over. */
+    end() {
+        this.ended();
+    }
+    /** The ranges of `place` written to the file rather than to the place, once all have arrived. */
+    missedRanges(place) {
+        return missedRanges(place, this.parts);
+    }
+    /** Resolves once bytes [start, end) have arrived (in the file, or in their place). */
     waitFor(start, end) {
+        return this.waitUntil(() => this.holds(start, end));
+    }
+    /**
+     * Resolves once the transfer has hashed the bytes before `end`: it reads none of them back
+     * again, so their place may change from then on.
+     */
+    waitForHash(end) {
+        return this.waitUntil(() => this.hashedBytes >= end);
+    }
+    waitUntil(ready) {
         if (this.failure)
             return Promise.reject(this.failure.error);
-        if (this.holds(start, end))
+        if (ready())
             return Promise.resolve();
-        return new Promise((resolve, reject) => this.waiters.add({ start, end, resolve, reject }));
+        return new Promise((resolve, reject) => this.waiters.add({ ready, resolve, reject }));
     }
-    /** Whether bytes [start, end) are in the file now. */
+    /** Whether bytes [start, end) have arrived. */
     holds(start, end) {
         const size = this.facts?.size;
         if (size === undefined)
@@ -33738,6 +33830,8 @@ async function extractBeside(zipFile, destination, subject, { rules = hostFileNa
         return { staging, files };
     }
     catch (error) {
+        // The transfer may still read a file of the folder back for its hash.
+        await arrivals?.settled;
         await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
         throw error;
     }
@@ -33755,16 +33849,16 @@ async function moveStaged(staged, destination, subject, rules = hostFileNameRule
     }
 }
 async function extractInto(zipFile, root, subject, { rules, names, arrivals }) {
-    let zip;
-    let reader;
+    let archive;
     try {
         // Names are decoded and checked below, so the refusal can name the artifact and the entry.
         const options = { decodeStrings: false, autoClose: false };
-        ({ zip, reader } = await openCached(zipFile, options, arrivals));
+        archive = await openCached(zipFile, options, arrivals);
     }
     catch (error) {
         throw new Error(`Extracting ${subject}: not a readable zip archive (${errorText(error)})`);
     }
+    const { zip } = archive;
     const files = new Set();
     const folders = new Set();
     const writes = new ConcurrentWrites(CONCURRENT_WRITES);
@@ -33794,7 +33888,7 @@ async function extractInto(zipFile, root, subject, { rules, names, arrivals }) {
                 if (manyEntries && isSmall(entry)) {
                     threadWrites ??= new ThreadWrites();
                     await writes.waitFor(key);
-                    const content = await smallContent({ zip, reader }, entry, subject, name);
+                    const content = await smallContent(archive, entry, subject, name);
                     await threadWrites.add({ target, content, mode: fileMode(entry), replaces: replaced });
                 }
                 else {
@@ -33803,7 +33897,7 @@ async function extractInto(zipFile, root, subject, { rules, names, arrivals }) {
                     await writes.add(key, async () => {
                         if (replaced)
                             await (0,promises_namespaceObject.rm)(replaced, { force: true });
-                        await writeEntry({ zip, reader }, entry, target, subject, name);
+                        await writeEntry(archive, entry, target, subject, name);
                     });
                 }
                 if (earlier)
@@ -33833,7 +33927,8 @@ async function openCached(zipFile, options, arrivals) {
     try {
         const size = arrivals ? await arrivingSize(arrivals) : (await handle.stat()).size;
         const reader = new CachingReader(handle, size, arrivals);
-        return { zip: await yauzl.fromRandomAccessReaderPromise(reader, size, options), reader };
+        const zip = await yauzl.fromRandomAccessReaderPromise(reader, size, options);
+        return { zip, reader, arrivals };
     }
     catch (error) {
         await handle.close();
@@ -34097,20 +34192,20 @@ function describeCollisions(subject, collisions) {
     return (`${subject.charAt(0).toUpperCase()}${subject.slice(1)} holds names that differ only in case, ` +
         `one file on this runner's file system; the later entry of each was kept: ${pairs.join(', ')}`);
 }
-async function writeEntry({ zip, reader }, entry, target, subject, name) {
+async function writeEntry(archive, entry, target, subject, name) {
     const corrupt = () => corruptEntry(subject, name);
     if (isSmall(entry)) {
-        const content = await smallContent({ zip, reader }, entry, subject, name);
+        const content = await smallContent(archive, entry, subject, name);
         // One synchronous call: for a few KiB, three trips to the thread pool (open, write, close)
         // cost more than the writing (bench/extraction.ts).
         (0,external_node_fs_.writeFileSync)(target, content, { mode: fileMode(entry) });
         return;
     }
     if (entry.compressionMethod === STORED && !entry.isEncrypted()) {
-        await copyStored(reader, entry, { target, archiveSize: zip.fileSize, corrupt });
+        await writeStored(archive, entry, { target, corrupt });
         return;
     }
-    const content = await zip.openReadStreamPromise(entry);
+    const content = await archive.zip.openReadStreamPromise(entry);
     await (0,external_node_stream_promises_namespaceObject.pipeline)(content, crcCheck(entry.crc32, corrupt), (0,external_node_fs_.createWriteStream)(target, { mode: fileMode(entry) }));
 }
 function corruptEntry(subject, name) {
@@ -34135,34 +34230,58 @@ async function readRaw(reader, entry, archiveSize) {
     return reader.cached(start, end);
 }
 /**
- * A large stored entry (yauzl has checked that its two sizes agree) copied a MiB at a time
+ * A large stored entry's content (yauzl has checked that its two sizes agree), its checksum
+ * checked. While the archive arrives, the entry's range is given to the transfer as a place: the
+ * parts that start from then on write it straight into `target`, and only what came before is
+ * copied out of the archive here. Otherwise all of it is copied. The copy goes a MiB at a time
  * through two buffers used in turn: the next read overlaps the last write, and a GiB of content
- * allocates nothing new. A stream pipeline allocated every MiB afresh, which a runner paid for
- * in memory until it was collected.
+ * allocates nothing new (a stream pipeline allocated every MiB afresh, which a runner paid for in
+ * memory until it was collected).
  */
-async function copyStored(reader, entry, { target, archiveSize, corrupt }) {
-    const { start, end } = await dataRange(reader, entry, archiveSize);
-    const buffers = [Buffer.allocUnsafe(LARGE_READ_SIZE), Buffer.allocUnsafe(LARGE_READ_SIZE)];
-    const file = await (0,promises_namespaceObject.open)(target, 'w', fileMode(entry));
+async function writeStored({ zip, reader, arrivals }, entry, { target, corrupt }) {
+    const { start, end } = await dataRange(reader, entry, zip.fileSize);
+    const file = await (0,promises_namespaceObject.open)(target, 'w+', fileMode(entry));
+    const place = { start, end, path: target, file };
     let writing = Promise.resolve();
     try {
+        arrivals?.placements?.add(place);
+        await arrivals?.waitFor(start, end);
+        const missed = arrivals ? arrivals.missedRanges(place) : [[start, end]];
+        const buffers = [Buffer.allocUnsafe(LARGE_READ_SIZE), Buffer.allocUnsafe(LARGE_READ_SIZE)];
         let crc = 0;
-        for (let position = start, turn = 0; position < end; position += LARGE_READ_SIZE, turn++) {
-            const next = Math.min(position + LARGE_READ_SIZE, end);
-            const chunk = await reader.uncached(position, next, buffers[turn % 2]);
-            crc = (0,external_node_zlib_.crc32)(chunk, crc);
+        for (let position = start, turn = 0; position < end; turn++) {
+            const copied = missed.find(([from, to]) => from <= position && position < to);
+            const next = Math.min(position + LARGE_READ_SIZE, copied ? copied[1] : (missed.find(([from]) => from > position)?.[0] ?? end));
+            const buffer = buffers[turn % 2];
             // The write in flight uses the other buffer; this one's last write was awaited a turn ago.
+            const chunk = copied
+                ? await reader.uncached(position, next, buffer)
+                : await readPlaced(file, buffer, next - position, position - start);
+            crc = (0,external_node_zlib_.crc32)(chunk, crc);
             await writing;
-            writing = writeAll(file, chunk, position - start);
+            if (copied)
+                writing = writeAll(file, chunk, position - start);
+            position = next;
         }
         await writing;
         if (crc !== entry.crc32)
             throw new Error(corrupt());
+        // The transfer reads the place back for its hash: until it has, no later entry of the same
+        // name may replace the file (the entry is done only then, and the next waits for it).
+        if (arrivals?.placements)
+            await arrivals.waitForHash(end);
     }
     finally {
         await writing.catch(() => undefined);
         await file.close();
     }
+}
+/** `length` bytes of a place's file from `position`, all written there by the transfer. */
+async function readPlaced(file, buffer, length, position) {
+    const { bytesRead } = await file.read(buffer, 0, length, position);
+    if (bytesRead < length)
+        throw new Error('unexpected end of file');
+    return buffer.subarray(0, length);
 }
 /** Where the entry's bytes as stored lie, found through its local header as yauzl finds them. */
 async function dataRange(reader, entry, archiveSize) {
@@ -34309,6 +34428,7 @@ var external_node_events_ = __nccwpck_require__(8474);
 
 
 
+
 const MiB = 1024 * 1024;
 const DEFAULTS = {
     retries: 3,
@@ -34332,7 +34452,7 @@ const MAX_RETRY_AFTER_MS = 60_000;
 /** Read-back size when hashing parts that arrived ahead of the bytes before them. */
 const HASH_READ_BYTES = MiB;
 /** Received bytes of one connection waiting for the disk before the socket is read again. */
-const MAX_QUEUED_BYTES = MiB;
+const MAX_QUEUED_BYTES = MiB / 4;
 /**
  * Tries of one part, resumptions included: a storage host that cuts every answer after a few
  * bytes makes progress each time, and must still be given up on.
@@ -34390,6 +34510,9 @@ async function transferToFile(options) {
         await (0,promises_namespaceObject.rm)(options.file, { force: true }).catch(() => undefined);
         throw error;
     }
+    finally {
+        options.arrivals?.end();
+    }
 }
 /** One transfer: its parts, the signed URL they share, and the hash over the whole. */
 class Download {
@@ -34417,7 +34540,7 @@ class Download {
         this.settings = settings;
         this.handle = handle;
         this.urls = new SignedUrl(settings);
-        this.hash = new OrderedHash(handle, this.parts);
+        this.hash = new OrderedHash(handle, this.parts, (bytes) => settings.arrivals?.hashed(bytes));
         this.signal = settings.signal
             ? AbortSignal.any([settings.signal, this.stop.signal])
             : this.stop.signal;
@@ -34426,6 +34549,14 @@ class Download {
         (0,external_node_events_.setMaxListeners)(2 * connections + 2, this.signal);
     }
     async run() {
+        try {
+            return await this.transfer();
+        }
+        finally {
+            await this.hash.close();
+        }
+    }
+    async transfer() {
         const parallel = this.settings.parallel ?? PARALLEL_DEFAULTS;
         const ranged = this.settings.expectedBytes >= parallel.minBytes;
         const first = { start: 0, end: ranged ? parallel.partBytes - 1 : undefined, received: 0 };
@@ -34623,8 +34754,9 @@ class Download {
     }
     async store(chunks, bytes, part) {
         let position = part.start + part.received;
+        part.places ??= this.settings.arrivals?.placements?.within(part.start, part.end ?? Infinity);
         try {
-            await writeFully(this.handle, chunks, bytes, position);
+            await this.writePlaced(chunks, bytes, position, part);
         }
         catch (error) {
             throw diskError(error, this.settings);
@@ -34638,6 +34770,36 @@ class Download {
         }
         this.settings.arrivals?.written();
     }
+    /** Writes `chunks`, which continue `part` at `position`, into the files its places name. */
+    async writePlaced(chunks, bytes, position, part) {
+        if (!part.places?.length)
+            return writeFully(this.handle, chunks, bytes, position);
+        let rest = chunks;
+        for (let done = 0; done < bytes;) {
+            const { place, position: at, length } = locate(part, position + done, bytes - done);
+            const [these, others] = splitChunks(rest, length);
+            await writeFully(place?.file ?? this.handle, these, length, at);
+            rest = others;
+            done += length;
+        }
+    }
+}
+/** The first `bytes` of `chunks`, and the rest, cutting a chunk in two where they meet. */
+function splitChunks(chunks, bytes) {
+    const first = [];
+    let index = 0;
+    for (let taken = 0; taken < bytes; index++) {
+        const chunk = chunks[index];
+        if (taken + chunk.length <= bytes) {
+            first.push(chunk);
+            taken += chunk.length;
+        }
+        else {
+            first.push(chunk.subarray(0, bytes - taken));
+            return [first, [chunk.subarray(bytes - taken), ...chunks.slice(index + 1)]];
+        }
+    }
+    return [first, chunks.slice(index)];
 }
 /**
  * Writes queued chunks in order, one `write` at a time, each taking all that queued while the
@@ -34760,14 +34922,18 @@ class SignedUrl {
 class OrderedHash {
     handle;
     parts;
+    onHashed;
     hash = (0,external_node_crypto_.createHash)('sha256');
     hashed = 0;
     reading;
     failure;
     buffer = Buffer.allocUnsafe(HASH_READ_BYTES);
-    constructor(handle, parts) {
+    /** The place last read back, open for reading: its writer closes its own handle when done. */
+    placeRead;
+    constructor(handle, parts, onHashed) {
         this.handle = handle;
         this.parts = parts;
+        this.onHashed = onHashed;
     }
     /** The part that begins the object starts again from its first byte. */
     restart() {
@@ -34779,8 +34945,9 @@ class OrderedHash {
         if (this.reading === undefined && position === this.hashed) {
             this.hash.update(chunk);
             this.hashed += chunk.length;
+            this.onHashed(this.hashed);
         }
-        if (this.reading === undefined && this.available() > 0) {
+        if (this.reading === undefined && this.partAhead()) {
             this.reading = this.readAhead()
                 .catch((error) => void (this.failure ??= { error }))
                 .finally(() => (this.reading = undefined));
@@ -34797,21 +34964,41 @@ class OrderedHash {
             throw new Error(`only ${this.hashed} of ${bytes} bytes were hashed`);
         return this.hash.digest('hex');
     }
-    /** Hashes, from the file, what the parts have already written past the hashed prefix. */
+    /** Hashes, from where they were written, what the parts hold past the hashed prefix. */
     async readAhead() {
-        for (let available = this.available(); available > 0; available = this.available()) {
-            const length = Math.min(available, this.buffer.length);
-            const { bytesRead } = await this.handle.read(this.buffer, 0, length, this.hashed);
+        for (let part = this.partAhead(); part; part = this.partAhead()) {
+            const available = part.start + part.received - this.hashed;
+            const { place, position, length } = locate(part, this.hashed, Math.min(available, this.buffer.length));
+            const file = place ? await this.placeReader(place) : this.handle;
+            const { bytesRead } = await file.read(this.buffer, 0, length, position);
             if (bytesRead === 0)
                 return;
             this.hash.update(this.buffer.subarray(0, bytesRead));
             this.hashed += bytesRead;
+            this.onHashed(this.hashed);
         }
     }
-    /** Bytes written from the end of the hashed prefix on, without a gap. */
-    available() {
-        const part = this.parts.find(({ start, received }) => start <= this.hashed && this.hashed < start + received);
-        return part ? part.start + part.received - this.hashed : 0;
+    /** Done reading back: closes the place open for it, if any. */
+    async close() {
+        while (this.reading)
+            await this.reading;
+        await this.closePlaceRead();
+    }
+    async placeReader(place) {
+        if (this.placeRead?.place !== place) {
+            await this.closePlaceRead();
+            this.placeRead = { place, file: (0,promises_namespaceObject.open)(place.path, 'r') };
+        }
+        return this.placeRead.file;
+    }
+    async closePlaceRead() {
+        const read = this.placeRead;
+        this.placeRead = undefined;
+        await read?.file.then((file) => file.close()).catch(() => undefined);
+    }
+    /** The part holding written bytes from the end of the hashed prefix on. */
+    partAhead() {
+        return this.parts.find(({ start, received }) => start <= this.hashed && this.hashed < start + received);
     }
 }
 function answeredRange(response) {
@@ -35076,7 +35263,8 @@ async function fetchVerified(plan, layout, context, signal, onReceived) {
             return { transfer: cached };
         }
     }
-    const arrivals = layout.extract ? new Arrivals() : undefined;
+    // A download kept in the cache must be whole in its file: no entry is written elsewhere.
+    const arrivals = layout.extract ? new Arrivals({ wholeFile: Boolean(key) }) : undefined;
     const transferring = transferToFile({
         getUrl: () => client.getDownloadUrl(plan.artifact),
         get: storage,
@@ -46992,6 +47180,10 @@ const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 
 /** How often a full collection runs while the process works. */
 const COLLECTION_INTERVAL_MS = 1000;
+/** How often the memory held outside V8's heap is looked at (a few microseconds each time). */
+const EXTERNAL_CHECK_INTERVAL_MS = 10;
+/** Growth of that memory since the last look that starts a young-generation collection. */
+const EXTERNAL_GROWTH_BYTES = 2 * 1024 * 1024;
 /**
  * Keeps the process's memory near what it holds. Both front ends' entries call it first: the
  * runner, like a shell, starts `node` with no flags of ours, so these are set at run time.
@@ -47005,12 +47197,30 @@ const COLLECTION_INTERVAL_MS = 1000;
  *   starts once some 64 MiB more is held outside its heap: up to 50 MiB of a 100,000-artifact
  *   listing's peak was such garbage. A full collection every second, of a heap of tens of MiB,
  *   returns it for a few milliseconds each.
+ * - A download receives its bytes in a fresh 64 KiB buffer per socket read, held outside the
+ *   heap by a small young object: at hundreds of MiB a second, tens of MiB of buffers already
+ *   written wait for the next collection. A young-generation collection (well under a
+ *   millisecond) whenever 4 MiB more is held there frees them as they go.
  */
 function keepMemoryLow() {
     (0,external_node_v8_namespaceObject.setFlagsFromString)('--semi-space-growth-factor=1');
     (0,external_node_v8_namespaceObject.setFlagsFromString)('--expose-gc');
     const collect = (0,external_node_vm_namespaceObject.runInNewContext)('gc');
     setInterval(() => collect({ type: 'major', execution: 'async' }), COLLECTION_INTERVAL_MS).unref();
+    collectYoungAsBuffersGrow(collect);
+}
+function collectYoungAsBuffersGrow(collect) {
+    let held = (0,external_node_v8_namespaceObject.getHeapStatistics)().external_memory;
+    setInterval(() => {
+        const now = (0,external_node_v8_namespaceObject.getHeapStatistics)().external_memory;
+        if (now - held >= EXTERNAL_GROWTH_BYTES) {
+            collect({ type: 'minor' });
+            held = (0,external_node_v8_namespaceObject.getHeapStatistics)().external_memory;
+        }
+        else if (now < held) {
+            held = now;
+        }
+    }, EXTERNAL_CHECK_INTERVAL_MS).unref();
 }
 
 

@@ -249,7 +249,8 @@ async function fetchVerified(
       return { transfer: cached }
     }
   }
-  const arrivals = layout.extract ? new Arrivals() : undefined
+  // A download kept in the cache must be whole in its file: no entry is written elsewhere.
+  const arrivals = layout.extract ? new Arrivals({ wholeFile: Boolean(key) }) : undefined
   const transferring = transferToFile({
     getUrl: () => client.getDownloadUrl(plan.artifact),
     get: storage,

@@ -125,6 +125,8 @@ export async function extractBeside(
     if (names.collisions.length > 0) warn(describeCollisions(subject, names.collisions))
     return { staging, files }
   } catch (error) {
+    // The transfer may still read a file of the folder back for its hash.
+    await arrivals?.settled
     await rm(staging, { recursive: true, force: true })
     throw error
   }
@@ -153,15 +155,15 @@ async function extractInto(
   subject: string,
   { rules, names, arrivals }: { rules: FileNameRules; names: FoldedNames; arrivals?: Arrivals },
 ): Promise<string[]> {
-  let zip: yauzl.ZipFile
-  let reader: CachingReader
+  let archive: OpenArchive
   try {
     // Names are decoded and checked below, so the refusal can name the artifact and the entry.
     const options = { decodeStrings: false, autoClose: false }
-    ;({ zip, reader } = await openCached(zipFile, options, arrivals))
+    archive = await openCached(zipFile, options, arrivals)
   } catch (error) {
     throw new Error(`Extracting ${subject}: not a readable zip archive (${errorText(error)})`)
   }
+  const { zip } = archive
   const files = new Set<string>()
   const folders = new Set<string>()
   const writes = new ConcurrentWrites(CONCURRENT_WRITES)
@@ -195,14 +197,14 @@ async function extractInto(
         if (manyEntries && isSmall(entry)) {
           threadWrites ??= new ThreadWrites()
           await writes.waitFor(key)
-          const content = await smallContent({ zip, reader }, entry, subject, name)
+          const content = await smallContent(archive, entry, subject, name)
           await threadWrites.add({ target, content, mode: fileMode(entry), replaces: replaced })
         } else {
           // The thread writes in order; this entry may replace one it has not written yet.
           await threadWrites?.drain()
           await writes.add(key, async () => {
             if (replaced) await rm(replaced, { force: true })
-            await writeEntry({ zip, reader }, entry, target, subject, name)
+            await writeEntry(archive, entry, target, subject, name)
           })
         }
         if (earlier) files.delete(earlier)
@@ -224,10 +226,11 @@ async function extractInto(
   return [...files]
 }
 
-/** An open archive: yauzl's view of it, and the cached reader under it. */
+/** An open archive: yauzl's view of it, the cached reader under it, its arrivals if arriving. */
 interface OpenArchive {
   zip: yauzl.ZipFile
   reader: CachingReader
+  arrivals?: Arrivals
 }
 
 /** Opens the archive through a CachingReader, closing the file when yauzl is done with it. */
@@ -240,7 +243,8 @@ async function openCached(
   try {
     const size = arrivals ? await arrivingSize(arrivals) : (await handle.stat()).size
     const reader = new CachingReader(handle, size, arrivals)
-    return { zip: await yauzl.fromRandomAccessReaderPromise(reader, size, options), reader }
+    const zip = await yauzl.fromRandomAccessReaderPromise(reader, size, options)
+    return { zip, reader, arrivals }
   } catch (error) {
     await handle.close()
     throw error
@@ -525,7 +529,7 @@ function describeCollisions(subject: string, collisions: [string, string][]): st
 }
 
 async function writeEntry(
-  { zip, reader }: OpenArchive,
+  archive: OpenArchive,
   entry: Entry,
   target: string,
   subject: string,
@@ -533,17 +537,17 @@ async function writeEntry(
 ): Promise<void> {
   const corrupt = () => corruptEntry(subject, name)
   if (isSmall(entry)) {
-    const content = await smallContent({ zip, reader }, entry, subject, name)
+    const content = await smallContent(archive, entry, subject, name)
     // One synchronous call: for a few KiB, three trips to the thread pool (open, write, close)
     // cost more than the writing (bench/extraction.ts).
     writeFileSync(target, content, { mode: fileMode(entry) })
     return
   }
   if (entry.compressionMethod === STORED && !entry.isEncrypted()) {
-    await copyStored(reader, entry, { target, archiveSize: zip.fileSize, corrupt })
+    await writeStored(archive, entry, { target, corrupt })
     return
   }
-  const content = await zip.openReadStreamPromise(entry)
+  const content = await archive.zip.openReadStreamPromise(entry)
   await pipeline(
     content,
     crcCheck(entry.crc32, corrupt),
@@ -583,36 +587,66 @@ async function readRaw(reader: CachingReader, entry: Entry, archiveSize: number)
 }
 
 /**
- * A large stored entry (yauzl has checked that its two sizes agree) copied a MiB at a time
+ * A large stored entry's content (yauzl has checked that its two sizes agree), its checksum
+ * checked. While the archive arrives, the entry's range is given to the transfer as a place: the
+ * parts that start from then on write it straight into `target`, and only what came before is
+ * copied out of the archive here. Otherwise all of it is copied. The copy goes a MiB at a time
  * through two buffers used in turn: the next read overlaps the last write, and a GiB of content
- * allocates nothing new. A stream pipeline allocated every MiB afresh, which a runner paid for
- * in memory until it was collected.
+ * allocates nothing new (a stream pipeline allocated every MiB afresh, which a runner paid for in
+ * memory until it was collected).
  */
-async function copyStored(
-  reader: CachingReader,
+async function writeStored(
+  { zip, reader, arrivals }: OpenArchive,
   entry: Entry,
-  { target, archiveSize, corrupt }: { target: string; archiveSize: number; corrupt: () => string },
+  { target, corrupt }: { target: string; corrupt: () => string },
 ): Promise<void> {
-  const { start, end } = await dataRange(reader, entry, archiveSize)
-  const buffers = [Buffer.allocUnsafe(LARGE_READ_SIZE), Buffer.allocUnsafe(LARGE_READ_SIZE)]
-  const file = await open(target, 'w', fileMode(entry))
+  const { start, end } = await dataRange(reader, entry, zip.fileSize)
+  const file = await open(target, 'w+', fileMode(entry))
+  const place = { start, end, path: target, file }
   let writing: Promise<void> = Promise.resolve()
   try {
+    arrivals?.placements?.add(place)
+    await arrivals?.waitFor(start, end)
+    const missed: [number, number][] = arrivals ? arrivals.missedRanges(place) : [[start, end]]
+    const buffers = [Buffer.allocUnsafe(LARGE_READ_SIZE), Buffer.allocUnsafe(LARGE_READ_SIZE)]
     let crc = 0
-    for (let position = start, turn = 0; position < end; position += LARGE_READ_SIZE, turn++) {
-      const next = Math.min(position + LARGE_READ_SIZE, end)
-      const chunk = await reader.uncached(position, next, buffers[turn % 2])
-      crc = crc32(chunk, crc)
+    for (let position = start, turn = 0; position < end; turn++) {
+      const copied = missed.find(([from, to]) => from <= position && position < to)
+      const next = Math.min(
+        position + LARGE_READ_SIZE,
+        copied ? copied[1] : (missed.find(([from]) => from > position)?.[0] ?? end),
+      )
+      const buffer = buffers[turn % 2]
       // The write in flight uses the other buffer; this one's last write was awaited a turn ago.
+      const chunk = copied
+        ? await reader.uncached(position, next, buffer)
+        : await readPlaced(file, buffer, next - position, position - start)
+      crc = crc32(chunk, crc)
       await writing
-      writing = writeAll(file, chunk, position - start)
+      if (copied) writing = writeAll(file, chunk, position - start)
+      position = next
     }
     await writing
     if (crc !== entry.crc32) throw new Error(corrupt())
+    // The transfer reads the place back for its hash: until it has, no later entry of the same
+    // name may replace the file (the entry is done only then, and the next waits for it).
+    if (arrivals?.placements) await arrivals.waitForHash(end)
   } finally {
     await writing.catch(() => undefined)
     await file.close()
   }
+}
+
+/** `length` bytes of a place's file from `position`, all written there by the transfer. */
+async function readPlaced(
+  file: FileHandle,
+  buffer: Buffer,
+  length: number,
+  position: number,
+): Promise<Buffer> {
+  const { bytesRead } = await file.read(buffer, 0, length, position)
+  if (bytesRead < length) throw new Error('unexpected end of file')
+  return buffer.subarray(0, length)
 }
 
 /** Where the entry's bytes as stored lie, found through its local header as yauzl finds them. */

@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '../clock.js'
 import { limiter } from '../concurrency.js'
 import type { Reporter } from '../reporter.js'
 import type { Arrivals, ObjectFacts, Part } from './arrivals.js'
+import { locate, type Place } from './placement.js'
 import { writeAll } from './write-all.js'
 import { errorText } from '../errors.js'
 
@@ -34,7 +35,10 @@ export interface TransferOptions {
   /** The size the API announced: from `parallel.minBytes` on, parts go over several connections. */
   expectedBytes?: number
   parallel?: ParallelSettings
-  /** Told of each write, for a reader working on the file while it arrives. */
+  /**
+   * Told of each write, for a reader working on the file while it arrives; its placements say
+   * which ranges go to other files instead.
+   */
   arrivals?: Arrivals
   clock?: Clock
   signal?: AbortSignal
@@ -92,7 +96,7 @@ const MAX_RETRY_AFTER_MS = 60_000
 /** Read-back size when hashing parts that arrived ahead of the bytes before them. */
 const HASH_READ_BYTES = MiB
 /** Received bytes of one connection waiting for the disk before the socket is read again. */
-const MAX_QUEUED_BYTES = MiB
+const MAX_QUEUED_BYTES = MiB / 4
 
 /**
  * Tries of one part, resumptions included: a storage host that cuts every answer after a few
@@ -156,6 +160,8 @@ export async function transferToFile(options: TransferOptions): Promise<Transfer
     // Where the file could not be made (a file in place of its folder), there is nothing to remove.
     await rm(options.file, { force: true }).catch(() => undefined)
     throw error
+  } finally {
+    options.arrivals?.end()
   }
 }
 
@@ -187,7 +193,7 @@ class Download {
     private readonly handle: FileHandle,
   ) {
     this.urls = new SignedUrl(settings)
-    this.hash = new OrderedHash(handle, this.parts)
+    this.hash = new OrderedHash(handle, this.parts, (bytes) => settings.arrivals?.hashed(bytes))
     this.signal = settings.signal
       ? AbortSignal.any([settings.signal, this.stop.signal])
       : this.stop.signal
@@ -197,6 +203,14 @@ class Download {
   }
 
   async run(): Promise<Transfer> {
+    try {
+      return await this.transfer()
+    } finally {
+      await this.hash.close()
+    }
+  }
+
+  private async transfer(): Promise<Transfer> {
     const parallel = this.settings.parallel ?? PARALLEL_DEFAULTS
     const ranged = this.settings.expectedBytes >= parallel.minBytes
     const first: Part = { start: 0, end: ranged ? parallel.partBytes - 1 : undefined, received: 0 }
@@ -412,8 +426,9 @@ class Download {
 
   private async store(chunks: Buffer[], bytes: number, part: Part): Promise<void> {
     let position = part.start + part.received
+    part.places ??= this.settings.arrivals?.placements?.within(part.start, part.end ?? Infinity)
     try {
-      await writeFully(this.handle, chunks, bytes, position)
+      await this.writePlaced(chunks, bytes, position, part)
     } catch (error) {
       throw diskError(error, this.settings)
     }
@@ -426,6 +441,41 @@ class Download {
     }
     this.settings.arrivals?.written()
   }
+
+  /** Writes `chunks`, which continue `part` at `position`, into the files its places name. */
+  private async writePlaced(
+    chunks: Buffer[],
+    bytes: number,
+    position: number,
+    part: Part,
+  ): Promise<void> {
+    if (!part.places?.length) return writeFully(this.handle, chunks, bytes, position)
+    let rest = chunks
+    for (let done = 0; done < bytes;) {
+      const { place, position: at, length } = locate(part, position + done, bytes - done)
+      const [these, others] = splitChunks(rest, length)
+      await writeFully(place?.file ?? this.handle, these, length, at)
+      rest = others
+      done += length
+    }
+  }
+}
+
+/** The first `bytes` of `chunks`, and the rest, cutting a chunk in two where they meet. */
+function splitChunks(chunks: Buffer[], bytes: number): [Buffer[], Buffer[]] {
+  const first: Buffer[] = []
+  let index = 0
+  for (let taken = 0; taken < bytes; index++) {
+    const chunk = chunks[index]
+    if (taken + chunk.length <= bytes) {
+      first.push(chunk)
+      taken += chunk.length
+    } else {
+      first.push(chunk.subarray(0, bytes - taken))
+      return [first, [chunk.subarray(bytes - taken), ...chunks.slice(index + 1)]]
+    }
+  }
+  return [first, chunks.slice(index)]
 }
 
 /**
@@ -559,10 +609,13 @@ class OrderedHash {
   private reading: Promise<void> | undefined
   private failure: { error: unknown } | undefined
   private readonly buffer = Buffer.allocUnsafe(HASH_READ_BYTES)
+  /** The place last read back, open for reading: its writer closes its own handle when done. */
+  private placeRead: { place: Place; file: Promise<FileHandle> } | undefined
 
   constructor(
     private readonly handle: FileHandle,
     private readonly parts: Part[],
+    private readonly onHashed: (bytes: number) => void,
   ) {}
 
   /** The part that begins the object starts again from its first byte. */
@@ -576,8 +629,9 @@ class OrderedHash {
     if (this.reading === undefined && position === this.hashed) {
       this.hash.update(chunk)
       this.hashed += chunk.length
+      this.onHashed(this.hashed)
     }
-    if (this.reading === undefined && this.available() > 0) {
+    if (this.reading === undefined && this.partAhead()) {
       this.reading = this.readAhead()
         .catch((error: unknown) => void (this.failure ??= { error }))
         .finally(() => (this.reading = undefined))
@@ -593,23 +647,49 @@ class OrderedHash {
     return this.hash.digest('hex')
   }
 
-  /** Hashes, from the file, what the parts have already written past the hashed prefix. */
+  /** Hashes, from where they were written, what the parts hold past the hashed prefix. */
   private async readAhead(): Promise<void> {
-    for (let available = this.available(); available > 0; available = this.available()) {
-      const length = Math.min(available, this.buffer.length)
-      const { bytesRead } = await this.handle.read(this.buffer, 0, length, this.hashed)
+    for (let part = this.partAhead(); part; part = this.partAhead()) {
+      const available = part.start + part.received - this.hashed
+      const { place, position, length } = locate(
+        part,
+        this.hashed,
+        Math.min(available, this.buffer.length),
+      )
+      const file = place ? await this.placeReader(place) : this.handle
+      const { bytesRead } = await file.read(this.buffer, 0, length, position)
       if (bytesRead === 0) return
       this.hash.update(this.buffer.subarray(0, bytesRead))
       this.hashed += bytesRead
+      this.onHashed(this.hashed)
     }
   }
 
-  /** Bytes written from the end of the hashed prefix on, without a gap. */
-  private available(): number {
-    const part = this.parts.find(
+  /** Done reading back: closes the place open for it, if any. */
+  async close(): Promise<void> {
+    while (this.reading) await this.reading
+    await this.closePlaceRead()
+  }
+
+  private async placeReader(place: Place): Promise<FileHandle> {
+    if (this.placeRead?.place !== place) {
+      await this.closePlaceRead()
+      this.placeRead = { place, file: open(place.path, 'r') }
+    }
+    return this.placeRead.file
+  }
+
+  private async closePlaceRead(): Promise<void> {
+    const read = this.placeRead
+    this.placeRead = undefined
+    await read?.file.then((file) => file.close()).catch(() => undefined)
+  }
+
+  /** The part holding written bytes from the end of the hashed prefix on. */
+  private partAhead(): Part | undefined {
+    return this.parts.find(
       ({ start, received }) => start <= this.hashed && this.hashed < start + received,
     )
-    return part ? part.start + part.received - this.hashed : 0
   }
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { open, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { beforeEach, describe, expect, it } from '@jest/globals'
 import type { Artifact } from '../../../src/core/artifact.js'
@@ -305,6 +305,100 @@ describe('downloadArtifacts', () => {
     expect(await readdir(destination)).toEqual(['dist'])
   })
 
+  it('writes a large stored entry straight into its extracted file, not into the zip as well', async () => {
+    const data = randomBytes(16 * 1024 * 1024)
+    const zip = buildZip([{ name: 'big.bin', data, method: 'store' }])
+    const { client, artifacts } = await setup([{ name: 'dist', zip }])
+    const partBytes = 1024 * 1024
+    // Parts are fetched the first, then the last, then the others in order: the one before the
+    // last is fetched last, and holding it back leaves the download unfinished while the test
+    // looks at a part from the middle, long since arrived.
+    const heldByte = zip.length - partBytes - 1
+    const held = heldStorage(runnerStorage(), (request) => {
+      const [from, to] = (request.headers?.range ?? '').replace('bytes=', '').split('-')
+      return Number(from) <= heldByte && heldByte <= Number(to)
+    })
+    const download = downloadArtifacts(artifacts, layout(), {
+      ...contextOf(client),
+      storage: held.storage,
+      parallel: { partBytes, connections: 2, minBytes: 1 },
+    })
+
+    const dataAt = zip.indexOf(data)
+    const middle = 8 * partBytes
+    const staged = await eventually(async () => {
+      const { partialZip, stagedFile } = await inProgress(destination, 'big.bin')
+      const arrived = await readRange(stagedFile, middle - dataAt, partBytes)
+      return arrived?.equals(zip.subarray(middle, middle + partBytes))
+        ? [{ partialZip, stagedFile }]
+        : []
+    }, 20_000)
+    const zipWhileHeld = staged[0] && (await readRange(staged[0].partialZip, middle, partBytes))
+    held.release()
+    await download
+
+    expect(held.holding).toBe(true)
+    expect(staged).toHaveLength(1)
+    // The archive file has nothing where the entry's bytes went straight to their file.
+    expect(zipWhileHeld?.equals(Buffer.alloc(partBytes))).toBe(true)
+    expect((await readFile(path.join(destination, 'dist', 'big.bin'))).equals(data)).toBe(true)
+    expect(await readdir(destination)).toEqual(['dist'])
+  })
+
+  it('keeps the later of two large stored entries of one name, written while they arrive', async () => {
+    const [first, later] = [randomBytes(2_000_000), randomBytes(2_000_000)]
+    const zip = buildZip([
+      { name: 'before.bin', data: randomBytes(1_000_000), method: 'store' },
+      { name: 'same.bin', data: first, method: 'store' },
+      { name: 'same.bin', data: later, method: 'store' },
+    ])
+    const { client, artifacts } = await setup([{ name: 'dist', zip }])
+    // Holding back a part of the first entry keeps the hash from reading the others back, while
+    // everything after it arrives: the later 'same.bin' must not replace the first one's bytes
+    // before the hash has read them.
+    const heldByte = 600_000
+    const held = heldStorage(runnerStorage(), (request) => {
+      const [from, to] = (request.headers?.range ?? '').replace('bytes=', '').split('-')
+      return Number(from) <= heldByte && heldByte <= Number(to)
+    })
+    const download = downloadArtifacts(artifacts, layout(), {
+      ...contextOf(client),
+      storage: held.storage,
+      parallel: { partBytes: 256 * 1024, connections: 3, minBytes: 1 },
+    })
+
+    const staged = await eventually(async () => {
+      const { stagedFile } = await inProgress(destination, 'same.bin')
+      const content = await readRange(stagedFile, 0, first.length)
+      return content?.equals(first) ? [content] : []
+    }, 20_000)
+    // Time for a later entry to go ahead, were it allowed to.
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    held.release()
+    await download
+
+    expect(staged).toHaveLength(1)
+    expect((await readFile(path.join(destination, 'dist', 'same.bin'))).equals(later)).toBe(true)
+  })
+
+  it('refuses a large stored entry whose content does not match its checksum, leaving nothing', async () => {
+    const data = randomBytes(3_000_000)
+    const zip = buildZip([{ name: 'big.bin', data, method: 'store' }])
+    // Damaged before upload: the digest is of these bytes, so only the entry's CRC can tell.
+    zip[zip.indexOf(data) + 2_500_000] ^= 0xff
+    const { client, artifacts } = await setup([{ name: 'dist', zip }])
+
+    const error = await failureOf(
+      downloadArtifacts(artifacts, layout(), {
+        ...contextOf(client),
+        parallel: { partBytes: 256 * 1024, connections: 3, minBytes: 1 },
+      }),
+    )
+
+    expect(error.message).toContain("entry 'big.bin' is corrupt (CRC mismatch)")
+    expect(await tree(scratch.path)).toEqual({ 'artifacts/': '' })
+  })
+
   it('skips the check of a digest of another kind, saying so in the debug log', async () => {
     const { client, artifacts } = await setup([
       { name: 'dist', files: { 'index.js': 'code' }, digest: 'md5:0123' },
@@ -443,6 +537,37 @@ async function eventually<T>(look: () => Promise<T[]>, timeoutMs: number): Promi
     const found = await look()
     if (found.length > 0 || Date.now() > giveUpAt) return found
     await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+/** The partial zip file in `folder`, and the file `name` in the staging folder beside it. */
+async function inProgress(
+  folder: string,
+  name: string,
+): Promise<{ partialZip: string; stagedFile: string }> {
+  const found = await readdir(folder, { withFileTypes: true }).catch(() => [])
+  const temporary = found.filter((entry) => entry.name.startsWith('.'))
+  const zipEntry = temporary.find((entry) => entry.isFile())
+  const stagingEntry = temporary.find((entry) => entry.isDirectory())
+  return {
+    partialZip: zipEntry ? path.join(folder, zipEntry.name) : '',
+    stagedFile: stagingEntry ? path.join(folder, stagingEntry.name, name) : '',
+  }
+}
+
+/** `length` bytes of `file` from `position`; undefined when there are fewer, or no file. */
+async function readRange(
+  file: string,
+  position: number,
+  length: number,
+): Promise<Buffer | undefined> {
+  const handle = await open(file, 'r').catch(() => undefined)
+  if (!handle) return undefined
+  try {
+    const { bytesRead, buffer } = await handle.read(Buffer.alloc(length), 0, length, position)
+    return bytesRead === length ? buffer : undefined
+  } finally {
+    await handle.close()
   }
 }
 
