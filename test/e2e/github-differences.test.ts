@@ -292,6 +292,40 @@ describe('the cross-run search with a workflow', () => {
     expect(runArtifactListings).toHaveLength(100)
     expect(await readdir(workspace)).toEqual([])
   })
+
+  it('filters the runs on a whole commit SHA on the server, and on a short one here', async () => {
+    const wanted = 'a'.repeat(40)
+    const server = await start([
+      { workflow: 'build.yml', sha: wanted, artifacts: [{ name: 'dist', files: { f: 'wanted' } }] },
+      { workflow: 'build.yml', sha: 'b'.repeat(40), artifacts: [{ name: 'dist' }] },
+    ])
+    const runListings = () =>
+      server.requests.filter((r) => r.path.endsWith('/workflows/build.yml/runs'))
+
+    const whole = await act(server, {
+      operation: 'download',
+      workflow: 'build.yml',
+      commit: wanted,
+      name: 'dist',
+      path: 'whole',
+    })
+
+    expect(whole.exitCode).toBe(0)
+    expect(await tree(path.join(workspace, 'whole'))).toEqual({ f: 'wanted' })
+    expect(runListings().map((r) => r.query.head_sha)).toEqual([wanted])
+
+    const short = await act(server, {
+      operation: 'download',
+      workflow: 'build.yml',
+      commit: wanted.slice(0, 7),
+      name: 'dist',
+      path: 'short',
+    })
+
+    expect(short.exitCode).toBe(0)
+    expect(await tree(path.join(workspace, 'short'))).toEqual({ f: 'wanted' })
+    expect(runListings()[1].query.head_sha).toBeUndefined()
+  })
 })
 
 describe('outputs and summary GitHub accepts', () => {
