@@ -199,6 +199,37 @@ describe('fork pull requests', () => {
     expect(await tree(workspace)).toEqual({ 'app.js': 'from the fork' })
   })
 
+  it('finds the runs of a pull request whose fork was deleted, and still treats them as a fork', async () => {
+    const server = await start([
+      ...branchRuns(),
+      {
+        id: 8_500,
+        workflow: 'build.yml',
+        branch: 'patch-2',
+        event: 'pull_request',
+        forkDeleted: true,
+        pullRequests: [14],
+        artifacts: [{ name: 'dist', files: { 'app.js': 'from a deleted fork' } }],
+      },
+    ])
+
+    const listed = await act(server, { operation: 'list', 'pull-request': '14' })
+
+    expect(listed.exitCode).toBe(0)
+    expect(records(listed).map((r) => r.run_id)).toEqual([8_500])
+
+    const refused = await act(server, {
+      operation: 'download',
+      workflow: 'build.yml',
+      'pull-request': '14',
+      name: 'dist',
+    })
+
+    expect(refused.exitCode).toBe(1)
+    expect(refused.warnings.join('\n')).toContain('Skipped run 8500: it was triggered from a fork')
+    expect(await readdir(workspace)).toEqual([])
+  })
+
   it('finds the runs of a pull request from the repository itself, which name it', async () => {
     const server = await start([
       ...branchRuns(),
