@@ -43802,14 +43802,14 @@ function runMatches(run, { filters, pullRequest }) {
 }
 /**
  * A same-repository pull request's runs name it in `pull_requests`; a fork's runs name none, so
- * they are known by the head commit and head repository the pull request reports.
+ * they are known by the head commit and head repository the pull request reports. Once the fork
+ * is deleted, the pull request and its runs both answer that repository as null.
  */
 function isRunOf(run, pullRequest) {
     if ((run.pull_requests ?? []).some((pr) => pr.number === pullRequest.number))
         return true;
-    return (pullRequest.repositoryId !== null &&
-        run.head_sha === pullRequest.sha &&
-        run.head_repository?.id === pullRequest.repositoryId);
+    return (run.head_sha === pullRequest.sha &&
+        (run.head_repository?.id ?? null) === pullRequest.repositoryId);
 }
 /** What the server can filter the runs listing on, for these criteria. */
 function listingFilters({ filters, pullRequest }) {
@@ -51254,6 +51254,11 @@ function runnerStorage(userAgent = 'manage-artifacts') {
  * under this many bytes, with room kept for the line saying how many were left out.
  */
 const SUMMARY_BYTE_BUDGET = 1024 * 1024 - 4096;
+/**
+ * The notes, and the storage report's rows of repositories, each take at most this share of the
+ * budget: an owner with tens of thousands of repositories still leaves room for the artifacts.
+ */
+const SECTION_BYTE_BUDGET = SUMMARY_BYTE_BUDGET / 4;
 /** Tables longer than this are folded into a details block. */
 const FOLD_AFTER_ROWS = 20;
 /** Names shown in the storage report's table of the names holding the most bytes. */
@@ -51286,8 +51291,11 @@ const COLUMNS = [
  */
 function buildSummary(outcome) {
     const lines = [`## ${heading(outcome)}`, '', totalsLine(outcome), ''];
-    for (const note of outcome.notes)
-        lines.push(`> ${escapeMarkdown(note)}`, '');
+    const notes = fitting(outcome.notes.map((note) => `> ${escapeMarkdown(note)}\n`), SECTION_BYTE_BUDGET);
+    lines.push(...notes);
+    if (notes.length < outcome.notes.length) {
+        lines.push(`> …and ${outcome.notes.length - notes.length} more notes.`, '');
+    }
     // A download takes one run's artifacts: where storage goes is no question it answers.
     if (outcome.artifacts.length > 0 && outcome.operation !== 'download') {
         lines.push(...storageReport(outcome.artifacts), '');
@@ -51297,11 +51305,20 @@ function buildSummary(outcome) {
         return head + '\n';
     return `${head}\n${foldIfLong(table(outcome, Buffer.byteLength(head)), outcome.artifacts.length)}\n`;
 }
-/** One row per repository (at most one per artifact) and ten names: far under the budget. */
+/** One row per repository, as many as fit their share of the budget, and ten names. */
 function storageReport(artifacts) {
     const repositories = repositoryTotals(artifacts);
     const names = largestNames(artifacts, TOP_NAMES);
-    const repositoryRows = repositories.map((total) => tableRow([total.repository, String(total.count), formatBytes(total.total_bytes)]));
+    const repositoryRows = fitting(repositories.map((total) => tableRow([total.repository, String(total.count), formatBytes(total.total_bytes)])), SECTION_BYTE_BUDGET);
+    const hiddenRepositories = repositories.length - repositoryRows.length;
+    const repositoryTable = [
+        '| Repository | Artifacts | Size |',
+        '|---|---:|---:|',
+        ...repositoryRows,
+    ];
+    if (hiddenRepositories > 0) {
+        repositoryTable.push('', `…and ${hiddenRepositories} more, left out to keep the summary under GitHub's 1 MiB limit.`);
+    }
     const nameRows = names.largest.map((total) => tableRow([
         total.name,
         String(total.count),
@@ -51312,7 +51329,7 @@ function storageReport(artifacts) {
     return [
         '### Storage by repository',
         '',
-        foldIfLong(['| Repository | Artifacts | Size |', '|---|---:|---:|', ...repositoryRows].join('\n'), repositoryRows.length, 'repositories'),
+        foldIfLong(repositoryTable.join('\n'), repositories.length, 'repositories'),
         '',
         `### Names holding the most storage${shown}`,
         '',
@@ -51352,19 +51369,32 @@ function table(outcome, usedBytes) {
         `| ${columns.map((c) => c.heading).join(' | ')} |`,
         `|${columns.map((c) => c.align).join('|')}|`,
     ];
-    let bytes = usedBytes + Buffer.byteLength(lines.join('\n'));
-    for (const artifact of outcome.artifacts) {
-        const line = tableRow(columns.map((c) => c.cell(artifact)));
-        bytes += Buffer.byteLength(line) + 1;
-        if (bytes > SUMMARY_BYTE_BUDGET)
-            break;
-        lines.push(line);
-    }
-    const hidden = outcome.artifacts.length - (lines.length - 2);
+    const rows = fitting(artifactRows(outcome.artifacts, columns), SUMMARY_BYTE_BUDGET - usedBytes - Buffer.byteLength(lines.join('\n')));
+    lines.push(...rows);
+    const hidden = outcome.artifacts.length - rows.length;
     if (hidden > 0) {
         lines.push('', `…and ${hidden} more, left out to keep the summary under GitHub's 1 MiB limit (all of them are in the \`artifacts-file\` output).`);
     }
     return lines.join('\n');
+}
+function* artifactRows(artifacts, columns) {
+    for (const artifact of artifacts)
+        yield tableRow(columns.map((c) => c.cell(artifact)));
+}
+/**
+ * The first lines that fit in `budget` bytes, a newline each. Read lazily: a table of 100,000
+ * artifacts is never made whole.
+ */
+function fitting(lines, budget) {
+    const fitted = [];
+    let bytes = 0;
+    for (const line of lines) {
+        bytes += Buffer.byteLength(line) + 1;
+        if (bytes > budget)
+            break;
+        fitted.push(line);
+    }
+    return fitted;
 }
 function foldIfLong(markdown, rowCount, what = 'artifacts') {
     if (rowCount <= FOLD_AFTER_ROWS)

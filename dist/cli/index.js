@@ -39133,14 +39133,14 @@ function runMatches(run, { filters, pullRequest }) {
 }
 /**
  * A same-repository pull request's runs name it in `pull_requests`; a fork's runs name none, so
- * they are known by the head commit and head repository the pull request reports.
+ * they are known by the head commit and head repository the pull request reports. Once the fork
+ * is deleted, the pull request and its runs both answer that repository as null.
  */
 function isRunOf(run, pullRequest) {
     if ((run.pull_requests ?? []).some((pr) => pr.number === pullRequest.number))
         return true;
-    return (pullRequest.repositoryId !== null &&
-        run.head_sha === pullRequest.sha &&
-        run.head_repository?.id === pullRequest.repositoryId);
+    return (run.head_sha === pullRequest.sha &&
+        (run.head_repository?.id ?? null) === pullRequest.repositoryId);
 }
 /** What the server can filter the runs listing on, for these criteria. */
 function listingFilters({ filters, pullRequest }) {

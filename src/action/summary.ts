@@ -8,6 +8,11 @@ import { formatBytes } from '../core/units.js'
  * under this many bytes, with room kept for the line saying how many were left out.
  */
 const SUMMARY_BYTE_BUDGET = 1024 * 1024 - 4096
+/**
+ * The notes, and the storage report's rows of repositories, each take at most this share of the
+ * budget: an owner with tens of thousands of repositories still leaves room for the artifacts.
+ */
+const SECTION_BYTE_BUDGET = SUMMARY_BYTE_BUDGET / 4
 /** Tables longer than this are folded into a details block. */
 const FOLD_AFTER_ROWS = 20
 /** Names shown in the storage report's table of the names holding the most bytes. */
@@ -52,7 +57,14 @@ const COLUMNS: Column[] = [
  */
 export function buildSummary(outcome: Outcome): string {
   const lines = [`## ${heading(outcome)}`, '', totalsLine(outcome), '']
-  for (const note of outcome.notes) lines.push(`> ${escapeMarkdown(note)}`, '')
+  const notes = fitting(
+    outcome.notes.map((note) => `> ${escapeMarkdown(note)}\n`),
+    SECTION_BYTE_BUDGET,
+  )
+  lines.push(...notes)
+  if (notes.length < outcome.notes.length) {
+    lines.push(`> …and ${outcome.notes.length - notes.length} more notes.`, '')
+  }
   // A download takes one run's artifacts: where storage goes is no question it answers.
   if (outcome.artifacts.length > 0 && outcome.operation !== 'download') {
     lines.push(...storageReport(outcome.artifacts), '')
@@ -62,13 +74,28 @@ export function buildSummary(outcome: Outcome): string {
   return `${head}\n${foldIfLong(table(outcome, Buffer.byteLength(head)), outcome.artifacts.length)}\n`
 }
 
-/** One row per repository (at most one per artifact) and ten names: far under the budget. */
+/** One row per repository, as many as fit their share of the budget, and ten names. */
 function storageReport(artifacts: ArtifactRecord[]): string[] {
   const repositories = repositoryTotals(artifacts)
   const names = largestNames(artifacts, TOP_NAMES)
-  const repositoryRows = repositories.map((total) =>
-    tableRow([total.repository, String(total.count), formatBytes(total.total_bytes)]),
+  const repositoryRows = fitting(
+    repositories.map((total) =>
+      tableRow([total.repository, String(total.count), formatBytes(total.total_bytes)]),
+    ),
+    SECTION_BYTE_BUDGET,
   )
+  const hiddenRepositories = repositories.length - repositoryRows.length
+  const repositoryTable = [
+    '| Repository | Artifacts | Size |',
+    '|---|---:|---:|',
+    ...repositoryRows,
+  ]
+  if (hiddenRepositories > 0) {
+    repositoryTable.push(
+      '',
+      `…and ${hiddenRepositories} more, left out to keep the summary under GitHub's 1 MiB limit.`,
+    )
+  }
   const nameRows = names.largest.map((total) =>
     tableRow([
       total.name,
@@ -81,11 +108,7 @@ function storageReport(artifacts: ArtifactRecord[]): string[] {
   return [
     '### Storage by repository',
     '',
-    foldIfLong(
-      ['| Repository | Artifacts | Size |', '|---|---:|---:|', ...repositoryRows].join('\n'),
-      repositoryRows.length,
-      'repositories',
-    ),
+    foldIfLong(repositoryTable.join('\n'), repositories.length, 'repositories'),
     '',
     `### Names holding the most storage${shown}`,
     '',
@@ -125,14 +148,12 @@ function table(outcome: Outcome, usedBytes: number): string {
     `| ${columns.map((c) => c.heading).join(' | ')} |`,
     `|${columns.map((c) => c.align).join('|')}|`,
   ]
-  let bytes = usedBytes + Buffer.byteLength(lines.join('\n'))
-  for (const artifact of outcome.artifacts) {
-    const line = tableRow(columns.map((c) => c.cell(artifact)))
-    bytes += Buffer.byteLength(line) + 1
-    if (bytes > SUMMARY_BYTE_BUDGET) break
-    lines.push(line)
-  }
-  const hidden = outcome.artifacts.length - (lines.length - 2)
+  const rows = fitting(
+    artifactRows(outcome.artifacts, columns),
+    SUMMARY_BYTE_BUDGET - usedBytes - Buffer.byteLength(lines.join('\n')),
+  )
+  lines.push(...rows)
+  const hidden = outcome.artifacts.length - rows.length
   if (hidden > 0) {
     lines.push(
       '',
@@ -140,6 +161,25 @@ function table(outcome: Outcome, usedBytes: number): string {
     )
   }
   return lines.join('\n')
+}
+
+function* artifactRows(artifacts: ArtifactRecord[], columns: Column[]): Iterable<string> {
+  for (const artifact of artifacts) yield tableRow(columns.map((c) => c.cell(artifact)))
+}
+
+/**
+ * The first lines that fit in `budget` bytes, a newline each. Read lazily: a table of 100,000
+ * artifacts is never made whole.
+ */
+function fitting(lines: Iterable<string>, budget: number): string[] {
+  const fitted: string[] = []
+  let bytes = 0
+  for (const line of lines) {
+    bytes += Buffer.byteLength(line) + 1
+    if (bytes > budget) break
+    fitted.push(line)
+  }
+  return fitted
 }
 
 function foldIfLong(markdown: string, rowCount: number, what = 'artifacts'): string {

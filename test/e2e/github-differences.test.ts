@@ -199,6 +199,37 @@ describe('fork pull requests', () => {
     expect(await tree(workspace)).toEqual({ 'app.js': 'from the fork' })
   })
 
+  it('finds the runs of a pull request whose fork was deleted, and still treats them as a fork', async () => {
+    const server = await start([
+      ...branchRuns(),
+      {
+        id: 8_500,
+        workflow: 'build.yml',
+        branch: 'patch-2',
+        event: 'pull_request',
+        forkDeleted: true,
+        pullRequests: [14],
+        artifacts: [{ name: 'dist', files: { 'app.js': 'from a deleted fork' } }],
+      },
+    ])
+
+    const listed = await act(server, { operation: 'list', 'pull-request': '14' })
+
+    expect(listed.exitCode).toBe(0)
+    expect(records(listed).map((r) => r.run_id)).toEqual([8_500])
+
+    const refused = await act(server, {
+      operation: 'download',
+      workflow: 'build.yml',
+      'pull-request': '14',
+      name: 'dist',
+    })
+
+    expect(refused.exitCode).toBe(1)
+    expect(refused.warnings.join('\n')).toContain('Skipped run 8500: it was triggered from a fork')
+    expect(await readdir(workspace)).toEqual([])
+  })
+
   it('finds the runs of a pull request from the repository itself, which name it', async () => {
     const server = await start([
       ...branchRuns(),
@@ -292,6 +323,40 @@ describe('the cross-run search with a workflow', () => {
     expect(runArtifactListings).toHaveLength(100)
     expect(await readdir(workspace)).toEqual([])
   })
+
+  it('filters the runs on a whole commit SHA on the server, and on a short one here', async () => {
+    const wanted = 'a'.repeat(40)
+    const server = await start([
+      { workflow: 'build.yml', sha: wanted, artifacts: [{ name: 'dist', files: { f: 'wanted' } }] },
+      { workflow: 'build.yml', sha: 'b'.repeat(40), artifacts: [{ name: 'dist' }] },
+    ])
+    const runListings = () =>
+      server.requests.filter((r) => r.path.endsWith('/workflows/build.yml/runs'))
+
+    const whole = await act(server, {
+      operation: 'download',
+      workflow: 'build.yml',
+      commit: wanted,
+      name: 'dist',
+      path: 'whole',
+    })
+
+    expect(whole.exitCode).toBe(0)
+    expect(await tree(path.join(workspace, 'whole'))).toEqual({ f: 'wanted' })
+    expect(runListings().map((r) => r.query.head_sha)).toEqual([wanted])
+
+    const short = await act(server, {
+      operation: 'download',
+      workflow: 'build.yml',
+      commit: wanted.slice(0, 7),
+      name: 'dist',
+      path: 'short',
+    })
+
+    expect(short.exitCode).toBe(0)
+    expect(await tree(path.join(workspace, 'short'))).toEqual({ f: 'wanted' })
+    expect(runListings()[1].query.head_sha).toBeUndefined()
+  })
 })
 
 describe('outputs and summary GitHub accepts', () => {
@@ -304,9 +369,13 @@ describe('outputs and summary GitHub accepts', () => {
     }))
     const server = await start(runs)
 
-    const result = await act(server, { operation: 'list' })
+    const runnerTemp = path.join(scratch.path, 'runner-temp')
+    await mkdir(runnerTemp)
+
+    const result = await act(server, { operation: 'list' }, { RUNNER_TEMP: runnerTemp })
 
     expect(result.exitCode).toBe(0)
+    expect(path.dirname(result.outputs['artifacts-file'])).toBe(runnerTemp)
     const whole = JSON.parse(result.artifactsFile ?? '') as ArtifactRecord[]
     expect(whole.map((r) => r.id).sort()).toEqual(
       server
@@ -396,7 +465,7 @@ describe('small ones', () => {
     })
 
     expect(single.exitCode).toBe(1)
-    expect(single.errors.join('\n')).toContain("'stale'")
+    expect(single.errors.join('\n')).toMatch(/Artifact 'stale' \(id \d+\) has expired/)
   })
 
   it('extracts an entry named ..foo, a plain file name', async () => {

@@ -44,14 +44,14 @@ export function runMatches(run: WorkflowRun, { filters, pullRequest }: RunCriter
 
 /**
  * A same-repository pull request's runs name it in `pull_requests`; a fork's runs name none, so
- * they are known by the head commit and head repository the pull request reports.
+ * they are known by the head commit and head repository the pull request reports. Once the fork
+ * is deleted, the pull request and its runs both answer that repository as null.
  */
 function isRunOf(run: WorkflowRun, pullRequest: PullRequestHead): boolean {
   if ((run.pull_requests ?? []).some((pr) => pr.number === pullRequest.number)) return true
   return (
-    pullRequest.repositoryId !== null &&
     run.head_sha === pullRequest.sha &&
-    run.head_repository?.id === pullRequest.repositoryId
+    (run.head_repository?.id ?? null) === pullRequest.repositoryId
   )
 }
 

@@ -1,6 +1,8 @@
 import {
   ACTOR,
   baseSha,
+  FORK_OWNER,
+  forkRepositoryId,
   headRepositoryJson,
   nodeId,
   pullRequestId,
@@ -69,6 +71,19 @@ function branchJson(
 }
 
 /**
+ * The pull request's head: the run's branch and commit, in the fork for fork runs. Once the fork
+ * is deleted GitHub keeps the branch and commit and answers `repo` as null, whatever the OpenAPI
+ * description says (github/rest-api-description#424, desktop/desktop#3992).
+ */
+function headJson(context: RepoContext, run: StoredRun) {
+  const repository =
+    headRepositoryJson(context, run) ??
+    repositoryJson(context, FORK_OWNER, forkRepositoryId(context))
+  const head = branchJson(context, repository, run.branch, run.sha)
+  return run.forkDeleted ? { ...head, repo: null } : head
+}
+
+/**
  * GET /repos/{owner}/{repo}/pulls/{pull_number}: an open pull request whose head is `run`'s
  * branch and commit, in the fork for fork runs. Every field the OpenAPI `pull-request` schema
  * requires is present; clients find fork runs through `head.sha` and `head.repo`, since those
@@ -108,7 +123,7 @@ export function pullRequestJson(context: RepoContext, run: StoredRun, number: nu
     merged_at: null,
     merge_commit_sha: null,
     assignee: null,
-    head: branchJson(context, headRepositoryJson(context, run), run.branch, run.sha),
+    head: headJson(context, run),
     base: branchJson(context, base, 'main', baseSha(number)),
     _links: {
       self: link(url),

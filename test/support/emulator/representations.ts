@@ -16,7 +16,7 @@ export interface RepoContext {
 }
 
 export const WEB_URL = 'https://github.com'
-const FORK_OWNER = 'octo-fork'
+export const FORK_OWNER = 'octo-fork'
 export const ACTOR = { login: 'octocat', id: 583231 }
 
 /** The head repository of runs from forks: any id but the repository's own. */
@@ -145,12 +145,14 @@ export function checkSuiteId(run: StoredRun): number {
 
 /** The repository the run's commit comes from: a fork's for fork runs. */
 export function headRepositoryJson(context: RepoContext, run: StoredRun) {
+  if (run.forkDeleted) return null
   return run.fromFork
     ? repositoryJson(context, FORK_OWNER, forkRepositoryId(context))
     : repositoryJson(context, context.owner, context.repositoryId)
 }
 
-function headRepositoryId(context: RepoContext, run: StoredRun): number {
+function headRepositoryId(context: RepoContext, run: StoredRun): number | null {
+  if (run.forkDeleted) return null
   return run.fromFork ? forkRepositoryId(context) : context.repositoryId
 }
 

@@ -201,7 +201,8 @@ export class RepositoryState {
       status: seed.status ?? 'completed',
       conclusion: seed.conclusion === undefined ? 'success' : seed.conclusion,
       createdAt,
-      fromFork: seed.fromFork ?? false,
+      fromFork: (seed.fromFork ?? false) || (seed.forkDeleted ?? false),
+      forkDeleted: seed.forkDeleted ?? false,
       pullRequests: seed.pullRequests ?? [],
     }
     this.runList.push(run)
@@ -282,5 +283,6 @@ export function describeRun(run: StoredRun): EmulatedRun {
     conclusion,
     createdAt,
     fromFork: run.fromFork,
+    forkDeleted: run.forkDeleted,
   }
 }

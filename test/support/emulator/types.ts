@@ -54,6 +54,12 @@ export interface SeedRun {
   createdAt?: string
   /** The run's head repository is a fork (head_repository.id differs from repository.id). */
   fromFork?: boolean
+  /**
+   * The run came from a fork since deleted (implies fromFork): GitHub then answers the run's
+   * `head_repository` as null (github/rest-api-description#1586), and so are its artifacts'
+   * `head_repository_id` and its pull request's `head.repo`.
+   */
+  forkDeleted?: boolean
   /** pull_requests[].number */
   pullRequests?: number[]
   artifacts?: SeedArtifact[]
@@ -252,6 +258,7 @@ export interface EmulatedRun {
   conclusion: string | null
   createdAt: string
   fromFork: boolean
+  forkDeleted: boolean
 }
 
 export type RequestListener = (request: LoggedRequest) => void | Promise<void>

@@ -78,4 +78,17 @@ describe('action.yml', () => {
       await expect(stat(path.join(projectRoot, bundle))).resolves.toBeDefined()
     }
   })
+
+  it('asks for Node 20.15 or newer, where zlib.crc32 arrived, in package.json, its lock and the README', async () => {
+    const json = async (file: string) =>
+      JSON.parse(await readFile(path.join(projectRoot, file), 'utf8')) as {
+        engines?: { node: string }
+        packages?: Record<string, { engines?: { node: string } }>
+      }
+
+    expect((await json('package.json')).engines?.node).toBe('>=20.15')
+    expect((await json('package-lock.json')).packages?.['']?.engines?.node).toBe('>=20.15')
+    const readme = await readFile(path.join(projectRoot, 'README.md'), 'utf8')
+    expect(readme).toContain('Node.js 20.15 or newer')
+  })
 })

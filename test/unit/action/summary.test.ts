@@ -161,6 +161,34 @@ describe('job summary', () => {
     )
   })
 
+  it('keeps the storage report and the notes of tens of thousands of repositories in budget', () => {
+    const artifacts = Array.from({ length: 30_000 }, (_, i) => ({
+      ...record(i),
+      repository: `octo-org/repository-with-a-long-name-${i}`,
+    }))
+    const notes = Array.from(
+      { length: 30_000 },
+      (_, i) =>
+        `Skipped 1 selected artifact(s) of octo-org/archived-${i}: the repository is archived.`,
+    )
+
+    const summary = buildSummary(outcome({ operation: 'delete', artifacts, notes }))
+
+    expect(Buffer.byteLength(summary)).toBeLessThan(1024 * 1024)
+    const repositoryRows = summary
+      .split('\n')
+      .filter((line) => /^\| octo-org\/\S+ \| 1 \|/.test(line))
+    expect(repositoryRows.length).toBeGreaterThan(1000)
+    expect(summary).toContain(`…and ${30_000 - repositoryRows.length} more, left out`)
+    const noteLines = summary.split('\n').filter((line) => line.startsWith('> Skipped'))
+    expect(noteLines.length).toBeGreaterThan(1000)
+    expect(summary).toContain(`> …and ${30_000 - noteLines.length} more notes.`)
+    // The artifacts keep room of their own.
+    const artifactRows = summary.split('\n').filter((line) => / \| artifact-\d+ \| /.test(line))
+    expect(artifactRows.length).toBeGreaterThan(1000)
+    expect(summary).toContain(`…and ${30_000 - artifactRows.length} more, left out`)
+  })
+
   it('neutralises HTML and Markdown in user-controlled names', () => {
     expect(escapeMarkdown('<img src=x onerror=alert(1)>')).toBe(
       '&lt;img src=x onerror=alert\\(1\\)&gt;',

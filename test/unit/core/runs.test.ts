@@ -9,6 +9,15 @@ import { emulatorClient, recordingReporter, useEmulator } from '../../support/fi
 
 const start = useEmulator()
 
+const DOWNLOAD: DownloadOptions = {
+  path: '.',
+  mergeMultiple: false,
+  extract: true,
+  deleteAfterDownload: false,
+  allowForks: false,
+  cache: false,
+}
+
 async function collect(runs: AsyncIterable<WorkflowRun>): Promise<WorkflowRun[]> {
   const all: WorkflowRun[] = []
   for await (const run of runs) all.push(run)
@@ -70,19 +79,44 @@ describe('the run a download search settles on', () => {
       },
     })
     const query: Query = { names: [], exclude: [], runFilters: { commit: 'aaaa' }, keepLatest: 0 }
-    const options: DownloadOptions = {
-      path: '.',
-      mergeMultiple: false,
-      extract: true,
-      deleteAfterDownload: false,
-      allowForks: false,
-      cache: false,
-    }
 
-    const selection = await selectForDownload(query, options, client, recordingReporter())
+    const selection = await selectForDownload(query, DOWNLOAD, client, recordingReporter())
 
     const onCommitA = server.runs().find((run) => run.sha === 'a'.repeat(40))
     expect(selection.runId).toBe(onCommitA?.id)
     expect(selection.selected.map((a) => a.name)).toEqual(['dist'])
+  })
+})
+
+describe('the fork check of a download', () => {
+  it('refuses an artifact whose run does not say where its commit came from', async () => {
+    const server = await start([
+      { id: 8_300, workflow: 'build.yml', fromFork: true, artifacts: [{ name: 'dist' }] },
+    ])
+    const full = emulatorClient(server)
+    // The artifact names its run and repository but not the run's head repository.
+    const client: ArtifactClient = Object.assign(Object.create(full) as ArtifactClient, {
+      async listArtifacts(query: ArtifactQuery): Promise<Artifact[]> {
+        return (await full.listArtifacts(query)).map((a) => ({
+          ...a,
+          workflow_run: { ...a.workflow_run, head_repository_id: undefined },
+        }))
+      },
+    })
+    const query: Query = { names: [], exclude: [], runFilters: {}, keepLatest: 0, runId: 8_300 }
+    const reporter = recordingReporter()
+
+    const refused = selectForDownload(query, DOWNLOAD, client, reporter)
+
+    await expect(refused).rejects.toThrow(
+      /Cannot tell whether artifact 'dist' \(id \d+\) was made by a run triggered from a fork.*allow-forks: true/,
+    )
+    const accepted = await selectForDownload(
+      query,
+      { ...DOWNLOAD, allowForks: true },
+      client,
+      reporter,
+    )
+    expect(accepted.selected.map((a) => a.name)).toEqual(['dist'])
   })
 })
