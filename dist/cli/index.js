@@ -46743,6 +46743,8 @@ class TerminalReporter {
     word = flagWording;
     colours;
     secrets = new Set();
+    /** Messages already shown, so the outcome's notes do not repeat them. */
+    shown = new Set();
     display;
     /** Where downloads under way make their temporary files, for an interrupted command to remove. */
     leftovers = [];
@@ -46755,10 +46757,21 @@ class TerminalReporter {
             : undefined;
     }
     info(message) {
+        this.shown.add(message);
         this.write(this.colours.dim(message));
     }
     warning(message) {
+        this.shown.add(message);
         this.write(`${this.colours.yellow(this.colours.bold('warning:'))} ${message}`);
+    }
+    /**
+     * One of the outcome's closing notes. Some were already shown as they happened (why deleting
+     * stopped, an archived repository skipped): the action's job summary repeats them for a reader
+     * who never saw its log, but a terminal user just did.
+     */
+    note(message) {
+        if (!this.shown.has(message))
+            this.info(message);
     }
     error(message) {
         this.write(`${this.colours.red(this.colours.bold('error:'))} ${message}`);
@@ -46950,7 +46963,7 @@ async function act(prepared, invocation, terminal) {
         const outcome = await work;
         reporter.finish();
         for (const note of outcome.notes)
-            reporter.info(note);
+            reporter.note(note);
         terminal.stdout.write(invocation.json ? jsonOutput(outcome) : tableOutput(outcome, coloursFor(terminal.stdout)));
         for (const failure of outcome.failures)
             reporter.error(failure);

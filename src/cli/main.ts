@@ -159,7 +159,7 @@ async function act(
     running = work
     const outcome = await work
     reporter.finish()
-    for (const note of outcome.notes) reporter.info(note)
+    for (const note of outcome.notes) reporter.note(note)
     terminal.stdout.write(
       invocation.json ? jsonOutput(outcome) : tableOutput(outcome, coloursFor(terminal.stdout)),
     )

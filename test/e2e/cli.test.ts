@@ -523,7 +523,31 @@ describe('manage-artifacts delete', () => {
     expect(deletes(server)).toBe(2)
     expect(result.stdout).toContain('2 artifacts')
     expect(result.stdout).toContain('4 remaining')
-    expect(result.stderr).toContain('Stopped after --max-deletions (2)')
+    expect(result.stderr.match(/Stopped after --max-deletions \(2\)/g)).toHaveLength(1)
+  })
+
+  it('stops cleanly when the primary rate limit runs low, saying when it resets and how many are left', async () => {
+    const runs = Array.from({ length: 30 }, () => ({
+      workflow: 'build.yml',
+      artifacts: [{ name: 'log' }],
+    }))
+    const server = await start(runs, {
+      rateLimits: { primary: { limit: 1000, remaining: 25, resetInSeconds: 1800 } },
+    })
+
+    const result = await cli(server, ['delete', '--name', 'log', '--yes'])
+
+    expect(result.exitCode).toBe(0)
+    const left = server.artifacts().length
+    expect(left).toBeGreaterThan(0)
+    expect(left).toBeLessThan(30)
+    expect(result.stdout).toContain(`${30 - left} artifacts`)
+    expect(result.stdout).toContain(`${left} remaining`)
+    const stops = result.stderr.match(/^.*Stopped deleting to stay within the API rate limit.*$/gm)
+    expect(stops).toHaveLength(1)
+    expect(stops?.[0]).toMatch(/^warning: .*it resets at \d{4}-\d\d-\d\dT[\d:.]+Z\)/)
+    expect(stops?.[0]).toContain(`${left} artifacts left`)
+    expect(server.requests.every((r) => r.status !== 403)).toBe(true)
   })
 
   it('exits 1 naming the permission when GitHub refuses the deletion', async () => {
