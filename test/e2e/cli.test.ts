@@ -354,6 +354,62 @@ describe('manage-artifacts download', () => {
     expect(result.stderr).toContain('(set --allow-forks to accept them)')
   })
 
+  it('with no run given takes the newest run holding every exact name, or with a pattern at least one match', async () => {
+    const server = await start([
+      {
+        id: 21,
+        workflow: 'build.yml',
+        createdAt: daysAgo(3),
+        artifacts: [
+          { name: 'dist', files: { 'app.js': 'oldest' } },
+          { name: 'docs', files: { 'index.html': 'oldest' } },
+        ],
+      },
+      {
+        id: 22,
+        workflow: 'build.yml',
+        createdAt: daysAgo(2),
+        artifacts: [
+          { name: 'dist', files: { 'app.js': 'both' } },
+          { name: 'docs', files: { 'index.html': 'both' } },
+        ],
+      },
+      {
+        id: 23,
+        workflow: 'docs.yml',
+        createdAt: daysAgo(1),
+        artifacts: [{ name: 'dist', files: { 'app.js': 'dist only' } }],
+      },
+      {
+        id: 24,
+        workflow: 'build.yml',
+        conclusion: 'failure',
+        createdAt: daysAgo(0.5),
+        artifacts: [
+          { name: 'dist', files: { 'app.js': 'failed' } },
+          { name: 'docs', files: { 'index.html': 'failed' } },
+        ],
+      },
+    ])
+
+    const exact = await cli(server, ['download', '--name', 'dist', '--name', 'docs', '--path', 'e'])
+    const pattern = await cli(server, ['download', '--name', 'd*', '--path', 'p'])
+
+    expect([exact.exitCode, pattern.exitCode]).toEqual([0, 0])
+    expect(exact.stdout).toContain('from run 22')
+    expect(pattern.stdout).toContain('from run 23')
+    expect(await tree(scratch.path)).toEqual({
+      'e/': '',
+      'e/dist/': '',
+      'e/dist/app.js': 'both',
+      'e/docs/': '',
+      'e/docs/index.html': 'both',
+      'p/': '',
+      'p/dist/': '',
+      'p/dist/app.js': 'dist only',
+    })
+  })
+
   it('--allow-forks takes the fork run; --path is relative to the current folder', async () => {
     const server = await start([
       ...someRuns(),
@@ -512,6 +568,9 @@ describe('manage-artifacts delete', () => {
     expect(ids(listed(real))).toEqual([101, 102, 103])
     expect(serverIds(server)).toEqual([104, 105, 106])
     expect(real.stderr).toContain('GitHub recalculates storage usage')
+    // A pipe gets no progress bar.
+    expect(real.stderr).not.toContain('Deleting')
+    expect(real.stderr).not.toMatch(/[\r\x1b]/)
   })
 
   it('--max-deletions stops after that many, the oldest first', async () => {
@@ -608,6 +667,7 @@ describe('manage-artifacts token', () => {
     expect(result.exitCode).toBe(0)
     expect(result.stderr).toContain('token from `gh auth token`')
     expect(server.requests[0].headers.authorization).toBe(`token ${server.token}`)
+    expect(result.stdout + result.stderr).not.toContain(server.token)
   })
 
   it('with no token at all exits 1 naming GITHUB_TOKEN, before any API request', async () => {
