@@ -788,3 +788,17 @@ describe('manage-artifacts repository and API URL', () => {
     expect(proxy.tunnels).toContain(`api.example.test:${port}`)
   })
 })
+
+describe('manage-artifacts through npx', () => {
+  it('runs the committed bundle that package.json bin names, with no build step', async () => {
+    const server = await start(someRuns())
+
+    const { stdout } = await promisify(execFile)(
+      'npx',
+      ['--no-install', 'manage-artifacts', 'list', '--json'],
+      { cwd: projectRoot, env: userEnv(server, { npm_config_update_notifier: 'false' }) },
+    )
+
+    expect(ids(JSON.parse(stdout) as ArtifactRecord[])).toEqual(serverIds(server))
+  })
+})
