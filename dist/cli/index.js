@@ -46189,8 +46189,8 @@ async function findToken(env) {
     return printed ? { value: printed, source: '`gh auth token`' } : undefined;
 }
 /**
- * The API root: `--api-url`, else `GITHUB_API_URL` (as on a runner), else the GitHub Enterprise
- * Server host `gh` is pointed at by `GH_HOST`, else github.com's.
+ * The API root: `--api-url`, else `GITHUB_API_URL` (as on a runner), else that of the host `gh`
+ * is pointed at by `GH_HOST`, else github.com's.
  */
 function apiUrl(flag, env) {
     if (flag !== undefined) {
@@ -46202,8 +46202,20 @@ function apiUrl(flag, env) {
     if (env.GITHUB_API_URL)
         return env.GITHUB_API_URL;
     if (env.GH_HOST)
-        return `https://${env.GH_HOST}/api/v3`;
+        return apiOfHost(env.GH_HOST);
     return 'https://api.github.com';
+}
+/**
+ * A host's REST API root, found as `gh` finds it, so that a `GH_HOST` set for `gh` works here
+ * too: github.com (and its subdomains) and GHE.com tenants (`*.ghe.com`) serve the API from an
+ * `api.` host; any other host is a GitHub Enterprise Server, which serves it under `/api/v3`.
+ */
+function apiOfHost(host) {
+    const name = host.toLowerCase();
+    if (name === 'github.com' || name.endsWith('.github.com'))
+        return 'https://api.github.com';
+    const tenant = /(?:^|\.)([^.]+\.ghe\.com)$/.exec(name);
+    return tenant ? `https://api.${tenant[1]}` : `https://${host}/api/v3`;
 }
 function isHttpUrl(text) {
     try {
@@ -46534,7 +46546,7 @@ const COMMANDS = [
 ];
 const EPILOGUE = `
 Token: GITHUB_TOKEN, else GH_TOKEN, else \`gh auth token\`.
-API: --api-url, else GITHUB_API_URL, else https://$GH_HOST/api/v3 when GH_HOST is set, else https://api.github.com.
+API: --api-url, else GITHUB_API_URL, else GH_HOST's (https://$GH_HOST/api/v3 for GitHub Enterprise Server), else https://api.github.com.
 Exit codes: 0 done, 1 the operation failed, 2 bad usage (nothing was asked of the API).`;
 /** Reads the command line; help and usage errors are answered here, with their exit code. */
 function parseArguments(argv, output) {
