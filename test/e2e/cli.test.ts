@@ -802,3 +802,64 @@ describe('manage-artifacts through npx', () => {
     expect(ids(JSON.parse(stdout) as ArtifactRecord[])).toEqual(serverIds(server))
   })
 })
+
+describe("the README's quota-emergency recipe", () => {
+  /** The recipe's `manage-artifacts` commands, each as its arguments (what it is piped to dropped). */
+  async function recipeCommands(): Promise<string[][]> {
+    const readme = await readFile(path.join(projectRoot, 'README.md'), 'utf8')
+    const recipe = readme.slice(readme.indexOf('### Quota emergency'))
+    const script = /```sh\n([\s\S]*?)```/.exec(recipe)?.[1] ?? ''
+    return script
+      .split('\n')
+      .filter((line) => line.startsWith('manage-artifacts '))
+      .map((line) =>
+        [...line.split(' | ')[0].matchAll(/'([^']*)'|(\S+)/g)]
+          .map(([, quoted, bare]) => quoted ?? bare)
+          .slice(1),
+      )
+  }
+
+  /** Every other day for 20 days: a large recording, a small log and a tiny build. */
+  function quotaRuns(): SeedRun[] {
+    return Array.from({ length: 10 }, (_, index) => {
+      const i = index + 1
+      return {
+        id: 30 + i,
+        workflow: 'e2e.yml',
+        createdAt: daysAgo(2 * i),
+        artifacts: [
+          { id: 100 + i, name: 'e2e-videos', sizeInBytes: (50 + i) * 1024 * 1024 },
+          { id: 200 + i, name: 'e2e-logs', sizeInBytes: 1024 * 1024 },
+          { id: 300 + i, name: 'dist' },
+        ],
+      }
+    })
+  }
+
+  it('runs as written: the biggest artifacts, every one as JSON, a dry run, then the delete asks first', async () => {
+    const server = await start(quotaRuns())
+    const before = serverIds(server)
+    const commands = await recipeCommands()
+    expect(commands).toHaveLength(4)
+    const [biggest, everyOne, dryRun, real] = commands
+
+    const big = await cli(server, biggest)
+    const all = await cli(server, everyOne)
+    const wouldGo = await cli(server, [...dryRun, '--json'])
+    const unconfirmed = await cli(server, real)
+    expect(serverIds(server)).toEqual(before)
+    const deleted = await cli(server, [...real, '--yes', '--json'])
+
+    expect(big.exitCode).toBe(0)
+    const rows = big.stdout.split('\n').filter((line) => /^\S+\s+\d/.test(line))
+    expect(rows.map((row) => row.split(/\s+/)[0])).toEqual(Array(10).fill('e2e-videos'))
+    expect(ids(listed(all))).toEqual(before)
+    // Older than 7 days (every other day from the 8th back), the 2 newest of each name kept.
+    const old = [4, 5, 6, 7, 8, 9, 10]
+    expect(ids(listed(wouldGo))).toEqual([...old.map((i) => 100 + i), ...old.map((i) => 200 + i)])
+    expect(unconfirmed.exitCode).toBe(2)
+    expect(deleted.exitCode).toBe(0)
+    expect(ids(listed(deleted))).toEqual(ids(listed(wouldGo)))
+    expect(serverIds(server)).toEqual(before.filter((id) => !ids(listed(wouldGo)).includes(id)))
+  })
+})
