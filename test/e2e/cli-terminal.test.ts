@@ -81,6 +81,7 @@ describe('manage-artifacts delete in a terminal', () => {
       env,
       cwd: scratch.path,
     })
+    expect(server.artifacts()).toHaveLength(3)
     const yes = await runInTerminal(['delete', '--name', 'old', '--yes'], {
       env,
       cwd: scratch.path,
@@ -129,6 +130,7 @@ describe('manage-artifacts download in a terminal', () => {
     expect(screen).toMatch(
       /Downloading .* of \d+(\.\d+)? [KM]B · \d+(\.\d+)? [KM]?B\/s · (\d+ s left|starting)/,
     )
+    expect(screen).toMatch(/Downloading .* of \d+(\.\d+)? MB · .* · \d+ s left/)
     expect(screen).toMatch(/Downloading .* (\S+ [KM]?B) of \1 /)
     expect(screen).toContain('NAME')
     // Redrawn as bytes arrive, not only once at the end.
