@@ -46910,9 +46910,12 @@ async function prepare(invocation, terminal, env, cwd) {
     // A terminal has no current run: a download with no run given searches for one.
     const request = parseRequest(read, { baseDirectory: cwd });
     const url = apiUrl(invocation.apiUrl, env);
-    if (asksBeforeDeleting(request, invocation) && !terminal.stdin.isTTY) {
-        throw new UsageError('delete asks for confirmation, and standard input is not a terminal: nothing was deleted. ' +
-            'Pass --yes to delete without asking (see what would go with --dry-run first)');
+    const notATerminal = !terminal.stdin.isTTY ? 'input' : !terminal.stderr.isTTY ? 'error' : '';
+    if (asksBeforeDeleting(request, invocation) && notATerminal) {
+        // The question is read from standard input and shown on standard error: a question nobody
+        // sees would leave the command waiting for an answer that never comes.
+        throw new UsageError(`delete asks for confirmation, and standard ${notATerminal} is not a terminal: nothing ` +
+            'was deleted. Pass --yes to delete without asking (see what would go with --dry-run first)');
     }
     const token = await findToken(env);
     if (!token) {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from '@jest/globals'
 import { formatBytes } from '../../src/core/units.js'
@@ -71,6 +72,25 @@ describe('manage-artifacts delete in a terminal', () => {
     expect(plainText(result.screen)).toContain('Deletion not confirmed: nothing was deleted')
     expect(server.artifacts()).toHaveLength(3)
     expect(server.requests.filter((r) => r.method === 'DELETE')).toEqual([])
+  })
+
+  it('refuses with exit 2 and deletes nothing when standard error, where the question would show, is not a terminal', async () => {
+    const server = await start(runsOf('old', 3))
+    const log = path.join(scratch.path, 'stderr.log')
+
+    const result = await runInTerminal(['delete', '--name', 'old'], {
+      env: terminalEnv(server),
+      cwd: scratch.path,
+      stderrFile: log,
+      answer: { when: '', type: 'y' },
+    })
+
+    expect(result.exitCode).toBe(2)
+    expect(await readFile(log, 'utf8')).toContain(
+      'delete asks for confirmation, and standard error is not a terminal: nothing was deleted',
+    )
+    expect(server.artifacts()).toHaveLength(3)
+    expect(server.requests).toEqual([])
   })
 
   it('asks nothing with --yes or --dry-run', async () => {
