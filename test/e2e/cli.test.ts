@@ -796,7 +796,12 @@ describe('manage-artifacts through npx', () => {
     const { stdout } = await promisify(execFile)(
       'npx',
       ['--no-install', 'manage-artifacts', 'list', '--json'],
-      { cwd: projectRoot, env: userEnv(server, { npm_config_update_notifier: 'false' }) },
+      // A shell finds npx on Windows too, where it is a .cmd script.
+      {
+        cwd: projectRoot,
+        env: userEnv(server, { npm_config_update_notifier: 'false' }),
+        shell: true,
+      },
     )
 
     expect(ids(JSON.parse(stdout) as ArtifactRecord[])).toEqual(serverIds(server))
