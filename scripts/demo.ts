@@ -146,7 +146,47 @@ async function demo(emulator: Emulator, workspace: string): Promise<void> {
   console.log(`  left on the server: ${emulator.artifacts().length} artifacts`)
 }
 
-/** The quota-emergency recipe of the README, with the bundled command line. */
+/**
+ * What fills a quota: large end-to-end test recordings uploaded every other day. Their sizes
+ * are declared (the listing reports them) rather than served, as nothing here downloads them.
+ */
+function quotaRuns(): SeedRun[] {
+  const runs: SeedRun[] = []
+  for (let day = 24; day >= 2; day -= 2) {
+    runs.push({
+      workflow: 'e2e.yml',
+      branch: 'main',
+      createdAt: at(day),
+      artifacts: [
+        { name: 'e2e-videos', sizeInBytes: (60 + day) * 1024 * 1024 },
+        { name: 'e2e-logs', sizeInBytes: 2 * 1024 * 1024 },
+      ],
+    })
+  }
+  return runs
+}
+
+/** The README's jq summary of `list --json`: the names holding the most bytes. */
+function biggestNames(json: string): string {
+  const totals = new Map<string, { count: number; bytes: number }>()
+  for (const { name, size_in_bytes } of JSON.parse(json) as {
+    name: string
+    size_in_bytes: number
+  }[]) {
+    const total = totals.get(name) ?? { count: 0, bytes: 0 }
+    totals.set(name, { count: total.count + 1, bytes: total.bytes + size_in_bytes })
+  }
+  return [...totals]
+    .sort(([, a], [, b]) => b.bytes - a.bytes)
+    .slice(0, 10)
+    .map(([name, { count, bytes }]) => `${Math.floor(bytes / 1048576)} MiB  ${count}×  ${name}`)
+    .join('\n')
+}
+
+/**
+ * The quota-emergency recipe of the README, with the bundled command line, standard input not
+ * a terminal (so the unconfirmed delete is refused, and `--yes` confirms).
+ */
 async function terminalDemo(emulator: Emulator, folder: string): Promise<void> {
   const env = {
     PATH: process.env.PATH ?? '',
@@ -155,18 +195,25 @@ async function terminalDemo(emulator: Emulator, folder: string): Promise<void> {
     GH_TOKEN: emulator.token,
     GITHUB_REPOSITORY: `${emulator.owner}/${emulator.repo}`,
   }
+  const rule = ['delete', '--name', 'e2e-*', '--older-than', '7d', '--keep-latest', '2']
   const steps = [
-    ['list', '--name', 'dist', '--branch', 'main'],
-    ['delete', '--older-than', '14d', '--keep-latest', '3', '--exclude', 'release-*', '--dry-run'],
-    ['delete', '--older-than', '14d', '--keep-latest', '3', '--exclude', 'release-*', '--yes'],
+    ['list', '--min-size', '50MB'],
+    ['list', '--json'],
+    [...rule, '--dry-run'],
+    rule,
+    [...rule, '--yes'],
     ['download', '--name', 'dist', '--path', 'out'],
     ['list', '--run-id', 'abc'],
   ]
   for (const args of steps) {
     const result = await runCli(args, { env, cwd: folder })
-    console.log(`\n=== $ manage-artifacts ${args.join(' ')}   (exit code ${result.exitCode})`)
+    const quoted = args.map((arg) => (/[*]/.test(arg) ? `'${arg}'` : arg)).join(' ')
+    const json = args.includes('--json')
+    const shown = json ? `${quoted} | jq ... (the names holding the most bytes)` : quoted
+    console.log(`\n=== $ manage-artifacts ${shown}   (exit code ${result.exitCode})`)
+    const stdout = json ? biggestNames(result.stdout) : result.stdout
     for (const [text, margin] of [
-      [result.stdout, '│'],
+      [stdout, '│'],
       [result.stderr, '┊'],
     ]) {
       if (text !== '') console.log(text.trimEnd().replace(/^/gm, `  ${margin} `))
@@ -189,11 +236,11 @@ try {
   await rm(workspace, { recursive: true, force: true })
 }
 
-const fresh = await startEmulator({ seed: { runs: demoRuns() } })
+const fresh = await startEmulator({ seed: { runs: [...demoRuns(), ...quotaRuns()] } })
 const folder = await mkdtemp(path.join(tmpdir(), 'demo-terminal-'))
 try {
   console.log(
-    `\n\n##### From a terminal: the same repository afresh, ${fresh.artifacts().length} artifacts`,
+    `\n\n##### From a terminal: the same repository afresh, with large test recordings: ${fresh.artifacts().length} artifacts`,
   )
   await terminalDemo(fresh, folder)
 } finally {

@@ -46377,8 +46377,8 @@ async function findToken(env) {
     return printed ? { value: printed, source: '`gh auth token`' } : undefined;
 }
 /**
- * The API root: `--api-url`, else `GITHUB_API_URL` (as on a runner), else the GitHub Enterprise
- * Server host `gh` is pointed at by `GH_HOST`, else github.com's.
+ * The API root: `--api-url`, else `GITHUB_API_URL` (as on a runner), else that of the host `gh`
+ * is pointed at by `GH_HOST`, else github.com's.
  */
 function apiUrl(flag, env) {
     if (flag !== undefined) {
@@ -46390,8 +46390,20 @@ function apiUrl(flag, env) {
     if (env.GITHUB_API_URL)
         return env.GITHUB_API_URL;
     if (env.GH_HOST)
-        return `https://${env.GH_HOST}/api/v3`;
+        return apiOfHost(env.GH_HOST);
     return 'https://api.github.com';
+}
+/**
+ * A host's REST API root, found as `gh` finds it, so that a `GH_HOST` set for `gh` works here
+ * too: github.com (and its subdomains) and GHE.com tenants (`*.ghe.com`) serve the API from an
+ * `api.` host; any other host is a GitHub Enterprise Server, which serves it under `/api/v3`.
+ */
+function apiOfHost(host) {
+    const name = host.toLowerCase();
+    if (name === 'github.com' || name.endsWith('.github.com'))
+        return 'https://api.github.com';
+    const tenant = /(?:^|\.)([^.]+\.ghe\.com)$/.exec(name);
+    return tenant ? `https://api.${tenant[1]}` : `https://${host}/api/v3`;
 }
 function isHttpUrl(text) {
     try {
@@ -46722,7 +46734,7 @@ const COMMANDS = [
 ];
 const EPILOGUE = `
 Token: GITHUB_TOKEN, else GH_TOKEN, else \`gh auth token\`.
-API: --api-url, else GITHUB_API_URL, else https://$GH_HOST/api/v3 when GH_HOST is set, else https://api.github.com.
+API: --api-url, else GITHUB_API_URL, else GH_HOST's (https://$GH_HOST/api/v3 for GitHub Enterprise Server), else https://api.github.com.
 Exit codes: 0 done, 1 the operation failed, 2 bad usage (nothing was asked of the API).`;
 /** Reads the command line; help and usage errors are answered here, with their exit code. */
 function parseArguments(argv, output) {
@@ -46931,6 +46943,8 @@ class TerminalReporter {
     word = flagWording;
     colours;
     secrets = new Set();
+    /** Messages already shown, so the outcome's notes do not repeat them. */
+    shown = new Set();
     display;
     /** Where downloads under way make their temporary files, for an interrupted command to remove. */
     leftovers = [];
@@ -46943,10 +46957,21 @@ class TerminalReporter {
             : undefined;
     }
     info(message) {
+        this.shown.add(message);
         this.write(this.colours.dim(message));
     }
     warning(message) {
+        this.shown.add(message);
         this.write(`${this.colours.yellow(this.colours.bold('warning:'))} ${message}`);
+    }
+    /**
+     * One of the outcome's closing notes. Some were already shown as they happened (why deleting
+     * stopped, an archived repository skipped): the action's job summary repeats them for a reader
+     * who never saw its log, but a terminal user just did.
+     */
+    note(message) {
+        if (!this.shown.has(message))
+            this.info(message);
     }
     error(message) {
         this.write(`${this.colours.red(this.colours.bold('error:'))} ${message}`);
@@ -47073,9 +47098,12 @@ async function prepare(invocation, terminal, env, cwd) {
     // A terminal has no current run: a download with no run given searches for one.
     const request = parseRequest(read, { baseDirectory: cwd });
     const url = apiUrl(invocation.apiUrl, env);
-    if (asksBeforeDeleting(request, invocation) && !terminal.stdin.isTTY) {
-        throw new UsageError('delete asks for confirmation, and standard input is not a terminal: nothing was deleted. ' +
-            'Pass --yes to delete without asking (see what would go with --dry-run first)');
+    const notATerminal = !terminal.stdin.isTTY ? 'input' : !terminal.stderr.isTTY ? 'error' : '';
+    if (asksBeforeDeleting(request, invocation) && notATerminal) {
+        // The question is read from standard input and shown on standard error: a question nobody
+        // sees would leave the command waiting for an answer that never comes.
+        throw new UsageError(`delete asks for confirmation, and standard ${notATerminal} is not a terminal: nothing ` +
+            'was deleted. Pass --yes to delete without asking (see what would go with --dry-run first)');
     }
     const token = await findToken(env);
     if (!token) {
@@ -47138,7 +47166,7 @@ async function act(prepared, invocation, terminal) {
         const outcome = await work;
         reporter.finish();
         for (const note of outcome.notes)
-            reporter.info(note);
+            reporter.note(note);
         terminal.stdout.write(invocation.json ? jsonOutput(outcome) : tableOutput(outcome, coloursFor(terminal.stdout)));
         for (const failure of outcome.failures)
             reporter.error(failure);

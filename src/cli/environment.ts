@@ -25,8 +25,8 @@ export async function findToken(env: NodeJS.ProcessEnv): Promise<Found | undefin
 }
 
 /**
- * The API root: `--api-url`, else `GITHUB_API_URL` (as on a runner), else the GitHub Enterprise
- * Server host `gh` is pointed at by `GH_HOST`, else github.com's.
+ * The API root: `--api-url`, else `GITHUB_API_URL` (as on a runner), else that of the host `gh`
+ * is pointed at by `GH_HOST`, else github.com's.
  */
 export function apiUrl(flag: string | undefined, env: NodeJS.ProcessEnv): string {
   if (flag !== undefined) {
@@ -36,8 +36,20 @@ export function apiUrl(flag: string | undefined, env: NodeJS.ProcessEnv): string
     return flag
   }
   if (env.GITHUB_API_URL) return env.GITHUB_API_URL
-  if (env.GH_HOST) return `https://${env.GH_HOST}/api/v3`
+  if (env.GH_HOST) return apiOfHost(env.GH_HOST)
   return 'https://api.github.com'
+}
+
+/**
+ * A host's REST API root, found as `gh` finds it, so that a `GH_HOST` set for `gh` works here
+ * too: github.com (and its subdomains) and GHE.com tenants (`*.ghe.com`) serve the API from an
+ * `api.` host; any other host is a GitHub Enterprise Server, which serves it under `/api/v3`.
+ */
+function apiOfHost(host: string): string {
+  const name = host.toLowerCase()
+  if (name === 'github.com' || name.endsWith('.github.com')) return 'https://api.github.com'
+  const tenant = /(?:^|\.)([^.]+\.ghe\.com)$/.exec(name)
+  return tenant ? `https://api.${tenant[1]}` : `https://${host}/api/v3`
 }
 
 function isHttpUrl(text: string): boolean {

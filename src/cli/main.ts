@@ -81,10 +81,13 @@ async function prepare(
   // A terminal has no current run: a download with no run given searches for one.
   const request = parseRequest(read, { baseDirectory: cwd })
   const url = apiUrl(invocation.apiUrl, env)
-  if (asksBeforeDeleting(request, invocation) && !terminal.stdin.isTTY) {
+  const notATerminal = !terminal.stdin.isTTY ? 'input' : !terminal.stderr.isTTY ? 'error' : ''
+  if (asksBeforeDeleting(request, invocation) && notATerminal) {
+    // The question is read from standard input and shown on standard error: a question nobody
+    // sees would leave the command waiting for an answer that never comes.
     throw new UsageError(
-      'delete asks for confirmation, and standard input is not a terminal: nothing was deleted. ' +
-        'Pass --yes to delete without asking (see what would go with --dry-run first)',
+      `delete asks for confirmation, and standard ${notATerminal} is not a terminal: nothing ` +
+        'was deleted. Pass --yes to delete without asking (see what would go with --dry-run first)',
     )
   }
   const token = await findToken(env)
@@ -159,7 +162,7 @@ async function act(
     running = work
     const outcome = await work
     reporter.finish()
-    for (const note of outcome.notes) reporter.info(note)
+    for (const note of outcome.notes) reporter.note(note)
     terminal.stdout.write(
       invocation.json ? jsonOutput(outcome) : tableOutput(outcome, coloursFor(terminal.stdout)),
     )

@@ -164,7 +164,7 @@ const COMMANDS: CommandSpec[] = [
 
 const EPILOGUE = `
 Token: GITHUB_TOKEN, else GH_TOKEN, else \`gh auth token\`.
-API: --api-url, else GITHUB_API_URL, else https://$GH_HOST/api/v3 when GH_HOST is set, else https://api.github.com.
+API: --api-url, else GITHUB_API_URL, else GH_HOST's (https://$GH_HOST/api/v3 for GitHub Enterprise Server), else https://api.github.com.
 Exit codes: 0 done, 1 the operation failed, 2 bad usage (nothing was asked of the API).`
 
 /** Reads the command line; help and usage errors are answered here, with their exit code. */

@@ -43,6 +43,8 @@ export class TerminalReporter implements Reporter {
   readonly word = flagWording
   readonly colours: Colors
   private readonly secrets = new Set<string>()
+  /** Messages already shown, so the outcome's notes do not repeat them. */
+  private readonly shown = new Set<string>()
   private readonly display: ProgressDisplay | undefined
   /** Where downloads under way make their temporary files, for an interrupted command to remove. */
   readonly leftovers: Leftovers[] = []
@@ -58,11 +60,22 @@ export class TerminalReporter implements Reporter {
   }
 
   info(message: string): void {
+    this.shown.add(message)
     this.write(this.colours.dim(message))
   }
 
   warning(message: string): void {
+    this.shown.add(message)
     this.write(`${this.colours.yellow(this.colours.bold('warning:'))} ${message}`)
+  }
+
+  /**
+   * One of the outcome's closing notes. Some were already shown as they happened (why deleting
+   * stopped, an archived repository skipped): the action's job summary repeats them for a reader
+   * who never saw its log, but a terminal user just did.
+   */
+  note(message: string): void {
+    if (!this.shown.has(message)) this.info(message)
   }
 
   error(message: string): void {

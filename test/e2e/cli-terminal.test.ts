@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from '@jest/globals'
 import { formatBytes } from '../../src/core/units.js'
@@ -73,6 +74,25 @@ describe('manage-artifacts delete in a terminal', () => {
     expect(server.requests.filter((r) => r.method === 'DELETE')).toEqual([])
   })
 
+  it('refuses with exit 2 and deletes nothing when standard error, where the question would show, is not a terminal', async () => {
+    const server = await start(runsOf('old', 3))
+    const log = path.join(scratch.path, 'stderr.log')
+
+    const result = await runInTerminal(['delete', '--name', 'old'], {
+      env: terminalEnv(server),
+      cwd: scratch.path,
+      stderrFile: log,
+      answer: { when: '', type: 'y' },
+    })
+
+    expect(result.exitCode).toBe(2)
+    expect(await readFile(log, 'utf8')).toContain(
+      'delete asks for confirmation, and standard error is not a terminal: nothing was deleted',
+    )
+    expect(server.artifacts()).toHaveLength(3)
+    expect(server.requests).toEqual([])
+  })
+
   it('asks nothing with --yes or --dry-run', async () => {
     const server = await start(runsOf('old', 3))
     const env = terminalEnv(server)
@@ -81,6 +101,7 @@ describe('manage-artifacts delete in a terminal', () => {
       env,
       cwd: scratch.path,
     })
+    expect(server.artifacts()).toHaveLength(3)
     const yes = await runInTerminal(['delete', '--name', 'old', '--yes'], {
       env,
       cwd: scratch.path,
@@ -129,6 +150,7 @@ describe('manage-artifacts download in a terminal', () => {
     expect(screen).toMatch(
       /Downloading .* of \d+(\.\d+)? [KM]B · \d+(\.\d+)? [KM]?B\/s · (\d+ s left|starting)/,
     )
+    expect(screen).toMatch(/Downloading .* of \d+(\.\d+)? MB · .* · \d+ s left/)
     expect(screen).toMatch(/Downloading .* (\S+ [KM]?B) of \1 /)
     expect(screen).toContain('NAME')
     // Redrawn as bytes arrive, not only once at the end.

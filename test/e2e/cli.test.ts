@@ -354,6 +354,62 @@ describe('manage-artifacts download', () => {
     expect(result.stderr).toContain('(set --allow-forks to accept them)')
   })
 
+  it('with no run given takes the newest run holding every exact name, or with a pattern at least one match', async () => {
+    const server = await start([
+      {
+        id: 21,
+        workflow: 'build.yml',
+        createdAt: daysAgo(3),
+        artifacts: [
+          { name: 'dist', files: { 'app.js': 'oldest' } },
+          { name: 'docs', files: { 'index.html': 'oldest' } },
+        ],
+      },
+      {
+        id: 22,
+        workflow: 'build.yml',
+        createdAt: daysAgo(2),
+        artifacts: [
+          { name: 'dist', files: { 'app.js': 'both' } },
+          { name: 'docs', files: { 'index.html': 'both' } },
+        ],
+      },
+      {
+        id: 23,
+        workflow: 'docs.yml',
+        createdAt: daysAgo(1),
+        artifacts: [{ name: 'dist', files: { 'app.js': 'dist only' } }],
+      },
+      {
+        id: 24,
+        workflow: 'build.yml',
+        conclusion: 'failure',
+        createdAt: daysAgo(0.5),
+        artifacts: [
+          { name: 'dist', files: { 'app.js': 'failed' } },
+          { name: 'docs', files: { 'index.html': 'failed' } },
+        ],
+      },
+    ])
+
+    const exact = await cli(server, ['download', '--name', 'dist', '--name', 'docs', '--path', 'e'])
+    const pattern = await cli(server, ['download', '--name', 'd*', '--path', 'p'])
+
+    expect([exact.exitCode, pattern.exitCode]).toEqual([0, 0])
+    expect(exact.stdout).toContain('from run 22')
+    expect(pattern.stdout).toContain('from run 23')
+    expect(await tree(scratch.path)).toEqual({
+      'e/': '',
+      'e/dist/': '',
+      'e/dist/app.js': 'both',
+      'e/docs/': '',
+      'e/docs/index.html': 'both',
+      'p/': '',
+      'p/dist/': '',
+      'p/dist/app.js': 'dist only',
+    })
+  })
+
   it('--allow-forks takes the fork run; --path is relative to the current folder', async () => {
     const server = await start([
       ...someRuns(),
@@ -512,6 +568,9 @@ describe('manage-artifacts delete', () => {
     expect(ids(listed(real))).toEqual([101, 102, 103])
     expect(serverIds(server)).toEqual([104, 105, 106])
     expect(real.stderr).toContain('GitHub recalculates storage usage')
+    // A pipe gets no progress bar.
+    expect(real.stderr).not.toContain('Deleting')
+    expect(real.stderr).not.toMatch(/[\r\x1b]/)
   })
 
   it('--max-deletions stops after that many, the oldest first', async () => {
@@ -523,7 +582,31 @@ describe('manage-artifacts delete', () => {
     expect(deletes(server)).toBe(2)
     expect(result.stdout).toContain('2 artifacts')
     expect(result.stdout).toContain('4 remaining')
-    expect(result.stderr).toContain('Stopped after --max-deletions (2)')
+    expect(result.stderr.match(/Stopped after --max-deletions \(2\)/g)).toHaveLength(1)
+  })
+
+  it('stops cleanly when the primary rate limit runs low, saying when it resets and how many are left', async () => {
+    const runs = Array.from({ length: 30 }, () => ({
+      workflow: 'build.yml',
+      artifacts: [{ name: 'log' }],
+    }))
+    const server = await start(runs, {
+      rateLimits: { primary: { limit: 1000, remaining: 25, resetInSeconds: 1800 } },
+    })
+
+    const result = await cli(server, ['delete', '--name', 'log', '--yes'])
+
+    expect(result.exitCode).toBe(0)
+    const left = server.artifacts().length
+    expect(left).toBeGreaterThan(0)
+    expect(left).toBeLessThan(30)
+    expect(result.stdout).toContain(`${30 - left} artifacts`)
+    expect(result.stdout).toContain(`${left} remaining`)
+    const stops = result.stderr.match(/^.*Stopped deleting to stay within the API rate limit.*$/gm)
+    expect(stops).toHaveLength(1)
+    expect(stops?.[0]).toMatch(/^warning: .*it resets at \d{4}-\d\d-\d\dT[\d:.]+Z\)/)
+    expect(stops?.[0]).toContain(`${left} artifacts left`)
+    expect(server.requests.every((r) => r.status !== 403)).toBe(true)
   })
 
   it('exits 1 naming the permission when GitHub refuses the deletion', async () => {
@@ -584,6 +667,7 @@ describe('manage-artifacts token', () => {
     expect(result.exitCode).toBe(0)
     expect(result.stderr).toContain('token from `gh auth token`')
     expect(server.requests[0].headers.authorization).toBe(`token ${server.token}`)
+    expect(result.stdout + result.stderr).not.toContain(server.token)
   })
 
   it('with no token at all exits 1 naming GITHUB_TOKEN, before any API request', async () => {
@@ -702,5 +786,85 @@ describe('manage-artifacts repository and API URL', () => {
     expect(result.exitCode).toBe(0)
     expect(listed(result)).toHaveLength(6)
     expect(proxy.tunnels).toContain(`api.example.test:${port}`)
+  })
+})
+
+describe('manage-artifacts through npx', () => {
+  it('runs the committed bundle that package.json bin names, with no build step', async () => {
+    const server = await start(someRuns())
+
+    const { stdout } = await promisify(execFile)(
+      'npx',
+      ['--no-install', 'manage-artifacts', 'list', '--json'],
+      // A shell finds npx on Windows too, where it is a .cmd script.
+      {
+        cwd: projectRoot,
+        env: userEnv(server, { npm_config_update_notifier: 'false' }),
+        shell: true,
+      },
+    )
+
+    expect(ids(JSON.parse(stdout) as ArtifactRecord[])).toEqual(serverIds(server))
+  })
+})
+
+describe("the README's quota-emergency recipe", () => {
+  /** The recipe's `manage-artifacts` commands, each as its arguments (what it is piped to dropped). */
+  async function recipeCommands(): Promise<string[][]> {
+    const readme = await readFile(path.join(projectRoot, 'README.md'), 'utf8')
+    const recipe = readme.slice(readme.indexOf('### Quota emergency'))
+    const script = /```sh\n([\s\S]*?)```/.exec(recipe)?.[1] ?? ''
+    return script
+      .split('\n')
+      .filter((line) => line.startsWith('manage-artifacts '))
+      .map((line) =>
+        [...line.split(' | ')[0].matchAll(/'([^']*)'|(\S+)/g)]
+          .map(([, quoted, bare]) => quoted ?? bare)
+          .slice(1),
+      )
+  }
+
+  /** Every other day for 20 days: a large recording, a small log and a tiny build. */
+  function quotaRuns(): SeedRun[] {
+    return Array.from({ length: 10 }, (_, index) => {
+      const i = index + 1
+      return {
+        id: 30 + i,
+        workflow: 'e2e.yml',
+        createdAt: daysAgo(2 * i),
+        artifacts: [
+          { id: 100 + i, name: 'e2e-videos', sizeInBytes: (50 + i) * 1024 * 1024 },
+          { id: 200 + i, name: 'e2e-logs', sizeInBytes: 1024 * 1024 },
+          { id: 300 + i, name: 'dist' },
+        ],
+      }
+    })
+  }
+
+  it('runs as written: the biggest artifacts, every one as JSON, a dry run, then the delete asks first', async () => {
+    const server = await start(quotaRuns())
+    const before = serverIds(server)
+    const commands = await recipeCommands()
+    expect(commands).toHaveLength(4)
+    const [biggest, everyOne, dryRun, real] = commands
+
+    const big = await cli(server, biggest)
+    const all = await cli(server, everyOne)
+    const wouldGo = await cli(server, [...dryRun, '--json'])
+    const unconfirmed = await cli(server, real)
+    expect(serverIds(server)).toEqual(before)
+    const deleted = await cli(server, [...real, '--yes', '--json'])
+
+    expect(big.exitCode).toBe(0)
+    const rows = big.stdout.split('\n').filter((line) => /^\S+\s+\d/.test(line))
+    expect(rows.map((row) => row.split(/\s+/)[0])).toEqual(Array(10).fill('e2e-videos'))
+    expect(ids(listed(all))).toEqual(before)
+    // Older than 7 days (every other day from the 8th back), the 2 newest of each name kept.
+    const old = [4, 5, 6, 7, 8, 9, 10]
+    expect(ids(listed(wouldGo))).toEqual([...old.map((i) => 100 + i), ...old.map((i) => 200 + i)])
+    expect(unconfirmed.exitCode).toBe(2)
+    expect(deleted.exitCode).toBe(0)
+    expect(ids(listed(deleted))).toEqual(ids(listed(wouldGo)))
+    expect(serverIds(server)).toEqual(before.filter((id) => !ids(listed(wouldGo)).includes(id)))
   })
 })

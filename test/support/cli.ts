@@ -39,6 +39,8 @@ export interface RunInTerminalOptions {
   cwd: string
   /** Typed (followed by Enter) once the screen shows this text. */
   answer?: { when: string; type: string }
+  /** Standard error goes to this file instead of the terminal. */
+  stderrFile?: string
 }
 
 /**
@@ -49,7 +51,8 @@ export function runInTerminal(
   args: string[],
   options: RunInTerminalOptions,
 ): Promise<TerminalResult> {
-  const command = [cliNode(), cliBundle, ...args].map(shellQuote).join(' ')
+  const redirect = options.stderrFile ? ` 2>${shellQuote(options.stderrFile)}` : ''
+  const command = [cliNode(), cliBundle, ...args].map(shellQuote).join(' ') + redirect
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
       env: options.env,

@@ -13,6 +13,18 @@ describe('apiUrl', () => {
     expect(apiUrl(undefined, {})).toBe('https://api.github.com')
   })
 
+  it.each([
+    ['github.com', 'https://api.github.com'],
+    ['GitHub.com', 'https://api.github.com'],
+    ['api.github.com', 'https://api.github.com'],
+    ['octocorp.ghe.com', 'https://api.octocorp.ghe.com'],
+    ['api.octocorp.ghe.com', 'https://api.octocorp.ghe.com'],
+    ['ghe.example.test', 'https://ghe.example.test/api/v3'],
+    ['github.com.example.test', 'https://github.com.example.test/api/v3'],
+  ])('takes GH_HOST %s as gh does: %s', (host, url) => {
+    expect(apiUrl(undefined, { GH_HOST: host })).toBe(url)
+  })
+
   it('refuses an --api-url that is not an http(s) URL, naming the flag', () => {
     expect(() => apiUrl('ghe.example.test', {})).toThrow('--api-url: ')
     expect(() => apiUrl('ftp://ghe.example.test', {})).toThrow('is not an http(s) URL')
