@@ -47209,9 +47209,9 @@ const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 /** How often a full collection runs while the process works. */
 const COLLECTION_INTERVAL_MS = 1000;
 /** How often the memory held outside V8's heap is looked at (a few microseconds each time). */
-const EXTERNAL_CHECK_INTERVAL_MS = 10;
+const EXTERNAL_CHECK_INTERVAL_MS = 2;
 /** Growth of that memory since the last look that starts a young-generation collection. */
-const EXTERNAL_GROWTH_BYTES = 2 * 1024 * 1024;
+const EXTERNAL_GROWTH_BYTES = 1024 * 1024;
 /**
  * Keeps the process's memory near what it holds. Both front ends' entries call it first: the
  * runner, like a shell, starts `node` with no flags of ours, so these are set at run time.

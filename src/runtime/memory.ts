@@ -4,9 +4,9 @@ import { runInNewContext } from 'node:vm'
 /** How often a full collection runs while the process works. */
 const COLLECTION_INTERVAL_MS = 1000
 /** How often the memory held outside V8's heap is looked at (a few microseconds each time). */
-const EXTERNAL_CHECK_INTERVAL_MS = 10
+const EXTERNAL_CHECK_INTERVAL_MS = 2
 /** Growth of that memory since the last look that starts a young-generation collection. */
-const EXTERNAL_GROWTH_BYTES = 2 * 1024 * 1024
+const EXTERNAL_GROWTH_BYTES = 1024 * 1024
 
 type Collect = (options: { type: 'major' | 'minor'; execution?: 'async' }) => void
 
