@@ -433,8 +433,13 @@ function assertInside(root: string, target: string, subject: string, name: strin
   }
 }
 
-/** Names Windows reserves for devices, whatever the extension: `CON`, `nul.txt`, `COM1.tar.gz`. */
-const WINDOWS_DEVICE_NAME = /^(CON|PRN|AUX|NUL|COM[1-9]|LPT[1-9])(\.|$)/i
+/**
+ * Names Windows takes for devices, whatever the extension (`CON`, `nul.txt`, `COM1.tar.gz`) and
+ * with spaces before it (`CON .txt`, as Windows drops them): the serial and parallel ports count
+ * the superscript digits ¹, ² and ³ as digits (`COM¹`), and `CONIN$` and `CONOUT$` are the
+ * console's input and output.
+ */
+const WINDOWS_DEVICE_NAME = /^(CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|COM[1-9¹²³]|LPT[1-9¹²³]) *(\.|$)/i
 /** Characters Windows forbids in a name; `:` would write an NTFS alternate data stream. */
 const WINDOWS_FORBIDDEN_CHARACTERS = /[<>:"|?*\u0001-\u001f]/
 

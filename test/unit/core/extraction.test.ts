@@ -392,6 +392,11 @@ describe('extractZip on Windows', () => {
     ['logs/COM1', "uses the reserved device name 'COM1'"],
     ['lpt9.log', "uses the reserved device name 'lpt9'"],
     ['aux/inner.txt', "uses the reserved device name 'aux'"],
+    ['COM¹', "uses the reserved device name 'COM¹'"],
+    ['lpt³.txt', "uses the reserved device name 'lpt³'"],
+    ['conin$', "uses the reserved device name 'conin$'"],
+    ['CONOUT$.log', "uses the reserved device name 'CONOUT$'"],
+    ['CON .txt', "uses the reserved device name 'CON'"],
     ['notes.txt:hidden', 'contains the character ":"'],
     ['what?.txt', 'contains the character "?"'],
     ['a<b>.txt', 'contains the character "<"'],
@@ -415,7 +420,18 @@ describe('extractZip on Windows', () => {
   })
 
   it('writes names that only resemble reserved ones', async () => {
-    const names = ['CONSOLE.txt', 'COM10', 'lpt0.log', 'aux-file', 'prn_x', '.hidden', 'a.b.c']
+    const names = [
+      'CONSOLE.txt',
+      'COM10',
+      'lpt0.log',
+      'COM⁴',
+      'aux-file',
+      'prn_x',
+      'con x.txt',
+      'CONIN',
+      '.hidden',
+      'a.b.c',
+    ]
     const archive = await zipFile(names.map((name) => ({ name, data: name })))
 
     const files = await extractZip(archive, destination, SUBJECT, windows)
