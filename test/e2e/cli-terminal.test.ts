@@ -7,6 +7,9 @@ import { plainText, runInTerminal } from '../support/cli.js'
 import type { Emulator, SeedRun } from '../support/emulator/index.js'
 import { tree, useEmulator, useScratchFolder } from '../support/fixtures.js'
 
+/** The pseudo-terminal comes from util-linux `script`, which macOS and Windows do not have. */
+const describeInTerminal = process.platform === 'linux' ? describe : describe.skip
+
 const start = useEmulator()
 const scratch = useScratchFolder('cli-terminal-')
 
@@ -32,7 +35,7 @@ function runsOf(name: string, count: number): SeedRun[] {
 
 const PROMPT = '[y/N]'
 
-describe('manage-artifacts delete in a terminal', () => {
+describeInTerminal('manage-artifacts delete in a terminal', () => {
   it.each(['y', 'yes', 'Y'])(
     'shows the count and total size, asks, and deletes on %j',
     async (answer) => {
@@ -125,7 +128,7 @@ describe('manage-artifacts delete in a terminal', () => {
   })
 })
 
-describe('manage-artifacts download in a terminal', () => {
+describeInTerminal('manage-artifacts download in a terminal', () => {
   it('shows bytes done of the total, the rate and the time left, then the table', async () => {
     const size = 4 << 20
     const server = await start(

@@ -12,6 +12,8 @@ import { fetchApi, repoPath, type Emulator, type SeedRun } from '../support/emul
 import { daysAgo, tree, useEmulator, useScratchFolder } from '../support/fixtures.js'
 import { useTunnelProxy } from '../support/proxy.js'
 
+const notOnWindows = process.platform === 'win32' ? it.skip : it
+
 const start = useEmulator()
 const startProxy = useTunnelProxy()
 const scratch = useScratchFolder('cli-e2e-')
@@ -477,36 +479,40 @@ describe('manage-artifacts download', () => {
     expect(deletes(server)).toBe(1)
   })
 
-  it('on Ctrl-C exits 130 and leaves no partial file or staging folder behind', async () => {
-    const server = await start(
-      [
-        {
-          workflow: 'build.yml',
-          artifacts: [{ name: 'big', files: { 'data.bin': randomBytes(2 << 20) } }],
-        },
-      ],
-      // Slow enough that the download is still in flight when the interrupt comes.
-      { storageLink: { bytesPerSecond: 64 * 1024 } },
-    )
-    const halfDone = async (): Promise<string[]> =>
-      (await readdir(scratch.path, { recursive: true })).filter((name) =>
-        name.includes('.partial-'),
+  // Windows has no signals: a child process there can only be ended outright, never interrupted.
+  notOnWindows(
+    'on Ctrl-C exits 130 and leaves no partial file or staging folder behind',
+    async () => {
+      const server = await start(
+        [
+          {
+            workflow: 'build.yml',
+            artifacts: [{ name: 'big', files: { 'data.bin': randomBytes(2 << 20) } }],
+          },
+        ],
+        // Slow enough that the download is still in flight when the interrupt comes.
+        { storageLink: { bytesPerSecond: 64 * 1024 } },
       )
+      const halfDone = async (): Promise<string[]> =>
+        (await readdir(scratch.path, { recursive: true })).filter((name) =>
+          name.includes('.partial-'),
+        )
 
-    const result = await runCli(['download', '--name', 'big', '--path', 'out'], {
-      env: userEnv(server),
-      cwd: scratch.path,
-      killWhen: async () =>
-        server.storageRequests.some((request) => (request.bytesSent ?? 0) > 0) &&
-        (await halfDone()).length > 0,
-      killSignal: 'SIGINT',
-    })
+      const result = await runCli(['download', '--name', 'big', '--path', 'out'], {
+        env: userEnv(server),
+        cwd: scratch.path,
+        killWhen: async () =>
+          server.storageRequests.some((request) => (request.bytesSent ?? 0) > 0) &&
+          (await halfDone()).length > 0,
+        killSignal: 'SIGINT',
+      })
 
-    expect(result.killed).toBe(true)
-    expect(result.exitCode).toBe(130)
-    expect(await halfDone()).toEqual([])
-    expect(await tree(scratch.path)).toEqual({})
-  })
+      expect(result.killed).toBe(true)
+      expect(result.exitCode).toBe(130)
+      expect(await halfDone()).toEqual([])
+      expect(await tree(scratch.path)).toEqual({})
+    },
+  )
 
   it('fails with exit 1 when nothing matches, saying what was searched', async () => {
     const server = await start(someRuns())
@@ -658,7 +664,8 @@ describe('manage-artifacts token', () => {
     expect(listed(result)).toHaveLength(6)
   })
 
-  it("takes what 'gh auth token' prints when neither variable is set", async () => {
+  // The stand-in `gh` is a shell script, which Windows does not run as a program.
+  notOnWindows("takes what 'gh auth token' prints when neither variable is set", async () => {
     const server = await start(someRuns())
     await fakeGh(`[ "$1 $2" = "auth token" ] && echo ${server.token}`)
 

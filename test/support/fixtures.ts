@@ -1,5 +1,5 @@
 import { afterEach, beforeEach } from '@jest/globals'
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { runnerStorage } from '../../src/transport/storage.js'
@@ -58,11 +58,15 @@ export function emulatorClient(
   })
 }
 
-/** A fresh temporary folder for each test (its `path`), removed after it. */
+/**
+ * A fresh temporary folder for each test (its `path`), removed after it. The path is the real
+ * one, as a process started in it sees its current folder: on macOS the temporary folder is
+ * reached through a symbolic link (`/var` is `/private/var`).
+ */
 export function useScratchFolder(prefix: string): { readonly path: string } {
   const folder = { path: '' }
   beforeEach(async () => {
-    folder.path = await mkdtemp(path.join(tmpdir(), prefix))
+    folder.path = await realpath(await mkdtemp(path.join(tmpdir(), prefix)))
   })
   afterEach(async () => {
     await rm(folder.path, { recursive: true, force: true })
