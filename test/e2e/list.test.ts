@@ -94,21 +94,40 @@ describe('list', () => {
     expect(server.requests[0].query.name).toBe('dist')
   })
 
-  it('selects by glob, character class and regular expression, minus exclusions', async () => {
-    const names = ['build-linux', 'build-macos', 'build-win', 'test-1', 'test-2', 'Test-3', 'logs']
+  it('selects by glob, brace set, character class and regular expression, minus exclusions', async () => {
+    const names = [
+      'build-linux',
+      'build-macos',
+      'build-win',
+      'test-1',
+      'test-2',
+      'Test-3',
+      'logs',
+      'dist-linux',
+      'dist-win',
+      'shard-2',
+      'shard-4',
+    ]
     const server = await start([{ workflow: 'ci.yml', artifacts: names.map((name) => ({ name })) }])
 
     const result = await runAction({
       inputs: {
         operation: 'list',
-        name: 'build-*\ntest-[12]\n/^test-\\d$/i',
+        name: 'build-*\ntest-[12]\n/^test-\\d$/i\ndist-{linux,macos}\nshard-{1..3}',
         exclude: 'build-win\n/^test-2$/',
       },
       emulator: server,
     })
 
     const listed = (JSON.parse(result.outputs.artifacts) as ArtifactRecord[]).map((a) => a.name)
-    expect(listed.sort()).toEqual(['Test-3', 'build-linux', 'build-macos', 'test-1'])
+    expect(listed.sort()).toEqual([
+      'Test-3',
+      'build-linux',
+      'build-macos',
+      'dist-linux',
+      'shard-2',
+      'test-1',
+    ])
   })
 
   it('lists one run through the run endpoint', async () => {
