@@ -38480,7 +38480,7 @@ const hostFileNameRules = fileNameRules(process.platform);
  */
 async function extractZip(zipFile, destination, subject, options = {}) {
     const staged = await extractBeside(zipFile, destination, subject, options);
-    return moveStaged(staged, destination, subject, options.rules);
+    return moveStaged(staged, destination, subject, options);
 }
 /**
  * Extracts `zipFile` into a fresh folder beside `destination`, removed again if anything fails.
@@ -38506,9 +38506,9 @@ async function extractBeside(zipFile, destination, subject, { rules = hostFileNa
     }
 }
 /** Moves a staged extraction into `destination`; the staging folder is gone afterwards. */
-async function moveStaged(staged, destination, subject, rules = hostFileNameRules) {
+async function moveStaged(staged, destination, subject, { rules = hostFileNameRules, clock = systemClock } = {}) {
     try {
-        await moveInto(staged.staging, destination, rules.fold).catch((error) => {
+        await moveInto(staged.staging, destination, rules.fold, clock).catch((error) => {
             throw new Error(`Extracting ${subject}: ${errorText(error)}`);
         });
         return staged.files;
@@ -39016,7 +39016,7 @@ function fileMode(entry) {
  * up as `fold` sees them: where case is ignored, a file spelt otherwise is replaced (so the new
  * spelling is what stays) and a folder spelt otherwise is merged into.
  */
-async function moveInto(source, destination, fold) {
+async function moveInto(source, destination, fold, clock) {
     // The destination itself may be a link to a folder (a user's choice): follow it.
     const existing = await statIfExists(destination, promises_namespaceObject.stat);
     if (existing && !existing.isDirectory())
@@ -39027,7 +39027,7 @@ async function moveInto(source, destination, fold) {
     for (const { from, to, replaces } of moves) {
         if (replaces)
             await (0,promises_namespaceObject.rm)(replaces, { force: true });
-        await renameRetrying(from, to);
+        await renameRetrying(from, to, clock);
     }
 }
 async function planMoves(source, destination, fold) {
@@ -40038,7 +40038,7 @@ class Writer {
         else {
             landed = plan.folder;
             const files = staged
-                ? await moveStaged(staged, plan.folder, plan.subject, this.rules)
+                ? await moveStaged(staged, plan.folder, plan.subject, { rules: this.rules })
                 : await extractZip(transfer.file, plan.folder, plan.subject, this.extractOptions);
             this.noteWritten(plan, files);
         }

@@ -359,7 +359,7 @@ class Writer {
     } else {
       landed = plan.folder
       const files = staged
-        ? await moveStaged(staged, plan.folder, plan.subject, this.rules)
+        ? await moveStaged(staged, plan.folder, plan.subject, { rules: this.rules })
         : await extractZip(transfer.file, plan.folder, plan.subject, this.extractOptions)
       this.noteWritten(plan, files)
     }

@@ -78,6 +78,8 @@ export interface ExtractOptions {
   warn?: (message: string) => void
   /** The archive is still arriving: each read waits until its bytes are in the file. */
   arrivals?: Arrivals
+  /** Paces the retries of a move into place that another program refused (default: real time). */
+  clock?: Clock
 }
 
 /**
@@ -95,7 +97,7 @@ export async function extractZip(
   options: ExtractOptions = {},
 ): Promise<string[]> {
   const staged = await extractBeside(zipFile, destination, subject, options)
-  return moveStaged(staged, destination, subject, options.rules)
+  return moveStaged(staged, destination, subject, options)
 }
 
 /** An archive extracted into a private folder beside its destination, not yet moved there. */
@@ -137,10 +139,10 @@ export async function moveStaged(
   staged: StagedExtraction,
   destination: string,
   subject: string,
-  rules: FileNameRules = hostFileNameRules,
+  { rules = hostFileNameRules, clock = systemClock }: Pick<ExtractOptions, 'rules' | 'clock'> = {},
 ): Promise<string[]> {
   try {
-    await moveInto(staged.staging, destination, rules.fold).catch((error: unknown) => {
+    await moveInto(staged.staging, destination, rules.fold, clock).catch((error: unknown) => {
       throw new Error(`Extracting ${subject}: ${errorText(error)}`)
     })
     return staged.files
@@ -726,6 +728,7 @@ async function moveInto(
   source: string,
   destination: string,
   fold: (name: string) => string,
+  clock: Clock,
 ): Promise<void> {
   // The destination itself may be a link to a folder (a user's choice): follow it.
   const existing = await statIfExists(destination, stat)
@@ -735,7 +738,7 @@ async function moveInto(
     : [{ from: source, to: destination }]
   for (const { from, to, replaces } of moves) {
     if (replaces) await rm(replaces, { force: true })
-    await renameRetrying(from, to)
+    await renameRetrying(from, to, clock)
   }
 }
 

@@ -1,6 +1,17 @@
-import { lstat, mkdir, readdir, readFile, rename, symlink, writeFile } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import {
+  chmod,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  symlink,
+  writeFile,
+} from 'node:fs/promises'
 import path from 'node:path'
 import { beforeEach, describe, expect, it } from '@jest/globals'
+import type { Clock } from '../../../src/core/clock.js'
 import { extractZip, fileNameRules, renameRetrying } from '../../../src/core/download/extraction.js'
 import { FakeClock } from '../../support/fake-clock.js'
 import { buildZip, type ZipEntry } from '../../support/zip.js'
@@ -564,5 +575,85 @@ describe('renameRetrying', () => {
 
     await expect(renameRetrying('a', 'b', new FakeClock(), missing)).rejects.toThrow('ENOENT')
     expect(attempts).toBe(1)
+  })
+})
+
+/**
+ * Makes `folder` refuse new entries, as a program holding it would: immutable for root, who
+ * ignores permissions (EPERM), read-only for anyone else (EACCES). Returns how to let go, or
+ * undefined where neither can be done (Windows, or a file system without the immutable flag).
+ */
+async function holdFolder(folder: string): Promise<(() => Promise<void>) | undefined> {
+  if (process.platform === 'win32') return undefined
+  if (process.getuid?.() !== 0) {
+    await chmod(folder, 0o555)
+    return () => chmod(folder, 0o755)
+  }
+  try {
+    execFileSync('chattr', ['+i', folder], { stdio: 'ignore' })
+  } catch {
+    return undefined
+  }
+  return async () => void execFileSync('chattr', ['-i', folder])
+}
+
+describe('extractZip into a folder another program holds', () => {
+  /** A clock that counts the pauses before retries and lets go of the folder at the first. */
+  function lettingGoAtFirstRetry(letGo: () => Promise<void>): Clock & { pauses: number } {
+    return {
+      pauses: 0,
+      now: () => 0,
+      async sleep() {
+        if (this.pauses++ === 0) await letGo()
+      },
+    }
+  }
+
+  async function heldDestination(): Promise<(() => Promise<void>) | undefined> {
+    await mkdir(destination, { recursive: true })
+    await writeFile(path.join(destination, 'kept.txt'), 'before')
+    const letGo = await holdFolder(destination)
+    // Without a way to hold a folder the move cannot be refused: said, not silently passed.
+    if (!letGo) console.warn('skipped: no way to hold a folder on this platform')
+    return letGo
+  }
+
+  it('retries moving the files in until the folder is let go', async () => {
+    const letGo = await heldDestination()
+    if (!letGo) return
+    const clock = lettingGoAtFirstRetry(letGo)
+    const archive = await zipFile([{ name: 'report.txt', data: 'new' }])
+
+    try {
+      await extractZip(archive, destination, SUBJECT, { clock })
+    } finally {
+      await letGo()
+    }
+
+    expect(clock.pauses).toBe(1)
+    expect(await tree(destination)).toEqual({ 'kept.txt': 'before', 'report.txt': 'new' })
+    expect(await besideDestination()).toEqual(['dist'])
+  })
+
+  it('gives up after its retries, naming the artifact, leaving the destination as it was', async () => {
+    const letGo = await heldDestination()
+    if (!letGo) return
+    const clock = { pauses: 0, now: () => 0, sleep: async () => void clock.pauses++ }
+    const archive = await zipFile([{ name: 'report.txt', data: 'new' }])
+
+    let failure: unknown
+    try {
+      await extractZip(archive, destination, SUBJECT, { clock }).catch((error: unknown) => {
+        failure = error
+      })
+    } finally {
+      await letGo()
+    }
+
+    expect(String(failure)).toContain(`Extracting ${SUBJECT}: `)
+    expect(String(failure)).toMatch(/(EPERM|EACCES): .*rename .*report\.txt/)
+    expect(clock.pauses).toBe(5)
+    expect(await tree(destination)).toEqual({ 'kept.txt': 'before' })
+    expect(await besideDestination()).toEqual(['dist'])
   })
 })
