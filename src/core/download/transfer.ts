@@ -96,7 +96,7 @@ const MAX_RETRY_AFTER_MS = 60_000
 /** Read-back size when hashing parts that arrived ahead of the bytes before them. */
 const HASH_READ_BYTES = MiB
 /** Received bytes of one connection waiting for the disk before the socket is read again. */
-const MAX_QUEUED_BYTES = MiB / 4
+const MAX_QUEUED_BYTES = 128 * 1024
 
 /**
  * Tries of one part, resumptions included: a storage host that cuts every answer after a few
