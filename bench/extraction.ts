@@ -103,6 +103,9 @@ async function measure(
 ): Promise<{ seconds: number; rssMiB: number }> {
   const destination = path.join(work, 'out')
   const rssFile = path.join(work, 'rss')
+  // Each starts with the disk's write-back of what came before done (the archive, the last
+  // extraction's removal): on a disk, whichever ran into it took several times as long.
+  await run('sync', [])
   if (extractor === 'unzip') {
     const started = performance.now()
     await run('/usr/bin/time', [
