@@ -1,10 +1,13 @@
+import { existsSync } from 'node:fs'
+import path from 'node:path'
 import { describe, expect, it } from '@jest/globals'
 import type { ArtifactRecord } from '../../src/core/artifact.js'
 import { runAction } from '../support/action.js'
 import type { Emulator, SeedArtifact, SeedRepository, SeedRun } from '../support/emulator/index.js'
-import { daysAgo, useEmulator } from '../support/fixtures.js'
+import { daysAgo, useEmulator, useScratchFolder } from '../support/fixtures.js'
 
 const start = useEmulator()
+const workspace = useScratchFolder('repositories-')
 
 /** One run per artifact, so each artifact's age is its own. */
 function runsOf(artifacts: (SeedArtifact & { ageDays?: number })[]): SeedRun[] {
@@ -249,6 +252,32 @@ describe('several repositories', () => {
     expect(result.outputs.remaining).toBe('0')
     expect(result.outputs.count).toBe('0')
     expect(server.requests.map((r) => r.path)).toContain('/repos/octo-org/legacy')
+  })
+
+  it('downloads from an archived repository but sends it no DELETE, saying the artifacts stay', async () => {
+    const server = await startOrganisation()
+    const [run] = server.runsOf('octo-org/legacy')
+
+    const result = await runAction({
+      emulator: server,
+      inputs: {
+        operation: 'download',
+        repository: 'octo-org/legacy',
+        'run-id': String(run.id),
+        'delete-after-download': 'true',
+      },
+      workspace: workspace.path,
+    })
+
+    expect(result.exitCode).toBe(0)
+    expect(records(result.outputs)).toMatchObject([{ repository: 'octo-org/legacy', name: 'dist' }])
+    expect(existsSync(path.join(workspace.path, 'dist', 'README.txt'))).toBe(true)
+    expect(deleteRequests(server)).toEqual([])
+    expect(left(server, 'octo-org/legacy')).toEqual(['octo-org/legacy dist'])
+    const note =
+      'The artifacts downloaded stay in octo-org/legacy despite delete-after-download: the repository is archived, so it is read-only.'
+    expect(result.warnings).toContain(note)
+    expect(result.summary).toContain(note)
   })
 
   it('refuses a download whose glob resolves to several repositories before any artifact request', async () => {
