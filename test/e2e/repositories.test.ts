@@ -132,6 +132,25 @@ describe('several repositories', () => {
     ])
   })
 
+  it('leaves a repository with no selected artifact out of the repositories output and the storage report', async () => {
+    const server = await startOrganisation()
+
+    const result = await runAction({
+      emulator: server,
+      inputs: { operation: 'list', repository: 'octo-org/*', name: 'logs\ncoverage' },
+    })
+
+    expect(result.exitCode).toBe(0)
+    expect(JSON.parse(result.outputs.repositories)).toEqual([
+      { repository: 'octo-org/api', count: 1, total_bytes: 700 },
+      { repository: 'octo-org/web-app', count: 1, total_bytes: 100 },
+    ])
+    const report = result.summary.split('### Names holding the most storage')[0]
+    expect(report).toContain('| octo-org/api | 1 | 700 B |')
+    expect(report).not.toContain('octo-org/legacy')
+    expect(report).not.toContain('octo-org/web-site')
+  })
+
   it('matches a glob in the name part like the name patterns, reading every page of the owner', async () => {
     const many = Array.from({ length: 120 }, (_, i) => ({
       owner: 'big',
@@ -197,6 +216,11 @@ describe('several repositories', () => {
     expect(deleteRequests(server)).toHaveLength(2)
     expect(deleteRequests(server)[0]).toMatch(/^\/repos\/octo-org\/web-app\//)
     expect(result.outputs.remaining).toBe('2')
+    // What the step acted on: the artifacts it deleted.
+    expect(JSON.parse(result.outputs.repositories)).toEqual([
+      { repository: 'octo-org/web-app', count: 1, total_bytes: 5000 },
+      { repository: 'octo-org/web-site', count: 1, total_bytes: 3000 },
+    ])
     expect(left(server, 'octo-org/api', 'octo-org/legacy').sort()).toEqual([
       'octo-org/api coverage',
       'octo-org/api dist',
@@ -206,6 +230,51 @@ describe('several repositories', () => {
       'Skipped 1 selected artifact(s) of octo-org/legacy: the repository is archived, so it is read-only.',
     )
     expect(result.summary).toContain('octo-org/legacy: the repository is archived')
+  })
+
+  it('stops every repository on the one primary budget, the largest gone first, and the next run carries on', async () => {
+    // Sizes interleave: each repository holds some of the largest artifacts and some of the smallest.
+    const repositories = ['one', 'two', 'three'].map((name, r) => ({
+      owner: 'octo-org',
+      name,
+      runs: runsOf(
+        Array.from({ length: 10 }, (_, i) => ({
+          name: `log-${i}`,
+          sizeInBytes: 100 + i * 30 + r * 10,
+        })),
+      ),
+    }))
+    const server = await start([], { seed: { runs: [], repositories } })
+    server.setRateLimits({ primary: { limit: 1000, remaining: 30 } })
+    const names = repositories.map((repository) => `octo-org/${repository.name}`)
+    const sizesLeft = () =>
+      names.flatMap((name) => server.artifactsOf(name).map((a) => a.sizeInBytes))
+    const largestFirst = (sizes: number[]) => [...sizes].sort((a, b) => b - a)
+    const all = largestFirst(sizesLeft())
+    const inputs = { operation: 'delete', repository: 'octo-org/*', name: 'log-*' }
+
+    const first = await runAction({ emulator: server, inputs })
+
+    expect(first.exitCode).toBe(0)
+    const deleted = records(first.outputs).map((a) => a.size_in_bytes)
+    expect(deleted.length).toBeGreaterThan(0)
+    expect(deleted.length).toBeLessThan(30)
+    expect(largestFirst(deleted)).toEqual(all.slice(0, deleted.length))
+    expect(new Set(records(first.outputs).map((a) => a.repository))).toEqual(new Set(names))
+    expect(first.outputs.remaining).toBe(String(30 - deleted.length))
+    expect(largestFirst(sizesLeft())).toEqual(all.slice(deleted.length))
+    expect(server.requests.filter((r) => r.status === 403)).toEqual([])
+    expect(first.warnings.join('\n')).toMatch(/rate limit[^]*next run/)
+
+    server.setRateLimits({ primary: { limit: 1000, remaining: 1000 } })
+    const second = await runAction({ emulator: server, inputs })
+
+    expect(second.exitCode).toBe(0)
+    expect(largestFirst(records(second.outputs).map((a) => a.size_in_bytes))).toEqual(
+      all.slice(deleted.length),
+    )
+    expect(second.outputs.remaining).toBe('0')
+    expect(sizesLeft()).toEqual([])
   })
 
   it('keeps the newest of each name in each repository, not across them', async () => {
