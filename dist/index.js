@@ -37659,6 +37659,10 @@ function explainError(error, word) {
 function fullName({ owner, repo }) {
     return `${owner}/${repo}`;
 }
+/** Whether the `repository` lines may name several repositories: more than one, or a glob. */
+function spansRepositories(patterns) {
+    return patterns.length > 1 || patterns.some((pattern) => pattern.name.kind !== 'exact');
+}
 /** True when any run filter is set. */
 function hasRunFilters(filters) {
     return Object.values(filters).some((value) => value !== undefined);
@@ -37710,7 +37714,8 @@ async function deleteArtifacts(selected, options, context) {
             dryRun: true,
         };
     }
-    if (batch.length > 0 && !(await reporter.approveDeletion(batch))) {
+    const repositoryOf = (artifact) => fullName(context.clientOf(artifact).repository);
+    if (batch.length > 0 && !(await reporter.approveDeletion(batch, repositoryOf))) {
         throw new Error(`Deletion not confirmed: nothing was deleted (${describeCount(batch.length)} selected)`);
     }
     const outcomes = new Map();

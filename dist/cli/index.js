@@ -33036,6 +33036,10 @@ const systemClock = {
 function fullName({ owner, repo }) {
     return `${owner}/${repo}`;
 }
+/** Whether the `repository` lines may name several repositories: more than one, or a glob. */
+function spansRepositories(patterns) {
+    return patterns.length > 1 || patterns.some((pattern) => pattern.name.kind !== 'exact');
+}
 /** True when any run filter is set. */
 function hasRunFilters(filters) {
     return Object.values(filters).some((value) => value !== undefined);
@@ -33087,7 +33091,8 @@ async function deleteArtifacts(selected, options, context) {
             dryRun: true,
         };
     }
-    if (batch.length > 0 && !(await reporter.approveDeletion(batch))) {
+    const repositoryOf = (artifact) => fullName(context.clientOf(artifact).repository);
+    if (batch.length > 0 && !(await reporter.approveDeletion(batch, repositoryOf))) {
         throw new Error(`Deletion not confirmed: nothing was deleted (${describeCount(batch.length)} selected)`);
     }
     const outcomes = new Map();
@@ -46573,12 +46578,11 @@ const SAVED_TO = { heading: 'SAVED TO', cell: (a) => a.path ?? '' };
 const REPOSITORY = { heading: 'REPOSITORY', cell: (a) => a.repository };
 /**
  * The artifacts as a table, one a line, then a totals line; the repository of each is shown
- * when they come from several.
+ * when the lines given may name several, even if what was acted on is in one of them.
  */
-function tableOutput(outcome, colours) {
-    const several = new Set(outcome.artifacts.map((artifact) => artifact.repository)).size > 1;
+function tableOutput(outcome, colours, severalRepositories) {
     const columns = [
-        ...(several ? [REPOSITORY] : []),
+        ...(severalRepositories ? [REPOSITORY] : []),
         ...COLUMNS,
         ...(outcome.operation === 'download' ? [SAVED_TO] : []),
     ];
@@ -47016,15 +47020,16 @@ class TerminalReporter {
     finish() {
         this.display?.stop();
     }
-    async approveDeletion(artifacts) {
+    async approveDeletion(artifacts, repositoryOf) {
         if (!this.confirmation.ask)
             return true;
         this.finish();
         const bytes = artifacts.reduce((sum, artifact) => sum + artifact.size_in_bytes, 0);
         const count = `${artifacts.length} artifact${artifacts.length === 1 ? '' : 's'}`;
-        const lines = artifacts
-            .slice(0, NAMED_BEFORE_ASKING)
-            .map((a) => `  ${a.name} (id ${a.id}, ${formatBytes(a.size_in_bytes)}, ${a.created_at})`);
+        const lines = artifacts.slice(0, NAMED_BEFORE_ASKING).map((a) => {
+            const where = this.confirmation.severalRepositories ? `${repositoryOf(a)}: ` : '';
+            return `  ${where}${a.name} (id ${a.id}, ${formatBytes(a.size_in_bytes)}, ${a.created_at})`;
+        });
         if (artifacts.length > NAMED_BEFORE_ASKING) {
             lines.push(`  …and ${artifacts.length - NAMED_BEFORE_ASKING} more (--dry-run lists them all)`);
         }
@@ -47062,6 +47067,7 @@ class TerminalReporter {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/main.ts
+
 
 
 
@@ -47155,6 +47161,7 @@ async function act(prepared, invocation, terminal) {
     const reporter = new TerminalReporter(terminal, {
         ask: asksBeforeDeleting(request, invocation),
         repository: prepared.repository.split('\n').join(', '),
+        severalRepositories: spansRepositories(request.repositories),
     });
     reporter.info(`Using ${prepared.sources.join(', ')}`);
     // Ctrl-C (or a kill) ends the command, but not with the cursor hidden under a progress bar,
@@ -47191,7 +47198,9 @@ async function act(prepared, invocation, terminal) {
         reporter.finish();
         for (const note of outcome.notes)
             reporter.note(note);
-        terminal.stdout.write(invocation.json ? jsonOutput(outcome) : tableOutput(outcome, coloursFor(terminal.stdout)));
+        terminal.stdout.write(invocation.json
+            ? jsonOutput(outcome)
+            : tableOutput(outcome, coloursFor(terminal.stdout), spansRepositories(request.repositories)));
         for (const failure of outcome.failures)
             reporter.error(failure);
         return outcome.failures.length > 0 ? FAILED : 0;
