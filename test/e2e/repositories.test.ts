@@ -277,6 +277,33 @@ describe('several repositories', () => {
     expect(sizesLeft()).toEqual([])
   })
 
+  it('paces the DELETEs of every repository as one, under the one secondary limit of the token', async () => {
+    // A pacing per repository would send five bursts at once: 25 DELETEs, 125 points. One pacing
+    // lets 6 go at once and then one every ~355 ms: about 60 points in any 2 s.
+    const repositories = Array.from({ length: 5 }, (_, r) => ({
+      owner: 'octo-org',
+      name: `service-${r}`,
+      runs: runsOf(
+        Array.from({ length: 5 }, (_, i) => ({ name: `log-${i}`, sizeInBytes: 100 + i * 10 + r })),
+      ),
+    }))
+    const server = await start([], { seed: { runs: [], repositories } })
+    server.setRateLimits({ secondary: { pointsPerWindow: 100, windowMs: 2000 } })
+
+    const result = await runAction({
+      emulator: server,
+      inputs: { operation: 'delete', repository: 'octo-org/*', name: 'log-*' },
+    })
+
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs.count).toBe('25')
+    expect(server.requests.filter((r) => r.status === 403 || r.status === 429)).toEqual([])
+    const deletedFrom = deleteRequests(server).map((path) => path.split('/')[3])
+    // Largest first across repositories: each repository's largest goes before any one's second.
+    expect(new Set(deletedFrom.slice(0, 5)).size).toBe(5)
+    expect(repositories.flatMap((r) => server.artifactsOf(`octo-org/${r.name}`))).toEqual([])
+  })
+
   it('keeps the newest of each name in each repository, not across them', async () => {
     const series = (count: number) =>
       runsOf(Array.from({ length: count }, (_, i) => ({ name: 'dist', ageDays: i + 1 })))
