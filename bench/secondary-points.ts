@@ -50,7 +50,7 @@ export function printDeletionPace(
       `${perMinuteStep.toFixed(1)} over the whole step (${share(perMinuteStep)}) (target >= 90%)`,
   )
   console.log(
-    `  API requests per deleted artifact, listing included: ${(emulator.requests.length / deleted).toFixed(3)} ` +
+    `  API requests per deleted artifact, listing included: ${(emulator.requests.length / deleted).toFixed(4)} ` +
       `(${emulator.requests.length} requests; target <= ${requestsPerArtifactTarget})`,
   )
   return deleted

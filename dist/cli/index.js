@@ -33036,6 +33036,10 @@ const systemClock = {
 function fullName({ owner, repo }) {
     return `${owner}/${repo}`;
 }
+/** Whether the `repository` lines may name several repositories: more than one, or a glob. */
+function spansRepositories(patterns) {
+    return patterns.length > 1 || patterns.some((pattern) => pattern.name.kind !== 'exact');
+}
 /** True when any run filter is set. */
 function hasRunFilters(filters) {
     return Object.values(filters).some((value) => value !== undefined);
@@ -33087,7 +33091,8 @@ async function deleteArtifacts(selected, options, context) {
             dryRun: true,
         };
     }
-    if (batch.length > 0 && !(await reporter.approveDeletion(batch))) {
+    const repositoryOf = (artifact) => fullName(context.clientOf(artifact).repository);
+    if (batch.length > 0 && !(await reporter.approveDeletion(batch, repositoryOf))) {
         throw new Error(`Deletion not confirmed: nothing was deleted (${describeCount(batch.length)} selected)`);
     }
     const outcomes = new Map();
@@ -39043,11 +39048,12 @@ function patterns_compile(setting, line, source, flags) {
 /**
  * The repositories the `repository` lines name, each once, in the order of the lines. A glob
  * line lists its owner's repositories (each owner once, whatever number of lines name it).
- * `delete` needs to know which repositories are archived, so its exact lines are looked up
- * unless an owner listing already described them; `list` and `download` read them as given.
- * `download` must end with exactly one repository, before any artifact is requested.
+ * A step that deletes needs to know which repositories are archived (they are read-only), so
+ * its exact lines are looked up unless an owner listing already described them; any other step
+ * reads them as given. `download` must end with exactly one repository, before any artifact is
+ * requested.
  */
-async function resolveRepositories(patterns, operation, session, reporter) {
+async function resolveRepositories(patterns, { operation, deletes }, session, reporter) {
     const listings = await listOwners(patterns, session);
     const resolved = await Promise.all(patterns.map(async (pattern) => {
         const listed = listings.get(pattern.owner.toLowerCase());
@@ -39057,7 +39063,7 @@ async function resolveRepositories(patterns, operation, session, reporter) {
         if (known)
             return [known];
         const repository = { owner: pattern.owner, repo: pattern.name.source };
-        return operation === 'delete'
+        return deletes
             ? [await session.describeRepository(repository)]
             : [{ repository, archived: false }];
     }));
@@ -39620,9 +39626,10 @@ const QUOTA_NOTE = 'GitHub recalculates storage usage every 6 to 12 hours, so th
 const REPOSITORY_CONCURRENCY = 16;
 /** Selects the artifacts the request asks for, acts on them, and says what was done. */
 async function execute(request, session, reporter, { cache, signal } = {}) {
-    const targets = await resolveRepositories(request.repositories, request.operation, session, reporter);
+    const targets = await resolveRepositories(request.repositories, { operation: request.operation, deletes: deletesArtifacts(request) }, session, reporter);
     if (request.operation === 'download') {
-        const client = session.repository(targets[0].repository);
+        const [target] = targets;
+        const client = session.repository(target.repository);
         const selection = await selectForDownload(request.query, request.download, client, reporter);
         if (selection.selected.length === 0)
             reportNothingFound(request, selection, reporter);
@@ -39630,7 +39637,7 @@ async function execute(request, session, reporter, { cache, signal } = {}) {
             operation: request.operation,
             dryRun: false,
             kept: 0,
-            ...(await download(request, selection, {
+            ...(await download(request, selection, target, {
                 client,
                 storage: session.storage,
                 reporter,
@@ -39651,6 +39658,10 @@ async function execute(request, session, reporter, { cache, signal } = {}) {
         return { ...base, artifacts: recordsOf(selection.selected, selections), failures: [] };
     }
     return { ...base, ...(await remove(request.delete, selections, session, reporter)) };
+}
+function deletesArtifacts(request) {
+    return (request.operation === 'delete' ||
+        (request.operation === 'download' && request.download.deleteAfterDownload));
 }
 /** Every repository's selection as one, for totals and "nothing found" messages. */
 function execute_combine(selections) {
@@ -39705,23 +39716,36 @@ function reportNothingFound(request, selection, reporter) {
     else
         reporter.info(message);
 }
-async function download(request, selection, context) {
+async function download(request, selection, target, context) {
     const options = request.download;
     // One artifact asked for by a single exact name goes into `path` itself, as if merged.
     const intoPath = options.mergeMultiple ||
         (selection.selected.length === 1 && singleExactName(request.query.names) !== undefined);
     reportUncheckable(selection.selected, context.reporter);
-    const result = await downloadArtifacts(selection.selected, { ...options, mergeMultiple: intoPath }, context);
-    const repository = fullName(context.client.repository);
+    const readOnly = options.deleteAfterDownload && target.archived;
+    const kept = readOnly && selection.selected.length > 0 ? [readOnlyNote(target, context.reporter)] : [];
+    for (const note of kept)
+        context.reporter.warning(note);
+    const result = await downloadArtifacts(selection.selected, {
+        ...options,
+        mergeMultiple: intoPath,
+        deleteAfterDownload: options.deleteAfterDownload && !readOnly,
+    }, context);
+    const repository = fullName(target.repository);
     return {
         artifacts: result.downloaded.map(({ artifact, path }) => toRecord(artifact, repository, path)),
         runId: selection.runId,
         downloadPath: options.path,
         notes: result.deleted.length
             ? [`${result.deleted.length} artifact(s) deleted after download.`]
-            : [],
+            : kept,
         failures: [],
     };
+}
+/** An archived repository is read-only: what a download would delete after it stays. */
+function readOnlyNote(target, reporter) {
+    return (`The artifacts downloaded stay in ${fullName(target.repository)} despite ` +
+        `${reporter.word('delete-after-download')}: the repository is archived, so it is read-only.`);
 }
 /** Artifacts without a digest still download, but nothing can check their bytes: say so. */
 function reportUncheckable(artifacts, reporter) {
@@ -46554,12 +46578,11 @@ const SAVED_TO = { heading: 'SAVED TO', cell: (a) => a.path ?? '' };
 const REPOSITORY = { heading: 'REPOSITORY', cell: (a) => a.repository };
 /**
  * The artifacts as a table, one a line, then a totals line; the repository of each is shown
- * when they come from several.
+ * when the lines given may name several, even if what was acted on is in one of them.
  */
-function tableOutput(outcome, colours) {
-    const several = new Set(outcome.artifacts.map((artifact) => artifact.repository)).size > 1;
+function tableOutput(outcome, colours, severalRepositories) {
     const columns = [
-        ...(several ? [REPOSITORY] : []),
+        ...(severalRepositories ? [REPOSITORY] : []),
         ...COLUMNS,
         ...(outcome.operation === 'download' ? [SAVED_TO] : []),
     ];
@@ -46997,15 +47020,16 @@ class TerminalReporter {
     finish() {
         this.display?.stop();
     }
-    async approveDeletion(artifacts) {
+    async approveDeletion(artifacts, repositoryOf) {
         if (!this.confirmation.ask)
             return true;
         this.finish();
         const bytes = artifacts.reduce((sum, artifact) => sum + artifact.size_in_bytes, 0);
         const count = `${artifacts.length} artifact${artifacts.length === 1 ? '' : 's'}`;
-        const lines = artifacts
-            .slice(0, NAMED_BEFORE_ASKING)
-            .map((a) => `  ${a.name} (id ${a.id}, ${formatBytes(a.size_in_bytes)}, ${a.created_at})`);
+        const lines = artifacts.slice(0, NAMED_BEFORE_ASKING).map((a) => {
+            const where = this.confirmation.severalRepositories ? `${repositoryOf(a)}: ` : '';
+            return `  ${where}${a.name} (id ${a.id}, ${formatBytes(a.size_in_bytes)}, ${a.created_at})`;
+        });
         if (artifacts.length > NAMED_BEFORE_ASKING) {
             lines.push(`  …and ${artifacts.length - NAMED_BEFORE_ASKING} more (--dry-run lists them all)`);
         }
@@ -47043,6 +47067,7 @@ class TerminalReporter {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/main.ts
+
 
 
 
@@ -47136,6 +47161,7 @@ async function act(prepared, invocation, terminal) {
     const reporter = new TerminalReporter(terminal, {
         ask: asksBeforeDeleting(request, invocation),
         repository: prepared.repository.split('\n').join(', '),
+        severalRepositories: spansRepositories(request.repositories),
     });
     reporter.info(`Using ${prepared.sources.join(', ')}`);
     // Ctrl-C (or a kill) ends the command, but not with the cursor hidden under a progress bar,
@@ -47172,7 +47198,9 @@ async function act(prepared, invocation, terminal) {
         reporter.finish();
         for (const note of outcome.notes)
             reporter.note(note);
-        terminal.stdout.write(invocation.json ? jsonOutput(outcome) : tableOutput(outcome, coloursFor(terminal.stdout)));
+        terminal.stdout.write(invocation.json
+            ? jsonOutput(outcome)
+            : tableOutput(outcome, coloursFor(terminal.stdout), spansRepositories(request.repositories)));
         for (const failure of outcome.failures)
             reporter.error(failure);
         return outcome.failures.length > 0 ? FAILED : 0;

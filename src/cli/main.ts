@@ -2,7 +2,7 @@ import { removeLeftovers } from '../core/download/leftovers.js'
 import { errorText, type SettingName } from '../core/errors.js'
 import { execute } from '../core/execute.js'
 import type { Outcome } from '../core/outcome.js'
-import type { Request } from '../core/request.js'
+import { spansRepositories, type Request } from '../core/request.js'
 import { parseRequest } from '../core/settings.js'
 import { runnerProxyFetch } from '../transport/proxy.js'
 import { runnerStorage } from '../transport/storage.js'
@@ -126,6 +126,7 @@ async function act(
   const reporter = new TerminalReporter(terminal, {
     ask: asksBeforeDeleting(request, invocation),
     repository: prepared.repository.split('\n').join(', '),
+    severalRepositories: spansRepositories(request.repositories),
   })
   reporter.info(`Using ${prepared.sources.join(', ')}`)
   // Ctrl-C (or a kill) ends the command, but not with the cursor hidden under a progress bar,
@@ -164,7 +165,13 @@ async function act(
     reporter.finish()
     for (const note of outcome.notes) reporter.note(note)
     terminal.stdout.write(
-      invocation.json ? jsonOutput(outcome) : tableOutput(outcome, coloursFor(terminal.stdout)),
+      invocation.json
+        ? jsonOutput(outcome)
+        : tableOutput(
+            outcome,
+            coloursFor(terminal.stdout),
+            spansRepositories(request.repositories),
+          ),
     )
     for (const failure of outcome.failures) reporter.error(failure)
     return outcome.failures.length > 0 ? FAILED : 0

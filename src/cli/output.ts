@@ -30,12 +30,15 @@ const REPOSITORY: Column = { heading: 'REPOSITORY', cell: (a) => a.repository }
 
 /**
  * The artifacts as a table, one a line, then a totals line; the repository of each is shown
- * when they come from several.
+ * when the lines given may name several, even if what was acted on is in one of them.
  */
-export function tableOutput(outcome: Outcome, colours: Colors): string {
-  const several = new Set(outcome.artifacts.map((artifact) => artifact.repository)).size > 1
+export function tableOutput(
+  outcome: Outcome,
+  colours: Colors,
+  severalRepositories: boolean,
+): string {
   const columns = [
-    ...(several ? [REPOSITORY] : []),
+    ...(severalRepositories ? [REPOSITORY] : []),
     ...COLUMNS,
     ...(outcome.operation === 'download' ? [SAVED_TO] : []),
   ]

@@ -32,6 +32,8 @@ export interface ConfirmationPolicy {
   ask: boolean
   /** Named in the question: what the artifacts are deleted from. */
   repository: string
+  /** The lines may name several repositories: each artifact is named with its own. */
+  severalRepositories: boolean
 }
 
 /**
@@ -102,14 +104,18 @@ export class TerminalReporter implements Reporter {
     this.display?.stop()
   }
 
-  async approveDeletion(artifacts: readonly Artifact[]): Promise<boolean> {
+  async approveDeletion(
+    artifacts: readonly Artifact[],
+    repositoryOf: (artifact: Artifact) => string,
+  ): Promise<boolean> {
     if (!this.confirmation.ask) return true
     this.finish()
     const bytes = artifacts.reduce((sum, artifact) => sum + artifact.size_in_bytes, 0)
     const count = `${artifacts.length} artifact${artifacts.length === 1 ? '' : 's'}`
-    const lines = artifacts
-      .slice(0, NAMED_BEFORE_ASKING)
-      .map((a) => `  ${a.name} (id ${a.id}, ${formatBytes(a.size_in_bytes)}, ${a.created_at})`)
+    const lines = artifacts.slice(0, NAMED_BEFORE_ASKING).map((a) => {
+      const where = this.confirmation.severalRepositories ? `${repositoryOf(a)}: ` : ''
+      return `  ${where}${a.name} (id ${a.id}, ${formatBytes(a.size_in_bytes)}, ${a.created_at})`
+    })
     if (artifacts.length > NAMED_BEFORE_ASKING) {
       lines.push(`  …and ${artifacts.length - NAMED_BEFORE_ASKING} more (--dry-run lists them all)`)
     }

@@ -46,19 +46,20 @@ export async function execute(
 ): Promise<Outcome> {
   const targets = await resolveRepositories(
     request.repositories,
-    request.operation,
+    { operation: request.operation, deletes: deletesArtifacts(request) },
     session,
     reporter,
   )
   if (request.operation === 'download') {
-    const client = session.repository(targets[0].repository)
+    const [target] = targets
+    const client = session.repository(target.repository)
     const selection = await selectForDownload(request.query, request.download, client, reporter)
     if (selection.selected.length === 0) reportNothingFound(request, selection, reporter)
     return {
       operation: request.operation,
       dryRun: false,
       kept: 0,
-      ...(await download(request, selection, {
+      ...(await download(request, selection, target, {
         client,
         storage: session.storage,
         reporter,
@@ -78,6 +79,13 @@ export async function execute(
     return { ...base, artifacts: recordsOf(selection.selected, selections), failures: [] }
   }
   return { ...base, ...(await remove(request.delete, selections, session, reporter)) }
+}
+
+function deletesArtifacts(request: Request): boolean {
+  return (
+    request.operation === 'delete' ||
+    (request.operation === 'download' && request.download.deleteAfterDownload)
+  )
 }
 
 /** Every repository's selection as one, for totals and "nothing found" messages. */
@@ -139,6 +147,7 @@ type OperationResult = Pick<Outcome, 'artifacts' | 'notes' | 'failures'> & Parti
 async function download(
   request: Request & { download: DownloadOptions },
   selection: Selection,
+  target: RepositoryInfo,
   context: DownloadContext,
 ): Promise<OperationResult> {
   const options = request.download
@@ -147,21 +156,37 @@ async function download(
     options.mergeMultiple ||
     (selection.selected.length === 1 && singleExactName(request.query.names) !== undefined)
   reportUncheckable(selection.selected, context.reporter)
+  const readOnly = options.deleteAfterDownload && target.archived
+  const kept =
+    readOnly && selection.selected.length > 0 ? [readOnlyNote(target, context.reporter)] : []
+  for (const note of kept) context.reporter.warning(note)
   const result = await downloadArtifacts(
     selection.selected,
-    { ...options, mergeMultiple: intoPath },
+    {
+      ...options,
+      mergeMultiple: intoPath,
+      deleteAfterDownload: options.deleteAfterDownload && !readOnly,
+    },
     context,
   )
-  const repository = fullName(context.client.repository)
+  const repository = fullName(target.repository)
   return {
     artifacts: result.downloaded.map(({ artifact, path }) => toRecord(artifact, repository, path)),
     runId: selection.runId,
     downloadPath: options.path,
     notes: result.deleted.length
       ? [`${result.deleted.length} artifact(s) deleted after download.`]
-      : [],
+      : kept,
     failures: [],
   }
+}
+
+/** An archived repository is read-only: what a download would delete after it stays. */
+function readOnlyNote(target: RepositoryInfo, reporter: Reporter): string {
+  return (
+    `The artifacts downloaded stay in ${fullName(target.repository)} despite ` +
+    `${reporter.word('delete-after-download')}: the repository is archived, so it is read-only.`
+  )
 }
 
 /** Artifacts without a digest still download, but nothing can check their bytes: say so. */

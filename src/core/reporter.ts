@@ -28,10 +28,14 @@ export interface Reporter {
   /** Called often (per chunk received, per deletion): a front end that draws it throttles. */
   progress(progress: Progress): void
   /**
-   * Asked once before the first real deletion, with exactly the artifacts about to be deleted;
-   * false deletes nothing. A front end whose user already consented (a workflow step) says yes.
+   * Asked once before the first real deletion, with exactly the artifacts about to be deleted
+   * and the repository (`owner/name`) holding each; false deletes nothing. A front end whose
+   * user already consented (a workflow step) says yes.
    */
-  approveDeletion(artifacts: readonly Artifact[]): Promise<boolean>
+  approveDeletion(
+    artifacts: readonly Artifact[],
+    repositoryOf: (artifact: Artifact) => string,
+  ): Promise<boolean>
   /**
    * Where a download is about to make temporary files. A front end that can act after this
    * process is killed (the action's post step) keeps it, and removes what was left.

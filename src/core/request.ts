@@ -98,6 +98,11 @@ export function fullName({ owner, repo }: Repository): string {
   return `${owner}/${repo}`
 }
 
+/** Whether the `repository` lines may name several repositories: more than one, or a glob. */
+export function spansRepositories(patterns: RepositoryPattern[]): boolean {
+  return patterns.length > 1 || patterns.some((pattern) => pattern.name.kind !== 'exact')
+}
+
 /** True when any run filter is set. */
 export function hasRunFilters(filters: RunFilters): boolean {
   return Object.values(filters).some((value) => value !== undefined)

@@ -96,6 +96,27 @@ describeInTerminal('manage-artifacts delete in a terminal', () => {
     expect(server.requests).toEqual([])
   })
 
+  it('over an owner glob names the repository of each artifact it asks about', async () => {
+    const repositories = ['tools', 'web'].map((name) => ({
+      owner: 'octo-org',
+      name,
+      runs: runsOf(`${name}-build`, 1),
+    }))
+    const server = await start([], { seed: { runs: [], repositories } })
+    const [tools] = server.artifactsOf('octo-org/tools')
+
+    const result = await runInTerminal(
+      ['delete', '--repository', 'octo-org/*', '--name', 'tools-*'],
+      { env: terminalEnv(server), cwd: scratch.path, answer: { when: PROMPT, type: 'n' } },
+    )
+
+    const screen = plainText(result.screen)
+    expect(screen).toContain('About to delete 1 artifact')
+    expect(screen).toContain(`  octo-org/tools: tools-build (id ${tools.id},`)
+    expect(result.exitCode).toBe(1)
+    expect(server.artifactsOf('octo-org/tools')).toHaveLength(1)
+  })
+
   it('asks nothing with --yes or --dry-run', async () => {
     const server = await start(runsOf('old', 3))
     const env = terminalEnv(server)

@@ -248,6 +248,18 @@ describe('manage-artifacts usage errors', () => {
     ).toEqual(['mona/dotfiles rc', 'octo-org/tools cli'])
     expect(download.exitCode).toBe(2)
     expect(download.stderr).toContain("--repository: operation 'download' takes one repository")
+    // A glob names the repository even when what it selected is in one of them.
+    const oneOfThem = await cli(server, [
+      'delete',
+      '--repository',
+      'octo-org/*',
+      '--dry-run',
+      '--name',
+      'cli',
+    ])
+    const [heading, row] = oneOfThem.stdout.split('\n')
+    expect(heading.split(/\s+/).slice(0, 2)).toEqual(['REPOSITORY', 'NAME'])
+    expect(row.split(/\s+/).slice(0, 2)).toEqual(['octo-org/tools', 'cli'])
     expect(server.requests.filter((r) => r.path.startsWith('/repos/a/'))).toEqual([])
   })
 

@@ -1,10 +1,13 @@
+import { existsSync } from 'node:fs'
+import path from 'node:path'
 import { describe, expect, it } from '@jest/globals'
 import type { ArtifactRecord } from '../../src/core/artifact.js'
 import { runAction } from '../support/action.js'
 import type { Emulator, SeedArtifact, SeedRepository, SeedRun } from '../support/emulator/index.js'
-import { daysAgo, useEmulator } from '../support/fixtures.js'
+import { daysAgo, useEmulator, useScratchFolder } from '../support/fixtures.js'
 
 const start = useEmulator()
+const workspace = useScratchFolder('repositories-')
 
 /** One run per artifact, so each artifact's age is its own. */
 function runsOf(artifacts: (SeedArtifact & { ageDays?: number })[]): SeedRun[] {
@@ -129,6 +132,25 @@ describe('several repositories', () => {
     ])
   })
 
+  it('leaves a repository with no selected artifact out of the repositories output and the storage report', async () => {
+    const server = await startOrganisation()
+
+    const result = await runAction({
+      emulator: server,
+      inputs: { operation: 'list', repository: 'octo-org/*', name: 'logs\ncoverage' },
+    })
+
+    expect(result.exitCode).toBe(0)
+    expect(JSON.parse(result.outputs.repositories)).toEqual([
+      { repository: 'octo-org/api', count: 1, total_bytes: 700 },
+      { repository: 'octo-org/web-app', count: 1, total_bytes: 100 },
+    ])
+    const report = result.summary.split('### Names holding the most storage')[0]
+    expect(report).toContain('| octo-org/api | 1 | 700 B |')
+    expect(report).not.toContain('octo-org/legacy')
+    expect(report).not.toContain('octo-org/web-site')
+  })
+
   it('matches a glob in the name part like the name patterns, reading every page of the owner', async () => {
     const many = Array.from({ length: 120 }, (_, i) => ({
       owner: 'big',
@@ -194,6 +216,11 @@ describe('several repositories', () => {
     expect(deleteRequests(server)).toHaveLength(2)
     expect(deleteRequests(server)[0]).toMatch(/^\/repos\/octo-org\/web-app\//)
     expect(result.outputs.remaining).toBe('2')
+    // What the step acted on: the artifacts it deleted.
+    expect(JSON.parse(result.outputs.repositories)).toEqual([
+      { repository: 'octo-org/web-app', count: 1, total_bytes: 5000 },
+      { repository: 'octo-org/web-site', count: 1, total_bytes: 3000 },
+    ])
     expect(left(server, 'octo-org/api', 'octo-org/legacy').sort()).toEqual([
       'octo-org/api coverage',
       'octo-org/api dist',
@@ -203,6 +230,78 @@ describe('several repositories', () => {
       'Skipped 1 selected artifact(s) of octo-org/legacy: the repository is archived, so it is read-only.',
     )
     expect(result.summary).toContain('octo-org/legacy: the repository is archived')
+  })
+
+  it('stops every repository on the one primary budget, the largest gone first, and the next run carries on', async () => {
+    // Sizes interleave: each repository holds some of the largest artifacts and some of the smallest.
+    const repositories = ['one', 'two', 'three'].map((name, r) => ({
+      owner: 'octo-org',
+      name,
+      runs: runsOf(
+        Array.from({ length: 10 }, (_, i) => ({
+          name: `log-${i}`,
+          sizeInBytes: 100 + i * 30 + r * 10,
+        })),
+      ),
+    }))
+    const server = await start([], { seed: { runs: [], repositories } })
+    server.setRateLimits({ primary: { limit: 1000, remaining: 30 } })
+    const names = repositories.map((repository) => `octo-org/${repository.name}`)
+    const sizesLeft = () =>
+      names.flatMap((name) => server.artifactsOf(name).map((a) => a.sizeInBytes))
+    const largestFirst = (sizes: number[]) => [...sizes].sort((a, b) => b - a)
+    const all = largestFirst(sizesLeft())
+    const inputs = { operation: 'delete', repository: 'octo-org/*', name: 'log-*' }
+
+    const first = await runAction({ emulator: server, inputs })
+
+    expect(first.exitCode).toBe(0)
+    const deleted = records(first.outputs).map((a) => a.size_in_bytes)
+    expect(deleted.length).toBeGreaterThan(0)
+    expect(deleted.length).toBeLessThan(30)
+    expect(largestFirst(deleted)).toEqual(all.slice(0, deleted.length))
+    expect(new Set(records(first.outputs).map((a) => a.repository))).toEqual(new Set(names))
+    expect(first.outputs.remaining).toBe(String(30 - deleted.length))
+    expect(largestFirst(sizesLeft())).toEqual(all.slice(deleted.length))
+    expect(server.requests.filter((r) => r.status === 403)).toEqual([])
+    expect(first.warnings.join('\n')).toMatch(/rate limit[^]*next run/)
+
+    server.setRateLimits({ primary: { limit: 1000, remaining: 1000 } })
+    const second = await runAction({ emulator: server, inputs })
+
+    expect(second.exitCode).toBe(0)
+    expect(largestFirst(records(second.outputs).map((a) => a.size_in_bytes))).toEqual(
+      all.slice(deleted.length),
+    )
+    expect(second.outputs.remaining).toBe('0')
+    expect(sizesLeft()).toEqual([])
+  })
+
+  it('paces the DELETEs of every repository as one, under the one secondary limit of the token', async () => {
+    // A pacing per repository would send five bursts at once: 25 DELETEs, 125 points. One pacing
+    // lets 6 go at once and then one every ~355 ms: about 60 points in any 2 s.
+    const repositories = Array.from({ length: 5 }, (_, r) => ({
+      owner: 'octo-org',
+      name: `service-${r}`,
+      runs: runsOf(
+        Array.from({ length: 5 }, (_, i) => ({ name: `log-${i}`, sizeInBytes: 100 + i * 10 + r })),
+      ),
+    }))
+    const server = await start([], { seed: { runs: [], repositories } })
+    server.setRateLimits({ secondary: { pointsPerWindow: 100, windowMs: 2000 } })
+
+    const result = await runAction({
+      emulator: server,
+      inputs: { operation: 'delete', repository: 'octo-org/*', name: 'log-*' },
+    })
+
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs.count).toBe('25')
+    expect(server.requests.filter((r) => r.status === 403 || r.status === 429)).toEqual([])
+    const deletedFrom = deleteRequests(server).map((path) => path.split('/')[3])
+    // Largest first across repositories: each repository's largest goes before any one's second.
+    expect(new Set(deletedFrom.slice(0, 5)).size).toBe(5)
+    expect(repositories.flatMap((r) => server.artifactsOf(`octo-org/${r.name}`))).toEqual([])
   })
 
   it('keeps the newest of each name in each repository, not across them', async () => {
@@ -249,6 +348,32 @@ describe('several repositories', () => {
     expect(result.outputs.remaining).toBe('0')
     expect(result.outputs.count).toBe('0')
     expect(server.requests.map((r) => r.path)).toContain('/repos/octo-org/legacy')
+  })
+
+  it('downloads from an archived repository but sends it no DELETE, saying the artifacts stay', async () => {
+    const server = await startOrganisation()
+    const [run] = server.runsOf('octo-org/legacy')
+
+    const result = await runAction({
+      emulator: server,
+      inputs: {
+        operation: 'download',
+        repository: 'octo-org/legacy',
+        'run-id': String(run.id),
+        'delete-after-download': 'true',
+      },
+      workspace: workspace.path,
+    })
+
+    expect(result.exitCode).toBe(0)
+    expect(records(result.outputs)).toMatchObject([{ repository: 'octo-org/legacy', name: 'dist' }])
+    expect(existsSync(path.join(workspace.path, 'dist', 'README.txt'))).toBe(true)
+    expect(deleteRequests(server)).toEqual([])
+    expect(left(server, 'octo-org/legacy')).toEqual(['octo-org/legacy dist'])
+    const note =
+      'The artifacts downloaded stay in octo-org/legacy despite delete-after-download: the repository is archived, so it is read-only.'
+    expect(result.warnings).toContain(note)
+    expect(result.summary).toContain(note)
   })
 
   it('refuses a download whose glob resolves to several repositories before any artifact request', async () => {

@@ -317,10 +317,13 @@ describe('tokens', () => {
     await get(target, repoPath(target))
     const gate = await get(target, repoPath(target), GATE_TOKEN)
     const again = await get(target, repoPath(target))
+    const elsewhere = await get(target, '/repos/mona/dotfiles')
 
     expect(gate.headers.get('x-ratelimit-limit')).toBe('1000')
     expect(gate.headers.get('x-ratelimit-remaining')).toBe('999')
     expect(again.headers.get('x-ratelimit-remaining')).toBe('4998')
+    // One budget for the token, whichever repository it reads.
+    expect(elsewhere.headers.get('x-ratelimit-remaining')).toBe('4997')
   })
 
   it('shares one secondary window across every repository a token touches, not across tokens', async () => {

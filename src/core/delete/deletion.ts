@@ -95,7 +95,8 @@ export async function deleteArtifacts(
     }
   }
 
-  if (batch.length > 0 && !(await reporter.approveDeletion(batch))) {
+  const repositoryOf = (artifact: Artifact) => fullName(context.clientOf(artifact).repository)
+  if (batch.length > 0 && !(await reporter.approveDeletion(batch, repositoryOf))) {
     throw new Error(
       `Deletion not confirmed: nothing was deleted (${describeCount(batch.length)} selected)`,
     )

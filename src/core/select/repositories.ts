@@ -3,16 +3,24 @@ import { SettingError } from '../errors.js'
 import type { Reporter } from '../reporter.js'
 import { fullName, type Operation, type RepositoryPattern } from '../request.js'
 
+/** What the step does with the repositories it resolves to. */
+export interface RepositoryUse {
+  operation: Operation
+  /** It deletes artifacts (`delete`, or a download that deletes what it took). */
+  deletes: boolean
+}
+
 /**
  * The repositories the `repository` lines name, each once, in the order of the lines. A glob
  * line lists its owner's repositories (each owner once, whatever number of lines name it).
- * `delete` needs to know which repositories are archived, so its exact lines are looked up
- * unless an owner listing already described them; `list` and `download` read them as given.
- * `download` must end with exactly one repository, before any artifact is requested.
+ * A step that deletes needs to know which repositories are archived (they are read-only), so
+ * its exact lines are looked up unless an owner listing already described them; any other step
+ * reads them as given. `download` must end with exactly one repository, before any artifact is
+ * requested.
  */
 export async function resolveRepositories(
   patterns: RepositoryPattern[],
-  operation: Operation,
+  { operation, deletes }: RepositoryUse,
   session: ApiSession,
   reporter: Reporter,
 ): Promise<RepositoryInfo[]> {
@@ -24,7 +32,7 @@ export async function resolveRepositories(
       const known = listed?.find((info) => sameName(info, pattern.name.source))
       if (known) return [known]
       const repository = { owner: pattern.owner, repo: pattern.name.source }
-      return operation === 'delete'
+      return deletes
         ? [await session.describeRepository(repository)]
         : [{ repository, archived: false }]
     }),

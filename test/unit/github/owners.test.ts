@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { resolveRepositories } from '../../../src/core/select/repositories.js'
+import { resolveRepositories, type RepositoryUse } from '../../../src/core/select/repositories.js'
 import { parsePatterns } from '../../../src/core/patterns.js'
 import type { Operation, RepositoryPattern } from '../../../src/core/request.js'
 import { explainError } from '../../../src/core/errors.js'
@@ -21,14 +21,14 @@ function patterns(...lines: string[]): RepositoryPattern[] {
   })
 }
 
-async function resolve(operation: Operation, ...lines: string[]) {
+async function resolve(use: Operation | RepositoryUse, ...lines: string[]) {
   const server = await start([], {
     seed: { runs: [], repositories: REPOSITORIES, users: ['mona'] },
   })
   const reporter = recordingReporter()
   const resolved = await resolveRepositories(
     patterns(...lines),
-    operation,
+    typeof use === 'string' ? { operation: use, deletes: use === 'delete' } : use,
     emulatorSession(server, reporter),
     reporter,
   )
@@ -68,6 +68,16 @@ describe('resolving repository lines', () => {
 
     expect(described).toEqual(['mona/dotfiles (archived)'])
     expect(server.requests.map((r) => r.path)).toEqual(['/repos/mona/DOTFILES'])
+  })
+
+  it('looks an exact line up for a download that deletes what it took', async () => {
+    const { described, server } = await resolve(
+      { operation: 'download', deletes: true },
+      'octo-org/old',
+    )
+
+    expect(described).toEqual(['octo-org/old (archived)'])
+    expect(server.requests.map((r) => r.path)).toEqual(['/repos/octo-org/old'])
   })
 
   it('takes what an owner listing already said of an exact line, without looking it up again', async () => {
