@@ -281,10 +281,7 @@ describe('downloadArtifacts', () => {
     // Holding back the part where the last entry starts leaves the download unfinished while
     // the test looks, with the entries before it and the central directory all arrived.
     const lastEntryAt = zip.indexOf(entries[entries.length - 1].data)
-    const held = heldStorage(runnerStorage(), (request) => {
-      const [from, to] = (request.headers?.range ?? '').replace('bytes=', '').split('-')
-      return Number(from) <= lastEntryAt && lastEntryAt <= Number(to)
-    })
+    const held = heldStorage(runnerStorage(), (request) => asksFor(request, lastEntryAt))
     const download = downloadArtifacts(artifacts, layout(), {
       ...contextOf(client),
       storage: held.storage,
@@ -314,10 +311,7 @@ describe('downloadArtifacts', () => {
     // last is fetched last, and holding it back leaves the download unfinished while the test
     // looks at a part from the middle, long since arrived.
     const heldByte = zip.length - partBytes - 1
-    const held = heldStorage(runnerStorage(), (request) => {
-      const [from, to] = (request.headers?.range ?? '').replace('bytes=', '').split('-')
-      return Number(from) <= heldByte && heldByte <= Number(to)
-    })
+    const held = heldStorage(runnerStorage(), (request) => asksFor(request, heldByte))
     const download = downloadArtifacts(artifacts, layout(), {
       ...contextOf(client),
       storage: held.storage,
@@ -357,10 +351,7 @@ describe('downloadArtifacts', () => {
     // everything after it arrives: the later 'same.bin' must not replace the first one's bytes
     // before the hash has read them.
     const heldByte = 600_000
-    const held = heldStorage(runnerStorage(), (request) => {
-      const [from, to] = (request.headers?.range ?? '').replace('bytes=', '').split('-')
-      return Number(from) <= heldByte && heldByte <= Number(to)
-    })
+    const held = heldStorage(runnerStorage(), (request) => asksFor(request, heldByte))
     const download = downloadArtifacts(artifacts, layout(), {
       ...contextOf(client),
       storage: held.storage,
@@ -528,6 +519,12 @@ function heldStorage(
     },
   }
   return state
+}
+
+/** Whether a ranged storage request asks for the byte at `position`. */
+function asksFor(request: StorageRequest, position: number): boolean {
+  const [from, to] = (request.headers?.range ?? '').replace('bytes=', '').split('-')
+  return Number(from) <= position && position <= Number(to)
 }
 
 /** What `look` finds once it finds something, or nothing after `timeoutMs`. */
