@@ -16,7 +16,7 @@ export interface Place {
 }
 
 /** Where a run of bytes of the download is: in a place or the download's own file, how many. */
-export interface Location {
+interface Location {
   place: Place | undefined
   position: number
   length: number
