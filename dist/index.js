@@ -38172,17 +38172,12 @@ class Arrivals {
     }
     /** Called by the transfer after each write. */
     written() {
-        for (const waiter of this.waiters) {
-            if (waiter.ready()) {
-                this.waiters.delete(waiter);
-                waiter.resolve();
-            }
-        }
+        this.wake();
     }
     /** Called by the transfer as its hash advances over the first `bytes` bytes. */
     hashed(bytes) {
         this.hashedBytes = bytes;
-        this.written();
+        this.wake();
     }
     /** Called by the transfer when it failed: every wait rejects with its error. */
     fail(error) {
@@ -38210,6 +38205,15 @@ class Arrivals {
      */
     waitForHash(end) {
         return this.waitUntil(() => this.hashedBytes >= end);
+    }
+    /** Resolves the waits that are now ready. */
+    wake() {
+        for (const waiter of this.waiters) {
+            if (waiter.ready()) {
+                this.waiters.delete(waiter);
+                waiter.resolve();
+            }
+        }
     }
     waitUntil(ready) {
         if (this.failure)

@@ -67,18 +67,13 @@ export class Arrivals {
 
   /** Called by the transfer after each write. */
   written(): void {
-    for (const waiter of this.waiters) {
-      if (waiter.ready()) {
-        this.waiters.delete(waiter)
-        waiter.resolve()
-      }
-    }
+    this.wake()
   }
 
   /** Called by the transfer as its hash advances over the first `bytes` bytes. */
   hashed(bytes: number): void {
     this.hashedBytes = bytes
-    this.written()
+    this.wake()
   }
 
   /** Called by the transfer when it failed: every wait rejects with its error. */
@@ -110,6 +105,16 @@ export class Arrivals {
    */
   waitForHash(end: number): Promise<void> {
     return this.waitUntil(() => this.hashedBytes >= end)
+  }
+
+  /** Resolves the waits that are now ready. */
+  private wake(): void {
+    for (const waiter of this.waiters) {
+      if (waiter.ready()) {
+        this.waiters.delete(waiter)
+        waiter.resolve()
+      }
+    }
   }
 
   private waitUntil(ready: () => boolean): Promise<void> {
