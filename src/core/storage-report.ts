@@ -28,7 +28,7 @@ export function repositoryTotals(records: ArtifactRecord[]): RepositoryTotal[] {
 }
 
 /** The names holding the most bytes, and how many names there are in all. */
-export interface LargestNames {
+interface LargestNames {
   largest: NameTotal[]
   nameCount: number
 }

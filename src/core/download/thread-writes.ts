@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads'
 
 /** A file for the writing thread: where, its bytes, its mode, and a file to remove first. */
-export interface SmallFile {
+interface SmallFile {
   target: string
   content: Uint8Array
   mode: number
